@@ -1,0 +1,33 @@
+package dev.atlas.server.lane;
+
+/**
+ * Plain counters of one lane, written only by the lane thread. Other threads (stats printers,
+ * metrics) read them racily: a 64-bit JVM never tears a long, and a slightly stale value is fine.
+ */
+public final class LaneCounters {
+    /** Duty-cycle passes in total. */
+    public long loops;
+    /** Passes that did some work. */
+    public long busyLoops;
+    /** Passes that did nothing and let the idle strategy back off. */
+    public long idleLoops;
+    /** Frames taken off the RX ring. */
+    public long rxFrames;
+    /** Work units reported by the output/timer step. */
+    public long outputWork;
+    /** TX slots handed to the backend. */
+    public long txSynced;
+    /** TX slots the backend finished with. */
+    public long txReaped;
+    /** Frames whose handler threw: counted and skipped so one bad frame cannot stop the lane. */
+    public long frameErrors;
+    /** Output passes that threw: counted; the lane keeps running. */
+    public long outputErrors;
+
+    /** One line for logs and the stats file, e.g. {@code loops=… busy=… idle=… rx=…}. */
+    public String describe() {
+        return "loops=" + loops + " busy=" + busyLoops + " idle=" + idleLoops + " rxFrames=" + rxFrames
+            + " outputWork=" + outputWork + " txSynced=" + txSynced + " txReaped=" + txReaped
+            + " frameErrors=" + frameErrors + " outputErrors=" + outputErrors;
+    }
+}
