@@ -1,0 +1,16 @@
+package dev.atlas.diskmap.uring;
+
+/** An io_uring or libc call failed; the message is an operator sentence, {@link #errno()} the cause. */
+public final class UringException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int errno;
+
+    public UringException(String message, int errno) {
+        super(message);
+        this.errno = errno;
+    }
+
+    public int errno() {
+        return errno;
+    }
+}
