@@ -1,0 +1,8 @@
+package dev.atlas.server.http;
+
+/** Request methods the server distinguishes; every other valid token is {@link #OTHER} (answered with 405). */
+public enum HttpMethod {
+    GET,
+    HEAD,
+    OTHER
+}
