@@ -1,7 +1,9 @@
 package dev.atlas.diskmap.uring;
 
+import dev.atlas.diskmap.DiskmapException;
+
 /** An io_uring or libc call failed; the message is an operator sentence, {@link #errno()} the cause. */
-public final class UringException extends RuntimeException {
+public final class UringException extends DiskmapException {
     private static final long serialVersionUID = 1L;
     private final int errno;
 
