@@ -2,6 +2,7 @@ package dev.atlas.server.lane;
 
 import org.agrona.concurrent.AgentRunner;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +53,19 @@ public final class Lanes implements AutoCloseable {
 
     public List<Lane> lanes() {
         return lanes;
+    }
+
+    /**
+     * Heap bytes lane {@code index}'s thread has allocated so far (HotSpot's per-thread TLAB
+     * accounting), or -1 when unknown: the steady-state figure must stay flat.
+     */
+    public long allocatedBytes(int index) {
+        final Thread thread = runners.get(index).thread();
+        if (thread == null || thread == AgentRunner.TOMBSTONE
+            || !(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean)) {
+            return -1;
+        }
+        return bean.getThreadAllocatedBytes(thread.threadId());
     }
 
     /** Failures that escaped a lane's own containment. */
