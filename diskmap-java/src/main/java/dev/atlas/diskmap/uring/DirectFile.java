@@ -39,7 +39,9 @@ public final class DirectFile implements AutoCloseable {
                     openedReadOnly = openedFd >= 0;
                 }
                 if (openedFd < 0) {
-                    fail(openFailure(path, LibC.errno(callState)), LibC.errno(callState));
+                    errno = LibC.errno(callState);
+                    String message = errno == Errno.EINVAL ? whyNoDirectIo(path, cPath) : openFailure(path, errno);
+                    fail(message, errno);
                 }
             }
             fd = openedFd;
@@ -55,8 +57,7 @@ public final class DirectFile implements AutoCloseable {
                 closeAndFail(path + " is a directory; give the image file or block device itself", Errno.EISDIR);
             }
             if (type == LibC.S_IFCHR) {
-                closeAndFail(path + " is a character device; the file transport needs a regular file or a block"
-                        + " device (/dev/nvmeXnY) — use the passthru transport for /dev/ngXnY", Errno.EINVAL);
+                closeAndFail(characterDevice(path), Errno.EINVAL);
             }
             if (!blockDevice && type != LibC.S_IFREG) {
                 closeAndFail(path + " is neither a regular file nor a block device", Errno.EINVAL);
@@ -121,6 +122,27 @@ public final class DirectFile implements AutoCloseable {
             case Errno.EBUSY -> path + " is busy (in use by another driver or mounted exclusively)";
             default -> "cannot open " + path + ": " + LibC.strerror(errno);
         };
+    }
+
+    /** O_DIRECT was refused: say why, by looking at the path without O_DIRECT. */
+    private String whyNoDirectIo(Path path, MemorySegment cPath) {
+        int plainFd = LibC.open(callState, cPath, LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (plainFd < 0) {
+            return noDirectIo(path);
+        }
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment stat = scratch.allocate(LibC.STAT_SIZE, Long.BYTES);
+            int type = LibC.fstat(callState, plainFd, stat) == 0
+                    ? stat.get(ValueLayout.JAVA_INT, LibC.STAT_MODE_OFFSET) & LibC.S_IFMT : 0;
+            return type == LibC.S_IFCHR ? characterDevice(path) : noDirectIo(path);
+        } finally {
+            LibC.close(callState, plainFd);
+        }
+    }
+
+    private static String characterDevice(Path path) {
+        return path + " is a character device; the file transport needs a regular file or a block"
+                + " device (/dev/nvmeXnY) — use the passthru transport for /dev/ngXnY";
     }
 
     private static String noDirectIo(Path path) {
