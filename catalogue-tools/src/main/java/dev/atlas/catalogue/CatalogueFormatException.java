@@ -1,0 +1,9 @@
+package dev.atlas.catalogue;
+
+/** The bytes on a device are not a valid catalogue (unformatted, damaged, or from another set). */
+public final class CatalogueFormatException extends CatalogueException {
+
+    public CatalogueFormatException(String message) {
+        super(message);
+    }
+}

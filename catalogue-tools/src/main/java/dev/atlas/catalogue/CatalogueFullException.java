@@ -1,0 +1,9 @@
+package dev.atlas.catalogue;
+
+/** No device of the set has a free extent large enough; nothing was committed. */
+public final class CatalogueFullException extends CatalogueException {
+
+    public CatalogueFullException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,331 @@
+package dev.atlas.catalogue;
+
+import dev.atlas.catalogue.device.BlockDevice;
+import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.catalogue.device.BlockDevices;
+import dev.atlas.catalogue.device.DeviceLock;
+import dev.atlas.catalogue.format.SuperblockDescriptor;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * A write transaction on a catalogue set, holding the devices' lock exclusively.
+ *
+ * <p>Changes are staged: imported files are written at once into blocks that no committed
+ * extent uses (nor the committed index), removals only drop names from the staged index.
+ * {@link #commit()} makes them visible atomically: flush the data, write the new index
+ * copy-on-write into free space on device 0, flush, then overwrite the <em>older</em> superblock
+ * slot of device 0 with generation + 1 and flush. That single block write is the commit point;
+ * a crash before it leaves the old catalogue untouched, a torn superblock fails its checksum and
+ * loses to the other slot. Blocks freed by a removal become reusable only after the commit.
+ */
+public final class CatalogueWriter implements AutoCloseable {
+
+    private final DeviceLock lock;
+    private final DeviceSet set;
+    private final LongSupplier clock;
+    private CatalogueSnapshot base;
+    private final TreeMap<String, CatalogueEntry> next = new TreeMap<>();
+    private ExtentAllocator[] allocators;
+    private boolean dirty;
+
+    private CatalogueWriter(DeviceLock lock, DeviceSet set, CatalogueSnapshot base, LongSupplier clock) {
+        this.lock = lock;
+        this.set = set;
+        this.clock = clock;
+        adopt(base);
+    }
+
+    public static CatalogueWriter open(List<Path> devices) {
+        return open(devices, BlockDevices.defaultOpener());
+    }
+
+    public static CatalogueWriter open(List<Path> devices, BlockDeviceOpener opener) {
+        final DeviceLock lock = DeviceLock.acquire(devices, DeviceLock.Mode.EXCLUSIVE);
+        DeviceSet set = null;
+        try {
+            set = DeviceSet.open(devices, opener);
+            return new CatalogueWriter(lock, set, CatalogueSnapshot.load(set), System::currentTimeMillis);
+        } catch (RuntimeException e) {
+            if (set != null) {
+                set.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    private void adopt(CatalogueSnapshot snapshot) {
+        base = snapshot;
+        next.clear();
+        for (CatalogueEntry e : snapshot.entries()) {
+            next.put(e.name(), e);
+        }
+        allocators = snapshot.allocators();
+        dirty = false;
+    }
+
+    /** The committed generation this transaction started from (or last committed). */
+    public CatalogueSnapshot committed() {
+        return base;
+    }
+
+    /** The staged entry for a name, or null. */
+    public CatalogueEntry staged(String name) {
+        return next.get(name);
+    }
+
+    /** Number of staged entries. */
+    public int stagedSize() {
+        return next.size();
+    }
+
+    public DeviceSet deviceSet() {
+        return set;
+    }
+
+    /**
+     * Writes the files' bytes into free extents and stages their entries. Every name is checked
+     * and every extent allocated before the first byte is written, so a bad name, a duplicate or
+     * a full set fails the whole call without touching the devices.
+     */
+    public void importFiles(List<ImportItem> items, Progress progress) {
+        final Set<String> names = new HashSet<>();
+        final long[] lengths = new long[items.size()];
+        long total = 0;
+        for (int i = 0; i < items.size(); i++) {
+            final ImportItem item = items.get(i);
+            CatalogueNames.check(item.name());
+            if (next.containsKey(item.name()) || !names.add(item.name())) {
+                throw new CatalogueException("the name " + CatalogueNames.abbreviate(item.name())
+                        + " is already in the catalogue; remove it first (`rm`) or import under another name");
+            }
+            try {
+                lengths[i] = Files.size(item.source());
+            } catch (IOException e) {
+                throw new CatalogueException("cannot read " + item.source() + ": " + e.getMessage());
+            }
+            total += lengths[i];
+        }
+        final int[] devices = new int[items.size()];
+        final long[] lbas = new long[items.size()];
+        final ExtentAllocator[] before = snapshotAllocators();
+        for (int i = 0; i < items.size(); i++) {
+            final long blocks = blocks(lengths[i]);
+            final int device = chooseDevice(blocks);
+            if (device < 0) {
+                allocators = before;
+                throw full(items.get(i), lengths[i], total);
+            }
+            devices[i] = device;
+            lbas[i] = allocators[device].allocate(blocks);
+        }
+        // The index of the next generation must still fit on device 0 after the data.
+        final long indexBlocks = blocks(IndexCodec.encodedLength(next.values()) + projectedIndexBytes(items));
+        if (allocators[0].largestFreeExtent() < indexBlocks) {
+            allocators = before;
+            throw new CatalogueFullException("not enough space: after these " + items.size() + " files the index ("
+                    + indexBlocks + " blocks) would not fit on " + set.device(0).path()
+                    + "; free space with `rm` or add a larger device 0");
+        }
+        progress.begin("import", total);
+        try {
+            for (int i = 0; i < items.size(); i++) {
+                final ImportItem item = items.get(i);
+                final long mtime = mtimeOf(item.source());
+                final byte[] sha = writeFile(item.source(), lengths[i], devices[i], lbas[i], progress);
+                next.put(item.name(), new CatalogueEntry(item.name(), devices[i], lengths[i] == 0 ? 0 : lbas[i],
+                        lengths[i], ContentTypes.forName(item.name()), sha, CatalogueEntry.etagFor(sha), mtime));
+                dirty = true;
+            }
+        } finally {
+            progress.end();
+        }
+    }
+
+    private static long projectedIndexBytes(List<ImportItem> items) {
+        long bytes = 0;
+        for (ImportItem item : items) {
+            bytes += dev.atlas.catalogue.format.IndexEntryDescriptor.entryLength(IndexCodec.utf8(item.name()).length,
+                    dev.atlas.catalogue.format.IndexEntryDescriptor.MAX_CONTENT_TYPE_BYTES,
+                    dev.atlas.catalogue.format.IndexEntryDescriptor.MAX_ETAG_BYTES);
+        }
+        return bytes;
+    }
+
+    private CatalogueFullException full(ImportItem item, long length, long total) {
+        long freeBlocks = 0;
+        long largest = 0;
+        for (ExtentAllocator a : allocators) {
+            freeBlocks += a.freeBlocks();
+            largest = Math.max(largest, a.largestFreeExtent());
+        }
+        final long blockSize = CatalogueLayout.BLOCK_SIZE;
+        return new CatalogueFullException("not enough space for " + item.source() + " (" + Sizes.human(length)
+                + "): the largest free extent is " + Sizes.human(largest * blockSize) + " and "
+                + Sizes.human(freeBlocks * blockSize) + " are free in all, this import needs " + Sizes.human(total)
+                + "; nothing was imported — free space with `rm` or add a device");
+    }
+
+    /** The device with the most free space among those with a free extent large enough. */
+    private int chooseDevice(long blocks) {
+        int best = -1;
+        for (int d = 0; d < allocators.length; d++) {
+            if (allocators[d].largestFreeExtent() >= blocks
+                    && (best < 0 || allocators[d].freeBlocks() > allocators[best].freeBlocks())) {
+                best = d;
+            }
+        }
+        return best;
+    }
+
+    private ExtentAllocator[] snapshotAllocators() {
+        // Rebuilding is cheaper to reason about than undoing: committed extents plus staged ones.
+        final ExtentAllocator[] copy = base.allocators();
+        for (CatalogueEntry e : next.values()) {
+            if (base.lookup(e.name()) != e) {
+                copy[e.device()].reserve(e.firstLba(), e.blocks(CatalogueLayout.BLOCK_SIZE));
+            }
+        }
+        return copy;
+    }
+
+    private byte[] writeFile(Path source, long length, int device, long lba, Progress progress) {
+        final MessageDigest sha = ExtentReader.sha256();
+        final BlockDevice target = set.device(device);
+        final MemorySegment buffer = set.transferBuffer(device);
+        final int blockSize = target.blockSize();
+        final ByteBuffer bytes = buffer.asByteBuffer();
+        try (SourceFile in = SourceFile.open(source)) {
+            long done = 0;
+            long at = lba;
+            while (done < length) {
+                final int want = (int) Math.min(buffer.byteSize(), length - done);
+                final int got = in.read(bytes, done, want, blockSize);
+                if (got < want) {
+                    throw new CatalogueException(source + " shrank while it was being imported (" + (done + got)
+                            + " of " + length + " bytes); nothing was committed — import it again");
+                }
+                sha.update(bytes.clear().limit(got));
+                final long chunkBlocks = (got + blockSize - 1) / blockSize;
+                buffer.asSlice(got, chunkBlocks * blockSize - got).fill((byte) 0);
+                target.write(at, buffer.asSlice(0, chunkBlocks * blockSize));
+                progress.advance(got);
+                done += got;
+                at += chunkBlocks;
+            }
+        } catch (IOException e) {
+            throw new CatalogueException("cannot read " + source + ": " + e.getMessage() + "; nothing was committed");
+        }
+        return sha.digest();
+    }
+
+    /**
+     * Stages the removal of a name.
+     *
+     * @throws CatalogueException when the name is not in the catalogue
+     */
+    public void remove(String name) {
+        if (next.remove(name) == null) {
+            throw new CatalogueException("no file named " + CatalogueNames.abbreviate(name) + " in the catalogue"
+                    + " (see `atlas-catalogue ls`); nothing was removed");
+        }
+        dirty = true;
+    }
+
+    /** True when something is staged that {@link #commit()} would make visible. */
+    public boolean dirty() {
+        return dirty;
+    }
+
+    /**
+     * Makes the staged changes the catalogue's next generation, atomically.
+     *
+     * @return the committed generation
+     */
+    public long commit() {
+        if (!dirty) {
+            return base.generation();
+        }
+        for (int d = 0; d < set.deviceCount(); d++) {
+            set.device(d).flush();
+        }
+        final Superblock old = base.primary();
+        final long generation = old.generation() + 1;
+        final List<CatalogueEntry> entries = new ArrayList<>(next.values());
+        final MemorySegment index = IndexCodec.encode(generation, old.setUuid(), entries);
+        final long indexBytes = index.byteSize();
+        final long indexBlocks = blocks(indexBytes);
+        final long indexLba = allocators[0].allocate(indexBlocks);
+        if (indexLba < 0) {
+            throw new CatalogueFullException("no room for the new index (" + indexBlocks + " blocks) on "
+                    + set.device(0).path() + "; nothing was committed — free space with `rm`");
+        }
+        final BlockDevice primary = set.device(0);
+        final MemorySegment buffer = set.transferBuffer(0);
+        final int blockSize = primary.blockSize();
+        long written = 0;
+        long at = indexLba;
+        while (written < indexBytes) {
+            final long chunk = Math.min(buffer.byteSize(), indexBytes - written);
+            final long chunkBlocks = (chunk + blockSize - 1) / blockSize;
+            MemorySegment.copy(index, written, buffer, 0, chunk);
+            buffer.asSlice(chunk, chunkBlocks * blockSize - chunk).fill((byte) 0);
+            primary.write(at, buffer.asSlice(0, chunkBlocks * blockSize));
+            written += chunk;
+            at += chunkBlocks;
+        }
+        primary.flush();
+
+        final Superblock committed = old.nextGeneration(indexLba, indexBytes, entries.size(),
+                IndexCodec.crc(index, indexBytes), clock.getAsLong());
+        final MemorySegment block = buffer.asSlice(0, blockSize);
+        committed.encode(block);
+        primary.write(SuperblockDescriptor.slotOf(generation), block);
+        primary.flush();
+
+        final Superblock reread = set.rereadPrimary();
+        if (reread.generation() != generation) {
+            throw new CatalogueException("the commit of generation " + generation + " did not persist on "
+                    + primary.path() + " (it reads back generation " + reread.generation() + "); check the device");
+        }
+        final long[] deviceBlocks = new long[set.deviceCount()];
+        for (int d = 0; d < deviceBlocks.length; d++) {
+            deviceBlocks[d] = set.superblock(d).deviceBlocks();
+        }
+        adopt(new CatalogueSnapshot(committed, deviceBlocks, entries));
+        return generation;
+    }
+
+    private static long blocks(long bytes) {
+        return (bytes + CatalogueLayout.BLOCK_SIZE - 1) / CatalogueLayout.BLOCK_SIZE;
+    }
+
+    private static long mtimeOf(Path source) {
+        try {
+            return Files.getLastModifiedTime(source).toMillis();
+        } catch (IOException e) {
+            throw new CatalogueException("cannot read " + source + ": " + e.getMessage());
+        }
+    }
+
+    /** Drops anything uncommitted and releases the devices and the lock. */
+    @Override
+    public void close() {
+        try {
+            set.close();
+        } finally {
+            lock.close();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.atlas.catalogue;
+
+/** Receives progress of long work (import, get, verify) in bytes; the CLI draws a bar from it. */
+public interface Progress {
+
+    /** Reports nothing. */
+    Progress NONE = new Progress() {
+        @Override
+        public void begin(String task, long totalBytes) {
+        }
+
+        @Override
+        public void advance(long bytes) {
+        }
+
+        @Override
+        public void end() {
+        }
+    };
+
+    void begin(String task, long totalBytes);
+
+    void advance(long bytes);
+
+    void end();
+}

@@ -1,0 +1,6 @@
+/**
+ * How the catalogue reaches its devices: a small block interface (4 KiB catalogue blocks, DMA
+ * buffers, flush) implemented over diskmap-java, and the advisory lock that keeps writers off
+ * a served catalogue. May touch diskmap-java and FFM; knows nothing of the format.
+ */
+package dev.atlas.catalogue.device;
