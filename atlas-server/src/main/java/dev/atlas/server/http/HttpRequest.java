@@ -24,6 +24,8 @@ public final class HttpRequest {
 
     private final MemorySegment buffer;
     private final MemorySegment name;
+    /** Slot in the owning {@link RequestBufferPool}, or -1 when not pooled. */
+    final int poolSlot;
 
     // Parse progress.
     int state;
@@ -64,6 +66,10 @@ public final class HttpRequest {
      * @param name   receives the decoded path; at least as large as {@code buffer}
      */
     public HttpRequest(MemorySegment buffer, MemorySegment name) {
+        this(buffer, name, -1);
+    }
+
+    HttpRequest(MemorySegment buffer, MemorySegment name, int poolSlot) {
         if (name.byteSize() < buffer.byteSize()) {
             throw new IllegalArgumentException("the name buffer must be at least as large as the request buffer");
         }
@@ -72,6 +78,7 @@ public final class HttpRequest {
         }
         this.buffer = buffer;
         this.name = name;
+        this.poolSlot = poolSlot;
         reset();
     }
 

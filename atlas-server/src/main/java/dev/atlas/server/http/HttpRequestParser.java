@@ -74,7 +74,8 @@ public final class HttpRequestParser {
      * Feeds the next piece of a connection's bytes. A request that was COMPLETE is forgotten
      * first, so after COMPLETE the caller feeds the rest of the piece
      * ({@code offset + request.consumed()}) to get the next pipelined request. After ERROR the
-     * request stays in error until {@link HttpRequest#reset()}.
+     * request stays in error until {@link HttpRequest#reset()}; {@link HttpRequest#consumed()}
+     * then counts the bytes examined.
      */
     public ParseResult onData(HttpRequest request, MemorySegment data, long offset, int length) {
         if (request.state == STATE_COMPLETE) {
@@ -101,6 +102,7 @@ public final class HttpRequestParser {
                 long chunkEnd = lineFeed < 0 ? end : lineFeed + 1;
                 int chunk = (int) (chunkEnd - position);
                 if (chunk > capacity - request.writeIndex) {
+                    request.consumed = (int) (position - offset);
                     return request.state == STATE_REQUEST_LINE
                         ? fail(request, HttpStatus.URI_TOO_LONG, "the request line is longer than the request buffer")
                         : fail(request, HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "the header fields are larger than the request buffer");
@@ -109,6 +111,7 @@ public final class HttpRequestParser {
                 request.writeIndex += chunk;
                 position = chunkEnd;
                 if (lineFeed >= 0 && !onLine(request)) {
+                    request.consumed = (int) (position - offset);
                     return ParseResult.ERROR;
                 }
             }
