@@ -11,6 +11,7 @@ import dev.atlas.diskmap.transport.DeviceGeometry;
 import dev.atlas.diskmap.transport.QueueTransport;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -72,6 +73,9 @@ public final class FileTransport implements QueueTransport {
     private long[] regionEnd = new long[0];
     private MemorySegment[] registered = new MemorySegment[0];
     private boolean fixedBuffers = true;
+    /** Tests only: also walk PRP lists and check they describe a contiguous buffer. */
+    private boolean checkPrpLists;
+    private MemorySegment allMemory;
 
     private int sqHead;
     private int cqTail;
@@ -207,7 +211,8 @@ public final class FileTransport implements QueueTransport {
             return;
         }
         long address = command.prp1();
-        if ((address & (DIRECT_IO_ALIGNMENT - 1)) != 0 || !secondPageConsistent(address, length)) {
+        if ((address & (DIRECT_IO_ALIGNMENT - 1)) != 0 || !secondPageConsistent(address, length)
+                || (checkPrpLists && !prpListConsistent(address, length))) {
             completeLocally(commandId, NvmeStatus.PRP_OFFSET_INVALID | NvmeStatus.DO_NOT_RETRY, Errno.EINVAL);
             return;
         }
@@ -244,6 +249,31 @@ public final class FileTransport implements QueueTransport {
             return true;
         }
         return command.prp2() == (address & -MEMORY_PAGE) + MEMORY_PAGE;
+    }
+
+    /**
+     * Test mode: the driver's PRP list must name exactly the pages that follow PRP1's, since
+     * this transport reads the buffer as one virtually contiguous run.
+     */
+    void checkPrpListsInTests() {
+        allMemory = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+        checkPrpLists = true;
+    }
+
+    private boolean prpListConsistent(long address, long length) {
+        long firstPageBytes = MEMORY_PAGE - (address & (MEMORY_PAGE - 1));
+        if (length <= firstPageBytes + MEMORY_PAGE) {
+            return true;
+        }
+        long pages = (length - firstPageBytes + MEMORY_PAGE - 1) / MEMORY_PAGE;
+        long list = command.prp2();
+        long expected = (address & -MEMORY_PAGE) + MEMORY_PAGE;
+        for (long i = 0; i < pages; i++) {
+            if (allMemory.get(ValueLayout.JAVA_LONG_UNALIGNED, list + i * Long.BYTES) != expected + i * MEMORY_PAGE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private SubmissionEntry nextSubmission() {
