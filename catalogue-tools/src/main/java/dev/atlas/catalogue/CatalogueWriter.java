@@ -144,7 +144,8 @@ public final class CatalogueWriter implements AutoCloseable {
                 final ImportItem item = items.get(i);
                 final long mtime = mtimeOf(item.source());
                 final byte[] sha = writeFile(item.source(), lengths[i], devices[i], lbas[i], progress);
-                next.put(item.name(), new CatalogueEntry(item.name(), devices[i], lengths[i] == 0 ? 0 : lbas[i],
+                next.put(item.name(), new CatalogueEntry(item.name(), lengths[i] == 0 ? 0 : devices[i],
+                        lengths[i] == 0 ? 0 : lbas[i],
                         lengths[i], ContentTypes.forName(item.name()), sha, CatalogueEntry.etagFor(sha), mtime));
                 dirty = true;
             }

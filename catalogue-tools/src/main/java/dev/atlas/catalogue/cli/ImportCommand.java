@@ -1,0 +1,100 @@
+package dev.atlas.catalogue.cli;
+
+import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.CatalogueWriter;
+import dev.atlas.catalogue.ImportItem;
+import dev.atlas.catalogue.Sizes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code import SRC…}: copies files or whole directory trees into the catalogue and commits them
+ * as one new generation. A file's name is its path relative to the SRC it was found under (a
+ * SRC that is a file gets its own file name), optionally under {@code --prefix}.
+ */
+@Command(name = "import", description = "Copy files or directory trees into the catalogue, as one commit.")
+final class ImportCommand implements Callable<Integer> {
+
+    @Mixin
+    DeviceOptions options;
+
+    @Option(names = "--prefix", paramLabel = "DIR", description = "Put the imported names under DIR/.")
+    String prefix;
+
+    @Parameters(arity = "1..*", paramLabel = "SRC", description = "Files or directories to import.")
+    List<Path> sources;
+
+    @Override
+    public Integer call() {
+        final List<ImportItem> items = collect();
+        if (items.isEmpty()) {
+            throw new CatalogueException("no files found under " + sources + "; nothing to import");
+        }
+        final long start = System.nanoTime();
+        try (CatalogueWriter writer = CatalogueWriter.open(options.devices)) {
+            writer.importFiles(items, options.progress());
+            final long generation = writer.commit();
+            long bytes = 0;
+            for (ImportItem item : items) {
+                bytes += writer.staged(item.name()).length();
+            }
+            final double seconds = Math.max(System.nanoTime() - start, 1) / 1e9;
+            System.out.printf(Locale.ROOT, "imported %d file(s), %s in %.2f s (%s/s); catalogue generation %d%n",
+                    items.size(), Sizes.human(bytes), seconds, Sizes.human((long) (bytes / seconds)), generation);
+        }
+        return CatalogueCli.OK;
+    }
+
+    private List<ImportItem> collect() {
+        final List<ImportItem> items = new ArrayList<>();
+        final String base = prefix == null || prefix.isEmpty() ? "" : stripSlashes(prefix) + "/";
+        for (Path src : sources) {
+            if (Files.isDirectory(src)) {
+                try (Stream<Path> walk = Files.walk(src)) {
+                    walk.filter(Files::isRegularFile).sorted().forEach(file ->
+                            items.add(new ImportItem(base + relativeName(src, file), file)));
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw new CatalogueException("cannot list " + src + ": " + e.getMessage());
+                }
+            } else if (Files.isRegularFile(src)) {
+                items.add(new ImportItem(base + src.getFileName().toString(), src));
+            } else {
+                throw new CatalogueException(src + " is not a file or directory; nothing was imported");
+            }
+        }
+        return items;
+    }
+
+    private static String relativeName(Path root, Path file) {
+        final StringBuilder name = new StringBuilder();
+        for (Path element : root.relativize(file)) {
+            if (!name.isEmpty()) {
+                name.append('/');
+            }
+            name.append(element);
+        }
+        return name.toString();
+    }
+
+    private static String stripSlashes(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && s.charAt(from) == '/') {
+            from++;
+        }
+        while (to > from && s.charAt(to - 1) == '/') {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+}
