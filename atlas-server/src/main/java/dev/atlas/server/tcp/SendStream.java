@@ -1,0 +1,222 @@
+package dev.atlas.server.tcp;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One connection's outgoing byte stream without a socket buffer: an ordered list of stream
+ * segments, each mapping a range of stream offsets {@code [start, end)} either to bytes retained
+ * in a small per-connection ring (response headers, error bodies) or to an extent of a
+ * {@link PayloadSource} that regenerates the bytes on demand. Offsets are 64-bit stream
+ * positions (0 = first byte after the SYN), never wrapping sequence numbers.
+ *
+ * <p>Fixed capacity, preallocated; appending, trimming and filling never allocate.
+ */
+public final class SendStream {
+    private static final byte KIND_RETAINED = 0;
+    private static final byte KIND_SOURCE = 1;
+
+    private final int capacity;
+    private final long[] segmentStart;
+    private final long[] segmentEnd;
+    private final byte[] kind;
+    /** For retained segments: position of the first byte in the retained ring (monotonic). */
+    private final long[] retainedPosition;
+    private final PayloadSource[] source;
+    private final long[] token;
+    private final long[] sourceOffset;
+
+    private final MemorySegment retained;
+    private final long retainedCapacity;
+    private long retainedWrite;
+    private long retainedRelease;
+
+    private int head;
+    private int count;
+    private long end;
+    private long trimmed;
+
+    /** A stream holding up to {@code segments} stream segments, with {@code retained} as its retained-byte ring. */
+    public SendStream(int segments, MemorySegment retained) {
+        this.capacity = segments;
+        this.segmentStart = new long[segments];
+        this.segmentEnd = new long[segments];
+        this.kind = new byte[segments];
+        this.retainedPosition = new long[segments];
+        this.source = new PayloadSource[segments];
+        this.token = new long[segments];
+        this.sourceOffset = new long[segments];
+        this.retained = retained;
+        this.retainedCapacity = retained.byteSize();
+    }
+
+    /** Forgets everything; the next byte appended gets stream offset 0. */
+    public void reset() {
+        for (int i = 0; i < capacity; i++) {
+            source[i] = null;
+        }
+        head = 0;
+        count = 0;
+        end = 0;
+        trimmed = 0;
+        retainedWrite = 0;
+        retainedRelease = 0;
+    }
+
+    /** Stream offset one past the last byte queued. */
+    public long end() {
+        return end;
+    }
+
+    /** Lowest stream offset still held (everything below was acknowledged and released). */
+    public long start() {
+        return trimmed;
+    }
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    /** Free bytes in the retained ring. */
+    public long retainedFree() {
+        return retainedCapacity - (retainedWrite - retainedRelease);
+    }
+
+    /** Free stream-segment slots. */
+    public int segmentsFree() {
+        return capacity - count;
+    }
+
+    /**
+     * Copies {@code length} bytes into the retained ring and queues them. Returns {@code false}
+     * (queuing nothing) when the ring or the segment list is full.
+     */
+    public boolean appendRetained(MemorySegment bytes, long offset, int length) {
+        if (length <= 0) {
+            return length == 0;
+        }
+        if (length > retainedFree()) {
+            return false;
+        }
+        final int last = count == 0 ? -1 : index(count - 1);
+        final boolean extend = last >= 0 && kind[last] == KIND_RETAINED
+            && retainedPosition[last] + (segmentEnd[last] - segmentStart[last]) == retainedWrite;
+        if (!extend && count == capacity) {
+            return false;
+        }
+        final long position = retainedWrite;
+        copyIntoRing(bytes, offset, position, length);
+        retainedWrite += length;
+        if (extend) {
+            segmentEnd[last] += length;
+        } else {
+            final int i = index(count++);
+            kind[i] = KIND_RETAINED;
+            segmentStart[i] = end;
+            segmentEnd[i] = end + length;
+            retainedPosition[i] = position;
+            source[i] = null;
+        }
+        end += length;
+        return true;
+    }
+
+    /** Queues {@code length} bytes regenerated from {@code src}; {@code false} when the segment list is full. */
+    public boolean appendSource(PayloadSource src, long srcToken, long srcOffset, long length) {
+        if (length <= 0) {
+            return length == 0;
+        }
+        final int last = count == 0 ? -1 : index(count - 1);
+        if (last >= 0 && kind[last] == KIND_SOURCE && source[last] == src && token[last] == srcToken
+            && sourceOffset[last] + (segmentEnd[last] - segmentStart[last]) == srcOffset) {
+            segmentEnd[last] += length;
+            end += length;
+            return true;
+        }
+        if (count == capacity) {
+            return false;
+        }
+        final int i = index(count++);
+        kind[i] = KIND_SOURCE;
+        segmentStart[i] = end;
+        segmentEnd[i] = end + length;
+        source[i] = src;
+        token[i] = srcToken;
+        sourceOffset[i] = srcOffset;
+        end += length;
+        return true;
+    }
+
+    /** Releases every stream segment wholly below {@code acked} (the peer has the bytes). */
+    public void trim(long acked) {
+        while (count > 0) {
+            final int i = head;
+            if (segmentEnd[i] > acked) {
+                break;
+            }
+            if (kind[i] == KIND_RETAINED) {
+                retainedRelease = retainedPosition[i] + (segmentEnd[i] - segmentStart[i]);
+            }
+            source[i] = null;
+            head = head + 1 == capacity ? 0 : head + 1;
+            count--;
+        }
+        if (acked > trimmed) {
+            trimmed = Math.min(acked, end);
+        }
+    }
+
+    /**
+     * Writes the stream bytes {@code [streamOffset, streamOffset + length)} to {@code dst} at
+     * {@code dstOffset}, regenerating source extents. The range must lie within [start(), end()).
+     */
+    public void fill(long streamOffset, MemorySegment dst, long dstOffset, int length) {
+        if (streamOffset < trimmed || streamOffset + length > end) {
+            throw new IllegalArgumentException("range [" + streamOffset + ", " + (streamOffset + length)
+                + ") is outside the stream [" + trimmed + ", " + end + ")");
+        }
+        long position = streamOffset;
+        long out = dstOffset;
+        int remaining = length;
+        int n = 0;
+        while (n < count && segmentEnd[index(n)] <= position) {
+            n++;
+        }
+        while (remaining > 0) {
+            final int i = index(n);
+            final long within = position - segmentStart[i];
+            final int chunk = (int) Math.min(remaining, segmentEnd[i] - position);
+            if (kind[i] == KIND_RETAINED) {
+                copyFromRing(retainedPosition[i] + within, dst, out, chunk);
+            } else {
+                source[i].fill(token[i], sourceOffset[i] + within, dst, out, chunk);
+            }
+            position += chunk;
+            out += chunk;
+            remaining -= chunk;
+            n++;
+        }
+    }
+
+    private int index(int n) {
+        final int i = head + n;
+        return i >= capacity ? i - capacity : i;
+    }
+
+    private void copyIntoRing(MemorySegment bytes, long offset, long position, int length) {
+        final long at = position % retainedCapacity;
+        final long first = Math.min(length, retainedCapacity - at);
+        MemorySegment.copy(bytes, offset, retained, at, first);
+        if (first < length) {
+            MemorySegment.copy(bytes, offset + first, retained, 0, length - first);
+        }
+    }
+
+    private void copyFromRing(long position, MemorySegment dst, long dstOffset, int length) {
+        final long at = position % retainedCapacity;
+        final long first = Math.min(length, retainedCapacity - at);
+        MemorySegment.copy(retained, at, dst, dstOffset, first);
+        if (first < length) {
+            MemorySegment.copy(retained, 0, dst, dstOffset + first, length - first);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.atlas.server.tcp;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What runs on top of a lane's TCP engine (the HTTP responder). Called on the lane thread, from
+ * inside {@link TcpStack#onTcpSegment} or {@link TcpStack#poll}; callbacks must not block.
+ */
+public interface TcpApplication {
+    /** A connection completed its handshake. */
+    void onAccept(TcpConnection connection);
+
+    /**
+     * In-order bytes arrived. {@code data} is valid only during the call; {@code offset} is the
+     * position of the bytes in {@code data}, {@code length} how many.
+     */
+    void onData(TcpConnection connection, MemorySegment data, long offset, int length);
+
+    /** Every byte queued so far was acknowledged by the peer. */
+    void onSendComplete(TcpConnection connection);
+
+    /** The connection is gone (closed, reset or timed out); the object is reused afterwards. */
+    void onClose(TcpConnection connection);
+}

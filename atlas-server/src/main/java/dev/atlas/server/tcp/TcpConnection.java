@@ -1,0 +1,214 @@
+package dev.atlas.server.tcp;
+
+import dev.atlas.server.tcp.cc.CongestionControl;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One TCP connection of a lane: its control block (preallocated in the stack's connection
+ * table and reused after {@link TcpApplication#onClose}) and the application's handle to it.
+ * The send side is tracked in 64-bit stream offsets (0 = first byte after our SYN); wire
+ * sequence numbers are derived from them, so nothing wraps.
+ *
+ * <p>All methods must be called on the lane thread.
+ */
+public final class TcpConnection {
+    final TcpStack stack;
+    final int id;
+    final SendStream stream;
+    final SackScoreboard scoreboard;
+    final RtoEstimator rto;
+    final CongestionControl cc;
+
+    int state = TcpState.CLOSED;
+    long key;
+    int remoteAddress;
+    int remotePort;
+    int localPort;
+    long remoteMac;
+    boolean cookie;
+    boolean appAttached;
+
+    // Send side (stream offsets; the FIN occupies offset finOffset).
+    int iss;
+    long sndUna;
+    long sndNxt;
+    long sndMax;
+    long sndWnd;
+    int sndWl1;
+    int sndWl2;
+    int sndWndScale;
+    int mss;
+    boolean finQueued;
+    long finOffset;
+    boolean sendCompleteNotified = true;
+
+    // Receive side (wire sequence numbers).
+    int irs;
+    int rcvNxt;
+    int rcvWndScale;
+    int unackedSegments;
+    boolean ackNow;
+    boolean ackPending;
+    boolean peerFinReceived;
+
+    // Options.
+    boolean timestamps;
+    int tsRecent;
+    boolean sackPermitted;
+
+    // Loss recovery.
+    boolean fastRecovery;
+    boolean lossRecovery;
+    long recoveryPoint;
+    long highRxt;
+    long lostHint;
+    int dupAcks;
+    boolean retransmitFirst;
+    int retries;
+    int persistBackoffs;
+    long rttTimedOffset = -1;
+    long rttTimedAt;
+    int synAckRetries;
+
+    long lastReceivedNanos;
+    boolean queuedForOutput;
+
+    private Object attachment;
+    private long attachmentLong;
+
+    TcpConnection(TcpStack stack, int id, SendStream stream, SackScoreboard scoreboard, RtoEstimator rto, CongestionControl cc) {
+        this.stack = stack;
+        this.id = id;
+        this.stream = stream;
+        this.scoreboard = scoreboard;
+        this.rto = rto;
+        this.cc = cc;
+    }
+
+    /**
+     * Queues a copy of {@code length} bytes of {@code bytes} from {@code offset}; they are kept
+     * until acknowledged. Returns {@code false} (queuing nothing) when the connection cannot send
+     * or its retained store or segment list is full.
+     */
+    public boolean sendRetained(MemorySegment bytes, long offset, int length) {
+        if (!TcpState.canSend(state) || finQueued || !stream.appendRetained(bytes, offset, length)) {
+            return false;
+        }
+        queued();
+        return true;
+    }
+
+    /**
+     * Queues {@code length} bytes that {@code src} regenerates on demand from extent {@code token}
+     * starting at {@code sourceOffset}. Returns {@code false} when the connection cannot send or
+     * its segment list is full.
+     */
+    public boolean send(PayloadSource src, long token, long sourceOffset, long length) {
+        if (!TcpState.canSend(state) || finQueued || !stream.appendSource(src, token, sourceOffset, length)) {
+            return false;
+        }
+        queued();
+        return true;
+    }
+
+    /** Sends a FIN after every queued byte; the connection closes once both sides are done. */
+    public void shutdownOutput() {
+        if (!TcpState.canSend(state) || finQueued) {
+            return;
+        }
+        finQueued = true;
+        finOffset = stream.end();
+        sendCompleteNotified = false;
+        state = state == TcpState.ESTABLISHED ? TcpState.FIN_WAIT_1 : TcpState.LAST_ACK;
+        stack.requestOutput(this);
+    }
+
+    /** Resets the connection (RST) and releases it; {@link TcpApplication#onClose} follows at once. */
+    public void abort() {
+        if (state != TcpState.CLOSED) {
+            stack.abort(this, true);
+        }
+    }
+
+    private void queued() {
+        sendCompleteNotified = false;
+        stack.requestOutput(this);
+    }
+
+    /** Bytes queued and not yet acknowledged. */
+    public long unacknowledgedBytes() {
+        return stream.end() - Math.min(sndUna, stream.end());
+    }
+
+    /** Free bytes in the retained store. */
+    public long retainedFree() {
+        return stream.retainedFree();
+    }
+
+    /** True while the application may queue bytes. */
+    public boolean isWritable() {
+        return TcpState.canSend(state) && !finQueued;
+    }
+
+    public int state() {
+        return state;
+    }
+
+    public String stateName() {
+        return TcpState.name(state);
+    }
+
+    /** Slot index in the stack's connection table: stable while the connection lives. */
+    public int id() {
+        return id;
+    }
+
+    public int remoteAddress() {
+        return remoteAddress;
+    }
+
+    public int remotePort() {
+        return remotePort;
+    }
+
+    public int localPort() {
+        return localPort;
+    }
+
+    /** The sender MSS negotiated with the peer. */
+    public int mss() {
+        return mss;
+    }
+
+    public long congestionWindow() {
+        return cc.cwnd();
+    }
+
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attachment(Object value) {
+        attachment = value;
+    }
+
+    public long attachmentLong() {
+        return attachmentLong;
+    }
+
+    public void attachmentLong(long value) {
+        attachmentLong = value;
+    }
+
+    void clearAttachments() {
+        attachment = null;
+        attachmentLong = 0;
+    }
+
+    @Override
+    public String toString() {
+        return "TcpConnection#" + id + " " + TcpState.name(state) + " " + (remoteAddress >>> 24) + "." + ((remoteAddress >>> 16) & 0xFF)
+            + "." + ((remoteAddress >>> 8) & 0xFF) + "." + (remoteAddress & 0xFF) + ":" + remotePort;
+    }
+}

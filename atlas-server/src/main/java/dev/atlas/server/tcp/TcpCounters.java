@@ -1,0 +1,54 @@
+package dev.atlas.server.tcp;
+
+/**
+ * Plain counters of one lane's TCP engine. Single writer (the lane thread); readers on other
+ * threads (metrics) may see slightly stale values, which is fine for monotonic counters.
+ */
+public final class TcpCounters {
+    public long segmentsIn;
+    public long segmentsOut;
+    /** Frames handed to the ring; a TSO super-frame counts once. */
+    public long framesOut;
+    /** TCP payload bytes in {@link #framesOut}: divided by frames and MSS, the TSO figure. */
+    public long payloadBytesOut;
+    /** Payload bytes sent for the first time (excludes retransmissions). */
+    public long bytesOut;
+    public long bytesIn;
+    public long retransmitFrames;
+    public long retransmitBytes;
+    /** Retransmissions in fast recovery, driven by SACK or three duplicate ACKs. */
+    public long fastRetransmits;
+    /** Retransmissions after a retransmission timeout. */
+    public long rtoRetransmits;
+    /** Tail-loss probe retransmissions: always 0 for now, the engine has no TLP/RACK yet (RTO covers tail loss). */
+    public long tailLossRetransmits;
+    public long rtoEvents;
+    public long fastRecoveries;
+    public long persistProbes;
+    public long duplicateAcks;
+    public long resetsSent;
+    public long resetsReceived;
+    public long challengeAcks;
+    public long synsReceived;
+    public long synCookiesSent;
+    public long synCookiesAccepted;
+    public long synCookiesRejected;
+    public long synQueueOverflows;
+    public long connectionsOpen;
+    public long connectionsTotal;
+    public long connectionsRefused;
+    public long connectionTableFull;
+    public long idleTimeouts;
+    public long retransmitTimeouts;
+    public long outOfOrderSegments;
+    public long droppedSegments;
+    public long txRingFull;
+    public long arpMisses;
+    public long delayedAcks;
+    public long timeWaitExpired;
+
+    /** Average payload per transmitted frame in MSS units: the TSO figure (≥ 8 in a bulk download). */
+    public double payloadPerFrameInMss(int mss) {
+        return framesOut == 0 ? 0 : (double) payloadBytesOut / framesOut / mss;
+    }
+}
