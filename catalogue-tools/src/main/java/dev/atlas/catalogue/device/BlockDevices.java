@@ -6,8 +6,8 @@ public final class BlockDevices {
     private BlockDevices() {
     }
 
-    /** Opens image files and block devices with direct I/O. */
+    /** Opens image files and block devices through diskmap-java's {@code file} transport (io_uring, O_DIRECT). */
     public static BlockDeviceOpener defaultOpener() {
-        return DirectChannelBlockDevice::open;
+        return DiskmapBlockDevice::open;
     }
 }
