@@ -1,0 +1,25 @@
+package dev.atlas.bench;
+
+import dev.atlas.bench.diskmap.DiskmapBench;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./atlas bench NAME …}: one subcommand per benchmark; each measures a baseline in the same run. */
+@Command(name = "atlas bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks that report a ratio against a baseline measured in the same run.",
+        subcommands = {
+            DiskmapBench.class,
+        })
+public final class BenchCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCli()).execute(args));
+    }
+}

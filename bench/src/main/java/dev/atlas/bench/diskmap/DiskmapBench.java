@@ -1,0 +1,107 @@
+package dev.atlas.bench.diskmap;
+
+import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.NvmeDevice;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./atlas bench diskmap}: random O_DIRECT reads of one block size over the whole image
+ * through NvmeDevice and a transport, with QD outstanding, then fio's io_uring engine on the
+ * same file at the same queue depths. Prints one table row per tool and depth and, as the last
+ * line, {@code ratio=<diskmap IOPS ÷ fio IOPS at the highest QD>}.
+ */
+@Command(name = "diskmap", mixinStandardHelpOptions = true,
+        description = "Random reads through diskmap-java vs fio (io_uring, O_DIRECT) on the same image.")
+public final class DiskmapBench implements Callable<Integer> {
+    @Option(names = "--image", required = true,
+            description = "image file or block device; a missing file is created with --size random bytes")
+    Path image;
+
+    @Option(names = "--transport", defaultValue = "file", description = "diskmap transport (default: ${DEFAULT-VALUE})")
+    String transport;
+
+    @Option(names = "--block", defaultValue = "16k", converter = ByteSize.class,
+            description = "bytes per read (default: ${DEFAULT-VALUE})")
+    long block;
+
+    @Option(names = "--qd", defaultValue = "1,32,128", split = ",",
+            description = "queue depths to measure (default: ${DEFAULT-VALUE})")
+    List<Integer> queueDepths;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per run (default: ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "unmeasured seconds before each diskmap run")
+    double warmup;
+
+    @Option(names = "--size", defaultValue = "4g", converter = ByteSize.class,
+            description = "size of a newly created image (default: ${DEFAULT-VALUE})")
+    long size;
+
+    @Option(names = "--fio", defaultValue = "fio", description = "fio executable")
+    String fio;
+
+    @Option(names = "--seed", defaultValue = "1", description = "random offsets seed")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        PrintStream log = System.err;
+        if (seconds < 1 || block < 512 || queueDepths.isEmpty() || queueDepths.stream().anyMatch(q -> q < 1 || q > 4096)) {
+            log.println("atlas bench diskmap: --seconds ≥ 1, --block ≥ 512 and queue depths 1…4096 please");
+            return 2;
+        }
+        try {
+            if (!Files.exists(image)) {
+                log.printf("creating %s: %d MiB of random data with O_DIRECT%n", image, size >> 20);
+                ImageMaker.create(image, size, log);
+            }
+            FioRunner fioRunner = new FioRunner(fio);
+            List<Measurement> rows = new ArrayList<>();
+            int highest = queueDepths.stream().mapToInt(Integer::intValue).max().orElseThrow();
+            Measurement diskmapAtHighest = null;
+            Measurement fioAtHighest = null;
+            for (int qd : queueDepths) {
+                log.printf("diskmap/%s qd %d: %d s …%n", transport, qd, seconds);
+                Measurement ours = measureDiskmap(qd);
+                rows.add(ours);
+                log.println("  " + String.join(" ", fioRunner.command(image, block, qd, seconds)));
+                Measurement theirs = fioRunner.run(image, block, qd, seconds);
+                rows.add(theirs);
+                if (qd == highest) {
+                    diskmapAtHighest = ours;
+                    fioAtHighest = theirs;
+                }
+            }
+            out.printf("image %s, %s random reads, O_DIRECT, %d s per run%n", image, ByteSize.format(block), seconds);
+            out.println(Measurement.header());
+            for (Measurement row : rows) {
+                out.println(row.row());
+            }
+            out.printf("ratio=%.3f%n", diskmapAtHighest.iops() / fioAtHighest.iops());
+            return 0;
+        } catch (DiskmapException e) {
+            log.println("atlas bench diskmap: " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException e) {
+            log.println("atlas bench diskmap: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private Measurement measureDiskmap(int queueDepth) {
+        try (NvmeDevice device = NvmeDevice.open(image, transport,
+                NvmeDevice.Options.defaults().withQueueDepth(queueDepth + 1))) {
+            RandomReadLoad load = new RandomReadLoad(device, queueDepth, Math.toIntExact(block), seed);
+            return load.run("diskmap/" + transport, warmup, seconds);
+        }
+    }
+}
