@@ -18,6 +18,8 @@ import java.lang.foreign.MemorySegment;
 public final class FrameInput {
     private static final int ARP_FRAME_LENGTH = EthernetHeader.LENGTH + ArpPacket.LENGTH;
     private static final int IP_OFFSET = EthernetHeader.LENGTH;
+    /** Zeros to pad short replies to the Ethernet minimum (copying from it allocates nothing). */
+    private static final MemorySegment PADDING = MemorySegment.ofArray(new byte[EthernetHeader.MIN_FRAME_LENGTH]);
 
     private final InterfaceAddress address;
     private final ArpTable arpTable;
@@ -115,7 +117,7 @@ public final class FrameInput {
         EthernetHeader.write(out, 0, requesterMac, address.mac(), EthernetHeader.ETHER_TYPE_ARP);
         ArpPacket.write(out, IP_OFFSET, ArpPacket.OPERATION_REPLY, address.mac(), address.ipv4(), requesterMac, requesterIp);
         // Pad to the Ethernet minimum so every backend (and every NIC) sees a legal frame.
-        out.asSlice(ARP_FRAME_LENGTH, EthernetHeader.MIN_FRAME_LENGTH - ARP_FRAME_LENGTH).fill((byte) 0);
+        MemorySegment.copy(PADDING, 0, out, ARP_FRAME_LENGTH, EthernetHeader.MIN_FRAME_LENGTH - ARP_FRAME_LENGTH);
         txSlot.length(EthernetHeader.MIN_FRAME_LENGTH);
         ring.txCommit(txSlot);
         counters.arpRequestsAnswered++;
@@ -230,7 +232,7 @@ public final class FrameInput {
         IcmpHeader.checksum(out, icmp, InternetChecksum.checksum(out, icmp, icmpLength));
         txSlot.length(Math.max(end, EthernetHeader.MIN_FRAME_LENGTH));
         if (end < EthernetHeader.MIN_FRAME_LENGTH) {
-            out.asSlice(end, EthernetHeader.MIN_FRAME_LENGTH - end).fill((byte) 0);
+            MemorySegment.copy(PADDING, 0, out, end, EthernetHeader.MIN_FRAME_LENGTH - end);
         }
         ring.txCommit(txSlot);
         counters.icmpEchoAnswered++;
