@@ -84,6 +84,8 @@ public final class EmulatedController {
     private long postedCompletions;
     private long flushes;
     private boolean powerLost;
+    /** Media offset where the current transfer stops moving bytes (a torn write's prefix). */
+    private long moveLimit;
 
     private final List<long[]> undoOffsets = new ArrayList<>();
     private final List<byte[]> undoImages = new ArrayList<>();
@@ -302,7 +304,7 @@ public final class EmulatedController {
         final long length = (long) blocks * geometry.blockSize();
         if (faults.powerCutAfterWrite == writeNumber) {
             if (faults.powerCutTearsWrite) {
-                persist(prp1, prp2, mediaOffset, (long) nextInt(blocks) * geometry.blockSize());
+                persist(prp1, prp2, mediaOffset, length, (long) nextInt(blocks) * geometry.blockSize());
             }
             cutPower();
             return NvmeStatus.ABORTED_POWER_LOSS;
@@ -314,21 +316,22 @@ public final class EmulatedController {
             return faults.writeErrorStatus;
         }
         if (faults.tornWriteRate > 0 && nextDouble() < faults.tornWriteRate) {
-            persist(prp1, prp2, mediaOffset, (long) nextInt(blocks) * geometry.blockSize());
+            persist(prp1, prp2, mediaOffset, length, (long) nextInt(blocks) * geometry.blockSize());
             return NvmeStatus.WRITE_FAULT;
         }
-        return persist(prp1, prp2, mediaOffset, length);
+        return persist(prp1, prp2, mediaOffset, length, length);
     }
 
-    private int persist(long prp1, long prp2, long mediaOffset, long length) {
-        if (length == 0) {
+    /** Writes the first {@code persisted} bytes of a {@code length}-byte command to the media. */
+    private int persist(long prp1, long prp2, long mediaOffset, long length, long persisted) {
+        if (persisted == 0) {
             return NvmeStatus.SUCCESS;
         }
         if (faults.unflushedLossRate > 0) {
             undoOffsets.add(new long[] {mediaOffset});
-            undoImages.add(media.asSlice(mediaOffset, length).toArray(ValueLayout.JAVA_BYTE));
+            undoImages.add(media.asSlice(mediaOffset, persisted).toArray(ValueLayout.JAVA_BYTE));
         }
-        return walk(Transfer.FROM_HOST, prp1, prp2, mediaOffset, length);
+        return walk(Transfer.FROM_HOST, prp1, prp2, mediaOffset, length, persisted);
     }
 
     private int flush(int slot) {
@@ -376,6 +379,15 @@ public final class EmulatedController {
      * Moves {@code length} bytes unless only checking; returns a status.
      */
     private int walk(Transfer transfer, long prp1, long prp2, long mediaOffset, long length) {
+        return walk(transfer, prp1, prp2, mediaOffset, length, length);
+    }
+
+    /**
+     * As {@link #walk(Transfer, long, long, long, long)} for a command of {@code length} bytes
+     * (which decides how PRP2 is read), moving only its first {@code moveLimit} bytes.
+     */
+    private int walk(Transfer transfer, long prp1, long prp2, long mediaOffset, long length, long moveLimit) {
+        this.moveLimit = mediaOffset + moveLimit;
         if ((prp1 & PRP1_ALIGNMENT_MASK) != 0) {
             return NvmeStatus.PRP_OFFSET_INVALID | NvmeStatus.DO_NOT_RETRY;
         }
@@ -433,9 +445,10 @@ public final class EmulatedController {
         if (!registered(address, length)) {
             return NvmeStatus.DATA_TRANSFER_ERROR;
         }
+        final long moved = Math.max(0, Math.min(length, moveLimit - mediaPosition));
         switch (transfer) {
-            case TO_HOST -> MemorySegment.copy(media, mediaPosition, HOST_MEMORY, address, length);
-            case FROM_HOST -> MemorySegment.copy(HOST_MEMORY, address, media, mediaPosition, length);
+            case TO_HOST -> MemorySegment.copy(media, mediaPosition, HOST_MEMORY, address, moved);
+            case FROM_HOST -> MemorySegment.copy(HOST_MEMORY, address, media, mediaPosition, moved);
             case CHECK -> { }
         }
         return NvmeStatus.SUCCESS;

@@ -1,0 +1,83 @@
+package dev.atlas.diskmap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.atlas.diskmap.buffer.DmaBufferPool;
+import dev.atlas.diskmap.emulated.EmulatedFaults;
+import dev.atlas.diskmap.nvme.NvmeStatus;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The library API as tools use it: open by transport name, blocking calls, operator errors. */
+class NvmeDeviceTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void blockingReadWriteFlushRoundTrip() throws IOException {
+        Path image = dir.resolve("device.img");
+        Files.write(image, new byte[1 << 20]);
+        byte[] data = new byte[3 * 4096];
+        new Random(1).nextBytes(data);
+        try (NvmeDevice device = NvmeDevice.open(image, "emulated")) {
+            assertEquals(4096, device.geometry().blockSize());
+            assertEquals(256, device.geometry().blockCount());
+            assertEquals("emulated:" + image, device.description());
+            DmaBufferPool pool = device.allocateBuffers(2, 4 * 4096);
+            java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(data), 0, pool.buffer(0), 0, data.length);
+            device.writeSync(100, 3, pool.buffer(0));
+            device.flushSync();
+            device.readSync(100, 3, pool.buffer(1));
+            assertArrayEquals(data, pool.buffer(1).asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE));
+        }
+        assertArrayEquals(data, Arrays.copyOfRange(Files.readAllBytes(image), 100 * 4096, 103 * 4096));
+    }
+
+    @Test
+    void deviceErrorsAreSentencesWithTheStatus() throws IOException {
+        Path image = dir.resolve("small.img");
+        Files.write(image, new byte[16 * 4096]);
+        try (NvmeDevice device = NvmeDevice.open(image, "emulated")) {
+            DmaBufferPool pool = device.allocateBuffers(1, 4096);
+            DiskmapException e = assertThrows(DiskmapException.class, () -> device.readSync(16, 1, pool.buffer(0)));
+            assertEquals(NvmeStatus.LBA_OUT_OF_RANGE | NvmeStatus.DO_NOT_RETRY, e.status());
+            assertEquals("read of 1 blocks at LBA 16 on emulated:" + image
+                    + " failed: LBA out of range (generic status 0x80, do not retry)", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> device.readSync(0, 2, pool.buffer(0)));
+        }
+    }
+
+    @Test
+    void openingFailuresSayWhatToDo() {
+        Path missing = dir.resolve("missing.img");
+        DiskmapException noFile = assertThrows(DiskmapException.class, () -> NvmeDevice.open(missing, "emulated"));
+        assertEquals("cannot open " + missing + " with the emulated transport: image file " + missing
+                + " does not exist; create it (e.g. `truncate -s 1G " + missing
+                + "`) or format a catalogue on it first", noFile.getMessage());
+        DiskmapException unknown = assertThrows(DiskmapException.class, () -> NvmeDevice.open(missing, "bogus"));
+        assertEquals(true, unknown.getMessage().startsWith("cannot open " + missing + ": unknown transport 'bogus'"),
+                unknown.getMessage());
+    }
+
+    @Test
+    void blockingCallsGiveUpOnASilentDevice() throws IOException {
+        Path image = dir.resolve("silent.img");
+        Files.write(image, new byte[16 * 4096]);
+        NvmeDevice.Options options = NvmeDevice.Options.defaults().withSyncTimeout(Duration.ofMillis(200))
+                .withFaults(EmulatedFaults.seeded(1).delayPolls(Integer.MAX_VALUE / 2, Integer.MAX_VALUE / 2));
+        try (NvmeDevice device = NvmeDevice.open(image, "emulated", options)) {
+            DiskmapException e = assertThrows(DiskmapException.class, device::flushSync);
+            assertEquals("flush on emulated:" + image + " did not complete within 200 ms; the device is not answering",
+                    e.getMessage());
+        }
+    }
+}
