@@ -54,6 +54,8 @@ public final class HttpRequest {
     int ifNoneMatchLength;
     int ifModifiedSinceOffset;
     int ifModifiedSinceLength;
+    int ifRangeOffset;
+    int ifRangeLength;
     boolean connectionClose;
     boolean connectionKeepAlive;
     long contentLength;
@@ -106,6 +108,8 @@ public final class HttpRequest {
         ifNoneMatchLength = 0;
         ifModifiedSinceOffset = ABSENT;
         ifModifiedSinceLength = 0;
+        ifRangeOffset = ABSENT;
+        ifRangeLength = 0;
         connectionClose = false;
         connectionKeepAlive = false;
         contentLength = ABSENT;
@@ -201,6 +205,18 @@ public final class HttpRequest {
 
     public int ifModifiedSinceLength() {
         return ifModifiedSinceLength;
+    }
+
+    public boolean hasIfRange() {
+        return ifRangeOffset != ABSENT;
+    }
+
+    public int ifRangeOffset() {
+        return ifRangeOffset;
+    }
+
+    public int ifRangeLength() {
+        return ifRangeLength;
     }
 
     /** Declared request body length, or {@link #ABSENT}; a body is skipped by the parser. */

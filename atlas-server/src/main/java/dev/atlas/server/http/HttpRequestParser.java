@@ -44,6 +44,7 @@ public final class HttpRequestParser {
     private static final byte[] RANGE = Ascii.bytes("range");
     private static final byte[] IF_NONE_MATCH = Ascii.bytes("if-none-match");
     private static final byte[] IF_MODIFIED_SINCE = Ascii.bytes("if-modified-since");
+    private static final byte[] IF_RANGE = Ascii.bytes("if-range");
     private static final byte[] CONNECTION = Ascii.bytes("connection");
     private static final byte[] CONTENT_LENGTH = Ascii.bytes("content-length");
     private static final byte[] TRANSFER_ENCODING = Ascii.bytes("transfer-encoding");
@@ -335,6 +336,12 @@ public final class HttpRequestParser {
                     }
                     request.rangeOffset = valueStart;
                     request.rangeLength = valueLength;
+                }
+            }
+            case 8 -> {
+                if (Ascii.equalsIgnoreCase(buffer, start, nameLength, IF_RANGE) && request.ifRangeOffset == ABSENT) {
+                    request.ifRangeOffset = valueStart;
+                    request.ifRangeLength = valueLength;
                 }
             }
             case 10 -> {
