@@ -281,7 +281,9 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
 
     private void negotiate(TcpConnection c, int peerMss, int peerWindowScale, boolean sackPermitted, boolean timestamps) {
         final int offered = peerMss == TcpOptions.ABSENT ? DEFAULT_MSS : peerMss;
-        c.mss = Math.max(MIN_MSS, Math.min(offered, config.mss()));
+        c.timestamps = timestamps && config.timestamps();
+        // The MSS counts payload only: the timestamp option on every segment comes out of it (RFC 7323 §2.3 note, as Linux does).
+        c.mss = Math.max(MIN_MSS, Math.min(offered, config.mss()) - (c.timestamps ? SegmentWriter.TIMESTAMP_OPTION : 0));
         if (peerWindowScale != TcpOptions.ABSENT && config.windowScale() > 0) {
             c.sndWndScale = peerWindowScale;
             c.rcvWndScale = config.windowScale();
@@ -290,7 +292,6 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
             c.rcvWndScale = 0;
         }
         c.sackPermitted = sackPermitted && config.sack();
-        c.timestamps = timestamps && config.timestamps();
     }
 
     private void synReceived(TcpConnection c, MemorySegment frame, int seq, int ack, int flags, int window,
@@ -531,6 +532,7 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
             && (flags & (TcpHeader.FLAG_SYN | TcpHeader.FLAG_FIN)) == 0) {
             c.dupAcks++;
             counters.duplicateAcks++;
+            requestOutput(c); // in recovery every duplicate ACK (and its SACK blocks) may let a segment out
         } else if (windowChanged) {
             requestOutput(c);
         }
