@@ -117,14 +117,21 @@ public final class DeviceLock implements AutoCloseable {
     }
 
     private static void closeAll(List<Integer> fds) {
-        for (int fd : fds) {
-            try {
-                final int ignored = (int) CLOSE.invokeExact(MemorySegment.ofArray(new byte[(int) CALL_STATE.byteSize()]), fd);
-            } catch (Throwable ignored) {
-                // closing a descriptor we opened cannot meaningfully fail here
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            for (int fd : fds) {
+                final int rc = (int) CLOSE.invokeExact(state, fd);
+                if (rc != 0) {
+                    throw new IllegalStateException("close(" + fd + ") failed with errno " + (int) ERRNO.get(state, 0L));
+                }
             }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("close failed", t);
+        } finally {
+            fds.clear();
         }
-        fds.clear();
     }
 
     /** Releases every device (closing the descriptors drops the flock). */
