@@ -1,6 +1,5 @@
 package dev.atlas.server.http;
 
-import java.lang.foreign.MemorySegment;
 import org.agrona.concurrent.EpochClock;
 
 /**
@@ -12,7 +11,6 @@ public final class CachedDate {
 
     private final EpochClock clock;
     private final byte[] text = new byte[HttpDate.LENGTH];
-    private final MemorySegment textSegment = MemorySegment.ofArray(text);
     private long second = Long.MIN_VALUE;
 
     public CachedDate(EpochClock clock) {
@@ -23,7 +21,7 @@ public final class CachedDate {
     public byte[] now() {
         long current = Math.floorDiv(clock.time(), MILLIS_PER_SECOND);
         if (current != second) {
-            HttpDate.format(current, textSegment, 0);
+            HttpDate.format(current, text, 0);
             second = current;
         }
         return text;

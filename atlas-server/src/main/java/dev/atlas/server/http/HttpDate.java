@@ -3,7 +3,6 @@ package dev.atlas.server.http;
 import static dev.atlas.server.http.Ascii.at;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * HTTP dates (RFC 9110 §5.6.7) without {@code java.time} and without allocation: formats
@@ -66,13 +65,12 @@ public final class HttpDate {
         return encoded;
     }
 
-    /** Writes the IMF-fixdate of {@code epochSecond} (years 0–9999; clamped outside) as 29 bytes. */
+    /**
+     * Writes the IMF-fixdate of {@code epochSecond} (years 0–9999; clamped outside) as 29 bytes.
+     * Plain array stores only: this runs once a second, too rarely for the JIT to optimise it,
+     * so it must not allocate even when interpreted.
+     */
     public static void format(long epochSecond, byte[] out, int offset) {
-        format(epochSecond, MemorySegment.ofArray(out), offset);
-    }
-
-    /** Writes the IMF-fixdate of {@code epochSecond} (years 0–9999; clamped outside) as 29 bytes. */
-    public static void format(long epochSecond, MemorySegment out, long offset) {
         long seconds = Math.clamp(epochSecond, toEpochSecond(0, 1, 1, 0, 0, 0), toEpochSecond(MAX_YEAR, 12, 31, 23, 59, 59));
         long days = Math.floorDiv(seconds, SECONDS_PER_DAY);
         int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
@@ -88,23 +86,23 @@ public final class HttpDate {
         int month = marchMonth < 10 ? marchMonth + 3 : marchMonth - 9;
         long year = yearOfEra + era * YEARS_PER_ERA + (month <= 2 ? 1 : 0);
 
-        long p = offset;
+        int p = offset;
         p = put(out, p, DAY_NAMES[weekday]);
-        p = put(out, p, (byte) ',');
-        p = put(out, p, Ascii.SP);
+        out[p++] = ',';
+        out[p++] = Ascii.SP;
         p = twoDigits(out, p, day);
-        p = put(out, p, Ascii.SP);
+        out[p++] = Ascii.SP;
         p = put(out, p, MONTH_NAMES[month - 1]);
-        p = put(out, p, Ascii.SP);
+        out[p++] = Ascii.SP;
         p = twoDigits(out, p, (int) (year / 100));
         p = twoDigits(out, p, (int) (year % 100));
-        p = put(out, p, Ascii.SP);
+        out[p++] = Ascii.SP;
         p = twoDigits(out, p, secondOfDay / SECONDS_PER_HOUR);
-        p = put(out, p, (byte) ':');
+        out[p++] = ':';
         p = twoDigits(out, p, secondOfDay % SECONDS_PER_HOUR / SECONDS_PER_MINUTE);
-        p = put(out, p, (byte) ':');
+        out[p++] = ':';
         p = twoDigits(out, p, secondOfDay % SECONDS_PER_MINUTE);
-        p = put(out, p, Ascii.SP);
+        out[p++] = Ascii.SP;
         put(out, p, GMT);
     }
 
@@ -218,19 +216,14 @@ public final class HttpDate {
         return -1;
     }
 
-    private static long put(MemorySegment out, long p, byte b) {
-        out.set(ValueLayout.JAVA_BYTE, p, b);
-        return p + 1;
-    }
-
-    private static long put(MemorySegment out, long p, byte[] bytes) {
-        MemorySegment.copy(bytes, 0, out, ValueLayout.JAVA_BYTE, p, bytes.length);
+    private static int put(byte[] out, int p, byte[] bytes) {
+        System.arraycopy(bytes, 0, out, p, bytes.length);
         return p + bytes.length;
     }
 
-    private static long twoDigits(MemorySegment out, long p, int value) {
-        out.set(ValueLayout.JAVA_BYTE, p, (byte) ('0' + value / 10));
-        out.set(ValueLayout.JAVA_BYTE, p + 1, (byte) ('0' + value % 10));
+    private static int twoDigits(byte[] out, int p, int value) {
+        out[p] = (byte) ('0' + value / 10);
+        out[p + 1] = (byte) ('0' + value % 10);
         return p + 2;
     }
 }

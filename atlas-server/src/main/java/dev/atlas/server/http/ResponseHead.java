@@ -35,7 +35,6 @@ public final class ResponseHead {
     private final CachedDate date;
     private final byte[] serverField;
     private final byte[] lastModifiedText = new byte[HttpDate.LENGTH];
-    private final MemorySegment lastModifiedSegment = MemorySegment.ofArray(lastModifiedText);
 
     private MemorySegment buffer = MemorySegment.NULL;
     private long start;
@@ -99,7 +98,7 @@ public final class ResponseHead {
     }
 
     public ResponseHead lastModified(long epochSecond) {
-        HttpDate.format(epochSecond, lastModifiedSegment, 0);
+        HttpDate.format(epochSecond, lastModifiedText, 0);
         return put(LAST_MODIFIED).put(lastModifiedText).put(CRLF);
     }
 
