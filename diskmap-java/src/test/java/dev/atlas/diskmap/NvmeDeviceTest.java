@@ -43,6 +43,32 @@ class NvmeDeviceTest {
     }
 
     @Test
+    void transportsAreChosenByName() throws IOException {
+        // The io_uring "file" transport is found by TransportFactory without a compile-time link.
+        assertEquals(true, dev.atlas.diskmap.transport.TransportFactory.names().contains("file"),
+                "transports: " + dev.atlas.diskmap.transport.TransportFactory.names());
+        Path image = dir.resolve("named.img");
+        Files.write(image, new byte[1 << 20]);
+        byte[] data = new byte[8192];
+        new Random(2).nextBytes(data);
+        int blockSize;
+        try (NvmeDevice device = NvmeDevice.open(image, "file", NvmeDevice.Options.defaults().withQueueDepth(8))) {
+            assertEquals("file", device.transport().name());
+            blockSize = device.geometry().blockSize();
+            DmaBufferPool pool = device.allocateBuffers(2, 8192);
+            java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(data), 0, pool.buffer(0), 0,
+                    data.length);
+            int blocks = data.length / blockSize;
+            device.writeSync(8, blocks, pool.buffer(0));
+            device.flushSync();
+            device.readSync(8, blocks, pool.buffer(1));
+            assertArrayEquals(data, pool.buffer(1).toArray(ValueLayout.JAVA_BYTE));
+        }
+        byte[] onDisk = Files.readAllBytes(image);
+        assertArrayEquals(data, Arrays.copyOfRange(onDisk, 8 * blockSize, 8 * blockSize + data.length));
+    }
+
+    @Test
     void deviceErrorsAreSentencesWithTheStatus() throws IOException {
         Path image = dir.resolve("small.img");
         Files.write(image, new byte[16 * 4096]);
