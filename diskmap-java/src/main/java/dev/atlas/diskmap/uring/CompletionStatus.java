@@ -35,6 +35,7 @@ public final class CompletionStatus {
             case Errno.ENOSPC, Errno.EFBIG, EDQUOT -> NvmeStatus.CAPACITY_EXCEEDED;
             case Errno.EBADF, Errno.EACCES, Errno.EPERM, Errno.EROFS -> NvmeStatus.ACCESS_DENIED | NvmeStatus.DO_NOT_RETRY;
             case Errno.ECANCELED -> NvmeStatus.ABORT_REQUESTED;
+            case Errno.EOPNOTSUPP, Errno.ENOTTY -> NvmeStatus.INVALID_OPCODE | NvmeStatus.DO_NOT_RETRY;
             case Errno.ENXIO, Errno.ENODEV -> NvmeStatus.NAMESPACE_NOT_READY;
             default -> NvmeStatus.INTERNAL_ERROR;
         };

@@ -292,6 +292,16 @@ public final class IoUring implements AutoCloseable {
         registeredBuffers = regions.length;
     }
 
+    /** The mapped SQE array, for tests that check what was submitted byte by byte. */
+    MemorySegment submissionEntryArray() {
+        return sqes;
+    }
+
+    /** Size of one SQE: 64, or 128 with SQE128. */
+    public int submissionEntrySize() {
+        return sqeSize;
+    }
+
     public boolean isClosed() {
         return closed;
     }

@@ -33,50 +33,6 @@ class FileTransportTest {
     @TempDir
     Path dir;
 
-    /** Minimal host side of one queue pair: enough to drive the transport by hand. */
-    static final class RawHost {
-        final FileTransport transport;
-        final NvmeCommand command = new NvmeCommand();
-        final NvmeCompletion completion = new NvmeCompletion();
-        int sqTail;
-        int cqHead;
-        int phase = 1;
-
-        RawHost(FileTransport transport) {
-            this.transport = transport;
-        }
-
-        NvmeCommand next() {
-            command.wrap(transport.submissionQueue(), (long) sqTail * NvmeCommandDescriptor.LENGTH).clear();
-            sqTail = (sqTail + 1) % transport.queueDepth();
-            return command;
-        }
-
-        void ring() {
-            transport.ringSubmissionDoorbell(sqTail);
-        }
-
-        /** Waits (bounded) for the next completion and returns it; the doorbell is rung after. */
-        NvmeCompletion take() {
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (true) {
-                completion.wrap(transport.completionQueue(), (long) cqHead * NvmeCompletionDescriptor.LENGTH);
-                if (completion.phase() == phase) {
-                    cqHead = (cqHead + 1) % transport.queueDepth();
-                    if (cqHead == 0) {
-                        phase ^= 1;
-                    }
-                    transport.ringCompletionDoorbell(cqHead);
-                    return completion;
-                }
-                transport.poll();
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no completion within 10 s");
-                }
-            }
-        }
-    }
-
     private Path image(String name, int bytes) throws IOException {
         Path path = dir.resolve(name);
         Files.write(path, new byte[bytes]);
@@ -93,7 +49,7 @@ class FileTransportTest {
             MemorySegment pool = arena.allocate(64 * 1024, 4096);
             transport.registerMemory(pool);
             assertTrue(transport.usesFixedBuffers());
-            RawHost host = new RawHost(transport);
+            RawQueueHost host = new RawQueueHost(transport);
             byte[] reference = new byte[1 << 20];
             for (int round = 0; round < 50; round++) {
                 int blocks = 1 + random.nextInt(16);
@@ -139,7 +95,7 @@ class FileTransportTest {
         Path path = image("batch.img", 256 * 1024);
         try (Arena arena = Arena.ofConfined(); FileTransport transport = FileTransport.open(path, 32)) {
             MemorySegment pool = arena.allocate(31 * 4096, 4096);
-            RawHost host = new RawHost(transport);
+            RawQueueHost host = new RawQueueHost(transport);
             for (int i = 0; i < 31; i++) {
                 host.next().readBlocks(i, FileTransport.NAMESPACE_ID, i * 8L, 8, pool.address() + i * 4096L, 0);
             }
@@ -162,7 +118,7 @@ class FileTransportTest {
         Path path = image("invalid.img", 64 * 1024);
         try (Arena arena = Arena.ofConfined(); FileTransport transport = FileTransport.open(path, 8)) {
             MemorySegment buffer = arena.allocate(8192, 4096);
-            RawHost host = new RawHost(transport);
+            RawQueueHost host = new RawQueueHost(transport);
             host.next().readBlocks(1, FileTransport.NAMESPACE_ID, 0, 1, buffer.address() + 8, 0);
             host.next().readBlocks(2, FileTransport.NAMESPACE_ID, 127, 2, buffer.address(), 0);
             host.next().readBlocks(3, 9, 0, 1, buffer.address(), 0);
@@ -211,7 +167,7 @@ class FileTransportTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pool = arena.allocate(1 << 20, 4096);
             FileTransport transport = FileTransport.open(path, 16);
-            RawHost host = new RawHost(transport);
+            RawQueueHost host = new RawQueueHost(transport);
             for (int i = 0; i < 15; i++) {
                 host.next().readBlocks(i, FileTransport.NAMESPACE_ID, i * 128L, 128, pool.address() + i * 65536L, 0);
             }
