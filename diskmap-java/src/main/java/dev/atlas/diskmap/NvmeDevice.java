@@ -185,8 +185,23 @@ public final class NvmeDevice implements AutoCloseable {
         }
     }
 
+    /** Runs one blocking request, in pieces of at most what one queue-pair request may carry. */
     private void runSync(int opcode, long lba, int blocks, long address) {
         checkOpen();
+        if (opcode == NvmeOpcode.FLUSH) {
+            runSyncRequest(opcode, 0, 0, 0);
+            return;
+        }
+        final int pieceBlocks = (int) Math.min(Integer.MAX_VALUE, queuePair.maxRequestBlocks());
+        final long blockSize = geometry().blockSize();
+        for (int done = 0; done < blocks; ) {
+            final int piece = Math.min(pieceBlocks, blocks - done);
+            runSyncRequest(opcode, lba + done, piece, address + done * blockSize);
+            done += piece;
+        }
+    }
+
+    private void runSyncRequest(int opcode, long lba, int blocks, long address) {
         final long deadline = System.nanoTime() + syncTimeout.toNanos();
         syncCompletion.done = false;
         while (submit(opcode, lba, blocks, address) == NvmeQueuePair.QUEUE_FULL) {

@@ -69,6 +69,30 @@ class NvmeDeviceTest {
     }
 
     @Test
+    void blockingCallsSplitRequestsLargerThanTheQueueHolds() throws IOException {
+        Path image = dir.resolve("narrow.img");
+        Files.write(image, new byte[64 * 4096]);
+        // Depth 4 and a 4 KiB MDTS: one request carries at most 3 blocks.
+        NvmeDevice.Options options = NvmeDevice.Options.defaults().withQueueDepth(4).withMaxTransferBytes(4096);
+        byte[] data = new byte[10 * 4096];
+        new Random(3).nextBytes(data);
+        try (NvmeDevice device = NvmeDevice.open(image, "emulated", options)) {
+            assertEquals(3, device.queuePair().maxRequestBlocks());
+            DmaBufferPool pool = device.allocateBuffers(2, data.length);
+            java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(data), 0, pool.buffer(0), 0,
+                    data.length);
+            device.writeSync(5, 10, pool.buffer(0));
+            device.readSync(5, 10, pool.buffer(1));
+            assertArrayEquals(data, pool.buffer(1).toArray(ValueLayout.JAVA_BYTE));
+            // Tools may register many small pools.
+            for (int i = 0; i < 100; i++) {
+                device.readSync(i % 64, 1, device.allocateBuffers(1, 4096).buffer(0));
+            }
+        }
+        assertArrayEquals(data, Arrays.copyOfRange(Files.readAllBytes(image), 5 * 4096, 15 * 4096));
+    }
+
+    @Test
     void deviceErrorsAreSentencesWithTheStatus() throws IOException {
         Path image = dir.resolve("small.img");
         Files.write(image, new byte[16 * 4096]);

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -34,7 +35,7 @@ public final class EmulatedController {
     private static final long PRP_LIST_ALIGNMENT_MASK = Long.BYTES - 1;
     private static final int BROADCAST_NAMESPACE = 0xFFFFFFFF;
     private static final int SUBMISSION_QUEUE_ID = 1;
-    private static final int MAX_REGIONS = 64;
+    private static final int INITIAL_REGIONS = 8;
     private static final ValueLayout.OfLong PRP_ENTRY =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** The host's address space, for following bus addresses (identity mapping). */
@@ -74,8 +75,8 @@ public final class EmulatedController {
     private int pendingCount;
     private int freeSlotCount;
 
-    private final long[] regionStart = new long[MAX_REGIONS];
-    private final long[] regionEnd = new long[MAX_REGIONS];
+    private long[] regionStart = new long[INITIAL_REGIONS];
+    private long[] regionEnd = new long[INITIAL_REGIONS];
     private int regionCount;
 
     private long polls;
@@ -143,9 +144,9 @@ public final class EmulatedController {
 
     /** Allows data transfers to and from {@code region} (and PRP lists in it). */
     public void registerMemory(MemorySegment region) {
-        if (regionCount == MAX_REGIONS) {
-            throw new IllegalStateException("the emulated controller accepts at most " + MAX_REGIONS
-                    + " registered memory regions");
+        if (regionCount == regionStart.length) {
+            regionStart = Arrays.copyOf(regionStart, regionCount * 2);
+            regionEnd = Arrays.copyOf(regionEnd, regionCount * 2);
         }
         regionStart[regionCount] = region.address();
         regionEnd[regionCount] = region.address() + region.byteSize();
