@@ -280,7 +280,12 @@ public final class NvmeQueuePair implements AutoCloseable {
             }
             final int commandId = completion.commandId();
             final int status = statusField >>> NvmeCompletionDescriptor.STATUS_SHIFT;
-            sqHead = completion.sqHead();
+            final int reportedHead = completion.sqHead();
+            if (reportedHead >= depth) {
+                throw new IllegalStateException("device " + transport.name() + " reported SQ head " + reportedHead
+                        + " in a queue of depth " + depth + ": the device or transport is faulty");
+            }
+            sqHead = reportedHead;
             if (++cqHead == depth) {
                 cqHead = 0;
                 expectedPhase ^= NvmeCompletionDescriptor.PHASE_TAG_BIT;
