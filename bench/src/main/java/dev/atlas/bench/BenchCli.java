@@ -1,6 +1,7 @@
 package dev.atlas.bench;
 
 import dev.atlas.bench.diskmap.DiskmapBench;
+import dev.atlas.bench.tcp.TcpBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks that report a ratio against a baseline measured in the same run.",
         subcommands = {
             DiskmapBench.class,
+            TcpBench.class,
         })
 public final class BenchCli implements Runnable {
     @CommandLine.Spec
