@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,6 +63,7 @@ class AfPacketRingTest {
                 }
             });
         AtomicBoolean running = new AtomicBoolean(true);
+        boolean pingedFromPeer;
         Thread lane = Thread.ofPlatform().name("test-lane").start(() -> {
             RxSlot rx = new RxSlot();
             while (running.get()) {
@@ -84,6 +86,8 @@ class AfPacketRingTest {
                 }
                 return null;
             });
+            // As root, isReachable sends a real ICMP echo request from the peer's kernel.
+            pingedFromPeer = NetworkNamespace.call(pair.b, () -> InetAddress.getByName("198.18.1.2").isReachable(2000));
         } finally {
             running.set(false);
             lane.join();
@@ -93,6 +97,8 @@ class AfPacketRingTest {
         assertTrue(syns.get() >= 1, "the peer kernel accepted our ARP reply and sent its SYN: " + input.counters());
         String neighbour = VethPair.outputOf("ip", "-n", pair.b, "neigh", "show", "198.18.1.2");
         assertTrue(neighbour.contains(MacAddress.format(mac)), neighbour);
+        assertTrue(pingedFromPeer, "the peer kernel's ICMP echo got our reply: " + input.counters());
+        assertTrue(input.counters().icmpEchoAnswered >= 1);
         assertEquals(0, input.counters().ipv4BadChecksum + input.counters().tcpBadChecksum);
     }
 
@@ -159,10 +165,46 @@ class AfPacketRingTest {
     }
 
     @Test
-    void fanoutMembersShareAnInterface() throws Exception {
-        AfPacketRing first = NetworkNamespace.call(pair.a, () -> AfPacketRing.open("va", 4242));
-        AfPacketRing second = NetworkNamespace.call(pair.a, () -> AfPacketRing.open("va", 4242));
-        first.close();
-        second.close();
+    void fanoutSpreadsFlowsOverMembersAndLosesNone() throws Exception {
+        long macA = NetworkNamespace.call(pair.a, () -> NetworkInterfaces.macAddress("va"));
+        long macB = NetworkNamespace.call(pair.b, () -> NetworkInterfaces.macAddress("vb"));
+        AfPacketConfig member = AfPacketConfig.defaults("va").withTx(0, 0).withRx(1 << 16, 4).withFanoutGroup(4243);
+        AfPacketRing first = NetworkNamespace.call(pair.a, () -> AfPacketRing.open(member));
+        AfPacketRing second = NetworkNamespace.call(pair.a, () -> AfPacketRing.open(member));
+        AfPacketRing peer = NetworkNamespace.call(pair.b, () -> AfPacketRing.open(
+            AfPacketConfig.defaults("vb").withRx(1 << 16, 0).withTx(4096, 64)));
+        int flows = 64;
+        try {
+            TxSlot tx = new TxSlot();
+            for (int i = 0; i < flows; i++) {
+                assertTrue(peer.txClaim(tx));
+                int length = TestFrames.tcpSegment(tx.frame(), macB, macA, PEER_IP, STACK_IP, 20000 + i, 80, i, 0,
+                    TcpHeader.FLAG_ACK, 0, false);
+                peer.txCommit(tx.length(length));
+            }
+            peer.txSync();
+            int[] seen = new int[2];
+            AfPacketRing[] members = {first, second};
+            RxSlot rx = new RxSlot();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (seen[0] + seen[1] < flows && System.nanoTime() < deadline) {
+                for (int m = 0; m < 2; m++) {
+                    members[m].rxSync();
+                    while (members[m].rxNext(rx)) {
+                        if (EthernetHeader.etherType(rx.frame(), 0) == EthernetHeader.ETHER_TYPE_IPV4
+                            && Ipv4Header.source(rx.frame(), 14) == PEER_IP) {
+                            seen[m]++;
+                        }
+                    }
+                    members[m].rxRelease();
+                }
+            }
+            assertEquals(flows, seen[0] + seen[1], "every frame reached exactly one member");
+            assertTrue(seen[0] > 0 && seen[1] > 0, "both members got flows: " + seen[0] + " / " + seen[1]);
+        } finally {
+            first.close();
+            second.close();
+            peer.close();
+        }
     }
 }
