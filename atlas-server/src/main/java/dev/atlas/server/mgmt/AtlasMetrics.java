@@ -48,6 +48,8 @@ public final class AtlasMetrics implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        long llc = LastLevelCache.sizeBytes();
+        gauge(MetricNames.LLC_SIZE, "Last-level cache size: the budget for the pipeline working set.", () -> llc);
     }
 
     /** Registers a lane's counters under the label {@code lane="<lane>"}. */

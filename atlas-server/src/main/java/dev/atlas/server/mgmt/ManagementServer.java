@@ -38,6 +38,7 @@ public final class ManagementServer implements AutoCloseable {
     private static final int INTERNAL_ERROR = 500;
     private static final int UNAVAILABLE = 503;
     private static final int BACKLOG = 16;
+    private static final int MAX_PORT = 65_535;
     private static final long STOP_SECONDS = 1;
     /** Admin requests carry no body; anything larger is read and dropped up to this many bytes. */
     private static final int MAX_DISCARDED_BODY = 64 * 1024;
@@ -90,6 +91,36 @@ public final class ManagementServer implements AutoCloseable {
         metrics.gauge("atlas_ready", "1 when the server takes new traffic, 0 while starting or draining.",
             () -> readiness.isReady() ? 1 : 0);
         metrics.gauge("atlas_draining", "1 once a drain has begun.", () -> readiness.isDraining() ? 1 : 0);
+    }
+
+    /**
+     * Parses a management address "host:port" ("127.0.0.1:9100", "[::1]:9100", "mgmt0.local:9100").
+     *
+     * @throws IllegalArgumentException with an operator sentence when it is not one
+     */
+    public static InetSocketAddress parseAddress(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new IllegalArgumentException("management address '" + hostPort + "' is not host:port, e.g. 127.0.0.1:9100");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > MAX_PORT) {
+            throw new IllegalArgumentException("management port in '" + hostPort + "' must be a number from 0 to 65535");
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("management host '" + host + "' does not resolve; use an IP address of this machine");
+        }
+        return address;
     }
 
     private static String describe(InetSocketAddress address) {

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -59,9 +60,11 @@ class ManagementServerTest {
         return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The exposition has the series with this value (Prometheus writes doubles: 42.0, 3.3554432E7). */
     private static void assertSample(String exposition, String series, long value) {
-        Pattern sample = Pattern.compile("(?m)^" + Pattern.quote(series) + " " + value + "(\\.0)?$");
-        assertTrue(sample.matcher(exposition).find(), series + " " + value + " in\n" + exposition);
+        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(exposition);
+        assertTrue(sample.find(), series + " in\n" + exposition);
+        assertEquals((double) value, Double.parseDouble(sample.group(1)), series);
     }
 
     @Test
@@ -85,6 +88,7 @@ class ManagementServerTest {
         assertTrue(body.contains("# TYPE atlas_rx_frames_total counter"), body);
         assertTrue(body.contains("jvm_memory_used_bytes{"), "JVM memory meters");
         assertTrue(body.contains("system_cpus "), "processor meters");
+        assertSample(body, "atlas_llc_size_bytes", LastLevelCache.sizeBytes());
 
         lane0.rxFrames = 43;
         assertSample(call("GET", "/metrics").body(), "atlas_rx_frames_total{lane=\"0\"}", 43);
