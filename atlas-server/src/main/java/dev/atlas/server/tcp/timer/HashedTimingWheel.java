@@ -15,6 +15,7 @@ public final class HashedTimingWheel {
 
     private final long tickNanos;
     private final int mask;
+    private final int overdue;
     private final int[] bucketHead;
     private final long[] deadlineTick;
     private final long[] deadlineNanos;
@@ -31,7 +32,9 @@ public final class HashedTimingWheel {
         }
         this.tickNanos = tickNanos;
         this.mask = slots - 1;
-        this.bucketHead = new int[slots];
+        // One extra bucket for overdue timers: scheduled with a deadline in a tick already processed.
+        this.overdue = slots;
+        this.bucketHead = new int[slots + 1];
         this.deadlineTick = new long[timers];
         this.deadlineNanos = new long[timers];
         this.next = new int[timers];
@@ -39,7 +42,7 @@ public final class HashedTimingWheel {
         this.bucketOf = new int[timers];
         Arrays.fill(bucketHead, NIL);
         Arrays.fill(bucketOf, NIL);
-        this.currentTick = ceilTick(startNanos);
+        this.currentTick = Math.floorDiv(startNanos, tickNanos);
     }
 
     /**
@@ -75,8 +78,7 @@ public final class HashedTimingWheel {
         final long tick = ceilTick(deadline);
         deadlineTick[timerId] = tick;
         deadlineNanos[timerId] = deadline;
-        // A deadline in the past goes into the next bucket to be processed.
-        final int bucket = (int) (Math.max(tick, currentTick) & mask);
+        final int bucket = tick < currentTick ? overdue : (int) (tick & mask);
         final int head = bucketHead[bucket];
         next[timerId] = head;
         prev[timerId] = NIL;
@@ -98,7 +100,7 @@ public final class HashedTimingWheel {
     /** Fires every timer due by {@code nowNanos}; returns how many fired. */
     public int expire(long nowNanos, TimerHandler handler) {
         final long nowTick = Math.floorDiv(nowNanos, tickNanos);
-        int fired = 0;
+        int fired = expireBucket(overdue, Long.MAX_VALUE, nowNanos, handler);
         if (nowTick - currentTick > mask) {
             // Jumped more than a revolution: one pass over every bucket sees every due timer.
             currentTick = nowTick + 1;
