@@ -112,7 +112,7 @@ public final class TcpBench implements Callable<Integer> {
     private Row measureIperf(Topology net) throws Exception {
         net.addServerKernelAddress();
         final Process server = new ProcessBuilder("ip", "netns", "exec", net.serverNamespace(),
-            "iperf3", "-s", "-1", "-B", net.serverKernelAddress()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            "iperf3", "-s", "-B", net.serverKernelAddress()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             Thread.sleep(500);
             final double cpuBefore = cpuSeconds(server.pid());
