@@ -2,14 +2,17 @@ package dev.atlas.bench.diskmap;
 
 import dev.atlas.diskmap.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
-import java.io.PrintStream;
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./atlas bench diskmap}: random O_DIRECT reads of one block size over the whole image
@@ -20,6 +23,9 @@ import picocli.CommandLine.Option;
 @Command(name = "diskmap", mixinStandardHelpOptions = true,
         description = "Random reads through diskmap-java vs fio (io_uring, O_DIRECT) on the same image.")
 public final class DiskmapBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--image", required = true,
             description = "image file or block device; a missing file is created with --size random bytes")
     Path image;
@@ -53,8 +59,8 @@ public final class DiskmapBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
-        PrintStream log = System.err;
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter log = spec.commandLine().getErr();
         if (seconds < 1 || block < 512 || queueDepths.isEmpty() || queueDepths.stream().anyMatch(q -> q < 1 || q > 4096)) {
             log.println("atlas bench diskmap: --seconds ≥ 1, --block ≥ 512 and queue depths 1…4096 please");
             return 2;
@@ -63,6 +69,7 @@ public final class DiskmapBench implements Callable<Integer> {
             if (!Files.exists(image)) {
                 log.printf("creating %s: %d MiB of random data with O_DIRECT%n", image, size >> 20);
                 ImageMaker.create(image, size, log);
+                log.flush();
             }
             FioRunner fioRunner = new FioRunner(fio);
             List<Measurement> rows = new ArrayList<>();
@@ -71,6 +78,7 @@ public final class DiskmapBench implements Callable<Integer> {
             Measurement fioAtHighest = null;
             for (int qd : queueDepths) {
                 log.printf("diskmap/%s qd %d: %d s …%n", transport, qd, seconds);
+                log.flush();
                 Measurement ours = measureDiskmap(qd);
                 rows.add(ours);
                 log.println("  " + String.join(" ", fioRunner.command(image, block, qd, seconds)));
@@ -87,12 +95,11 @@ public final class DiskmapBench implements Callable<Integer> {
                 out.println(row.row());
             }
             out.printf("ratio=%.3f%n", diskmapAtHighest.iops() / fioAtHighest.iops());
+            out.flush();
             return 0;
-        } catch (DiskmapException e) {
+        } catch (DiskmapException | IOException | IllegalArgumentException e) {
             log.println("atlas bench diskmap: " + e.getMessage());
-            return 1;
-        } catch (java.io.IOException e) {
-            log.println("atlas bench diskmap: " + e.getMessage());
+            log.flush();
             return 1;
         }
     }

@@ -7,7 +7,7 @@ import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,7 +27,7 @@ final class ImageMaker implements NvmeCallback {
     private int freeCount;
     private int failure;
 
-    static void create(Path image, long sizeBytes, PrintStream progress) throws IOException {
+    static void create(Path image, long sizeBytes, PrintWriter progress) throws IOException {
         long size = sizeBytes / CHUNK_BYTES * CHUNK_BYTES;
         if (size < CHUNK_BYTES) {
             throw new DiskmapException("an image must be at least 1 MiB, not " + sizeBytes + " bytes");
@@ -50,7 +50,7 @@ final class ImageMaker implements NvmeCallback {
         }
     }
 
-    private void write(Path image, long size, PrintStream progress) {
+    private void write(Path image, long size, PrintWriter progress) {
         try (NvmeDevice device = NvmeDevice.open(image, "file",
                 NvmeDevice.Options.defaults().withQueueDepth(BUFFERS + 1))) {
             DmaBufferPool pool = device.allocateBuffers(BUFFERS, CHUNK_BYTES);
@@ -85,6 +85,7 @@ final class ImageMaker implements NvmeCallback {
                 if (next - reported >= 1024) {
                     reported = next;
                     progress.printf("  %d / %d MiB%n", next, chunks);
+                    progress.flush();
                 }
             }
             device.flushSync();

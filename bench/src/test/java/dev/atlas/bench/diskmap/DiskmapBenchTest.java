@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.atlas.bench.BenchCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,18 +56,17 @@ class DiskmapBenchTest {
         // target/ is on the checkout's disk; /tmp may be a tmpfs elsewhere, which has no real O_DIRECT.
         Path dir = Files.createDirectories(Path.of("target", "bench-test").toAbsolutePath());
         Path image = dir.resolve("bench-" + ProcessHandle.current().pid() + ".img");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
+        StringWriter out = new StringWriter();
         int exit;
         try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new BenchCli()).execute("diskmap", "--image", image.toString(), "--size", "64m",
+            CommandLine cli = new CommandLine(new BenchCli());
+            cli.setOut(new PrintWriter(out));
+            exit = cli.execute("diskmap", "--image", image.toString(), "--size", "64m",
                     "--qd", "1,8", "--seconds", "1", "--warmup", "0.2");
         } finally {
-            System.setOut(saved);
             Files.deleteIfExists(image);
         }
-        String text = out.toString(StandardCharsets.UTF_8);
+        String text = out.toString();
         assertEquals(0, exit, text);
         List<String> lines = text.lines().toList();
         assertTrue(lines.get(lines.size() - 1).matches("ratio=[0-9]+\\.[0-9]{3}"), text);
@@ -77,8 +76,13 @@ class DiskmapBenchTest {
     }
 
     @Test
-    void missingDirectoryForImageIsAClearError(@org.junit.jupiter.api.io.TempDir Path tmp) {
-        int exit = new CommandLine(new BenchCli()).execute("diskmap", "--image", tmp.toString(), "--seconds", "1");
+    void directoryAsImageIsAClearSentenceNotAStackTrace(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new BenchCli());
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("diskmap", "--image", tmp.toString(), "--seconds", "1");
         assertEquals(1, exit);
+        assertTrue(err.toString().contains("atlas bench diskmap: " + tmp + " is a directory")
+                && !err.toString().contains("\tat "), err.toString());
     }
 }
