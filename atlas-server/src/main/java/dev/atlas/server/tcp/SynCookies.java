@@ -82,7 +82,9 @@ public final class SynCookies {
     /** Our TSval for a cookie SYN-ACK: {@code clock} with the options folded into the low bits. */
     static int encodeTimestamp(int clock, int windowScale, boolean sackPermitted) {
         final int bits = (windowScale < 0 ? TS_NO_WSCALE : windowScale) | (sackPermitted ? TS_SACK_BIT : 0);
-        return (clock & ~TS_OPTION_MASK) | bits;
+        final int ts = (clock & ~TS_OPTION_MASK) | bits;
+        // Never ahead of the clock: the peer's PAWS check would drop our next segments as old.
+        return ts - clock > 0 ? ts - (1 << TS_OPTION_BITS) : ts;
     }
 
     private int mac(long tuple, int clientIsn, int counter, int mssIndex) {

@@ -46,6 +46,8 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
     private static final int FRAMES_PER_VISIT = 8;
     private static final int PORTS = 1 << 16;
     private static final int UNSCALED_WINDOW_MAX = 0xFFFF;
+    /** Send a partial TSO frame only once this fraction of the window is free (Linux's tso_win_divisor). */
+    private static final int TSO_WINDOW_DIVISOR = 3;
 
     private final InterfaceAddress local;
     private final ArpTable arpTable;
@@ -677,8 +679,16 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
             if (length <= 0) {
                 return 0;
             }
-            if (length < c.mss && length < unsent && c.sndMax > c.sndUna) {
-                return 0; // sender-side silly window avoidance: wait for ACKs to open a full segment
+            if (length < unsent && c.sndMax > c.sndUna) {
+                if (length < c.mss) {
+                    return 0; // sender-side silly window avoidance: wait for ACKs to open a full segment
+                }
+                // TSO deferral (as Linux's tcp_tso_should_defer): while ACKs are on their way, wait
+                // until a third of the window is free, so each ACK batch does not cut a small frame.
+                if (!c.fastRecovery && !c.lossRecovery && length < maxFrame
+                    && length < Math.min(cwnd, c.sndWnd) / TSO_WINDOW_DIVISOR) {
+                    return 0;
+                }
             }
             final long end = c.sndNxt + length + (c.finQueued && c.sndNxt + length == streamEnd ? 1 : 0);
             return sendNew(c, end, length, now) ? 1 : -1;

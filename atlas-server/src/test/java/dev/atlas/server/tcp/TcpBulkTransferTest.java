@@ -65,7 +65,9 @@ class TcpBulkTransferTest {
             settle(loop, receiver, 100_000_000L);
             TcpCounters c = loop.stack.counters();
             String counters = "fast " + c.fastRetransmits + ", rto " + c.rtoRetransmits + ", rto events " + c.rtoEvents
-                + ", recoveries " + c.fastRecoveries + ", received " + receiver.received();
+                + ", recoveries " + c.fastRecoveries + ", received " + receiver.received()
+                + ", MSS per frame " + String.format("%.1f", c.payloadPerFrameInMss(1448));
+            System.out.println(cc + " " + mebibytes + " MiB at " + loss + " loss: " + counters);
             assertEquals(bytes, receiver.received(), counters);
             assertTrue(receiver.finReceived, "FIN after the data: " + counters);
             assertEquals(0, receiver.corruptBytes, "every byte matches the pattern");
@@ -85,6 +87,7 @@ class TcpBulkTransferTest {
             assertEquals(bytes, receiver.received());
             TcpCounters c = loop.stack.counters();
             double perFrame = c.payloadPerFrameInMss(1448);
+            System.out.println("lossless 32 MiB: " + c.framesOut + " frames, " + String.format("%.1f", perFrame) + " MSS per frame");
             assertTrue(perFrame >= 8, "average payload per frame " + perFrame + " MSS");
             assertEquals(0, c.retransmitFrames);
         }
