@@ -30,7 +30,13 @@ public interface QueueTransport extends AutoCloseable {
     /** {@code queueDepth() * 64} bytes, 4 KiB aligned; entry {@code i} at {@code i * 64}. */
     MemorySegment submissionQueue();
 
-    /** {@code queueDepth() * 16} bytes, 4 KiB aligned; entry {@code i} at {@code i * 16}. */
+    /**
+     * {@code queueDepth() * 16} bytes, 4 KiB aligned and zeroed at start; entry {@code i} at
+     * {@code i * 16}. Every entry posted here carries the command identifier, the SQ head after
+     * the entries consumed so far (the driver sees a full SQ from it) and, written last with
+     * release semantics, the status field with the phase tag (1 on the first pass, flipping at
+     * each wrap-around).
+     */
     MemorySegment completionQueue();
 
     /** The SQ tail doorbell: entries up to (excluding) {@code newTail} are ready. */
@@ -55,7 +61,8 @@ public interface QueueTransport extends AutoCloseable {
 
     /**
      * Makes a region usable for data transfer (io_uring buffer registration, module pool
-     * mapping). Called once per buffer pool before any I/O on it.
+     * mapping). Called once per region before any I/O on it, and several times per transport:
+     * first by the queue pair for its PRP-list pages, then once per buffer pool.
      */
     void registerMemory(MemorySegment region);
 
