@@ -37,9 +37,14 @@ public final class NvmeDevice implements AutoCloseable {
      */
     public record Options(int queueDepth, int blockSize, int maxTransferBytes, EmulatedFaults faults,
                           Duration syncTimeout) {
+        /** Queue depth unless chosen otherwise: deep enough for a lane, small enough for the LLC. */
+        public static final int DEFAULT_QUEUE_DEPTH = 64;
+        /** How long a blocking call waits unless chosen otherwise. */
+        public static final Duration DEFAULT_SYNC_TIMEOUT = Duration.ofSeconds(30);
+
         public static Options defaults() {
-            return new Options(64, EmulatedTransport.DEFAULT_BLOCK_SIZE,
-                    EmulatedTransport.DEFAULT_MAX_TRANSFER_BYTES, EmulatedFaults.none(), Duration.ofSeconds(30));
+            return new Options(DEFAULT_QUEUE_DEPTH, EmulatedTransport.DEFAULT_BLOCK_SIZE,
+                    EmulatedTransport.DEFAULT_MAX_TRANSFER_BYTES, EmulatedFaults.none(), DEFAULT_SYNC_TIMEOUT);
         }
 
         public Options withQueueDepth(int depth) {

@@ -34,6 +34,11 @@ public final class NvmeQueuePair implements AutoCloseable {
     /** Returned by a submission when the SQ or the command table has no room; consume and retry. */
     public static final int QUEUE_FULL = -1;
 
+    /** Smallest queue: one entry always stays empty, so two entries carry one command. */
+    public static final int MIN_QUEUE_DEPTH = 2;
+    /** Largest I/O queue NVMe allows (a 16-bit zero-based size). */
+    public static final int MAX_QUEUE_DEPTH = 1 << 16;
+
     /** NVMe memory page size (CC.MPS = 0): PRP entries describe pages of this size. */
     public static final int MEMORY_PAGE_SIZE = 4096;
     private static final long PAGE_OFFSET_MASK = MEMORY_PAGE_SIZE - 1;
@@ -91,8 +96,9 @@ public final class NvmeQueuePair implements AutoCloseable {
         this.transport = transport;
         this.geometry = transport.geometry();
         this.depth = transport.queueDepth();
-        if (depth < 2 || depth > (1 << 16)) {
-            throw new IllegalArgumentException("NVMe queue depth must be 2..65536, not " + depth);
+        if (depth < MIN_QUEUE_DEPTH || depth > MAX_QUEUE_DEPTH) {
+            throw new IllegalArgumentException("NVMe queue depth must be " + MIN_QUEUE_DEPTH + ".."
+                    + MAX_QUEUE_DEPTH + ", not " + depth);
         }
         this.namespaceId = geometry.namespaceId();
         this.blockSize = geometry.blockSize();

@@ -36,6 +36,7 @@ public final class EmulatedController {
     private static final int BROADCAST_NAMESPACE = 0xFFFFFFFF;
     private static final int SUBMISSION_QUEUE_ID = 1;
     private static final int INITIAL_REGIONS = 8;
+    private static final long SEED_MIX = 0x9E3779B97F4A7C15L;
     private static final ValueLayout.OfLong PRP_ENTRY =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** The host's address space, for following bus addresses (identity mapping). */
@@ -104,7 +105,8 @@ public final class EmulatedController {
         this.geometry = geometry;
         this.media = media;
         this.faults = faults;
-        this.random = faults.seed ^ 0x9E3779B97F4A7C15L;
+        // Mix the seed so that small seeds (0, 1, 2…) still start the generator far apart.
+        this.random = faults.seed ^ SEED_MIX;
         if (random == 0) {
             random = 1;
         }

@@ -1,5 +1,6 @@
 package dev.atlas.diskmap.emulated;
 
+import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.transport.DeviceGeometry;
@@ -62,8 +63,9 @@ public final class EmulatedTransport implements QueueTransport {
      */
     public static EmulatedTransport open(Path image, int queueDepth, int blockSize, int maxTransferBytes,
                                          EmulatedFaults faults) throws IOException {
-        if (queueDepth < 2 || queueDepth > (1 << 16)) {
-            throw new IllegalArgumentException("NVMe queue depth must be 2..65536, not " + queueDepth);
+        if (queueDepth < NvmeQueuePair.MIN_QUEUE_DEPTH || queueDepth > NvmeQueuePair.MAX_QUEUE_DEPTH) {
+            throw new IllegalArgumentException("NVMe queue depth must be " + NvmeQueuePair.MIN_QUEUE_DEPTH + ".."
+                    + NvmeQueuePair.MAX_QUEUE_DEPTH + ", not " + queueDepth);
         }
         if (!Files.isRegularFile(image)) {
             throw new IOException("image file " + image + " does not exist; create it (e.g. `truncate -s 1G "
