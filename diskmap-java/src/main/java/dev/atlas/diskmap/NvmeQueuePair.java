@@ -89,6 +89,8 @@ public final class NvmeQueuePair implements AutoCloseable {
 
     private long submittedCommands;
     private long completedCommands;
+    private long completedRequests;
+    private long failedRequests;
     private boolean closed;
 
     /** Drives the queues of {@code transport}, which must start with an empty SQ and a zeroed CQ. */
@@ -325,6 +327,10 @@ public final class NvmeQueuePair implements AutoCloseable {
         final NvmeCallback callback = requestCallback[request];
         requestCallback[request] = null;
         freeRequests[freeRequestCount++] = request;
+        completedRequests++;
+        if (!NvmeStatus.isSuccess(status)) {
+            failedRequests++;
+        }
         callback.onComplete(token, status);
     }
 
@@ -376,6 +382,16 @@ public final class NvmeQueuePair implements AutoCloseable {
 
     public long completedCommands() {
         return completedCommands;
+    }
+
+    /** Requests whose callback has run (plain counter, for metrics read by the owning thread's meters). */
+    public long completedRequests() {
+        return completedRequests;
+    }
+
+    /** Requests completed with an error status, aborts at close included. */
+    public long failedRequests() {
+        return failedRequests;
     }
 
     public int queueDepth() {

@@ -113,6 +113,10 @@ class NvmeDeviceTest {
         assertEquals("cannot open " + missing + " with the emulated transport: image file " + missing
                 + " does not exist; create it (e.g. `truncate -s 1G " + missing
                 + "`) or format a catalogue on it first", noFile.getMessage());
+        DiskmapException notAFile = assertThrows(DiskmapException.class, () -> NvmeDevice.open(dir, "emulated"));
+        assertEquals("cannot open " + dir + " with the emulated transport: " + dir + " is not a regular file; the"
+                + " emulated transport serves image files (use the file or passthru transport for block and NVMe"
+                + " devices)", notAFile.getMessage());
         DiskmapException unknown = assertThrows(DiskmapException.class, () -> NvmeDevice.open(missing, "bogus"));
         assertEquals(true, unknown.getMessage().startsWith("cannot open " + missing + ": unknown transport 'bogus'"),
                 unknown.getMessage());

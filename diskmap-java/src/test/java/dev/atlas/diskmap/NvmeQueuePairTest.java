@@ -303,6 +303,8 @@ class NvmeQueuePairTest {
             }
             // About 5% of commands fail; requests of two commands fail a little more often.
             assertTrue(failures > requests * 0.03 && failures < requests * 0.10, "failures: " + failures);
+            assertEquals(failures, queuePair.failedRequests());
+            assertEquals(requests, queuePair.completedRequests());
             assertEquals(0, queuePair.requestsInFlight());
         }
     }

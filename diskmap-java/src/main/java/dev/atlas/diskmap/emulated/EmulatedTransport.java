@@ -67,6 +67,10 @@ public final class EmulatedTransport implements QueueTransport {
             throw new IllegalArgumentException("NVMe queue depth must be " + NvmeQueuePair.MIN_QUEUE_DEPTH + ".."
                     + NvmeQueuePair.MAX_QUEUE_DEPTH + ", not " + queueDepth);
         }
+        if (Files.exists(image) && !Files.isRegularFile(image)) {
+            throw new IOException(image + " is not a regular file; the emulated transport serves image files"
+                    + " (use the file or passthru transport for block and NVMe devices)");
+        }
         if (!Files.isRegularFile(image)) {
             throw new IOException("image file " + image + " does not exist; create it (e.g. `truncate -s 1G "
                     + image + "`) or format a catalogue on it first");
