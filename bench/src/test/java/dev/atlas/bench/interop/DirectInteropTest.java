@@ -1,6 +1,7 @@
 package dev.atlas.bench.interop;
 
 import dev.atlas.bench.tcp.AtlasServerProcess;
+import dev.atlas.bench.tcp.Commands;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.KernelTcpCounters;
 import org.junit.jupiter.api.AfterAll;
@@ -118,6 +119,10 @@ class DirectInteropTest {
     @Test
     @Order(2)
     void curlDownloadsOneGibibyteWithTsoFrames() throws Exception {
+        // Warm-up, so the JIT has compiled the lane's paths before its allocation is measured.
+        for (int i = 0; i < 2; i++) {
+            assertTrue(ClientTools.curl(net.clientNamespace(), url(256 * MIB), Duration.ofSeconds(60)).ok(256 * MIB));
+        }
         final KernelTcpCounters clientBefore = KernelTcpCounters.read(net.clientNamespace());
         final Map<String, Long> before = server.freshStats();
         final long allocatedBefore = before.getOrDefault("lane.allocatedBytes", 0L);
@@ -130,11 +135,13 @@ class DirectInteropTest {
         final long frames = delta(after, before, "tcp.framesOut");
         final long payload = delta(after, before, "tcp.payloadBytesOut");
         final double segmentsPerFrame = (double) payload / frames / SEGMENT_PAYLOAD;
+        final long allocated = after.getOrDefault("lane.allocatedBytes", 0L) - allocatedBefore;
         System.out.printf("interop: 1 GiB in %.2f s = %.2f Gb/s; %d frames out, %.1f MSS of payload per frame; "
                 + "retransmits fast %d rto %d; lane allocated %d bytes during the download%n",
             download.seconds(), download.gbitPerSecond(), frames, segmentsPerFrame,
-            delta(after, before, "tcp.fastRetransmits"), delta(after, before, "tcp.rtoRetransmits"),
-            after.getOrDefault("lane.allocatedBytes", 0L) - allocatedBefore);
+            delta(after, before, "tcp.fastRetransmits"), delta(after, before, "tcp.rtoRetransmits"), allocated);
+        // One byte per frame would already be ~17 KB: this bound catches any per-frame allocation.
+        assertTrue(allocated < 16 * 1024, "the lane allocated " + allocated + " bytes serving 1 GiB after warm-up");
         assertTrue(segmentsPerFrame >= 8, "TSO: average payload per transmitted frame is " + segmentsPerFrame + " MSS, want ≥ 8");
         assertEquals(0, clientAfter.since(clientBefore, "TcpInCsumErrors"), "client kernel saw bad TCP checksums");
         assertEquals(0, clientAfter.since(clientBefore, "TcpInErrs"), "client kernel rejected TCP segments");
@@ -232,6 +239,44 @@ class DirectInteropTest {
         assertTrue(fresh.ok(8 * MIB), fresh.toString());
         // AF_PACKET may drop some of a burst when its RX ring is full; most of the flood must arrive.
         assertTrue(delta(after, before, "tcp.synsReceived") >= 50_000, "the flood did not reach the server");
+    }
+
+    @Test
+    @Order(8)
+    void fuzzedFramesNeverEscapeTheLaneNorDisturbALiveDownload() throws Exception {
+        final Map<String, Long> before = server.freshStats();
+        final Path fuzzer = ClientTools.script("fuzzframes.py", work);
+        final ClientTools.RunningDownload live = ClientTools.startCurl(net.clientNamespace(), url(128 * MIB),
+            Duration.ofSeconds(120), "--limit-rate", "30M");
+        final int livePort = awaitLocalPort();
+        final String fuzzed = ClientTools.finish(ClientTools.startPython(net.clientNamespace(), fuzzer, net.clientInterface(),
+            net.serverMac(), net.clientAddress(), net.serverAddress(), "80", Integer.toString(livePort), "30000", "251"),
+            Duration.ofSeconds(60));
+        final ClientTools.Download download = live.finish();
+        final Map<String, Long> after = server.freshStats();
+        System.out.printf("interop: fuzz (%s): frames in %d, TCP segments delivered %d, resets sent %d; live download %s%n",
+            fuzzed, delta(after, before, "frame.framesIn"), delta(after, before, "frame.tcpDelivered"),
+            delta(after, before, "tcp.resetsSent"), download);
+        assertTrue(fuzzed.startsWith("exit 0: sent 30000"), fuzzed);
+        assertTrue(download.ok(128 * MIB), download.toString());
+        assertEquals(0, delta(after, before, "lane.frameErrors"), "a fuzzed frame made a handler throw:\n" + server.logTail());
+        assertEquals(0, delta(after, before, "lane.outputErrors"), "output failed after fuzzing:\n" + server.logTail());
+        assertTrue(server.isAlive());
+    }
+
+    /** The local port of the client's one established connection to port 80. */
+    private int awaitLocalPort() throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            final String line = Commands.output(List.of("ip", "netns", "exec", net.clientNamespace(),
+                "ss", "-Htn", "state", "established", "( dport = :80 )")).strip();
+            if (!line.isEmpty()) {
+                final String local = line.split("\\s+")[2];
+                return Integer.parseInt(local.substring(local.lastIndexOf(':') + 1));
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("curl did not connect");
     }
 
     private void awaitStat(String key, java.util.function.LongPredicate condition, Duration timeout) throws Exception {
