@@ -77,6 +77,7 @@ class NvmeQueuePairTest {
     }
 
     @Test
+    @SuppressWarnings("restricted") // reads the PRP list at the address the driver put in PRP2
     void buildsPrpEntriesForPageStraddlingBuffers() throws IOException {
         try (NvmeDevice device = device(64, 8, 128 * 1024, EmulatedFaults.none())) {
             NvmeQueuePair queuePair = device.queuePair();

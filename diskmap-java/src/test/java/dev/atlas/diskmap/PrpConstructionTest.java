@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrpConstructionTest {
     private static final int PAGE = NvmeQueuePair.MEMORY_PAGE_SIZE;
     private static final ValueLayout.OfLong PRP = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    @SuppressWarnings("restricted") // reads PRP lists by the bus (= virtual) address the driver wrote
     private static final MemorySegment HOST = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @TempDir

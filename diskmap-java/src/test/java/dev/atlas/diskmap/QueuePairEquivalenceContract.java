@@ -247,6 +247,7 @@ public abstract class QueuePairEquivalenceContract {
         }
 
         @Override
+        @SuppressWarnings("restricted") // views the request's bytes at the address it was submitted with
         public void onComplete(long token, int status) {
             final int slot = (int) token;
             if (slot < 0 || slot >= slots || !slotBusy[slot]) {

@@ -39,7 +39,8 @@ public final class EmulatedController {
     private static final long SEED_MIX = 0x9E3779B97F4A7C15L;
     private static final ValueLayout.OfLong PRP_ENTRY =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** The host's address space, for following bus addresses (identity mapping). */
+    /** The host's address space, for following bus addresses (identity mapping), as a device's DMA would. */
+    @SuppressWarnings("restricted")
     private static final MemorySegment HOST_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private enum Transfer { CHECK, TO_HOST, FROM_HOST }
