@@ -65,6 +65,7 @@ public final class TcpConnection {
     long lostHint;
     int dupAcks;
     boolean retransmitFirst;
+    boolean cwndLimited;
     int retries;
     int persistBackoffs;
     long rttTimedOffset = -1;

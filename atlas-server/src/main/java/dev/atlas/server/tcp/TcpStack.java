@@ -486,7 +486,7 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
                 }
             }
         }
-        final long inFlightBefore = c.sndMax - una;
+        final long inFlightBefore = c.cwndLimited ? Math.max(c.sndMax - una, c.cc.cwnd()) : c.sndMax - una;
         if (ackOffset > una) {
             final long acked = ackOffset - una;
             c.sndUna = ackOffset;
@@ -666,11 +666,14 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
             room = cwnd - (c.sndMax - c.sndUna);
         }
         if (c.sndNxt >= dataEnd) {
+            c.cwndLimited = false; // application-limited
             return 0;
         }
         final long windowRoom = c.sndUna + c.sndWnd - c.sndNxt;
         final long unsent = streamEnd - c.sndNxt;
         if (unsent > 0) {
+            // Held back by the congestion window (not by data or the peer): lets the window grow.
+            c.cwndLimited = room < Math.min(unsent, windowRoom) || room < c.mss;
             if (windowRoom <= 0) {
                 armPersist(c, now);
                 return 0;
@@ -919,6 +922,7 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
         c.rttTimedOffset = -1;
         c.synAckRetries = 0;
         c.retransmitFirst = false;
+        c.cwndLimited = false;
         c.tsRecent = 0;
         c.stream.reset();
         c.scoreboard.reset();

@@ -16,7 +16,8 @@ public interface CongestionControl {
 
     /**
      * New data was cumulatively acknowledged outside recovery: grow the window.
-     * {@code inFlight} is what was outstanding before the ACK (growth stops when the window is not the limit).
+     * {@code inFlight} is what was outstanding before the ACK, or the window itself when the
+     * sender was held back by the window (growth stops when the window is not the limit).
      */
     void onAck(long ackedBytes, long inFlight, long srttNanos, long nowNanos);
 

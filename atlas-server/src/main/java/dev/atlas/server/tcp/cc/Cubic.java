@@ -68,7 +68,8 @@ public final class Cubic implements CongestionControl {
         }
         final double acked = (double) ackedBytes / mss;
         if (cwndSegments < ssthreshSegments) {
-            cwndSegments += Math.min(acked, 2.0);
+            // Every acknowledged segment counts (stretch ACKs from GRO receivers), as in Linux.
+            cwndSegments = Math.min(cwndSegments + acked, Math.max(ssthreshSegments, cwndSegments + 1));
             return;
         }
         if (!epochStarted) {

@@ -34,8 +34,9 @@ public final class NewReno implements CongestionControl {
             return; // application-limited: the window was not the constraint (RFC 7661 spirit)
         }
         if (cwnd < ssthresh) {
-            // RFC 5681 §3.1 with ABC limit L = 2·SMSS.
-            cwnd += Math.min(ackedBytes, 2L * mss);
+            // Slow start counts every acknowledged byte (as Linux does): receivers with GRO send
+            // stretch ACKs for many segments, and RFC 3465's L = 2·SMSS would starve growth.
+            cwnd = Math.min(cwnd + ackedBytes, Math.max(ssthresh, cwnd + mss));
             return;
         }
         // One MSS per window of acknowledged bytes.
