@@ -85,7 +85,9 @@ final class BulkReceiver {
         }
         final int ip = EthernetHeader.LENGTH;
         final int tcp = ip + Ipv4Header.headerLength(f, ip);
-        if (TcpHeader.destinationPort(f, tcp) != port) {
+        // The wire carries the stack's answers to every peer (fuzzed and spoofed ones too): ours
+        // are those to our address and port.
+        if (Ipv4Header.destination(f, ip) != StackLoop.PEER_ADDRESS || TcpHeader.destinationPort(f, tcp) != port) {
             return;
         }
         final int end = ip + Ipv4Header.totalLength(f, ip);

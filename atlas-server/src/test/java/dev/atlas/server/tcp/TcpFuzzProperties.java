@@ -104,6 +104,11 @@ class TcpFuzzProperties {
                 default -> TcpHeader.acknowledgment(frame, TCP, random.nextInt());
             }
         }
+        if (source == StackLoop.PEER_ADDRESS && TcpHeader.sourcePort(frame, TCP) == RECEIVER_PORT) {
+            // A mutated byte recreated the download's own 4-tuple: that segment would be the
+            // download's (a peer may reset its own connection), not another peer's.
+            TcpHeader.sourcePort(frame, TCP, RECEIVER_PORT + 1);
+        }
         return end;
     }
 
