@@ -164,6 +164,78 @@ class AfPacketRingTest {
         }
     }
 
+    /** Reads an interface statistic inside a namespace ({@code ip netns exec} remounts /sys for it). */
+    private long statistic(String namespace, String device, String name) {
+        return Long.parseLong(VethPair.outputOf("ip", "netns", "exec", namespace, "cat",
+            "/sys/class/net/" + device + "/statistics/" + name).strip());
+    }
+
+    @Test
+    void bulkSuperFramesReachThePeerWithoutAllocation() throws Exception {
+        long macA = NetworkNamespace.call(pair.a, () -> NetworkInterfaces.macAddress("va"));
+        long macB = NetworkNamespace.call(pair.b, () -> NetworkInterfaces.macAddress("vb"));
+        AfPacketRing sender = NetworkNamespace.call(pair.a, () -> AfPacketRing.open(
+            AfPacketConfig.defaults("va").withRx(AfPacketConfig.DEFAULT_RX_BLOCK_SIZE, 0)));
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int payload = 65535 - 40;
+        int segmentsPerFrame = (payload + 1447) / 1448;
+        int warmUp = 500;
+        int frames = 3000;
+        try {
+            TxSlot tx = new TxSlot();
+            long packetsBefore = statistic(pair.b, "vb", "rx_packets");
+            long bytesBefore = statistic(pair.b, "vb", "rx_bytes");
+            int seq = 1;
+            long started = 0;
+            long allocatedBefore = 0;
+            long cpuBefore = 0;
+            int committed = 0;
+            while (committed < warmUp + frames) {
+                if (committed == warmUp) {
+                    started = System.nanoTime();
+                    cpuBefore = threads.getCurrentThreadCpuTime();
+                    allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+                }
+                if (sender.txClaim(tx)) {
+                    int length = TestFrames.tcpSegment(tx.frame(), macA, macB, STACK_IP, PEER_IP, 80, 40000, seq, 1,
+                        TcpHeader.FLAG_ACK, payload, true);
+                    sender.txCommit(tx.length(length).segmentation(TxSlot.GSO_TCPV4, 1448, 54).partialChecksum(34, 16));
+                    seq += payload;
+                    committed++;
+                } else {
+                    sender.txSync();
+                    sender.txReap();
+                }
+            }
+            sender.txSync();
+            // Before the wait below, which reads the peer's counters through child processes.
+            long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
+            long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
+            // The kernel finishes the ring's frames asynchronously: wait until the peer counted
+            // every segment (or give up after 10 s and let the assertion say how many arrived).
+            long expectedPackets = (long) (warmUp + frames) * segmentsPerFrame;
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (statistic(pair.b, "vb", "rx_packets") - packetsBefore < expectedPackets && System.nanoTime() < deadline) {
+                sender.txSync();
+                sender.txReap();
+            }
+            long elapsed = System.nanoTime() - started;
+            long packets = statistic(pair.b, "vb", "rx_packets") - packetsBefore;
+            long bytes = statistic(pair.b, "vb", "rx_bytes") - bytesBefore;
+            System.out.printf(java.util.Locale.ROOT,
+                "af_packet TX: %d super-frames of %d B in %.3f s = %.2f Gb/s payload; sender thread CPU %.3f s; "
+                    + "peer counted %d segments (%d B); kicks %d, kick errors %d%n",
+                frames, payload, elapsed / 1e9, frames * (double) payload * 8 / elapsed, cpu / 1e9, packets, bytes,
+                sender.txKicks(), sender.txKickErrors());
+            assertEquals(expectedPackets, packets, "every segment of every super-frame reached the peer");
+            assertTrue(bytes >= expectedPackets * (14 + 40) + (long) (warmUp + frames) * payload);
+            assertEquals(0, allocated, "the TX path allocated in steady state");
+        } finally {
+            sender.close();
+        }
+    }
+
     @Test
     void fanoutSpreadsFlowsOverMembersAndLosesNone() throws Exception {
         long macA = NetworkNamespace.call(pair.a, () -> NetworkInterfaces.macAddress("va"));

@@ -50,6 +50,11 @@ final class VethPair implements AutoCloseable {
         try {
             run("ip", "netns", "add", pair.a);
             run("ip", "netns", "add", pair.b);
+            // No IPv6 router or listener solicitations: the tests count every frame a peer receives.
+            for (String namespace : List.of(pair.a, pair.b)) {
+                run("ip", "netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                    "net.ipv6.conf.default.disable_ipv6=1");
+            }
             run("ip", "link", "add", "va", "netns", pair.a, "type", "veth", "peer", "name", "vb", "netns", pair.b);
             run("ip", "-n", pair.a, "link", "set", "va", "up");
             run("ip", "-n", pair.b, "link", "set", "vb", "up");
