@@ -106,6 +106,7 @@ public final class EmulatedController {
         this.geometry = geometry;
         this.media = media;
         this.faults = faults;
+        checkMediaErrorsInside(faults, geometry);
         // Mix the seed so that small seeds (0, 1, 2…) still start the generator far apart.
         this.random = faults.seed ^ SEED_MIX;
         if (random == 0) {
@@ -127,6 +128,18 @@ public final class EmulatedController {
             freeSlots[i] = i;
         }
         this.freeSlotCount = depth;
+    }
+
+    /** A bad region past the namespace could never be read, so it is a mistake in the plan. */
+    private static void checkMediaErrorsInside(EmulatedFaults faults, DeviceGeometry geometry) {
+        for (int i = 0; i < faults.mediaErrorFirstLbas.length; i++) {
+            final long end = faults.mediaErrorEndLbas[i];
+            if (end > geometry.blockCount()) {
+                throw new IllegalArgumentException("the media error at LBAs " + faults.mediaErrorFirstLbas[i] + ".."
+                        + (end - 1) + " reaches past the last LBA " + (geometry.blockCount() - 1) + " of this "
+                        + geometry.blockCount() + "-block namespace; choose a region inside it");
+            }
+        }
     }
 
     /** SQ tail doorbell write. */
@@ -297,6 +310,11 @@ public final class EmulatedController {
             }
             if (faults.errorRate > 0 && nextDouble() < faults.errorRate) {
                 return faults.readErrorStatus;
+            }
+            // After the random draw, so adding a bad region leaves every other command's fate
+            // under the same seed unchanged.
+            if (faults.touchesMediaError(lba, blocks)) {
+                return EmulatedFaults.MEDIA_ERROR_STATUS;
             }
             return walk(Transfer.TO_HOST, prp1, prp2, mediaOffset, length);
         }

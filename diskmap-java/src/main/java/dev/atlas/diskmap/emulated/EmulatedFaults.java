@@ -10,20 +10,37 @@ import java.util.Arrays;
  * much of a torn write persists) comes from one generator seeded here, so a run that found a
  * bug is replayed by its seed. Commands are numbered from 1 in the order the controller
  * fetches them; writes are numbered from 1 in the order it executes them.
+ *
+ * <p>A plan also has a text form for command lines ({@link #parse(String)}), which {@link
+ * #toString()} writes, e.g. {@code seed=7,out-of-order,delay=0..3,media-error=4096+64}.
  */
 public final class EmulatedFaults {
+    static final long DEFAULT_SEED = 1;
+    static final int DEFAULT_READ_ERROR_STATUS = NvmeStatus.UNRECOVERED_READ_ERROR;
+    static final int DEFAULT_WRITE_ERROR_STATUS = NvmeStatus.WRITE_FAULT;
+    static final int DEFAULT_FLUSH_ERROR_STATUS = NvmeStatus.INTERNAL_ERROR;
+    /**
+     * What a read of a bad region reports. Do Not Retry is set because the region stays bad:
+     * the same command would fail again, unlike the transient failures of {@link #errorRate(double)}.
+     */
+    public static final int MEDIA_ERROR_STATUS = NvmeStatus.UNRECOVERED_READ_ERROR | NvmeStatus.DO_NOT_RETRY;
     private static final int MAX_CHOSEN_FAILURES = 64;
+    // Every read is checked against every region, so keep the list short.
+    private static final int MAX_MEDIA_ERRORS = 64;
 
-    long seed = 1;
+    long seed = DEFAULT_SEED;
     boolean outOfOrder;
     int minDelayPolls;
     int maxDelayPolls;
     double errorRate;
-    int readErrorStatus = NvmeStatus.UNRECOVERED_READ_ERROR;
-    int writeErrorStatus = NvmeStatus.WRITE_FAULT;
-    int flushErrorStatus = NvmeStatus.INTERNAL_ERROR;
+    int readErrorStatus = DEFAULT_READ_ERROR_STATUS;
+    int writeErrorStatus = DEFAULT_WRITE_ERROR_STATUS;
+    int flushErrorStatus = DEFAULT_FLUSH_ERROR_STATUS;
     long[] failingCommands = new long[0];
     int[] failingStatuses = new int[0];
+    /** Bad regions of the medium as half-open LBA ranges [first, end), in the order given. */
+    long[] mediaErrorFirstLbas = new long[0];
+    long[] mediaErrorEndLbas = new long[0];
     double tornWriteRate;
     long powerCutAfterWrite;
     boolean powerCutTearsWrite;
@@ -32,6 +49,20 @@ public final class EmulatedFaults {
     /** No faults: in-order, immediate, always successful. */
     public static EmulatedFaults none() {
         return new EmulatedFaults();
+    }
+
+    /**
+     * The plan written as text, e.g. {@code seed=7,out-of-order,delay=0..3,error-rate=0.001,media-error=4096+64}
+     * (comma-separated terms; {@code none} or an empty string for no faults), as a command-line
+     * option gives it. The terms are {@code seed=N}, {@code out-of-order}, {@code delay=MIN..MAX},
+     * {@code error-rate=P}, {@code error-statuses=READ/WRITE/FLUSH}, {@code fail-command=N:STATUS},
+     * {@code media-error=LBA+BLOCKS} (repeatable), {@code torn-write-rate=P},
+     * {@code power-cut=WRITE[:torn]} and {@code lose-unflushed=P}.
+     *
+     * @throws IllegalArgumentException with one sentence naming the bad term and its accepted form
+     */
+    public static EmulatedFaults parse(String spec) {
+        return FaultSpec.parse(spec);
     }
 
     /** No faults yet, generator seeded with {@code seed}. */
@@ -90,6 +121,45 @@ public final class EmulatedFaults {
         return this;
     }
 
+    /**
+     * A bad region of the medium: every read touching one of the {@code blocks} blocks from
+     * {@code firstLba} completes with {@link #MEDIA_ERROR_STATUS} (unrecovered read error) and
+     * moves no data; other reads, writes and flushes are unaffected. May be called for several
+     * regions. Writing the region does not repair it (the plan does not model reallocation),
+     * so a test sees the same failure however often the data is rewritten.
+     */
+    public EmulatedFaults mediaError(long firstLba, long blocks) {
+        if (firstLba < 0) {
+            throw new IllegalArgumentException("a media error starts at an LBA of 0 or more, not " + firstLba);
+        }
+        if (blocks < 1) {
+            throw new IllegalArgumentException("a media error covers at least one block, not " + blocks);
+        }
+        if (firstLba > Long.MAX_VALUE - blocks) {
+            throw new IllegalArgumentException("a media error at LBA " + firstLba + "+" + blocks
+                    + " runs past the largest possible LBA");
+        }
+        if (mediaErrorFirstLbas.length == MAX_MEDIA_ERRORS) {
+            throw new IllegalArgumentException("at most " + MAX_MEDIA_ERRORS + " media errors");
+        }
+        mediaErrorFirstLbas = Arrays.copyOf(mediaErrorFirstLbas, mediaErrorFirstLbas.length + 1);
+        mediaErrorEndLbas = Arrays.copyOf(mediaErrorEndLbas, mediaErrorEndLbas.length + 1);
+        mediaErrorFirstLbas[mediaErrorFirstLbas.length - 1] = firstLba;
+        mediaErrorEndLbas[mediaErrorEndLbas.length - 1] = firstLba + blocks;
+        return this;
+    }
+
+    /** True when a command on {@code blocks} blocks from {@code lba} touches a bad region. */
+    boolean touchesMediaError(long lba, int blocks) {
+        final long end = lba + blocks;
+        for (int i = 0; i < mediaErrorFirstLbas.length; i++) {
+            if (lba < mediaErrorEndLbas[i] && end > mediaErrorFirstLbas[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Each write is torn with this probability: a random prefix of its blocks persists, status write fault. */
     public EmulatedFaults tornWriteRate(double probability) {
         this.tornWriteRate = probability(probability);
@@ -126,12 +196,9 @@ public final class EmulatedFaults {
         return p;
     }
 
+    /** The plan in the text form {@link #parse(String)} reads, so a logged plan can be replayed. */
     @Override
     public String toString() {
-        return "EmulatedFaults{seed=" + seed + ", outOfOrder=" + outOfOrder + ", delayPolls=" + minDelayPolls
-                + ".." + maxDelayPolls + ", errorRate=" + errorRate + ", chosenFailures="
-                + Arrays.toString(failingCommands) + ", tornWriteRate=" + tornWriteRate
-                + ", powerCutAfterWrite=" + powerCutAfterWrite + (powerCutTearsWrite ? " (torn)" : "")
-                + ", unflushedLossRate=" + unflushedLossRate + '}';
+        return FaultSpec.format(this);
     }
 }
