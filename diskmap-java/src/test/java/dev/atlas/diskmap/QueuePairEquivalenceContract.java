@@ -60,14 +60,18 @@ public abstract class QueuePairEquivalenceContract {
     protected void opened(NvmeDevice device) {
     }
 
-    private long seed() {
-        return Long.getLong("atlas.seed", System.nanoTime());
+    private long seed;
+
+    /** This run's seed, already chosen when {@link #openTransport} is called (seed a fault plan with it). */
+    protected final long seed() {
+        return seed;
     }
 
     @Test
     @Timeout(300)
     void randomReadsAndWritesMatchReference(@TempDir Path dir) throws IOException {
-        final long seed = seed();
+        final long seed = Long.getLong("atlas.seed", System.nanoTime());
+        this.seed = seed;
         System.out.println(getClass().getSimpleName() + " seed " + seed + " (rerun with -Datlas.seed=" + seed + ")");
         final SplittableRandom random = new SplittableRandom(seed);
         final byte[] reference = new byte[Math.toIntExact(imageBytes())];

@@ -13,9 +13,9 @@ import java.nio.file.Path;
 class EmulatedEquivalenceTest extends QueuePairEquivalenceContract {
     @Override
     protected QueueTransport openTransport(Path image, int queueDepth) throws IOException {
-        long seed = Long.getLong("atlas.seed", 7L);
+        // The run's seed also drives completion order and delays, so -Datlas.seed replays both.
         return EmulatedTransport.open(image, queueDepth, 512, 64 * 1024,
-                EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 3));
+                EmulatedFaults.seeded(seed()).outOfOrder(true).delayPolls(0, 3));
     }
 
     @Override
