@@ -4,6 +4,8 @@ import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DeviceLock;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 
@@ -11,18 +13,24 @@ import java.util.List;
  * The reader library: an open catalogue set, as the server and the CLI's reading commands use
  * it. Opening takes the devices' lock shared (so writers are refused while it is open), picks
  * each device's winning superblock and loads the committed index into a hash map.
- * {@link #refreshIfChanged()} notices a newer generation committed on device 0.
+ * {@link #refreshIfChanged()} notices a newer generation committed on device 0, such as one
+ * committed through {@link #beginUpdate}, the way a server changes the catalogue it serves.
  * Not thread-safe: one owner thread (the server's management thread, or the CLI).
  */
 public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> {
 
     private final List<Path> paths;
+    private final BlockDeviceOpener opener;
     private final DeviceLock lock;
     private final DeviceSet set;
     private CatalogueSnapshot snapshot;
+    /** The open {@link #beginUpdate update}, or null. */
+    private CatalogueWriter update;
 
-    private Catalogue(List<Path> paths, DeviceLock lock, DeviceSet set, CatalogueSnapshot snapshot) {
+    private Catalogue(List<Path> paths, BlockDeviceOpener opener, DeviceLock lock, DeviceSet set,
+                      CatalogueSnapshot snapshot) {
         this.paths = List.copyOf(paths);
+        this.opener = opener;
         this.lock = lock;
         this.set = set;
         this.snapshot = snapshot;
@@ -38,7 +46,7 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
         DeviceSet set = null;
         try {
             set = DeviceSet.open(devices, opener);
-            return new Catalogue(devices, lock, set, CatalogueSnapshot.load(set));
+            return new Catalogue(devices, opener, lock, set, CatalogueSnapshot.load(set));
         } catch (RuntimeException e) {
             if (set != null) {
                 set.close();
@@ -108,6 +116,51 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
         return true;
     }
 
+    /**
+     * Starts a write transaction on this catalogue while it stays open and served: the lock it
+     * holds shared is upgraded to exclusive in place until the writer is closed, then handed back
+     * shared. The writer never allocates blocks that this catalogue's current snapshot or any of
+     * {@code stillServed} uses (files and index), so responses still streaming from an older
+     * generation keep reading their bytes. After the writer's commit and close,
+     * {@link #refreshIfChanged()} loads the new generation.
+     *
+     * @param stillServed older snapshots that responses in flight may still read from
+     * @throws CatalogueBusyException if another reader has the devices open (the lock stays
+     *                                shared), or an update of this catalogue is already open
+     */
+    public CatalogueWriter beginUpdate(Collection<CatalogueSnapshot> stillServed) {
+        if (update != null) {
+            throw new CatalogueBusyException("an update of the catalogue on " + paths.get(0)
+                    + " is already in progress; commit and close it before starting another");
+        }
+        lock.upgrade();
+        DeviceSet writerSet = null;
+        try {
+            // Devices of its own, so the writer's transfer buffers and its close() leave ours alone.
+            writerSet = DeviceSet.open(paths, opener);
+            final List<CatalogueSnapshot> served = new ArrayList<>(stillServed);
+            served.add(snapshot);
+            update = CatalogueWriter.forServedCatalogue(writerSet, served, this::endUpdate);
+            return update;
+        } catch (RuntimeException e) {
+            if (writerSet != null) {
+                writerSet.close();
+            }
+            lock.downgrade();
+            throw e;
+        }
+    }
+
+    /** True while a writer from {@link #beginUpdate} is open. */
+    public boolean updating() {
+        return update != null;
+    }
+
+    private void endUpdate() {
+        update = null;
+        lock.downgrade();
+    }
+
     /** Streams the file's bytes to {@code sink}, one transfer buffer at a time. */
     public void read(CatalogueEntry entry, ChunkSink sink, Progress progress) {
         ExtentReader.read(set, entry, sink, progress);
@@ -123,12 +176,19 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
         return ExtentReader.verify(set, entry, progress);
     }
 
+    /** Closes the devices and releases the lock, dropping an open update's uncommitted changes. */
     @Override
     public void close() {
         try {
-            set.close();
+            if (update != null) {
+                update.close();
+            }
         } finally {
-            lock.close();
+            try {
+                set.close();
+            } finally {
+                lock.close();
+            }
         }
     }
 }

@@ -85,6 +85,20 @@ public final class CatalogueSnapshot {
         return allocators;
     }
 
+    /**
+     * Withholds this generation's blocks (its index and its files' extents) from the free space
+     * of a newer one, for as long as a server may still read them.
+     *
+     * @return how many blocks were free in {@code allocators} and are now withheld
+     */
+    long withholdFrom(ExtentAllocator[] allocators) {
+        long withheld = allocators[0].withhold(primary.indexLba(), primary.indexBlocks());
+        for (CatalogueEntry e : entries) {
+            withheld += allocators[e.device()].withhold(e.firstLba(), e.blocks(primary.blockSize()));
+        }
+        return withheld;
+    }
+
     private String firstStructuralProblem() {
         final ExtentAllocator[] allocators = new ExtentAllocator[deviceBlocks.length];
         for (int i = 0; i < allocators.length; i++) {

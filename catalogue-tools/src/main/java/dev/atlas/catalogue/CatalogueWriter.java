@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -28,21 +29,34 @@ import java.util.function.LongSupplier;
  * slot of device 0 with generation + 1 and flush. That single block write is the commit point;
  * a crash before it leaves the old catalogue untouched, a torn superblock fails its checksum and
  * loses to the other slot. Blocks freed by a removal become reusable only after the commit.
+ *
+ * <p>The CLI {@link #open opens} a writer on a catalogue nobody serves. A server changes the
+ * catalogue it serves through {@link Catalogue#beginUpdate}: that writer also keeps its hands
+ * off every block the server may still be reading — the generations it still serves, and every
+ * generation this writer started from or committed (the server may load those at any time) — so
+ * blocks freed while it is open are reused only by a later update, once the server has let go.
  */
 public final class CatalogueWriter implements AutoCloseable {
 
-    private final DeviceLock lock;
     private final DeviceSet set;
     private final LongSupplier clock;
+    /** What {@link #close()} does with the lock: release it, or hand it back to the server shared. */
+    private final Runnable unlock;
+    /** Generations a server may still read; null when no server serves this catalogue. */
+    private final List<CatalogueSnapshot> served;
     private CatalogueSnapshot base;
     private final TreeMap<String, CatalogueEntry> next = new TreeMap<>();
     private ExtentAllocator[] allocators;
+    private long withheldBlocks;
     private boolean dirty;
+    private boolean closed;
 
-    private CatalogueWriter(DeviceLock lock, DeviceSet set, CatalogueSnapshot base, LongSupplier clock) {
-        this.lock = lock;
+    private CatalogueWriter(DeviceSet set, CatalogueSnapshot base, LongSupplier clock, Runnable unlock,
+                            List<CatalogueSnapshot> served) {
         this.set = set;
         this.clock = clock;
+        this.unlock = unlock;
+        this.served = served;
         adopt(base);
     }
 
@@ -55,7 +69,7 @@ public final class CatalogueWriter implements AutoCloseable {
         DeviceSet set = null;
         try {
             set = DeviceSet.open(devices, opener);
-            return new CatalogueWriter(lock, set, CatalogueSnapshot.load(set), System::currentTimeMillis);
+            return new CatalogueWriter(set, CatalogueSnapshot.load(set), System::currentTimeMillis, lock::close, null);
         } catch (RuntimeException e) {
             if (set != null) {
                 set.close();
@@ -65,14 +79,46 @@ public final class CatalogueWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * A writer on a catalogue this process serves, under the serving catalogue's lock (already
+     * upgraded), on its own {@code set} of the same devices; {@code unlock} runs on close.
+     */
+    static CatalogueWriter forServedCatalogue(DeviceSet set, Collection<CatalogueSnapshot> stillServed,
+                                              Runnable unlock) {
+        final CatalogueSnapshot base = CatalogueSnapshot.load(set);
+        for (CatalogueSnapshot s : stillServed) {
+            if (!s.primary().setUuid().equals(base.primary().setUuid()) || s.deviceCount() != base.deviceCount()) {
+                throw new IllegalArgumentException("a served snapshot of catalogue set " + s.primary().setUuid()
+                        + " cannot be retained by an update of set " + base.primary().setUuid());
+            }
+        }
+        return new CatalogueWriter(set, base, System::currentTimeMillis, unlock, new ArrayList<>(stillServed));
+    }
+
     private void adopt(CatalogueSnapshot snapshot) {
+        if (served != null && base != null) {
+            // The server may already have loaded the generation this writer leaves behind.
+            served.add(base);
+        }
         base = snapshot;
         next.clear();
         for (CatalogueEntry e : snapshot.entries()) {
             next.put(e.name(), e);
         }
-        allocators = snapshot.allocators();
+        allocators = freeSpace();
         dirty = false;
+    }
+
+    /** Free space of the committed generation, less whatever a server may still be reading. */
+    private ExtentAllocator[] freeSpace() {
+        final ExtentAllocator[] free = base.allocators();
+        withheldBlocks = 0;
+        if (served != null) {
+            for (CatalogueSnapshot s : served) {
+                withheldBlocks += s.withholdFrom(free);
+            }
+        }
+        return free;
     }
 
     /** The committed generation this transaction started from (or last committed). */
@@ -172,10 +218,12 @@ public final class CatalogueWriter implements AutoCloseable {
             largest = Math.max(largest, a.largestFreeExtent());
         }
         final long blockSize = CatalogueLayout.BLOCK_SIZE;
+        final String withheld = withheldBlocks == 0 ? "" : " (another " + Sizes.human(withheldBlocks * blockSize)
+                + " become free once the server no longer serves older generations)";
         return new CatalogueFullException("not enough space for " + item.source() + " (" + Sizes.human(length)
                 + "): the largest free extent is " + Sizes.human(largest * blockSize) + " and "
-                + Sizes.human(freeBlocks * blockSize) + " are free in all, this import needs " + Sizes.human(total)
-                + "; nothing was imported — free space with `rm` or add a device");
+                + Sizes.human(freeBlocks * blockSize) + " are free in all" + withheld + ", this import needs "
+                + Sizes.human(total) + "; nothing was imported — free space with `rm` or add a device");
     }
 
     /** The device with the most free space among those with a free extent large enough. */
@@ -192,7 +240,7 @@ public final class CatalogueWriter implements AutoCloseable {
 
     private ExtentAllocator[] snapshotAllocators() {
         // Rebuilding is cheaper to reason about than undoing: committed extents plus staged ones.
-        final ExtentAllocator[] copy = base.allocators();
+        final ExtentAllocator[] copy = freeSpace();
         for (CatalogueEntry e : next.values()) {
             if (base.lookup(e.name()) != e) {
                 copy[e.device()].reserve(e.firstLba(), e.blocks(CatalogueLayout.BLOCK_SIZE));
@@ -320,13 +368,20 @@ public final class CatalogueWriter implements AutoCloseable {
         }
     }
 
-    /** Drops anything uncommitted and releases the devices and the lock. */
+    /**
+     * Drops anything uncommitted and releases the devices and the lock; a writer on a served
+     * catalogue hands the lock back to the server shared instead. Closing again does nothing.
+     */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             set.close();
         } finally {
-            lock.close();
+            unlock.run();
         }
     }
 }

@@ -74,6 +74,35 @@ public final class ExtentAllocator {
     }
 
     /**
+     * Marks whatever part of {@code [lba, lba + blocks)} is still free as used. Unlike
+     * {@link #reserve}, blocks already used (or outside the device) are no error: this is for
+     * extents of an older generation that a server may still be reading, which mostly coincide
+     * with extents the newer generation uses too.
+     *
+     * @return the number of blocks that were free and are now withheld
+     */
+    public long withhold(long lba, long blocks) {
+        final long start = Math.max(lba, 0);
+        final long end = Math.min(lba + Math.max(blocks, 0), deviceBlocks);
+        if (start >= end) {
+            return 0;
+        }
+        long withheld = 0;
+        Map.Entry<Long, Long> hole = free.floorEntry(start);
+        if (hole == null || hole.getValue() <= start) {
+            hole = free.higherEntry(start);
+        }
+        while (hole != null && hole.getKey() < end) {
+            final long from = Math.max(hole.getKey(), start);
+            final long to = Math.min(hole.getValue(), end);
+            reserve(from, to - from);
+            withheld += to - from;
+            hole = free.higherEntry(from);
+        }
+        return withheld;
+    }
+
+    /**
      * Takes the smallest free extent that holds {@code blocks} blocks, from its start.
      *
      * @return its first LBA, or -1 if no free extent is large enough

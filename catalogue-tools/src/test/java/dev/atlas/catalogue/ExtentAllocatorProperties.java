@@ -46,6 +46,39 @@ class ExtentAllocatorProperties {
         assertEquals(deviceBlocks - used.cardinality(), a.freeBlocks());
     }
 
+    /**
+     * Withholding takes exactly the free part of a range, whatever of it is used already or lies
+     * outside the device, and nothing else.
+     */
+    @Property(tries = 300)
+    void withholdingTakesExactlyTheFreePartOfARange(
+            @ForAll @IntRange(min = 16, max = 2000) int deviceBlocks,
+            @ForAll @Size(max = 20) List<@IntRange(min = 0, max = 1999) Integer> reserved,
+            @ForAll @IntRange(min = -50, max = 2100) int lba,
+            @ForAll @IntRange(min = -5, max = 600) int blocks) {
+        final ExtentAllocator a = new ExtentAllocator(2, deviceBlocks);
+        final BitSet used = new BitSet();
+        used.set(0, 2);
+        for (int start : reserved) {
+            if (a.reserve(start, 7)) {
+                used.set(start, start + 7);
+            }
+        }
+        final int from = Math.max(lba, 0);
+        final int to = Math.min(lba + Math.max(blocks, 0), deviceBlocks);
+        final BitSet after = (BitSet) used.clone();
+        long expected = 0;
+        if (from < to) {
+            after.set(from, to);
+            expected = after.cardinality() - used.cardinality();
+        }
+        assertEquals(expected, a.withhold(lba, blocks));
+        assertEquals(deviceBlocks - after.cardinality(), a.freeBlocks());
+        for (int b = 0; b < deviceBlocks; b++) {
+            assertEquals(!after.get(b), a.reserve(b, 1), "block " + b);
+        }
+    }
+
     @Test
     void bestFitPrefersTheSmallestHoleThatFits() {
         final ExtentAllocator a = new ExtentAllocator(0, 100);

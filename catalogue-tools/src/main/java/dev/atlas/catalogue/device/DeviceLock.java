@@ -24,6 +24,11 @@ import java.util.List;
  * served catalogue is never written behind the server's back. {@code flock} belongs to the open
  * file description, so closing other descriptors of the same device does not drop it (unlike
  * POSIX record locks), and the kernel releases it when the holder dies.
+ *
+ * <p>A server that changes its own catalogue {@link #upgrade() upgrades} the lock it serves
+ * under and {@link #downgrade() downgrades} it afterwards. It must convert the descriptors it
+ * already holds: {@code flock} conflicts between open file descriptions even inside one process,
+ * so a second, exclusive open would be refused by the server's own shared lock.
  */
 public final class DeviceLock implements AutoCloseable {
 
@@ -49,10 +54,13 @@ public final class DeviceLock implements AutoCloseable {
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
+    private final List<Path> devices;
     private final List<Integer> fds;
-    private final Mode mode;
+    private Mode mode;
+    private boolean released;
 
-    private DeviceLock(List<Integer> fds, Mode mode) {
+    private DeviceLock(List<Path> devices, List<Integer> fds, Mode mode) {
+        this.devices = List.copyOf(devices);
         this.fds = fds;
         this.mode = mode;
     }
@@ -62,6 +70,7 @@ public final class DeviceLock implements AutoCloseable {
                 Linker.Option.captureCallState("errno"));
     }
 
+    /** How the lock is held now (it changes with {@link #upgrade()} and {@link #downgrade()}). */
     public Mode mode() {
         return mode;
     }
@@ -85,12 +94,8 @@ public final class DeviceLock implements AutoCloseable {
                             : "cannot open " + device + " to lock it (errno " + errno + ")");
                 }
                 fds.add(fd);
-                int rc;
-                do {
-                    rc = (int) FLOCK.invokeExact(state, fd, (mode == Mode.SHARED ? LOCK_SH : LOCK_EX) | LOCK_NB);
-                } while (rc != 0 && (int) ERRNO.get(state, 0L) == EINTR);
-                if (rc != 0) {
-                    final int errno = (int) ERRNO.get(state, 0L);
+                final int errno = flock(state, fd, (mode == Mode.SHARED ? LOCK_SH : LOCK_EX) | LOCK_NB);
+                if (errno != 0) {
                     closeAll(fds);
                     if (errno == EWOULDBLOCK) {
                         throw new CatalogueBusyException(busyMessage(device, mode));
@@ -104,7 +109,104 @@ public final class DeviceLock implements AutoCloseable {
             closeAll(fds);
             throw new CatalogueException("cannot lock the devices: " + t);
         }
-        return new DeviceLock(fds, mode);
+        return new DeviceLock(devices, fds, mode);
+    }
+
+    /**
+     * Converts a shared lock to exclusive on every device, without waiting; does nothing if it
+     * is exclusive already. On refusal the lock is shared again on every device, as it was.
+     *
+     * @throws CatalogueBusyException if another open file description (another process, or
+     *                                another open of the devices in this one) holds a shared lock
+     */
+    public void upgrade() {
+        checkHeld();
+        if (mode == Mode.EXCLUSIVE) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            for (int i = 0; i < fds.size(); i++) {
+                final int errno = flock(state, fds.get(i), LOCK_EX | LOCK_NB);
+                if (errno != 0) {
+                    // Linux removes the old lock before it tests the new one (flock(2): conversion
+                    // is not atomic), so the refused descriptor has lost its shared lock as well.
+                    // Name the holder first, while /proc/locks shows only the others' locks.
+                    final String why = errno == EWOULDBLOCK
+                            ? upgradeRefusal(devices.get(i))
+                            : "cannot lock " + devices.get(i) + " for writing (errno " + errno + ")";
+                    for (int j = 0; j <= i; j++) {
+                        restoreShared(state, j);
+                    }
+                    throw errno == EWOULDBLOCK ? new CatalogueBusyException(why) : new CatalogueException(why);
+                }
+            }
+        } catch (CatalogueException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CatalogueException("cannot lock the devices for writing: " + t);
+        }
+        mode = Mode.EXCLUSIVE;
+    }
+
+    /**
+     * Converts an exclusive lock back to shared on every device, letting readers in again; does
+     * nothing if it is shared already. Never refused: no one else can hold a lock we hold
+     * exclusively.
+     */
+    public void downgrade() {
+        checkHeld();
+        if (mode == Mode.SHARED) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            for (int i = 0; i < fds.size(); i++) {
+                restoreShared(state, i);
+            }
+        } catch (CatalogueException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CatalogueException("cannot return the devices' lock to shared: " + t);
+        }
+        mode = Mode.SHARED;
+    }
+
+    /**
+     * Takes device {@code i}'s lock shared again. From exclusive this never conflicts; after a
+     * refused upgrade, a writer may have slipped into the moment without a lock, and waiting for it
+     * is the only way back to holding the catalogue shared.
+     */
+    private void restoreShared(MemorySegment state, int i) throws Throwable {
+        int errno = flock(state, fds.get(i), LOCK_SH | LOCK_NB);
+        if (errno == EWOULDBLOCK) {
+            errno = flock(state, fds.get(i), LOCK_SH);
+        }
+        if (errno != 0) {
+            throw new CatalogueException("cannot take the lock on " + devices.get(i) + " shared again (errno "
+                    + errno + "); close the catalogue and open it again");
+        }
+    }
+
+    /** Calls {@code flock}, retrying when a signal interrupts it; returns 0 or the errno. */
+    private static int flock(MemorySegment state, int fd, int operation) throws Throwable {
+        int rc;
+        do {
+            rc = (int) FLOCK.invokeExact(state, fd, operation);
+        } while (rc != 0 && (int) ERRNO.get(state, 0L) == EINTR);
+        return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
+    }
+
+    private void checkHeld() {
+        if (released) {
+            throw new IllegalStateException("the lock on " + devices + " was already released");
+        }
+    }
+
+    private static String upgradeRefusal(Path device) {
+        return device + " is also open" + LockHolders.describe(device) + " by another reader of its catalogue, so it"
+                + " cannot be changed now; wait for that reader (atlas-catalogue ls, get, verify, fsck, or a second"
+                + " server) to finish, or stop it, and try again";
     }
 
     private static String busyMessage(Path device, Mode mode) {
@@ -137,6 +239,7 @@ public final class DeviceLock implements AutoCloseable {
     /** Releases every device (closing the descriptors drops the flock). */
     @Override
     public void close() {
+        released = true;
         closeAll(fds);
     }
 
@@ -155,7 +258,8 @@ public final class DeviceLock implements AutoCloseable {
                     final String[] f = line.trim().split("\\s+");
                     if (f.length >= 6 && f[1].equals("FLOCK") && (f[5] + " ").endsWith(inode)) {
                         final String pid = f[4];
-                        return " (pid " + pid + commandOf(pid) + ")";
+                        final boolean self = pid.equals(Long.toString(ProcessHandle.current().pid()));
+                        return " (pid " + pid + (self ? ", this process" : commandOf(pid)) + ")";
                     }
                 }
             } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
