@@ -45,6 +45,8 @@ public final class IoUring implements AutoCloseable {
 
     private int sqTail;
     private int sqUnsubmitted;
+    /** The last io_uring_enter failed: the next one captures errno (see {@link #enter}). */
+    private boolean lastEnterFailed;
     private int cqHead;
     private int registeredBuffers;
     private boolean closed;
@@ -203,30 +205,45 @@ public final class IoUring implements AutoCloseable {
         if (sqUnsubmitted == 0 && flags == 0) {
             return 0;
         }
-        long result = LibC.ioUringEnter(callState, fd, sqUnsubmitted, minComplete, flags);
+        long result = enter(sqUnsubmitted, minComplete, flags);
         if (result < 0) {
-            int errno = LibC.errno(callState);
-            if (errno == Errno.EINTR || errno == Errno.EAGAIN || errno == Errno.EBUSY) {
-                return 0;
-            }
-            throw new UringException("io_uring_enter failed: " + LibC.strerror(errno), errno);
+            return 0;
         }
         sqUnsubmitted -= (int) result;
         return (int) result;
     }
 
+    /**
+     * One io_uring_enter. The first failure after a success is taken as transient (EINTR, EAGAIN,
+     * EBUSY: retried on the next call) without knowing errno, so the hot path makes no capturing
+     * downcall; a failure that repeats is made again with errno captured, and thrown unless it is
+     * one of those. Returns the kernel's result, negative when the call is to be retried.
+     */
+    private long enter(int toSubmit, int minComplete, int flags) {
+        if (!lastEnterFailed) {
+            long result = LibC.ioUringEnter(fd, toSubmit, minComplete, flags);
+            lastEnterFailed = result < 0;
+            return result;
+        }
+        long result = LibC.ioUringEnter(callState, fd, toSubmit, minComplete, flags);
+        if (result < 0) {
+            int errno = LibC.errno(callState);
+            if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY) {
+                throw new UringException("io_uring_enter failed: " + LibC.strerror(errno), errno);
+            }
+            return result;
+        }
+        lastEnterFailed = false;
+        return result;
+    }
+
     /** Runs pending task work (and submits anything queued) so completions reach the CQ. */
     public void enterForCompletions() {
         ensureOpen();
-        long result = LibC.ioUringEnter(callState, fd, sqUnsubmitted, 0, IoUringOpcode.ENTER_GETEVENTS);
-        if (result < 0) {
-            int errno = LibC.errno(callState);
-            if (errno == Errno.EINTR || errno == Errno.EAGAIN || errno == Errno.EBUSY) {
-                return;
-            }
-            throw new UringException("io_uring_enter failed: " + LibC.strerror(errno), errno);
+        long result = enter(sqUnsubmitted, 0, IoUringOpcode.ENTER_GETEVENTS);
+        if (result >= 0) {
+            sqUnsubmitted -= (int) result;
         }
-        sqUnsubmitted -= (int) result;
     }
 
     /** True when the kernel holds task work or overflowed completions that only an enter flushes. */

@@ -71,6 +71,14 @@ public final class LibC {
             FunctionDescriptor.of(LONG, LONG, LONG, ADDRESS), 1);
     private static final MethodHandle SYSCALL_ENTER = downcall("syscall",
             FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, ADDRESS, LONG), 1);
+    /**
+     * io_uring_enter without errno capture, for the per-pass hot path: the capture copies into a
+     * call-state segment through a slice the JIT does not always eliminate, so a lane would
+     * allocate per call. Callers learn errno from {@link #ioUringEnter} when a failure repeats.
+     */
+    private static final MethodHandle SYSCALL_ENTER_UNCAPTURED = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, ADDRESS, LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SYSCALL_REGISTER = downcall("syscall",
             FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG), 1);
     private static final MethodHandle MMAP = downcall("mmap",
@@ -126,6 +134,16 @@ public final class LibC {
     public static long ioUringSetup(MemorySegment callState, int entries, MemorySegment params) {
         try {
             return (long) SYSCALL_SETUP.invokeExact(callState, SYS_IO_URING_SETUP, (long) entries, params);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** io_uring_enter on the hot path: the result only (−1 on failure, errno not kept). Allocates nothing. */
+    public static long ioUringEnter(int fd, int toSubmit, int minComplete, int flags) {
+        try {
+            return (long) SYSCALL_ENTER_UNCAPTURED.invokeExact(SYS_IO_URING_ENTER, (long) fd,
+                    (long) toSubmit, (long) minComplete, (long) flags, MemorySegment.NULL, 0L);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -376,7 +376,7 @@ public final class AfPacketRing implements PacketRing {
             return 0;
         }
         txKicks++;
-        if (Libc.kick(errno, txFd, Libc.MSG_DONTWAIT) < 0) {
+        if (Libc.kick(txFd, Libc.MSG_DONTWAIT) < 0) {
             // EAGAIN/ENOBUFS: the frames stay SEND_REQUEST and go out with the next kick.
             txKickErrors++;
         }

@@ -56,7 +56,12 @@ final class Libc {
     private static final MethodHandle MMAP = capturing("mmap",
         FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = capturing("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle SENDTO = capturing("sendto",
+    /**
+     * sendto without errno capture: the kick runs every lane pass, and a capturing downcall goes
+     * through a slice of the call-state segment that the JIT does not always eliminate. A failed
+     * kick (EAGAIN/ENOBUFS) only means the frames wait for the next one, so errno is not needed.
+     */
+    private static final MethodHandle SENDTO = LINKER.downcallHandle(LOOKUP.find("sendto").orElseThrow(),
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = capturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle IOCTL = LINKER.downcallHandle(LOOKUP.find("ioctl").orElseThrow(),
@@ -142,10 +147,10 @@ final class Libc {
         }
     }
 
-    /** {@code sendto(fd, NULL, 0, flags, NULL, 0)}: the TX-ring doorbell. */
-    static long kick(MemorySegment capture, int fd, int flags) {
+    /** {@code sendto(fd, NULL, 0, flags, NULL, 0)}: the TX-ring doorbell; negative when it failed. */
+    static long kick(int fd, int flags) {
         try {
-            return (long) SENDTO.invokeExact(capture, fd, MemorySegment.NULL, 0L, flags, MemorySegment.NULL, 0);
+            return (long) SENDTO.invokeExact(fd, MemorySegment.NULL, 0L, flags, MemorySegment.NULL, 0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
