@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  * {@code atlas-catalogue}: fills and inspects an edge node's catalogue devices. Exit codes:
  * 0 success, 1 operational error (one line on stderr saying what to do), 2 usage error.
  */
-@Command(name = "atlas-catalogue", mixinStandardHelpOptions = true, version = "atlas-catalogue 0.1",
+@Command(name = "atlas-catalogue", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "atlas-catalogue 0.1",
         description = "Format, fill and check the catalogue on an Atlas edge node's devices.",
         subcommands = {FormatCommand.class, ImportCommand.class, LsCommand.class, StatCommand.class,
                 RmCommand.class, GetCommand.class, VerifyCommand.class, FsckCommand.class, DfCommand.class})

@@ -4,14 +4,10 @@ import dev.atlas.catalogue.CatalogueException;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.Sizes;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,7 +32,7 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        final List<ImportItem> items = collect();
+        final List<ImportItem> items = ImportItem.collect(sources, prefix);
         if (items.isEmpty()) {
             throw new CatalogueException("no files found under " + sources + "; nothing to import");
         }
@@ -53,48 +49,5 @@ final class ImportCommand implements Callable<Integer> {
                     items.size(), Sizes.human(bytes), seconds, Sizes.human((long) (bytes / seconds)), generation);
         }
         return CatalogueCli.OK;
-    }
-
-    private List<ImportItem> collect() {
-        final List<ImportItem> items = new ArrayList<>();
-        final String base = prefix == null || prefix.isEmpty() ? "" : stripSlashes(prefix) + "/";
-        for (Path src : sources) {
-            if (Files.isDirectory(src)) {
-                try (Stream<Path> walk = Files.walk(src)) {
-                    walk.filter(Files::isRegularFile).sorted().forEach(file ->
-                            items.add(new ImportItem(base + relativeName(src, file), file)));
-                } catch (IOException | java.io.UncheckedIOException e) {
-                    throw new CatalogueException("cannot list " + src + ": " + e.getMessage());
-                }
-            } else if (Files.isRegularFile(src)) {
-                items.add(new ImportItem(base + src.getFileName().toString(), src));
-            } else {
-                throw new CatalogueException(src + " is not a file or directory; nothing was imported");
-            }
-        }
-        return items;
-    }
-
-    private static String relativeName(Path root, Path file) {
-        final StringBuilder name = new StringBuilder();
-        for (Path element : root.relativize(file)) {
-            if (!name.isEmpty()) {
-                name.append('/');
-            }
-            name.append(element);
-        }
-        return name.toString();
-    }
-
-    private static String stripSlashes(String s) {
-        int from = 0;
-        int to = s.length();
-        while (from < to && s.charAt(from) == '/') {
-            from++;
-        }
-        while (to > from && s.charAt(to - 1) == '/') {
-            to--;
-        }
-        return s.substring(from, to);
     }
 }
