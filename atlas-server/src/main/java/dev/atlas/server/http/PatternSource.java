@@ -1,6 +1,7 @@
 package dev.atlas.server.http;
 
 import dev.atlas.server.tcp.PayloadSource;
+import dev.atlas.server.tcp.TcpConnection;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,7 +38,8 @@ public final class PatternSource implements PayloadSource {
     }
 
     @Override
-    public void fill(long token, long sourceOffset, MemorySegment dst, long dstOffset, int length) {
+    public void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset,
+                     MemorySegment dst, long dstOffset, int length) {
         long position = sourceOffset;
         long to = dstOffset;
         int remaining = length;

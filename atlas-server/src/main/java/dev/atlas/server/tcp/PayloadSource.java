@@ -4,13 +4,37 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Regenerates the bytes of a stream segment on demand: the engine keeps no copy of them, so a
- * retransmission asks again. Filling is a separate step from deciding what to send, so a later
- * source (disk reads clocked by ACKs) can complete fills asynchronously.
+ * retransmission asks again. A source whose bytes are not in memory (catalogue extents on a
+ * drive) stages them per connection: the engine asks how much of a range is {@link #ready},
+ * asks it to {@link #fetch} the rest (a disk read clocked by the ACK that opened the window),
+ * and sends once the source wakes the connection ({@link TcpConnection#wake()}). A source in
+ * memory is always ready and needs only {@link #fill}.
+ *
+ * <p>Every call names the piece of the stream segment it is about: stream offset
+ * {@code streamOffset} holds byte {@code sourceOffset} of extent {@code token}. All calls run on
+ * the lane thread and must neither allocate nor block.
  */
 public interface PayloadSource {
     /**
-     * Writes {@code length} bytes of the extent {@code token}, starting {@code sourceOffset}
-     * bytes into it, to {@code dst} at {@code dstOffset}. Must not allocate or block.
+     * Writes {@code length} bytes of the piece to {@code dst} at {@code dstOffset}; the bytes must
+     * be {@link #ready}.
      */
-    void fill(long token, long sourceOffset, MemorySegment dst, long dstOffset, int length);
+    void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset,
+              MemorySegment dst, long dstOffset, int length);
+
+    /** How many bytes of the {@code length}-byte piece, from its start, can be filled now. */
+    default long ready(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length) {
+        return length;
+    }
+
+    /**
+     * Starts bringing the {@code length}-byte piece into memory (what is already staged or on its
+     * way is not asked for again). {@code extentRemaining} (≥ {@code length}) is how far the
+     * extent goes on from {@code sourceOffset} in this stream segment: a source that reads whole
+     * records may read that far, never farther. The source wakes the connection when more
+     * becomes ready, or when it could not start for want of a buffer or queue slot and now can.
+     */
+    default void fetch(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length,
+                       long extentRemaining) {
+    }
 }

@@ -34,6 +34,8 @@ public final class SendStream {
     private int count;
     private long end;
     private long trimmed;
+    /** The connection this stream belongs to, handed to sources (null for a stream used alone). */
+    private TcpConnection owner;
 
     /** A stream holding up to {@code segments} stream segments, with {@code retained} as its retained-byte ring. */
     public SendStream(int segments, MemorySegment retained) {
@@ -47,6 +49,11 @@ public final class SendStream {
         this.sourceOffset = new long[segments];
         this.retained = retained;
         this.retainedCapacity = retained.byteSize();
+    }
+
+    /** Names the connection whose bytes these are (sources stage per connection). */
+    void owner(TcpConnection connection) {
+        this.owner = connection;
     }
 
     /** Forgets everything; the next byte appended gets stream offset 0. */
@@ -166,8 +173,48 @@ public final class SendStream {
     }
 
     /**
+     * End of the run of bytes from {@code from} (up to {@code to}) that can be filled now:
+     * retained bytes always, source bytes once their source has them ready.
+     */
+    public long readyEnd(long from, long to) {
+        long position = from;
+        int n = firstSegmentAt(from);
+        while (position < to && n < count) {
+            final int i = index(n);
+            final long pieceEnd = Math.min(to, segmentEnd[i]);
+            if (kind[i] == KIND_SOURCE) {
+                final long within = position - segmentStart[i];
+                final long ready = source[i].ready(owner, position, token[i], sourceOffset[i] + within, pieceEnd - position);
+                if (ready < pieceEnd - position) {
+                    return position + Math.max(0, ready);
+                }
+            }
+            position = pieceEnd;
+            n++;
+        }
+        return Math.max(from, Math.min(position, to));
+    }
+
+    /** Asks the sources of {@code [from, to)} to bring their bytes in (see {@link PayloadSource#fetch}). */
+    public void fetch(long from, long to) {
+        long position = Math.max(from, trimmed);
+        int n = firstSegmentAt(position);
+        while (position < to && n < count) {
+            final int i = index(n);
+            final long pieceEnd = Math.min(to, segmentEnd[i]);
+            if (kind[i] == KIND_SOURCE) {
+                source[i].fetch(owner, position, token[i], sourceOffset[i] + (position - segmentStart[i]), pieceEnd - position,
+                    segmentEnd[i] - position);
+            }
+            position = pieceEnd;
+            n++;
+        }
+    }
+
+    /**
      * Writes the stream bytes {@code [streamOffset, streamOffset + length)} to {@code dst} at
-     * {@code dstOffset}, regenerating source extents. The range must lie within [start(), end()).
+     * {@code dstOffset}, regenerating source extents. The range must lie within [start(), end())
+     * and be {@link #readyEnd ready}.
      */
     public void fill(long streamOffset, MemorySegment dst, long dstOffset, int length) {
         if (streamOffset < trimmed || streamOffset + length > end) {
@@ -177,10 +224,7 @@ public final class SendStream {
         long position = streamOffset;
         long out = dstOffset;
         int remaining = length;
-        int n = 0;
-        while (n < count && segmentEnd[index(n)] <= position) {
-            n++;
-        }
+        int n = firstSegmentAt(position);
         while (remaining > 0) {
             final int i = index(n);
             final long within = position - segmentStart[i];
@@ -188,13 +232,22 @@ public final class SendStream {
             if (kind[i] == KIND_RETAINED) {
                 copyFromRing(retainedPosition[i] + within, dst, out, chunk);
             } else {
-                source[i].fill(token[i], sourceOffset[i] + within, dst, out, chunk);
+                source[i].fill(owner, position, token[i], sourceOffset[i] + within, dst, out, chunk);
             }
             position += chunk;
             out += chunk;
             remaining -= chunk;
             n++;
         }
+    }
+
+    /** Index (0 = head) of the first segment that ends after {@code position}. */
+    private int firstSegmentAt(long position) {
+        int n = 0;
+        while (n < count && segmentEnd[index(n)] <= position) {
+            n++;
+        }
+        return n;
     }
 
     private int index(int n) {

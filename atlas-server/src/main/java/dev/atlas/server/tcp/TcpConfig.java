@@ -24,6 +24,7 @@ public final class TcpConfig {
     private int initialWindowSegments = 10;
     private int retainedBytesPerConnection = 4096;
     private int streamSegmentsPerConnection = 32;
+    private int fetchWatermarkSegments = 10;
     private long initialRtoNanos = TimeUnit.SECONDS.toNanos(1);
     private long minRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
     private long maxRtoNanos = TimeUnit.SECONDS.toNanos(60);
@@ -88,6 +89,13 @@ public final class TcpConfig {
     /** Stream segments (retained runs or regenerable extents) queued per connection. */
     public int streamSegmentsPerConnection() { return streamSegmentsPerConnection; }
     public TcpConfig streamSegmentsPerConnection(int v) { streamSegmentsPerConnection = positive(v, "streamSegmentsPerConnection"); return this; }
+
+    /**
+     * New bytes that must be fetched (read from a drive) are asked for only once the window lets
+     * this many MSS go, unless they are a response's tail or nothing is in flight (DESIGN.md §3).
+     */
+    public int fetchWatermarkSegments() { return fetchWatermarkSegments; }
+    public TcpConfig fetchWatermarkSegments(int v) { fetchWatermarkSegments = positive(v, "fetchWatermarkSegments"); return this; }
 
     public long initialRtoNanos() { return initialRtoNanos; }
     public TcpConfig initialRtoNanos(long v) { initialRtoNanos = positive(v, "initialRtoNanos"); return this; }

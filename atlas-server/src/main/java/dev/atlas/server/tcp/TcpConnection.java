@@ -85,6 +85,7 @@ public final class TcpConnection {
         this.scoreboard = scoreboard;
         this.rto = rto;
         this.cc = cc;
+        stream.owner(this);
     }
 
     /**
@@ -137,6 +138,28 @@ public final class TcpConnection {
         stack.requestOutput(this);
     }
 
+    /** Asks the lane to look at this connection's output again (a source has bytes ready for it). */
+    public void wake() {
+        if (state != TcpState.CLOSED) {
+            stack.requestOutput(this);
+        }
+    }
+
+    /** Stream offset of the first byte not yet acknowledged. */
+    public long acknowledgedOffset() {
+        return sndUna;
+    }
+
+    /** Stream offset of the next new byte to send. */
+    public long sendOffset() {
+        return sndNxt;
+    }
+
+    /** Stream offset one past the last byte queued: where the next byte queued will go. */
+    public long queuedOffset() {
+        return stream.end();
+    }
+
     /** Bytes queued and not yet acknowledged. */
     public long unacknowledgedBytes() {
         return stream.end() - Math.min(sndUna, stream.end());
@@ -184,6 +207,11 @@ public final class TcpConnection {
 
     public long congestionWindow() {
         return cc.cwnd();
+    }
+
+    /** The window the peer last advertised, in bytes (scaled). */
+    public long peerWindow() {
+        return sndWnd;
     }
 
     public Object attachment() {

@@ -46,6 +46,10 @@ public final class TcpCounters {
     public long arpMisses;
     public long delayedAcks;
     public long timeWaitExpired;
+    /** Sends that waited because the bytes were not in memory yet (a disk read on its way). */
+    public long dataWaits;
+    /** Times the window allowed new bytes but less than the fetch watermark, with ACKs still to come: no read yet. */
+    public long fetchesDeferred;
 
     /** Average payload per transmitted frame in MSS units: the TSO figure (≥ 8 in a bulk download). */
     public double payloadPerFrameInMss(int mss) {

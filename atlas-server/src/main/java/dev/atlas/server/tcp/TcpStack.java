@@ -637,8 +637,11 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
                 + c.scoreboard.unsackedBytes(c.sndUna, Math.min(c.highRxt, boundary));
             if (c.retransmitFirst) {
                 // RFC 6675 §5 (4.3) / RFC 6582: the first lost segment goes out whatever pipe says.
-                c.retransmitFirst = false;
                 final long end = Math.min(c.scoreboard.holeEnd(c.sndUna, c.sndMax), c.sndUna + c.mss);
+                if (!inMemory(c, c.sndUna, end)) {
+                    return 0; // regenerating it (a disk read); the source wakes us
+                }
+                c.retransmitFirst = false;
                 if (!sendRange(c, c.sndUna, end, now)) {
                     c.retransmitFirst = true;
                     return -1;
@@ -653,7 +656,12 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
             final long hole = c.scoreboard.nextHole(Math.max(c.highRxt, c.sndUna), boundary);
             if (hole != SackScoreboard.NONE) {
                 final long end = c.scoreboard.holeEnd(hole, boundary);
-                final long length = Math.min(end - hole, Math.min(maxFrame, Math.max(cwnd - pipe, c.mss)));
+                final long wanted = Math.min(end - hole, Math.min(maxFrame, Math.max(cwnd - pipe, c.mss)));
+                final long length = readyEnd(c, hole, hole + wanted, hole + wanted) - hole;
+                if (length < Math.min(wanted, c.mss)) {
+                    counters.dataWaits++;
+                    return 0; // regenerating the hole's bytes; the source wakes us
+                }
                 if (!sendRange(c, hole, hole + length, now)) {
                     return -1;
                 }
@@ -678,11 +686,13 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
                 armPersist(c, now);
                 return 0;
             }
-            final long length = Math.min(unsent, Math.min(Math.min(room, windowRoom), maxFrame));
+            final long sendable = Math.min(unsent, Math.min(room, windowRoom));
+            long length = Math.min(sendable, maxFrame);
             if (length <= 0) {
                 return 0;
             }
-            if (length < unsent && c.sndMax > c.sndUna) {
+            final boolean inFlight = c.sndMax > c.sndUna;
+            if (length < unsent && inFlight) {
                 if (length < c.mss) {
                     return 0; // sender-side silly window avoidance: wait for ACKs to open a full segment
                 }
@@ -693,11 +703,54 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
                     return 0;
                 }
             }
+            // Bytes still on a drive are read only for the window the ACKs have opened, in reads
+            // worth the trip: at least the watermark, unless it is the tail or nothing is in flight.
+            final boolean fetchNow = sendable >= (long) config.fetchWatermarkSegments() * c.mss || sendable == unsent || !inFlight;
+            final long ready = readyEnd(c, c.sndNxt, c.sndNxt + length, fetchNow ? c.sndNxt + sendable : c.sndNxt);
+            if (ready < c.sndNxt + length) {
+                if (!fetchNow) {
+                    counters.fetchesDeferred++;
+                }
+                if (ready - c.sndNxt < Math.min(length, c.mss)) {
+                    counters.dataWaits++;
+                    return 0; // the rest is on its way from the drive; its completion wakes us
+                }
+                // Whole segments only: the rest follows with the next read, without a runt in between.
+                length = Math.max(Math.min(length, c.mss), (ready - c.sndNxt) / c.mss * c.mss);
+            }
             final long end = c.sndNxt + length + (c.finQueued && c.sndNxt + length == streamEnd ? 1 : 0);
             return sendNew(c, end, length, now) ? 1 : -1;
         }
         // Only the FIN is left (it needs no window).
         return sendNew(c, dataEnd, 0, now) ? 1 : -1;
+    }
+
+    /**
+     * End of the bytes of {@code [from, to)} that can be filled now, from {@code from}; asks the
+     * stream's sources to bring in what is missing up to {@code fetchTo} (the read-ahead: the
+     * whole window the ACKs have opened, not just this frame).
+     */
+    private long readyEnd(TcpConnection c, long from, long to, long fetchTo) {
+        final long streamEnd = c.stream.end();
+        final long dataTo = Math.min(to, streamEnd);
+        if (from >= dataTo) {
+            return to; // the FIN alone
+        }
+        final long ready = c.stream.readyEnd(from, dataTo);
+        final long wanted = Math.min(Math.max(fetchTo, ready), streamEnd);
+        if (ready < wanted) {
+            c.stream.fetch(ready, wanted);
+        }
+        return ready == dataTo ? to : ready;
+    }
+
+    /** Whether all of {@code [from, to)} can be filled now; fetches it when not. */
+    private boolean inMemory(TcpConnection c, long from, long to) {
+        if (readyEnd(c, from, to, to) >= to) {
+            return true;
+        }
+        counters.dataWaits++;
+        return false;
     }
 
     private void countRetransmission(TcpConnection c, long length, long streamEnd, long from) {
@@ -941,6 +994,21 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
             return 0;
         }
         return learned;
+    }
+
+    /**
+     * Resets every connection (the server is stopping): each peer learns at once instead of
+     * timing out. Returns how many were reset.
+     */
+    public int resetAll() {
+        int reset = 0;
+        for (TcpConnection c : connections) {
+            if (c.state != TcpState.CLOSED) {
+                abort(c, true);
+                reset++;
+            }
+        }
+        return reset;
     }
 
     void abort(TcpConnection c, boolean sendReset) {

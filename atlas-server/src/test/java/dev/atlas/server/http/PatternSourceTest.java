@@ -22,7 +22,7 @@ class PatternSourceTest {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment dst = arena.allocate(dstOffset + length + 1);
             dst.set(ValueLayout.JAVA_BYTE, dstOffset + length, (byte) 0x5A);
-            source.fill(0, sourceOffset, dst, dstOffset, length);
+            source.fill(null, 0, 0, sourceOffset, dst, dstOffset, length);
             for (int i = 0; i < length; i++) {
                 final long position = sourceOffset + i;
                 assertEquals((byte) (position % 251), dst.get(ValueLayout.JAVA_BYTE, dstOffset + i), "byte " + position);
@@ -35,7 +35,7 @@ class PatternSourceTest {
     void bodyStartsAtZeroAndWrapsAt251() {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment dst = arena.allocate(600);
-            source.fill(7, 0, dst, 0, 600);
+            source.fill(null, 0, 7, 0, dst, 0, 600);
             assertEquals(0, dst.get(ValueLayout.JAVA_BYTE, 0));
             assertEquals((byte) 250, dst.get(ValueLayout.JAVA_BYTE, 250));
             assertEquals(0, dst.get(ValueLayout.JAVA_BYTE, 251));

@@ -340,7 +340,7 @@ final class TcpScript {
             }
             case "retained" -> {
                 int n = Integer.parseInt(w[1]);
-                pattern.fill(0, 0, scratch, 0, n);
+                pattern.fill(null, 0, 0, 0, scratch, 0, n);
                 check(c.sendRetained(scratch, 0, n), "sendRetained refused");
             }
             case "close" -> c.shutdownOutput();
