@@ -1,0 +1,363 @@
+package dev.atlas.server.storage;
+
+import dev.atlas.diskmap.NvmeCallback;
+import dev.atlas.diskmap.NvmeQueuePair;
+import dev.atlas.diskmap.buffer.DmaBufferPool;
+import dev.atlas.server.tcp.PayloadSource;
+import dev.atlas.server.tcp.TcpConnection;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Response bytes straight from the catalogue's drives, read just in time: the TCP engine asks
+ * for the bytes its window lets it send, this source reads them a chunk (at most one record,
+ * {@link ChunkLayout}) at a time into a DMA buffer, wakes the connection when the read
+ * completes, and gives the buffer back the moment its bytes have been copied into a TX frame.
+ * Nothing is kept for retransmission: a lost byte is read again. There is no cache: two
+ * connections sending the same bytes read them twice.
+ *
+ * <p>A stream segment of this source names drive {@code token} and the drive's byte address
+ * {@code sourceOffset}. Each connection stages at most {@code chunksPerConnection} chunks; the
+ * lane's buffer pool and drive queues bound the rest. A connection that finds no buffer or
+ * queue slot waits in a FIFO and is woken by {@link #poll()} when one frees up.
+ *
+ * <p>Lane thread only; no allocation, no blocking.
+ */
+public final class ExtentSource implements PayloadSource, NvmeCallback {
+    private static final byte FREE = 0;
+    private static final byte READING = 1;
+    private static final byte READY = 2;
+    /** Still being read, but its connection is gone: freed when the read completes. */
+    private static final byte ORPHANED = 3;
+    private static final int NONE = -1;
+
+    private final LaneDrives drives;
+    private final DmaBufferPool pool;
+    private final StorageCounters counters = new StorageCounters();
+    private final int chunksPerConnection;
+
+    // One chunk per buffer: arrays indexed by buffer index.
+    private final byte[] state;
+    private final TcpConnection[] owner;
+    private final long[] chunkStart;
+    private final long[] chunkEnd;
+    private final int[] dataOffset;
+    private final long[] issuedAt;
+
+    // Each connection's chunks (by connection id): unordered, at most chunksPerConnection.
+    private final int[] connectionChunks;
+    private final int[] connectionChunkCount;
+
+    // Connections waiting for a buffer or a queue slot (FIFO of connection ids).
+    private final TcpConnection[] waiters;
+    private final boolean[] waiting;
+    private int waiterHead;
+    private int waiterCount;
+
+    /**
+     * @param maxConnections       the TCP engine's connection table size (connection ids are below it)
+     * @param chunksPerConnection  chunks one connection may stage or have in flight
+     */
+    public ExtentSource(LaneDrives drives, int maxConnections, int chunksPerConnection) {
+        if (chunksPerConnection < 1) {
+            throw new IllegalArgumentException("chunksPerConnection must be positive, not " + chunksPerConnection);
+        }
+        this.drives = drives;
+        this.pool = drives.buffers();
+        this.chunksPerConnection = chunksPerConnection;
+        final int chunks = pool.bufferCount();
+        this.state = new byte[chunks];
+        this.owner = new TcpConnection[chunks];
+        this.chunkStart = new long[chunks];
+        this.chunkEnd = new long[chunks];
+        this.dataOffset = new int[chunks];
+        this.issuedAt = new long[chunks];
+        this.connectionChunks = new int[maxConnections * chunksPerConnection];
+        this.connectionChunkCount = new int[maxConnections];
+        this.waiters = new TcpConnection[maxConnections];
+        this.waiting = new boolean[maxConnections];
+    }
+
+    public StorageCounters counters() {
+        return counters;
+    }
+
+    public LaneDrives drives() {
+        return drives;
+    }
+
+    /** Chunks (buffers) a connection holds now, staged or in flight: for tests and diagnostics. */
+    public int chunksHeld(TcpConnection connection) {
+        return connectionChunkCount[connection.id()];
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // PayloadSource
+    // ---------------------------------------------------------------------------------------
+
+    @Override
+    public long ready(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length) {
+        releaseAcknowledged(connection);
+        final long end = streamOffset + length;
+        long position = streamOffset;
+        while (position < end) {
+            final int chunk = chunkAt(connection, position);
+            if (chunk == NONE || state[chunk] != READY) {
+                break;
+            }
+            position = chunkEnd[chunk];
+        }
+        return Math.min(position, end) - streamOffset;
+    }
+
+    @Override
+    public void fetch(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length,
+                      long extentRemaining) {
+        releaseAcknowledged(connection);
+        final int drive = (int) token;
+        final long wantedEnd = streamOffset + length;
+        final long extentEnd = streamOffset + extentRemaining;
+        long position = streamOffset;
+        while (position < wantedEnd) {
+            final int existing = chunkAt(connection, position);
+            if (existing != NONE) {
+                position = chunkEnd[existing];
+                continue;
+            }
+            if (connectionChunkCount[connection.id()] == chunksPerConnection) {
+                counters.connectionLimitWaits++; // its own chunks completing or being sent bring it back
+                return;
+            }
+            final long address = sourceOffset + (position - streamOffset);
+            // Whole records (the chunk grid of the drive's address space), cut short only by the
+            // extent's end or a chunk this connection already has further on.
+            final long end = Math.min(Math.min(extentEnd, position + ChunkLayout.recordStart(address)
+                + ChunkLayout.RECORD_BYTES - address), nextChunkStart(connection, position));
+            if (!drives.hasRoom(drive)) {
+                counters.queueWaits++;
+                awaitCapacity(connection);
+                return;
+            }
+            final int buffer = pool.acquire();
+            if (buffer == DmaBufferPool.NO_BUFFER) {
+                counters.bufferWaits++;
+                awaitCapacity(connection);
+                return;
+            }
+            final long readStart = ChunkLayout.blockStart(address);
+            final int readBytes = (int) (ChunkLayout.blockEnd(address + (end - position)) - readStart);
+            if (drives.read(drive, readStart, readBytes, pool.address(buffer) + ChunkLayout.READ_OFFSET, this, buffer)
+                == NvmeQueuePair.QUEUE_FULL) {
+                pool.release(buffer);
+                counters.queueWaits++;
+                awaitCapacity(connection);
+                return;
+            }
+            state[buffer] = READING;
+            owner[buffer] = connection;
+            chunkStart[buffer] = position;
+            chunkEnd[buffer] = end;
+            dataOffset[buffer] = ChunkLayout.READ_OFFSET + (int) (address - readStart);
+            issuedAt[buffer] = System.nanoTime();
+            connectionChunks[connection.id() * chunksPerConnection + connectionChunkCount[connection.id()]++] = buffer;
+            countRead(connection, position, end, readBytes);
+            position = end;
+        }
+    }
+
+    @Override
+    public void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset,
+                     MemorySegment dst, long dstOffset, int length) {
+        long position = streamOffset;
+        long out = dstOffset;
+        int remaining = length;
+        while (remaining > 0) {
+            final int chunk = chunkAt(connection, position);
+            if (chunk == NONE || state[chunk] != READY) {
+                throw new IllegalStateException("stream bytes at " + position + " of " + connection
+                    + " were sent before their chunk was read");
+            }
+            final int n = (int) Math.min(remaining, chunkEnd[chunk] - position);
+            MemorySegment.copy(pool.buffer(chunk), dataOffset[chunk] + (position - chunkStart[chunk]), dst, out, n);
+            counters.txCopyBytes += n;
+            position += n;
+            out += n;
+            remaining -= n;
+            if (position == chunkEnd[chunk]) {
+                // Every byte of it has now been handed to the ring at least once: a loss re-reads.
+                releaseChunk(connection, chunk);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Drive completions and the lane's pass
+    // ---------------------------------------------------------------------------------------
+
+    @Override
+    public void onComplete(long token, int status) {
+        final int chunk = (int) token;
+        final long latency = System.nanoTime() - issuedAt[chunk];
+        counters.readLatencyNanos += latency;
+        if (latency > counters.maxReadLatencyNanos) {
+            counters.maxReadLatencyNanos = latency;
+        }
+        if (state[chunk] == ORPHANED) {
+            counters.readsDiscarded++;
+            free(chunk);
+            return;
+        }
+        final TcpConnection connection = owner[chunk];
+        if (status != 0) {
+            // The response cannot be completed and its head is already on the wire: reset this
+            // connection (its close releases the rest of its chunks); every other one goes on.
+            counters.readErrors++;
+            releaseChunk(connection, chunk);
+            connection.abort();
+            return;
+        }
+        state[chunk] = READY;
+        connection.wake();
+    }
+
+    /**
+     * The lane's storage step: completes reads (waking their connections) and, while buffers
+     * and queue slots are free, wakes connections that waited for them. Returns the work done.
+     */
+    public int poll() {
+        int work = drives.poll();
+        int wakeups = Math.min(waiterCount, pool.bufferCount() - pool.buffersInUse());
+        work += wakeups;
+        while (wakeups-- > 0) {
+            final TcpConnection connection = waiters[waiterHead];
+            waiters[waiterHead] = null;
+            waiterHead = waiterHead + 1 == waiters.length ? 0 : waiterHead + 1;
+            waiterCount--;
+            waiting[connection.id()] = false;
+            counters.waitWakeups++;
+            connection.wake();
+        }
+        return work;
+    }
+
+    /** Rings the drives' doorbells for the reads queued in this pass. */
+    public int submit() {
+        return drives.submit();
+    }
+
+    /**
+     * Forgets a closed connection: staged chunks go back to the pool at once, reads in flight are
+     * orphaned (their buffers return when the drive is done with them).
+     */
+    public void release(TcpConnection connection) {
+        final int id = connection.id();
+        final int base = id * chunksPerConnection;
+        for (int i = 0; i < connectionChunkCount[id]; i++) {
+            final int chunk = connectionChunks[base + i];
+            if (state[chunk] == READING) {
+                state[chunk] = ORPHANED;
+                owner[chunk] = null;
+            } else {
+                free(chunk);
+            }
+        }
+        connectionChunkCount[id] = 0;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Helpers
+    // ---------------------------------------------------------------------------------------
+
+    /** The connection's chunk holding stream offset {@code position}, or {@link #NONE}. */
+    private int chunkAt(TcpConnection connection, long position) {
+        final int id = connection.id();
+        final int base = id * chunksPerConnection;
+        for (int i = 0; i < connectionChunkCount[id]; i++) {
+            final int chunk = connectionChunks[base + i];
+            if (chunkStart[chunk] <= position && position < chunkEnd[chunk]) {
+                return chunk;
+            }
+        }
+        return NONE;
+    }
+
+    /** Start of the connection's first chunk after {@code position}, or Long.MAX_VALUE. */
+    private long nextChunkStart(TcpConnection connection, long position) {
+        final int id = connection.id();
+        final int base = id * chunksPerConnection;
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < connectionChunkCount[id]; i++) {
+            final long start = chunkStart[connectionChunks[base + i]];
+            if (start > position && start < next) {
+                next = start;
+            }
+        }
+        return next;
+    }
+
+    /** Drops staged chunks whose bytes the peer has all acknowledged (e.g. read for a retransmission the original made moot). */
+    private void releaseAcknowledged(TcpConnection connection) {
+        final long acknowledged = connection.acknowledgedOffset();
+        final int id = connection.id();
+        final int base = id * chunksPerConnection;
+        for (int i = connectionChunkCount[id] - 1; i >= 0; i--) {
+            final int chunk = connectionChunks[base + i];
+            if (state[chunk] == READY && chunkEnd[chunk] <= acknowledged) {
+                counters.chunksAcknowledgedUnsent++;
+                releaseChunk(connection, chunk);
+            }
+        }
+    }
+
+    private void releaseChunk(TcpConnection connection, int chunk) {
+        final int id = connection.id();
+        final int base = id * chunksPerConnection;
+        final int last = base + --connectionChunkCount[id];
+        for (int i = base; i <= last; i++) {
+            if (connectionChunks[i] == chunk) {
+                connectionChunks[i] = connectionChunks[last];
+                break;
+            }
+        }
+        free(chunk);
+    }
+
+    private void free(int chunk) {
+        state[chunk] = FREE;
+        owner[chunk] = null;
+        pool.release(chunk);
+    }
+
+    private void awaitCapacity(TcpConnection connection) {
+        final int id = connection.id();
+        if (!waiting[id]) {
+            waiting[id] = true;
+            int tail = waiterHead + waiterCount;
+            if (tail >= waiters.length) {
+                tail -= waiters.length;
+            }
+            waiters[tail] = connection;
+            waiterCount++;
+        }
+    }
+
+    /** Counts a read and checks it against the window the ACKs have opened (DESIGN.md §3). */
+    private void countRead(TcpConnection connection, long start, long end, int bytes) {
+        counters.reads++;
+        counters.readBytes += bytes;
+        if (start < connection.sendOffset()) {
+            counters.retransmitReads++;
+            return;
+        }
+        counters.newDataReads++;
+        final long windowEnd = connection.acknowledgedOffset()
+            + Math.min(connection.congestionWindow(), connection.peerWindow());
+        final long past = end - windowEnd;
+        if (past > counters.maxReadPastWindow) {
+            counters.maxReadPastWindow = past;
+        }
+        if (past > ChunkLayout.RECORD_BYTES) {
+            counters.readsBeyondWindow++;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.atlas.server.storage;
+
+/**
+ * Plain counters of a lane's storage side (single writer: the lane; read racily by metrics and
+ * the stats file, see {@code CounterSource}).
+ */
+public final class StorageCounters {
+    /** Disk reads submitted (one per chunk). */
+    public long reads;
+    /** Bytes those reads asked for (whole blocks). */
+    public long readBytes;
+    /** Reads that completed with an error status; each reset its connection. */
+    public long readErrors;
+    /** Reads that completed after their connection had gone; their bytes were dropped. */
+    public long readsDiscarded;
+    /** Response bytes copied from chunk buffers into TX slots (the af_packet backend's one copy). */
+    public long txCopyBytes;
+    /** Chunks released before all their bytes were sent, because the peer had acknowledged them. */
+    public long chunksAcknowledgedUnsent;
+    /** Fetches that stopped for want of a free chunk buffer (the connection waits its turn). */
+    public long bufferWaits;
+    /** Fetches that stopped because a drive queue was full. */
+    public long queueWaits;
+    /** Fetches that stopped at the per-connection chunk limit. */
+    public long connectionLimitWaits;
+    /** Connections woken because buffers or queue slots became free. */
+    public long waitWakeups;
+    /**
+     * ACK-clocking check: chunks read beyond the connection's window (acknowledged offset plus
+     * min(cwnd, peer window)) by more than one record. Must stay 0.
+     */
+    public long readsBeyondWindow;
+    /** Largest amount, over all reads, by which a chunk's end went past the window's end (≤ a record). */
+    public long maxReadPastWindow;
+    /** Reads of bytes never sent before (new data). */
+    public long newDataReads;
+    /** Reads of bytes sent before (retransmissions regenerate from the drive). */
+    public long retransmitReads;
+    /** Sum of read latencies (submission to completion), nanoseconds. */
+    public long readLatencyNanos;
+    /** Largest read latency seen, nanoseconds. */
+    public long maxReadLatencyNanos;
+}
