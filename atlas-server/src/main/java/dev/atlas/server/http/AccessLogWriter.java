@@ -63,17 +63,24 @@ public final class AccessLogWriter {
      * @param request       the request answered; for one that failed to parse, its first line as received
      * @param clientIpv4    the client's IPv4 address, big-endian in an int (198.18.0.2 = 0xC6120002)
      * @param bytesSent     response bytes including the head
-     * @param durationNanos from the request's last byte to the response's last byte handed to TCP
+     * @param durationNanos from the request's last byte to the response's last byte acknowledged
      * @return false when the record was dropped because the flusher is behind
      */
     public boolean log(HttpRequest request, int clientIpv4, HttpStatus status, long bytesSent, long durationNanos) {
+        return log(request.buffer(), 0, requestLineLength(request), clientIpv4, status.code(), bytesSent, durationNanos);
+    }
+
+    /**
+     * Logs one response whose request line was saved earlier: {@code lineLength} bytes of
+     * {@code line} from {@code lineOffset} (cut to {@link AccessLogRecordDescriptor#MAX_REQUEST_LINE}).
+     */
+    public boolean log(MemorySegment line, long lineOffset, int lineLength, int clientIpv4, int statusCode, long bytesSent,
+                       long durationNanos) {
         if (ring == null) {
             return true;
         }
-        int lineLength = request.errorStatus() == null
-            ? Math.min(MAX_REQUEST_LINE, request.targetOffset() + request.targetLength() + VERSION_WITH_SPACE)
-            : receivedFirstLine(request);
-        int index = ring.tryClaim(MSG_TYPE_RESPONSE, REQUEST_LINE_OFFSET + lineLength);
+        int length = Math.min(MAX_REQUEST_LINE, lineLength);
+        int index = ring.tryClaim(MSG_TYPE_RESPONSE, REQUEST_LINE_OFFSET + length);
         if (index < 0) {
             dropped++;
             return false;
@@ -83,16 +90,25 @@ public final class AccessLogWriter {
         buffer.putLong(index + DURATION_NANOS_OFFSET, durationNanos);
         buffer.putLong(index + BYTES_SENT_OFFSET, bytesSent);
         buffer.putInt(index + CLIENT_IPV4_OFFSET, clientIpv4);
-        buffer.putShort(index + STATUS_OFFSET, (short) status.code());
-        buffer.putShort(index + REQUEST_LINE_LENGTH_OFFSET, (short) lineLength);
-        // The request line always starts the request buffer: leading empty lines are not kept.
-        MemorySegment line = request.buffer();
-        for (int i = 0; i < lineLength; i++) {
-            buffer.putByte(index + REQUEST_LINE_OFFSET + i, line.get(ValueLayout.JAVA_BYTE, i));
+        buffer.putShort(index + STATUS_OFFSET, (short) statusCode);
+        buffer.putShort(index + REQUEST_LINE_LENGTH_OFFSET, (short) length);
+        for (int i = 0; i < length; i++) {
+            buffer.putByte(index + REQUEST_LINE_OFFSET + i, line.get(ValueLayout.JAVA_BYTE, lineOffset + i));
         }
         ring.commit(index);
         written++;
         return true;
+    }
+
+    /**
+     * Bytes of the request line at the start of the request's buffer (leading empty lines are
+     * not kept there): through the version for a parsed request, the first line as far as it
+     * was received for one the parser refused.
+     */
+    public static int requestLineLength(HttpRequest request) {
+        return request.errorStatus() == null
+            ? Math.min(MAX_REQUEST_LINE, request.targetOffset() + request.targetLength() + VERSION_WITH_SPACE)
+            : receivedFirstLine(request);
     }
 
     /**

@@ -244,6 +244,11 @@ public final class HttpRequest {
         return state == STATE_COMPLETE;
     }
 
+    /** Whether bytes of a request have arrived that have not been answered yet (the connection is not idle). */
+    public boolean inProgress() {
+        return state != STATE_REQUEST_LINE || writeIndex > 0;
+    }
+
     /** The status to answer a malformed request with (400, 413, 414, 431, 501, 505), else null. */
     public HttpStatus errorStatus() {
         return errorStatus;

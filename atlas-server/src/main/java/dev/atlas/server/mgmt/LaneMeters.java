@@ -40,25 +40,39 @@ public final class LaneMeters {
         return counter(prometheusName, help, Tags.of(label, value), reading);
     }
 
+    /** A count kept in another unit than the metric's, e.g. nanoseconds read as {@code _seconds_total} with scale 1e-9. */
+    public LaneMeters counter(String prometheusName, String help, LongSupplier reading, double scale) {
+        return counter(prometheusName, help, Tags.empty(), reading, scale);
+    }
+
     private LaneMeters counter(String prometheusName, String help, Tags extra, LongSupplier reading) {
+        return counter(prometheusName, help, extra, reading, 1.0);
+    }
+
+    private LaneMeters counter(String prometheusName, String help, Tags extra, LongSupplier reading, double scale) {
         String name = checkedName(prometheusName);
         if (!name.endsWith(TOTAL)) {
             throw new IllegalArgumentException("counter " + name + " must end in _total (Prometheus convention)");
         }
         strongReferences.add(reading);
         FunctionCounter.builder(micrometerName(name.substring(0, name.length() - TOTAL.length())), reading,
-                r -> (double) r.getAsLong())
+                r -> r.getAsLong() * scale)
             .description(help).tags(laneTags).tags(extra).register(registry);
         return this;
     }
 
     /** A value that goes up and down, e.g. {@code atlas_buffers_in_use} or {@code atlas_pipeline_working_set_bytes}. */
     public LaneMeters gauge(String prometheusName, String help, LongSupplier reading) {
+        return gauge(prometheusName, help, reading, 1.0);
+    }
+
+    /** A gauge kept in another unit than the metric's (see {@link #counter(String, String, LongSupplier, double)}). */
+    public LaneMeters gauge(String prometheusName, String help, LongSupplier reading, double scale) {
         String name = checkedName(prometheusName);
         if (name.endsWith(TOTAL)) {
             throw new IllegalArgumentException("gauge " + name + " must not end in _total (that suffix is for counters)");
         }
-        Gauge.builder(micrometerName(name), reading, r -> (double) r.getAsLong())
+        Gauge.builder(micrometerName(name), reading, r -> r.getAsLong() * scale)
             .description(help).tags(laneTags).strongReference(true).register(registry);
         return this;
     }

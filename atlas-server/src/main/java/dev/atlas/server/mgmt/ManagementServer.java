@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code GET /readyz}: 200 when ready for traffic, 503 while starting or draining;</li>
  * <li>{@code POST /admin/drain}: stop taking new work (readyz turns 503), runs the drain hooks;</li>
  * <li>{@code POST /admin/reload}: runs the reload hooks (catalogue, certificates), 500 if one fails;</li>
+ * <li>{@code POST /admin/...}: actions the server adds ({@link #addAdminAction}), e.g. catalogue updates;</li>
  * <li>404 for other paths, 405 with Allow for other methods.</li>
  * </ul>
  * The admin endpoints have no authentication: bind the management address to a private network.
@@ -33,6 +35,7 @@ public final class ManagementServer implements AutoCloseable {
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final int OK = 200;
+    private static final int BAD_REQUEST = 400;
     private static final int NOT_FOUND = 404;
     private static final int METHOD_NOT_ALLOWED = 405;
     private static final int INTERNAL_ERROR = 500;
@@ -44,6 +47,19 @@ public final class ManagementServer implements AutoCloseable {
     private static final int MAX_DISCARDED_BODY = 64 * 1024;
 
     private record Endpoint(String method, Handler handler) {
+    }
+
+    /** What an admin endpoint answers: an HTTP status and a short text for the operator. */
+    public record AdminResult(int status, String text) {
+        public static AdminResult ok(String text) {
+            return new AdminResult(OK, text);
+        }
+    }
+
+    /** An admin action: runs on the management thread with the request's query parameters. */
+    @FunctionalInterface
+    public interface AdminAction {
+        AdminResult run(Map<String, List<String>> parameters) throws Exception;
     }
 
     @FunctionalInterface
@@ -67,12 +83,12 @@ public final class ManagementServer implements AutoCloseable {
     public ManagementServer(InetSocketAddress address, AtlasMetrics metrics, Readiness readiness) {
         this.metrics = metrics;
         this.readiness = readiness;
-        this.endpoints = Map.of(
+        this.endpoints = new ConcurrentHashMap<>(Map.of(
             "/metrics", new Endpoint("GET", this::metrics),
             "/healthz", new Endpoint("GET", this::health),
             "/readyz", new Endpoint("GET", this::ready),
             "/admin/drain", new Endpoint("POST", this::drain),
-            "/admin/reload", new Endpoint("POST", this::reload));
+            "/admin/reload", new Endpoint("POST", this::reload)));
         try {
             server = HttpServer.create(address, BACKLOG);
         } catch (BindException e) {
@@ -137,6 +153,24 @@ public final class ManagementServer implements AutoCloseable {
         reloadHooks.add(Map.entry(name, hook));
     }
 
+    /**
+     * Adds {@code POST path} running {@code action} (query parameters decoded, repeated ones in
+     * order). An exception becomes a 500 whose text is its message: the operator sentence.
+     */
+    public void addAdminAction(String path, AdminAction action) {
+        endpoints.put(path, new Endpoint("POST", exchange -> {
+            AdminResult result;
+            try {
+                result = action.run(QueryParameters.parse(exchange.getRequestURI().getRawQuery()));
+            } catch (IllegalArgumentException e) {
+                result = new AdminResult(BAD_REQUEST, "bad request: " + e.getMessage());
+            } catch (Exception e) {
+                result = new AdminResult(INTERNAL_ERROR, "failed: " + e.getMessage());
+            }
+            respond(exchange, result.status(), TEXT, result.text().endsWith("\n") ? result.text() : result.text() + "\n");
+        }));
+    }
+
     public void start() {
         server.start();
     }
@@ -163,7 +197,7 @@ public final class ManagementServer implements AutoCloseable {
             Endpoint endpoint = endpoints.get(exchange.getRequestURI().getPath());
             if (endpoint == null) {
                 respond(exchange, NOT_FOUND, TEXT, "no such management endpoint; try /metrics, /healthz, /readyz, "
-                    + "POST /admin/drain or POST /admin/reload\n");
+                    + "POST /admin/drain, POST /admin/reload or POST /admin/catalogue/import|rm\n");
                 return;
             }
             String method = exchange.getRequestMethod();

@@ -1,0 +1,333 @@
+package dev.atlas.server.http;
+
+import dev.atlas.server.mgmt.Readiness;
+import dev.atlas.server.storage.CurrentCatalogue;
+import dev.atlas.server.storage.ExtentSource;
+import dev.atlas.server.storage.GenerationPins;
+import dev.atlas.server.storage.ServedCatalogue;
+import dev.atlas.server.tcp.TcpApplication;
+import dev.atlas.server.tcp.TcpConnection;
+import org.agrona.concurrent.EpochClock;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The appliance's HTTP/1.1 server on one lane (DESIGN.md §9): answers GET and HEAD for the
+ * catalogue's names with 200, 206 (one byte range), 304 (If-None-Match / If-Modified-Since),
+ * 404, 405, 416, the parser's 400/413/414/431/501/505, and 503 while draining; persistent
+ * connections and pipelining; CORS for browser players. A response is a retained head plus,
+ * for a body, one stream segment naming the file's drive extent: the {@link ExtentSource}
+ * reads those bytes from the drive when the connection's window opens, and again if they are
+ * lost. Nothing of the body is held in memory between sends.
+ *
+ * <p>Each response pins the catalogue generation it was looked up in until the peer has
+ * acknowledged it, and is written to the access log then, with its duration.
+ *
+ * <p>One instance per lane, on the lane thread; allocation-free per request.
+ */
+public final class CatalogueResponder implements TcpApplication {
+    /** Room for the longest head (or canned error) this responder writes. */
+    private static final int HEAD_CAPACITY = 1024;
+    /** Pipelined responses a connection may have outstanding; a client pipelining deeper is reset. */
+    public static final int MAX_PIPELINED = 8;
+    /** Seconds a client is told to wait before retrying a draining server elsewhere or later. */
+    private static final long RETRY_AFTER_SECONDS = 5;
+
+    private final CurrentCatalogue catalogue;
+    private final ExtentSource extents;
+    private final GenerationPins pins;
+    private final Readiness readiness;
+    private final AccessLogWriter accessLog;
+    private final HttpRequestParser parser;
+    private final RequestBufferPool requests;
+    private final PendingResponses pending;
+    private final ResponseHead head;
+    private final ErrorResponses errors;
+    private final ByteRange range = new ByteRange();
+    private final MemorySegment scratch;
+    private final HttpCounters counters = new HttpCounters();
+    /** This lane's connections by id, for the drain sweep. */
+    private final TcpConnection[] connections;
+    private boolean drainSwept;
+
+    /**
+     * @param connections the lane's TCP connection table size
+     * @param catalogue   what new requests are served from
+     * @param extents     the lane's drive reader
+     * @param pins        the lane's record of generations its responses read from
+     * @param readiness   whether the server is draining (then new requests get 503)
+     */
+    public CatalogueResponder(int connections, CurrentCatalogue catalogue, ExtentSource extents, GenerationPins pins,
+                              Readiness readiness, AccessLogWriter accessLog, HttpLimits limits, EpochClock clock) {
+        final Arena arena = Arena.ofAuto();
+        this.connections = new TcpConnection[connections];
+        this.catalogue = catalogue;
+        this.extents = extents;
+        this.pins = pins;
+        this.readiness = readiness;
+        this.accessLog = accessLog;
+        this.parser = new HttpRequestParser(limits);
+        this.requests = new RequestBufferPool(arena, limits, connections);
+        this.pending = new PendingResponses(arena, connections, MAX_PIPELINED);
+        this.head = new ResponseHead(new CachedDate(clock), "atlas");
+        this.errors = new ErrorResponses(head);
+        this.scratch = arena.allocate(HEAD_CAPACITY);
+    }
+
+    public HttpCounters counters() {
+        return counters;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // TcpApplication
+    // ---------------------------------------------------------------------------------------
+
+    @Override
+    public void onAccept(TcpConnection connection) {
+        final HttpRequest request = requests.acquire();
+        if (request == null) {
+            counters.refused++;
+            connection.abort();
+            return;
+        }
+        connection.attachment(request);
+        connections[connection.id()] = connection;
+    }
+
+    @Override
+    public void onData(TcpConnection connection, MemorySegment data, long offset, int length) {
+        if (!(connection.attachment() instanceof HttpRequest request)) {
+            return; // answered with an error and closing: the rest of the input is ignored
+        }
+        final long now = System.nanoTime();
+        long position = offset;
+        int remaining = length;
+        while (remaining > 0) {
+            final ParseResult result = parser.onData(request, data, position, remaining);
+            if (result == ParseResult.NEED_MORE) {
+                return;
+            }
+            if (result == ParseResult.ERROR) {
+                counters.malformed++;
+                final int n = errors.parseError(scratch, 0, HEAD_CAPACITY, request);
+                final HttpStatus status = request.errorStatus() == null ? HttpStatus.BAD_REQUEST : request.errorStatus();
+                if (queueHead(connection, request, n, status, now, NO_GENERATION)) {
+                    closeAfterQueued(connection);
+                }
+                return;
+            }
+            final int consumed = request.consumed();
+            if (!respond(connection, request, now)) {
+                return;
+            }
+            request.reset();
+            position += consumed;
+            remaining -= consumed;
+        }
+    }
+
+    @Override
+    public void onSendComplete(TcpConnection connection) {
+        completeAcknowledged(connection, System.nanoTime());
+        if (readiness.isDraining() && connection.attachment() instanceof HttpRequest request && !request.inProgress()) {
+            closeAfterQueued(connection); // a drain closes keep-alive connections once they are idle
+        }
+    }
+
+    @Override
+    public void onClose(TcpConnection connection) {
+        completeAcknowledged(connection, System.nanoTime());
+        abandonPending(connection);
+        extents.release(connection);
+        if (connection.attachment() instanceof HttpRequest request) {
+            requests.release(request);
+        }
+        connection.attachment(null);
+        connections[connection.id()] = null;
+    }
+
+    /**
+     * The lane's HTTP step: once a drain has begun, closes every idle keep-alive connection (one
+     * sweep); busy ones close when their responses complete. Returns the work done.
+     */
+    public int doWork() {
+        if (drainSwept || !readiness.isDraining()) {
+            return 0;
+        }
+        drainSwept = true;
+        int closed = 0;
+        for (int id = 0; id < connections.length; id++) {
+            final TcpConnection connection = connections[id];
+            if (connection != null && connection.isWritable() && pending.count(id) == 0
+                && connection.attachment() instanceof HttpRequest request && !request.inProgress()) {
+                closeAfterQueued(connection);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Responses
+    // ---------------------------------------------------------------------------------------
+
+    private static final long NO_GENERATION = -1;
+
+    /** Answers one complete request; returns false when the connection is closing or gone. */
+    private boolean respond(TcpConnection connection, HttpRequest request, long now) {
+        counters.requests++;
+        final boolean withBody = request.method() == HttpMethod.GET;
+        if (readiness.isDraining()) {
+            final int n = errors.serviceUnavailable(scratch, 0, HEAD_CAPACITY, withBody, RETRY_AFTER_SECONDS);
+            if (queueHead(connection, request, n, HttpStatus.SERVICE_UNAVAILABLE, now, NO_GENERATION)) {
+                closeAfterQueued(connection);
+            }
+            return false;
+        }
+        final boolean keepAlive = request.keepAlive();
+        if (request.method() == HttpMethod.OTHER) {
+            return answer(connection, request, errors.methodNotAllowed(scratch, 0, HEAD_CAPACITY, keepAlive),
+                HttpStatus.METHOD_NOT_ALLOWED, keepAlive, now);
+        }
+        final ServedCatalogue served = catalogue.get();
+        final int entry = served.lookup(request.name(), request.nameLength());
+        if (entry == ServedCatalogue.MISSING) {
+            return answer(connection, request, errors.notFound(scratch, 0, HEAD_CAPACITY, keepAlive, withBody),
+                HttpStatus.NOT_FOUND, keepAlive, now);
+        }
+        final byte[] etag = served.etag(entry);
+        final long modified = served.lastModifiedSeconds(entry);
+        final long complete = served.length(entry);
+        if (Preconditions.notModified(request, etag, modified)) {
+            final int n = head.wrap(scratch, 0, HEAD_CAPACITY).status(HttpStatus.NOT_MODIFIED).date().server()
+                .etag(etag).lastModified(modified).cors().connection(keepAlive).end();
+            return answer(connection, request, n, HttpStatus.NOT_MODIFIED, keepAlive, now);
+        }
+        long first = 0;
+        long count = complete;
+        HttpStatus status = HttpStatus.OK;
+        if (request.hasRange() && Preconditions.rangeApplies(request, etag, modified)) {
+            final RangeResult result = range.parse(request.buffer(), request.rangeOffset(), request.rangeLength(), complete);
+            if (result == RangeResult.UNSATISFIABLE) {
+                return answer(connection, request,
+                    errors.rangeNotSatisfiable(scratch, 0, HEAD_CAPACITY, keepAlive, withBody, complete),
+                    HttpStatus.RANGE_NOT_SATISFIABLE, keepAlive, now);
+            }
+            if (result == RangeResult.SATISFIABLE) {
+                status = HttpStatus.PARTIAL_CONTENT;
+                first = range.first();
+                count = range.length();
+            }
+        }
+        head.wrap(scratch, 0, HEAD_CAPACITY).status(status).date().server().contentType(served.contentType(entry))
+            .contentLength(count);
+        if (status == HttpStatus.PARTIAL_CONTENT) {
+            head.contentRange(first, first + count - 1, complete);
+        }
+        final int n = head.etag(etag).lastModified(modified).acceptRanges().cors().connection(keepAlive).end();
+        final boolean body = withBody && count > 0;
+        if (n < 0 || pending.isFull(connection.id()) || connection.retainedFree() < n || !connection.isWritable()) {
+            return refuse(connection);
+        }
+        final long start = connection.queuedOffset();
+        if (!connection.sendRetained(scratch, 0, n)
+            || body && !connection.send(extents, served.drive(entry), served.address(entry) + first, count)) {
+            return refuse(connection);
+        }
+        pins.pin(served.generation());
+        pending.add(connection.id(), start, connection.queuedOffset(), status.code(), now, served.generation(),
+            request.buffer(), AccessLogWriter.requestLineLength(request));
+        counters.count(status);
+        if (body) {
+            counters.bodyBytesQueued += count;
+        }
+        if (!keepAlive) {
+            closeAfterQueued(connection);
+            return false;
+        }
+        return true;
+    }
+
+    /** Queues a head-only answer; returns whether the connection goes on. */
+    private boolean answer(TcpConnection connection, HttpRequest request, int length, HttpStatus status,
+                           boolean keepAlive, long now) {
+        if (!queueHead(connection, request, length, status, now, NO_GENERATION)) {
+            return false;
+        }
+        if (!keepAlive) {
+            closeAfterQueued(connection);
+            return false;
+        }
+        return true;
+    }
+
+    /** Queues a complete head-only response (and its log entry); false when it could not be queued. */
+    private boolean queueHead(TcpConnection connection, HttpRequest request, int length, HttpStatus status, long now,
+                              long generation) {
+        if (length < 0 || pending.isFull(connection.id())) {
+            return refuse(connection);
+        }
+        final long start = connection.queuedOffset();
+        if (!connection.sendRetained(scratch, 0, length)) {
+            return refuse(connection);
+        }
+        pending.add(connection.id(), start, connection.queuedOffset(), status.code(), now, generation,
+            request.buffer(), AccessLogWriter.requestLineLength(request));
+        counters.count(status);
+        return true;
+    }
+
+    /** FIN after what is queued; later input on the connection is ignored. */
+    private void closeAfterQueued(TcpConnection connection) {
+        if (connection.attachment() instanceof HttpRequest request) {
+            requests.release(request);
+            connection.attachment(null);
+        }
+        connection.shutdownOutput();
+    }
+
+    /** A client pipelining beyond what a connection may hold (or a full store): reset it. */
+    private boolean refuse(TcpConnection connection) {
+        counters.refused++;
+        connection.abort(); // onClose releases the request slot, chunks and pending responses
+        return false;
+    }
+
+    /** Logs and unpins every pending response the peer has acknowledged in full. */
+    private void completeAcknowledged(TcpConnection connection, long now) {
+        final int id = connection.id();
+        final long acknowledged = connection.acknowledgedOffset();
+        while (pending.count(id) > 0) {
+            final int i = pending.oldest(id);
+            if (pending.streamEnd(i) > acknowledged) {
+                return;
+            }
+            finish(connection, i, pending.streamEnd(i) - pending.streamStart(i), now);
+            pending.removeOldest(id);
+        }
+    }
+
+    /** The connection died with responses outstanding: log what reached the client, unpin. */
+    private void abandonPending(TcpConnection connection) {
+        final int id = connection.id();
+        final long acknowledged = connection.acknowledgedOffset();
+        final long now = System.nanoTime();
+        while (pending.count(id) > 0) {
+            final int i = pending.oldest(id);
+            counters.incomplete++;
+            finish(connection, i, Math.max(0, Math.min(acknowledged, pending.streamEnd(i)) - pending.streamStart(i)), now);
+            pending.removeOldest(id);
+        }
+    }
+
+    private void finish(TcpConnection connection, int i, long bytes, long now) {
+        if (pending.generation(i) != NO_GENERATION) {
+            pins.unpin(pending.generation(i));
+        }
+        counters.responseBytes += bytes;
+        counters.finished++;
+        accessLog.log(pending.lines(), pending.lineOffset(i), pending.lineLength(i), connection.remoteAddress(),
+            pending.status(i), bytes, now - pending.startNanos(i));
+    }
+}
