@@ -1,71 +1,116 @@
 package dev.atlas.server;
 
-import dev.atlas.server.http.PatternResponder;
-import dev.atlas.server.lane.CounterDump;
-import dev.atlas.server.lane.Lane;
+import dev.atlas.diskmap.NvmeDevice;
+import dev.atlas.diskmap.emulated.EmulatedFaults;
+import dev.atlas.server.http.HttpLimits;
 import dev.atlas.server.lane.LaneIdle;
-import dev.atlas.server.lane.Lanes;
-import dev.atlas.server.proto.ArpTable;
-import dev.atlas.server.proto.FrameInput;
+import dev.atlas.server.mgmt.ManagementServer;
 import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.proto.Ipv4Address;
 import dev.atlas.server.proto.MacAddress;
-import dev.atlas.server.ring.PacketRing;
-import dev.atlas.server.ring.afpacket.AfPacketRing;
 import dev.atlas.server.tcp.TcpConfig;
-import dev.atlas.server.tcp.TcpStack;
-import org.agrona.concurrent.SystemEpochClock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Reader;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code ./atlas serve}: runs the appliance's lanes on one network interface, owning an IPv4
- * address the kernel does not have. In this build only the pattern responder ({@code --pattern},
- * {@code GET /pattern/<bytes>}) serves; the catalogue joins with the data-path issue.
- * SIGTERM or Ctrl-C stops the lanes, prints the counters and exits 0.
+ * {@code ./atlas serve}: the appliance. Serves the catalogue on {@code --device} images or drives
+ * over HTTP from the userspace TCP/IP stack on one network interface, owning an IPv4 address the
+ * kernel does not have, with a management server for /metrics, /healthz, /readyz and the admin
+ * actions (drain, reload, catalogue import and rm). Every option can also come from
+ * {@code --config FILE} (a properties file whose keys are the long option names without the
+ * dashes); the command line wins.
+ *
+ * <p>Exit codes: 0 after SIGTERM/Ctrl-C or a finished drain, 2 for a wrong setting, 1 when
+ * the machine is not as needed (interface, privilege, drives, a busy catalogue).
  */
 @Command(name = "atlas serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Serve HTTP from the userspace TCP/IP stack on an AF_PACKET interface.")
+    description = "Serve the catalogue over HTTP from the userspace TCP/IP stack on an AF_PACKET interface.")
 public final class ServeCommand implements Callable<Integer> {
-    private static final int EXIT_USAGE = 2;
-    private static final long SHUTDOWN_REPORT_SECONDS = 20;
-    private static final int EXIT_ENVIRONMENT = 1;
+    private static final long SHUTDOWN_SECONDS = 20;
     private static final Path SYS_CLASS_NET = Path.of("/sys/class/net");
+    private static final int MIN_MSS = 536;
+    private static final int MAX_MSS = 9000;
+    private static final int MAX_LANES = 64;
 
-    @Option(names = "--pattern", description = "Serve GET /pattern/<bytes> (byte i is i mod 251) and nothing else.")
-    boolean pattern;
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Read settings from FILE (key = value, keys are the long option names without dashes; "
+            + "several devices separated by commas). Options on the command line win.")
+    Path config;
 
-    @Option(names = "--interface", required = true, paramLabel = "IF", description = "Network interface to attach to.")
+    @Option(names = {"-d", "--device"}, paramLabel = "PATH", split = ",",
+        description = "A device (image file or drive) of the catalogue to serve; repeat for each device of the set.")
+    List<Path> devices = new ArrayList<>();
+
+    @Option(names = "--interface", paramLabel = "IF", description = "Network interface to attach to (required).")
     String interfaceName;
 
-    @Option(names = "--address", required = true, paramLabel = "ADDR/PREFIX",
-        description = "IPv4 address the stack owns (the kernel must not have it), e.g. 198.18.0.2/24.")
+    @Option(names = "--address", paramLabel = "ADDR/PREFIX",
+        description = "IPv4 address the stack owns (the kernel must not have it), e.g. 198.18.0.2/24 (required).")
     String address;
 
     @Option(names = "--mac", paramLabel = "MAC", description = "Our MAC address (default: the interface's).")
     String mac;
 
+    @Option(names = "--port", defaultValue = "80", description = "HTTP port; default ${DEFAULT-VALUE}.")
+    int port;
+
     @Option(names = "--lanes", defaultValue = "1", description = "Lanes (threads, fanout members); default ${DEFAULT-VALUE}.")
     int lanes;
 
-    @Option(names = "--port", defaultValue = "80", description = "HTTP port; default ${DEFAULT-VALUE}.")
-    int port;
+    @Option(names = "--transport", defaultValue = "file", paramLabel = "file|passthru|emulated",
+        description = "How lanes reach the drives: io_uring on a file or block device (file), NVMe passthrough on "
+            + "/dev/ngXnY (passthru), or the emulated controller (tests); default ${DEFAULT-VALUE}.")
+    String transport;
+
+    @Option(names = "--emulated-faults", paramLabel = "SPEC", defaultValue = "none",
+        description = "Fault plan of the emulated transport, e.g. seed=7,out-of-order,media-error=4096+64; "
+            + "default ${DEFAULT-VALUE}.")
+    String emulatedFaults;
+
+    @Option(names = "--queue-depth", defaultValue = "64", description = "Entries of each lane's queue to each drive; default ${DEFAULT-VALUE}.")
+    int queueDepth;
+
+    @Option(names = "--buffers", defaultValue = "256",
+        description = "Chunk buffers per lane (each holds one record read from a drive); default ${DEFAULT-VALUE}.")
+    int buffers;
+
+    @Option(names = "--chunks-per-connection", defaultValue = "16",
+        description = "Chunks one connection may have staged or being read; default ${DEFAULT-VALUE}.")
+    int chunksPerConnection;
+
+    @Option(names = "--management", defaultValue = "127.0.0.1:9100", paramLabel = "HOST:PORT|none",
+        description = "Management server (metrics, health, admin) on the kernel's stack; default ${DEFAULT-VALUE}.")
+    String management;
+
+    @Option(names = "--access-log", paramLabel = "FILE", description = "Append one line per response to FILE (off by default).")
+    Path accessLog;
+
+    @Option(names = "--drain-timeout-s", defaultValue = "30",
+        description = "After POST /admin/drain, stop at the latest after this many seconds; default ${DEFAULT-VALUE}.")
+    long drainTimeoutSeconds;
+
+    @Option(names = "--pattern", description = "Serve GET /pattern/<bytes> (byte i is i mod 251) instead of a catalogue.")
+    boolean pattern;
 
     @Option(names = "--congestion", defaultValue = "cubic", paramLabel = "newreno|cubic",
         description = "Congestion control; default ${DEFAULT-VALUE}.")
@@ -101,6 +146,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final CountDownLatch finished = new CountDownLatch(1);
 
     ServeCommand(PrintStream out, PrintStream err) {
         this.out = out;
@@ -108,118 +154,151 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        final CommandLine cli = new CommandLine(new ServeCommand(System.out, System.err));
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Parses, runs and returns the exit code (the configuration file is read before the options). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        final ServeCommand command = new ServeCommand(out, err);
+        final CommandLine cli = new CommandLine(command);
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("atlas serve: " + e.getMessage());
-            System.err.println("Try './atlas serve --help'.");
-            return EXIT_USAGE;
+            err.println("atlas serve: " + e.getMessage());
+            err.println("Try './atlas serve --help'.");
+            return AtlasServer.EXIT_USAGE;
         });
-        System.exit(cli.execute(args));
+        try {
+            final Path file = configFileIn(args);
+            if (file != null) {
+                cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(readConfig(file, cli)));
+            }
+        } catch (ConfigurationError e) {
+            err.println("atlas serve: " + e.getMessage());
+            return e.exitCode;
+        }
+        return cli.execute(args);
     }
 
     @Override
     public Integer call() throws Exception {
-        final Settings settings;
+        final ServerConfig settings;
         try {
             settings = settle();
         } catch (ConfigurationError e) {
             err.println("atlas serve: " + e.getMessage());
             return e.exitCode;
         }
-
-        final List<Lane> laneList = new ArrayList<>(lanes);
-        final List<TcpStack> stacks = new ArrayList<>(lanes);
-        final List<FrameInput> inputs = new ArrayList<>(lanes);
-        final int fanoutGroup = (int) (ProcessHandle.current().pid() & 0xFFFF);
+        final AtlasServer server;
         try {
-            for (int i = 0; i < lanes; i++) {
-                final PacketRing ring = openRing(settings, fanoutGroup);
-                final ArpTable arp = new ArpTable();
-                final PatternResponder responder = new PatternResponder(settings.tcpConfig.maxConnections(), SystemEpochClock.INSTANCE);
-                final TcpStack stack = new TcpStack(settings.address, arp, ring, settings.tcpConfig, responder);
-                stack.listen(port);
-                final FrameInput input = new FrameInput(settings.address, arp, ring, stack);
-                stacks.add(stack);
-                inputs.add(input);
-                laneList.add(new Lane(i, ring, input::onFrame, stack::poll));
-            }
-        } catch (RuntimeException e) {
-            for (Lane lane : laneList) {
-                lane.ring().close();
-            }
-            err.println("atlas serve: cannot attach to interface " + interfaceName + ": " + e.getMessage());
-            return EXIT_ENVIRONMENT;
+            server = AtlasServer.start(settings, out);
+        } catch (AtlasServer.StartFailure e) {
+            err.println("atlas serve: " + e.getMessage());
+            return e.exitCode();
         }
-
-        // SIGTERM/SIGINT run shutdown hooks; ours lets this thread stop the lanes and report,
-        // then halts with 0 because a signal-initiated JVM exit would otherwise report 143/130.
-        final CountDownLatch stop = new CountDownLatch(1);
-        final CountDownLatch reported = new CountDownLatch(1);
+        // SIGTERM/SIGINT run shutdown hooks: ours lets the main thread stop the lanes and report,
+        // then halts with 0, because a signal-initiated exit would otherwise report 143/130.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
+            server.requestStop("signal");
             try {
-                reported.await(SHUTDOWN_REPORT_SECONDS, TimeUnit.SECONDS);
+                finished.await(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException ignored) {
                 // halt anyway
             }
             Runtime.getRuntime().halt(0);
         }, "atlas-shutdown"));
-
-        final Lanes running = Lanes.start(laneList, settings.idle, pin);
-        out.printf("atlas serve: pattern responder on %s, %s port %d, %d lane(s), %s congestion control%n",
-            interfaceName, address, port, lanes, congestion);
+        out.printf("atlas serve: %s on %s, %s port %d, %d lane(s), %s congestion control%s%n",
+            pattern ? "pattern responder" : "catalogue " + settings.devices() + " (" + transport + ")",
+            interfaceName, address, port, lanes, congestion,
+            server.managementAddress() == null ? "" : "; management on " + hostPort(server.managementAddress()));
         out.flush();
-        final StatsReporter stats = new StatsReporter(running, stacks, inputs);
-        while (!stop.await(statsIntervalMs, TimeUnit.MILLISECONDS)) {
-            stats.report();
+        final String why;
+        try {
+            why = server.awaitStop();
+        } finally {
+            server.close();
+            finished.countDown();
         }
-        running.close();
-        stats.report();
-        out.println("atlas serve: stopped; counters:");
-        for (Map.Entry<String, Long> e : stats.snapshot().entrySet()) {
-            out.println("  " + e.getKey() + "=" + e.getValue());
-        }
+        out.println("atlas serve: stopped (" + why + ")");
         out.flush();
-        reported.countDown();
-        Thread.sleep(Long.MAX_VALUE); // the shutdown hook halts the JVM
         return 0;
     }
 
-    private PacketRing openRing(Settings settings, int fanoutGroup) {
-        return AfPacketRing.open(interfaceName, lanes > 1 ? fanoutGroup : AfPacketRing.NO_FANOUT);
+    private static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
     }
 
     /** Checks the options and the machine; every failure is one sentence an operator can act on. */
-    private Settings settle() throws ConfigurationError {
-        if (!pattern) {
-            throw new ConfigurationError(EXIT_USAGE, "only the pattern responder exists in this build: add --pattern");
+    private ServerConfig settle() throws ConfigurationError {
+        if (interfaceName == null || address == null) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--interface and --address are required "
+                + "(on the command line or as interface= and address= in the --config file)");
         }
-        if (lanes < 1 || lanes > 64) {
-            throw new ConfigurationError(EXIT_USAGE, "--lanes must be between 1 and 64, not " + lanes);
+        if (pattern == !devices.isEmpty()) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, pattern
+                ? "--pattern serves no catalogue: drop the --device options"
+                : "name the catalogue to serve with --device PATH (once per device of the set), or use --pattern");
         }
-        if (port < 1 || port > 65535) {
-            throw new ConfigurationError(EXIT_USAGE, "--port must be between 1 and 65535, not " + port);
+        check(lanes >= 1 && lanes <= MAX_LANES, "--lanes must be between 1 and " + MAX_LANES + ", not " + lanes);
+        check(port >= 1 && port <= 65535, "--port must be between 1 and 65535, not " + port);
+        check(mss >= MIN_MSS && mss <= MAX_MSS, "--mss must be between " + MIN_MSS + " and " + MAX_MSS + ", not " + mss);
+        check(statsIntervalMs >= 10, "--stats-interval-ms must be at least 10");
+        check(queueDepth >= 2 && queueDepth <= 4096, "--queue-depth must be between 2 and 4096, not " + queueDepth);
+        check(buffers >= 1, "--buffers must be at least 1");
+        check(chunksPerConnection >= 1, "--chunks-per-connection must be at least 1");
+        check(drainTimeoutSeconds >= 1, "--drain-timeout-s must be at least 1");
+        check(maxConnections >= 1, "--max-connections must be at least 1");
+        check(idleTimeoutMs >= 1, "--idle-timeout-ms must be at least 1");
+        check(List.of("file", "passthru", "emulated").contains(transport),
+            "--transport must be file, passthru or emulated, not '" + transport + "'");
+        final EmulatedFaults faults;
+        try {
+            faults = EmulatedFaults.parse(emulatedFaults);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--emulated-faults: " + e.getMessage());
         }
-        if (mss < 536 || mss > 9000) {
-            throw new ConfigurationError(EXIT_USAGE, "--mss must be between 536 and 9000, not " + mss);
-        }
-        if (statsIntervalMs < 10) {
-            throw new ConfigurationError(EXIT_USAGE, "--stats-interval-ms must be at least 10");
-        }
-        final TcpConfig.CongestionControlKind kind = switch (congestion.toLowerCase(java.util.Locale.ROOT)) {
+        final TcpConfig.CongestionControlKind kind = switch (congestion.toLowerCase(Locale.ROOT)) {
             case "newreno", "reno" -> TcpConfig.CongestionControlKind.NEW_RENO;
             case "cubic" -> TcpConfig.CongestionControlKind.CUBIC;
-            default -> throw new ConfigurationError(EXIT_USAGE, "--congestion must be newreno or cubic, not '" + congestion + "'");
+            default -> throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--congestion must be newreno or cubic, not '" + congestion + "'");
         };
         final LaneIdle idleStrategy;
         try {
             idleStrategy = LaneIdle.parse(idle);
         } catch (IllegalArgumentException e) {
-            throw new ConfigurationError(EXIT_USAGE, "--idle: " + e.getMessage());
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--idle: " + e.getMessage());
         }
+        final InetSocketAddress managementAddress;
+        try {
+            managementAddress = "none".equals(management) ? null : ManagementServer.parseAddress(management);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--management: " + e.getMessage());
+        }
+        for (Path device : devices) {
+            if (!Files.exists(device)) {
+                throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "device " + device + " does not exist; "
+                    + "format one with './atlas catalogue format', or fix the --device path");
+            }
+        }
+        if (accessLog != null && accessLog.getParent() != null && !Files.isDirectory(accessLog.getParent())) {
+            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "the access log's directory " + accessLog.getParent()
+                + " does not exist");
+        }
+        final InterfaceAddress interfaceAddress = interfaceAddress();
+        final TcpConfig tcp = TcpConfig.defaults()
+            .congestionControl(kind)
+            .maxConnections(maxConnections)
+            .mss(mss)
+            .idleTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs));
+        final NvmeDevice.Options driveOptions = NvmeDevice.Options.defaults().withQueueDepth(queueDepth).withFaults(faults);
+        return new ServerConfig(interfaceName, interfaceAddress, port, lanes, pin, idleStrategy, tcp, pattern,
+            devices.stream().map(Path::toAbsolutePath).toList(), transport, driveOptions, buffers, chunksPerConnection,
+            managementAddress, accessLog, HttpLimits.DEFAULT, Duration.ofSeconds(drainTimeoutSeconds), statsFile,
+            Duration.ofMillis(statsIntervalMs), statsStdout);
+    }
+
+    private InterfaceAddress interfaceAddress() throws ConfigurationError {
         final int slash = address.indexOf('/');
         if (slash < 0) {
-            throw new ConfigurationError(EXIT_USAGE, "--address needs a prefix length, e.g. 198.18.0.2/24, not '" + address + "'");
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--address needs a prefix length, e.g. 198.18.0.2/24, not '" + address + "'");
         }
         final int ip;
         final int prefix;
@@ -227,34 +306,33 @@ public final class ServeCommand implements Callable<Integer> {
             ip = Ipv4Address.parse(address.substring(0, slash));
             prefix = Integer.parseInt(address.substring(slash + 1));
         } catch (RuntimeException e) {
-            throw new ConfigurationError(EXIT_USAGE, "--address '" + address + "' is not an IPv4 address with a prefix length");
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--address '" + address + "' is not an IPv4 address with a prefix length");
         }
-        if (prefix < 1 || prefix > 32) {
-            throw new ConfigurationError(EXIT_USAGE, "--address prefix length must be 1..32, not " + prefix);
-        }
+        check(prefix >= 1 && prefix <= 32, "--address prefix length must be 1..32, not " + prefix);
         final Path sys = SYS_CLASS_NET.resolve(interfaceName);
         if (interfaceName.isEmpty() || interfaceName.contains("/") || !Files.isDirectory(sys)) {
-            throw new ConfigurationError(EXIT_ENVIRONMENT, "no network interface named '" + interfaceName
+            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "no network interface named '" + interfaceName
                 + "' in this network namespace (see 'ip link'; in a namespace run through 'ip netns exec')");
         }
         if (!isRoot()) {
-            throw new ConfigurationError(EXIT_ENVIRONMENT, "AF_PACKET rings need root (CAP_NET_RAW): run as root");
+            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "AF_PACKET rings need root (CAP_NET_RAW): run as root");
         }
         final long macValue;
         try {
             final String macText = mac != null ? mac : Files.readString(sys.resolve("address"), StandardCharsets.US_ASCII).trim();
             macValue = MacAddress.parse(macText);
         } catch (IOException e) {
-            throw new ConfigurationError(EXIT_ENVIRONMENT, "cannot read the MAC address of " + interfaceName + ": give it with --mac");
+            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "cannot read the MAC address of " + interfaceName + ": give it with --mac");
         } catch (RuntimeException e) {
-            throw new ConfigurationError(EXIT_USAGE, "--mac '" + mac + "' is not a MAC address like 02:00:00:00:00:01");
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--mac '" + mac + "' is not a MAC address like 02:00:00:00:00:01");
         }
-        final TcpConfig config = TcpConfig.defaults()
-            .congestionControl(kind)
-            .maxConnections(maxConnections)
-            .mss(mss)
-            .idleTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs));
-        return new Settings(new InterfaceAddress(macValue, ip, prefix), config, idleStrategy);
+        return new InterfaceAddress(macValue, ip, prefix);
+    }
+
+    private static void check(boolean condition, String problem) throws ConfigurationError {
+        if (!condition) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, problem);
+        }
     }
 
     private static boolean isRoot() {
@@ -270,7 +348,42 @@ public final class ServeCommand implements Callable<Integer> {
         return false;
     }
 
-    private record Settings(InterfaceAddress address, TcpConfig tcpConfig, LaneIdle idle) {
+    /** The --config FILE given on the command line, if any (read before the other options are parsed). */
+    private static Path configFileIn(String[] args) throws ConfigurationError {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config")) {
+                if (i + 1 == args.length) {
+                    throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--config needs a FILE");
+                }
+                return Path.of(args[i + 1]);
+            }
+            if (args[i].startsWith("--config=")) {
+                return Path.of(args[i].substring("--config=".length()));
+            }
+        }
+        return null;
+    }
+
+    /** Reads the configuration file; a key that is no option is a mistake worth stopping for. */
+    private static Properties readConfig(Path file, CommandLine cli) throws ConfigurationError {
+        final Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "cannot read the configuration file " + file + ": " + e.getMessage());
+        }
+        final Set<String> known = new TreeSet<>();
+        for (OptionSpec option : cli.getCommandSpec().options()) {
+            known.add(option.longestName().replaceFirst("^-+", ""));
+        }
+        known.remove("config");
+        for (String key : properties.stringPropertyNames()) {
+            if (!known.contains(key)) {
+                throw new ConfigurationError(AtlasServer.EXIT_USAGE, "the configuration file " + file + " sets '" + key
+                    + "', which is no setting; the settings are the long options of 'atlas serve --help' without dashes: " + known);
+            }
+        }
+        return properties;
     }
 
     /** An expected start-up failure: printed as one sentence, no stack trace. */
@@ -281,59 +394,6 @@ public final class ServeCommand implements Callable<Integer> {
         ConfigurationError(int exitCode, String message) {
             super(message, null, false, false);
             this.exitCode = exitCode;
-        }
-    }
-
-    /** Sums the counters of all lanes into the stats file and, when asked, a stdout line. */
-    private final class StatsReporter {
-        private final Lanes lanes;
-        private final List<TcpStack> stacks;
-        private final List<FrameInput> inputs;
-
-        StatsReporter(Lanes lanes, List<TcpStack> stacks, List<FrameInput> inputs) {
-            this.lanes = lanes;
-            this.stacks = stacks;
-            this.inputs = inputs;
-        }
-
-        Map<String, Long> snapshot() {
-            final Map<String, Long> values = new TreeMap<>();
-            for (int i = 0; i < lanes.lanes().size(); i++) {
-                final Lane lane = lanes.lanes().get(i);
-                CounterDump.addTo(values, "lane", lane.counters());
-                values.merge("lane.allocatedBytes", Math.max(0, lanes.allocatedBytes(i)), Long::sum);
-                CounterDump.addTo(values, "frame", inputs.get(i).counters());
-                CounterDump.addTo(values, "tcp", stacks.get(i).counters());
-                if (lane.ring() instanceof AfPacketRing ring) {
-                    values.merge("ring.rxFrames", ring.rxFrames(), Long::sum);
-                    values.merge("ring.rxTruncated", ring.rxTruncated(), Long::sum);
-                    values.merge("ring.txFrames", ring.txFrames(), Long::sum);
-                    values.merge("ring.txBytes", ring.txBytes(), Long::sum);
-                    values.merge("ring.txKickErrors", ring.txKickErrors(), Long::sum);
-                    values.merge("ring.txWrongFormat", ring.txWrongFormat(), Long::sum);
-                    values.merge("ring.kernelRxDrops", ring.kernelRxDrops(), Long::sum);
-                }
-            }
-            return values;
-        }
-
-        void report() throws IOException {
-            final Map<String, Long> values = snapshot();
-            if (statsFile != null) {
-                final StringBuilder text = new StringBuilder(4096);
-                values.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
-                final Path tmp = statsFile.resolveSibling(statsFile.getFileName() + ".tmp");
-                Files.writeString(tmp, text, StandardCharsets.UTF_8);
-                Files.move(tmp, statsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            if (statsStdout) {
-                out.printf("stats: conns=%d framesOut=%d payloadOut=%d retransFast=%d retransRto=%d rtoEvents=%d rx=%d%n",
-                    values.getOrDefault("tcp.connectionsOpen", 0L), values.getOrDefault("tcp.framesOut", 0L),
-                    values.getOrDefault("tcp.payloadBytesOut", 0L), values.getOrDefault("tcp.fastRetransmits", 0L),
-                    values.getOrDefault("tcp.rtoRetransmits", 0L), values.getOrDefault("tcp.rtoEvents", 0L),
-                    values.getOrDefault("lane.rxFrames", 0L));
-                out.flush();
-            }
         }
     }
 }

@@ -112,10 +112,17 @@ public final class Lane implements Agent {
         }
     }
 
-    /** Closes the ring once the lane thread has stopped. */
+    /** On the lane thread as it stops: lets the output step say goodbye, flushes the ring, closes it. */
     @Override
     public void onClose() {
-        ring.close();
+        try {
+            output.onStop(System.nanoTime());
+            ring.txSync();
+        } catch (RuntimeException e) {
+            noteError(e);
+        } finally {
+            ring.close();
+        }
     }
 
     @Override

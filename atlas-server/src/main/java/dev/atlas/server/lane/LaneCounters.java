@@ -5,6 +5,16 @@ package dev.atlas.server.lane;
  * metrics) read them racily: a 64-bit JVM never tears a long, and a slightly stale value is fine.
  */
 public final class LaneCounters {
+    private static final java.lang.invoke.VarHandle LOOPS;
+
+    static {
+        try {
+            LOOPS = java.lang.invoke.MethodHandles.lookup().findVarHandle(LaneCounters.class, "loops", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Duty-cycle passes in total. */
     public long loops;
     /** Passes that did some work. */
@@ -29,5 +39,13 @@ public final class LaneCounters {
         return "loops=" + loops + " busy=" + busyLoops + " idle=" + idleLoops + " rxFrames=" + rxFrames
             + " outputWork=" + outputWork + " txSynced=" + txSynced + " txReaped=" + txReaped
             + " frameErrors=" + frameErrors + " outputErrors=" + outputErrors;
+    }
+
+    /**
+     * {@link #loops} read from another thread that waits for it to move (an opaque load: never
+     * hoisted out of the waiting loop).
+     */
+    public long loopsSeen() {
+        return (long) LOOPS.getOpaque(this);
     }
 }

@@ -7,4 +7,8 @@ package dev.atlas.server.lane;
 @FunctionalInterface
 public interface LaneWork {
     int doWork(long nowNanos);
+
+    /** Runs once on the lane thread when the lane stops, before its ring closes (reset connections, say goodbye). */
+    default void onStop(long nowNanos) {
+    }
 }

@@ -1,0 +1,108 @@
+package dev.atlas.server;
+
+import dev.atlas.server.http.HttpStatus;
+import dev.atlas.server.lane.CounterDump;
+import dev.atlas.server.lane.Lanes;
+import dev.atlas.server.ring.afpacket.AfPacketRing;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The lanes' counters summed over lanes as {@code group.counter=value} lines: rewritten
+ * atomically into a file for scripts and tests (the bench harness reads it), optionally
+ * summarised on stdout, and printed whole when the server stops. Runs off the lanes, reading
+ * their counters racily.
+ */
+final class StatsFile {
+    private final Path file;
+    private final PrintStream out;
+    private final boolean summary;
+    private final List<ServerLane> lanes;
+    private Lanes running;
+
+    StatsFile(Path file, PrintStream out, boolean summary, List<ServerLane> lanes) {
+        this.file = file;
+        this.out = out;
+        this.summary = summary;
+        this.lanes = lanes;
+    }
+
+    /** The running lanes, for their threads' allocation figures. */
+    void running(Lanes lanes) {
+        this.running = lanes;
+    }
+
+    Map<String, Long> snapshot() {
+        final Map<String, Long> values = new TreeMap<>();
+        for (int i = 0; i < lanes.size(); i++) {
+            final ServerLane lane = lanes.get(i);
+            CounterDump.addTo(values, "lane", lane.lane().counters());
+            if (running != null) {
+                values.merge("lane.allocatedBytes", Math.max(0, running.allocatedBytes(i)), Long::sum);
+            }
+            CounterDump.addTo(values, "frame", lane.input().counters());
+            CounterDump.addTo(values, "tcp", lane.stack().counters());
+            if (lane.extents() != null) {
+                CounterDump.addTo(values, "disk", lane.extents().counters());
+                values.merge("disk.buffersInUse", (long) lane.extents().drives().buffers().buffersInUse(), Long::sum);
+                values.merge("disk.readsInFlight", (long) lane.extents().drives().readsInFlight(), Long::sum);
+            }
+            if (lane.responder() != null) {
+                CounterDump.addTo(values, "http", lane.responder().counters());
+                for (HttpStatus status : HttpStatus.values()) {
+                    values.merge("http.status." + status.code(), lane.responder().counters().responses(status), Long::sum);
+                }
+            }
+            if (lane.patternResponder() != null) {
+                CounterDump.addTo(values, "pattern", lane.patternResponder().counters);
+            }
+            if (lane.lane().ring() instanceof AfPacketRing ring) {
+                values.merge("ring.rxFrames", ring.rxFrames(), Long::sum);
+                values.merge("ring.rxBytes", ring.rxBytes(), Long::sum);
+                values.merge("ring.rxTruncated", ring.rxTruncated(), Long::sum);
+                values.merge("ring.txFrames", ring.txFrames(), Long::sum);
+                values.merge("ring.txBytes", ring.txBytes(), Long::sum);
+                values.merge("ring.txKickErrors", ring.txKickErrors(), Long::sum);
+                values.merge("ring.txWrongFormat", ring.txWrongFormat(), Long::sum);
+                values.merge("ring.kernelRxDrops", ring.kernelRxDrops(), Long::sum);
+            }
+        }
+        return values;
+    }
+
+    void write() throws IOException {
+        final Map<String, Long> values = snapshot();
+        if (file != null) {
+            final StringBuilder text = new StringBuilder(4096);
+            values.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+            final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        if (summary) {
+            out.printf("stats: conns=%d framesOut=%d payloadOut=%d retransFast=%d retransRto=%d rtoEvents=%d rx=%d diskReads=%d%n",
+                values.getOrDefault("tcp.connectionsOpen", 0L), values.getOrDefault("tcp.framesOut", 0L),
+                values.getOrDefault("tcp.payloadBytesOut", 0L), values.getOrDefault("tcp.fastRetransmits", 0L),
+                values.getOrDefault("tcp.rtoRetransmits", 0L), values.getOrDefault("tcp.rtoEvents", 0L),
+                values.getOrDefault("lane.rxFrames", 0L), values.getOrDefault("disk.reads", 0L));
+            out.flush();
+        }
+    }
+
+    /** The final report on stdout. */
+    void printAll() {
+        out.println("atlas serve: stopped; counters:");
+        for (Map.Entry<String, Long> e : snapshot().entrySet()) {
+            out.println("  " + e.getKey() + "=" + e.getValue());
+        }
+        out.flush();
+    }
+}
