@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Atlas server ({@code dev.atlas.server.ServeCommand --pattern}) running as a child JVM inside
- * a network namespace. Its counters come from the stats file the server rewrites every
+ * The Atlas server ({@code dev.atlas.server.ServeCommand}, on a catalogue or with {@code --pattern})
+ * running as a child JVM inside a network namespace. Its counters come from the stats file the server rewrites every
  * {@link #STATS_INTERVAL_MS} ms; its CPU time from {@code /proc/<pid>/stat}. {@link #close()}
  * sends SIGTERM (the server prints its counters and exits 0) and waits.
  */
@@ -29,6 +29,7 @@ public final class AtlasServerProcess implements AutoCloseable {
     private final Process process;
     private final Path statsFile;
     private final Path logFile;
+    private String namespace;
 
     private AtlasServerProcess(Process process, Path statsFile, Path logFile) {
         this.process = process;
@@ -37,28 +38,78 @@ public final class AtlasServerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the server in {@code namespace} on {@code iface} owning {@code addressCidr}
+     * Starts the pattern server in {@code namespace} on {@code iface} owning {@code addressCidr}
      * (e.g. {@code 198.18.0.2/24}); {@code extraArgs} go to ServeCommand (e.g. {@code --lanes 2}).
      * The classpath is this JVM's, which holds atlas-server and its dependencies.
      */
     public static AtlasServerProcess start(String namespace, String iface, String addressCidr,
                                            List<String> extraArgs, Path workDir) throws IOException {
+        final List<String> args = new ArrayList<>(List.of("--pattern"));
+        args.addAll(extraArgs);
+        return launch(namespace, iface, addressCidr, args, workDir);
+    }
+
+    /**
+     * Starts the catalogue server on {@code devices} (an access log in {@code workDir}, the
+     * management server on {@link #MANAGEMENT} inside the namespace); {@code extraArgs} go to
+     * ServeCommand after them (e.g. {@code --transport emulated}).
+     */
+    public static AtlasServerProcess startCatalogue(String namespace, String iface, String addressCidr, List<Path> devices,
+                                                    List<String> extraArgs, Path workDir) throws IOException {
+        final List<String> args = new ArrayList<>();
+        for (Path device : devices) {
+            args.add("--device");
+            args.add(device.toAbsolutePath().toString());
+        }
+        args.addAll(List.of("--management", MANAGEMENT, "--access-log", workDir.resolve("access.log").toString()));
+        args.addAll(extraArgs);
+        final AtlasServerProcess server = launch(namespace, iface, addressCidr, args, workDir);
+        server.namespace = namespace;
+        return server;
+    }
+
+    private static AtlasServerProcess launch(String namespace, String iface, String addressCidr, List<String> args,
+                                             Path workDir) throws IOException {
         Files.createDirectories(workDir);
         final Path stats = workDir.resolve("server-stats.txt");
         final Path log = workDir.resolve("server.log");
         Files.deleteIfExists(stats);
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xmx512m",
+            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-XX:+UseParallelGC", "-Xmx512m",
             "-cp", System.getProperty("java.class.path"), MAIN,
-            "--pattern", "--interface", iface, "--address", addressCidr,
+            "--interface", iface, "--address", addressCidr,
             "--stats-file", stats.toString(), "--stats-interval-ms", Integer.toString(STATS_INTERVAL_MS)));
-        command.addAll(extraArgs);
+        command.addAll(args);
         final Process process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
         return new AtlasServerProcess(process, stats, log);
+    }
+
+    /** The management server's address inside the server's namespace (catalogue servers). */
+    public static final String MANAGEMENT = "127.0.0.1:9100";
+
+    /** {@code http://127.0.0.1:9100} + path: reach it with {@code ip netns exec <namespace()> curl}. */
+    public String managementUrl(String path) {
+        return "http://" + MANAGEMENT + path;
+    }
+
+    /** The namespace a catalogue server runs in (null for a pattern server). */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** The access log of a catalogue server. */
+    public Path accessLog() {
+        return logFile.resolveSibling("access.log");
+    }
+
+    /** Waits for the server to exit by itself (after a drain); its exit code, or -1 if it still runs. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
     /** Waits until the server has written its first stats (its lanes run); throws with its log if it died. */
