@@ -30,6 +30,15 @@ public abstract class UringQueueTransport implements QueueTransport {
     protected static final int MEMORY_PAGE = 4096;
     /** io_uring registers at most 1 GiB per buffer. */
     static final long MAX_REGISTERED_BUFFER_BYTES = 1L << 30;
+    /**
+     * With requests in flight and no completion in sight, enter the kernel after this many polls
+     * even when the SQ ring does not flag pending task work. Completions of a cooperative-taskrun
+     * ring are task work that runs only when the submitter enters; the flag that says so was
+     * missed on this machine (kernel 6.18): about one in three drive-backed 16 MiB transfers
+     * left reads uncompleted for seconds while a lane polled flag-only. An enter every 32 empty
+     * polls bounds that wait to microseconds at the cost of a syscall per 32 idle polls.
+     */
+    static final int ENTER_AFTER_EMPTY_POLLS = 32;
     private static final int QUEUE_ALIGNMENT = 4096;
     /** A driver status has 15 bits: the CQE status field above the phase tag. */
     private static final int STATUS_FIELD_BITS = 0x7FFF;
@@ -59,6 +68,8 @@ public abstract class UringQueueTransport implements QueueTransport {
     private int cqTail;
     private int cqPhase = 1;
     private int cqHeadFromDriver;
+    /** Polls in a row that found requests in flight and no completion. */
+    private int emptyPolls;
     private int inFlight;
     private boolean closed;
 
@@ -219,11 +230,15 @@ public abstract class UringQueueTransport implements QueueTransport {
         }
         int head = ring.completionHead();
         int tail = ring.completionTail();
-        if (head == tail && ring.needsEnter()) {
+        if (head == tail && (ring.needsEnter() || ++emptyPolls >= ENTER_AFTER_EMPTY_POLLS)) {
             ring.enterForCompletions();
+            emptyPolls = 0;
             tail = ring.completionTail();
         }
         int reaped = 0;
+        if (head != tail) {
+            emptyPolls = 0;
+        }
         while (head + reaped != tail && completionQueueHasRoom()) {
             reap(ring.completion(head + reaped));
             reaped++;
