@@ -190,6 +190,11 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
         }
     }
 
+    @Override
+    public void acknowledged(TcpConnection connection, long streamOffset) {
+        releaseAcknowledged(connection);
+    }
+
     // ---------------------------------------------------------------------------------------
     // Drive completions and the lane's pass
     // ---------------------------------------------------------------------------------------
@@ -350,8 +355,13 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
             return;
         }
         counters.newDataReads++;
-        final long windowEnd = connection.acknowledgedOffset()
-            + Math.min(connection.congestionWindow(), connection.peerWindow());
+        // The most TCP may have sent: the peer's window from the first unacknowledged byte, and
+        // the congestion window from there too, or (in recovery, where SACKed bytes leave the
+        // pipe) from the next byte to send.
+        final long cwnd = connection.congestionWindow();
+        final long peerLimit = connection.acknowledgedOffset() + connection.peerWindow();
+        final long windowEnd = Math.min(peerLimit,
+            (connection.inRecovery() ? connection.sendOffset() : connection.acknowledgedOffset()) + cwnd);
         final long past = end - windowEnd;
         if (past > counters.maxReadPastWindow) {
             counters.maxReadPastWindow = past;

@@ -26,8 +26,9 @@ public final class StorageCounters {
     /** Connections woken because buffers or queue slots became free. */
     public long waitWakeups;
     /**
-     * ACK-clocking check: chunks read beyond the connection's window (acknowledged offset plus
-     * min(cwnd, peer window)) by more than one record. Must stay 0.
+     * ACK-clocking check: reads of new bytes that reached more than one record past the
+     * connection's window (from the first unacknowledged byte, min(cwnd, peer window); in loss
+     * recovery cwnd counts from the next byte to send, as SACKed bytes leave the pipe). Must stay 0.
      */
     public long readsBeyondWindow;
     /** Largest amount, over all reads, by which a chunk's end went past the window's end (≤ a record). */

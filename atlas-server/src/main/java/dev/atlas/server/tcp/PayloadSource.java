@@ -37,4 +37,11 @@ public interface PayloadSource {
     default void fetch(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length,
                        long extentRemaining) {
     }
+
+    /**
+     * The peer acknowledged the connection's stream up to {@code streamOffset}, which lies inside
+     * or at the end of a stream segment of this source: anything staged below it can go.
+     */
+    default void acknowledged(TcpConnection connection, long streamOffset) {
+    }
 }

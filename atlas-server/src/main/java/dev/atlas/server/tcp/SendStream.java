@@ -153,10 +153,16 @@ public final class SendStream {
         return true;
     }
 
-    /** Releases every stream segment wholly below {@code acked} (the peer has the bytes). */
+    /**
+     * Releases every stream segment wholly below {@code acked} (the peer has the bytes) and tells
+     * the sources of the segments it reaches into, so they can drop what they staged.
+     */
     public void trim(long acked) {
         while (count > 0) {
             final int i = head;
+            if (kind[i] == KIND_SOURCE && segmentStart[i] < acked) {
+                source[i].acknowledged(owner, Math.min(acked, segmentEnd[i]));
+            }
             if (segmentEnd[i] > acked) {
                 break;
             }

@@ -209,6 +209,11 @@ public final class TcpConnection {
         return cc.cwnd();
     }
 
+    /** In fast recovery or recovering from a retransmission timeout (the pipe, not sndUna, bounds sending). */
+    public boolean inRecovery() {
+        return fastRecovery || lossRecovery;
+    }
+
     /** The window the peer last advertised, in bytes (scaled). */
     public long peerWindow() {
         return sndWnd;

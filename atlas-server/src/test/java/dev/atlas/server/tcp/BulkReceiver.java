@@ -67,7 +67,22 @@ final class BulkReceiver {
         send(isn, 0, TcpHeader.FLAG_SYN, 0xFFFF, true, now);
     }
 
-    /** Handles frames for our port; returns how many. Frames for other ports are left to {@code others}. */
+    /** Several receivers on one wire endpoint: each frame goes to every one, and each keeps those for its port. */
+    static int pollAll(long now, BulkReceiver first, BulkReceiver... others) {
+        int n = 0;
+        first.ring.rxSync();
+        while (first.ring.rxNext(first.rx)) {
+            n++;
+            first.onFrame(first.rx.frame(), now);
+            for (BulkReceiver other : others) {
+                other.onFrame(first.rx.frame(), now);
+            }
+        }
+        first.ring.rxRelease();
+        return n;
+    }
+
+    /** Handles the frames on our wire endpoint; those for other ports or addresses are dropped. */
     int poll(long now) {
         int n = 0;
         ring.rxSync();

@@ -24,6 +24,25 @@ final class StackLoop implements AutoCloseable {
     private final RxSlot rx = new RxSlot();
     long now;
 
+    /** Extra lane steps around the engine's poll (a storage side: completions before, doorbells after). */
+    java.util.function.IntSupplier beforePoll = () -> 0;
+    java.util.function.IntSupplier afterPoll = () -> 0;
+    /**
+     * True while real I/O (drive reads) is in flight: an idle loop must then wait in real time
+     * instead of moving the virtual clock on, or a read's real latency would pass for virtual
+     * seconds (and fire timers) on a busy machine.
+     */
+    java.util.function.BooleanSupplier waitingForIo = () -> false;
+
+    /** Moves the virtual clock to {@code next} unless real I/O is still in flight. */
+    void idleUntil(long next) {
+        if (waitingForIo.getAsBoolean()) {
+            Thread.onSpinWait();
+        } else {
+            now = next;
+        }
+    }
+
     StackLoop(MemoryWire wire, TcpConfig config, TcpApplication app, long startNanos) {
         this.wire = wire;
         this.ring = wire.a();
@@ -44,7 +63,9 @@ final class StackLoop implements AutoCloseable {
             work += input.onFrame(rx, now);
         }
         ring.rxRelease();
+        work += beforePoll.getAsInt();
         work += stack.poll(now);
+        work += afterPoll.getAsInt();
         work += ring.txSync();
         ring.txReap();
         return work;

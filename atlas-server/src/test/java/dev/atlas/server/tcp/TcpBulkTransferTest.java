@@ -36,7 +36,7 @@ class TcpBulkTransferTest {
             work += receiver.poll(loop.now);
             if (work == 0) {
                 long due = loop.wire.nextDue();
-                loop.now = Math.max(loop.now + 1, Math.min(due, loop.now + 1_000_000L));
+                loop.idleUntil(Math.max(loop.now + 1, Math.min(due, loop.now + 1_000_000L)));
             }
         }
     }
@@ -48,7 +48,7 @@ class TcpBulkTransferTest {
             int work = loop.pass();
             work += receiver.poll(loop.now);
             if (work == 0) {
-                loop.now += 1_000_000L;
+                loop.idleUntil(loop.now + 1_000_000L);
             }
         }
     }
