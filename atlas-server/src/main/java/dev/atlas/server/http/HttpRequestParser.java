@@ -24,7 +24,8 @@ import java.lang.foreign.ValueLayout;
  * <li>empty lines before the request line are skipped (RFC 9112 §2.2);</li>
  * <li>obs-fold (a header line starting with SP/HTAB), whitespace before the colon, a header
  *     name that is not a token, control bytes in a value: 400;</li>
- * <li>HTTP/1.1 without exactly one Host: 400; a version other than 1.0/1.1: 505;</li>
+ * <li>HTTP/1.1 without exactly one Host: 400; a major version other than 1: 505 (a later 1.x is
+ *     served as 1.1, RFC 9110 §2.5);</li>
  * <li>Transfer-Encoding: 501 (no request bodies are expected); a Content-Length that is not
  *     digits, or two that differ: 400; a body up to {@link HttpLimits#skippedBodyBytes()} is
  *     skipped, a larger one is 413;</li>
@@ -205,10 +206,11 @@ public final class HttpRequestParser {
         }
         final int major = at(buffer, start + VERSION_MAJOR_INDEX) - '0';
         final int minor = at(buffer, start + VERSION_MINOR_INDEX) - '0';
-        if (major != 1 || minor > 1) {
-            return failed(request, HttpStatus.HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.0 and HTTP/1.1 are served");
+        if (major != 1) {
+            return failed(request, HttpStatus.HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.x is served");
         }
-        request.minorVersion = minor;
+        // A later 1.x is served as 1.1, the highest minor version we implement (RFC 9110 §2.5); 505 is for the major.
+        request.minorVersion = Math.min(minor, 1);
         return true;
     }
 

@@ -154,7 +154,16 @@ class HttpRequestParserTest {
     void versionNotSupported() {
         assertError(HttpStatus.HTTP_VERSION_NOT_SUPPORTED, "GET /x HTTP/2.0\r\nHost: h\r\n\r\n");
         request.reset();
-        assertError(HttpStatus.HTTP_VERSION_NOT_SUPPORTED, "GET /x HTTP/1.2\r\nHost: h\r\n\r\n");
+        assertError(HttpStatus.HTTP_VERSION_NOT_SUPPORTED, "GET /x HTTP/0.9\r\nHost: h\r\n\r\n");
+    }
+
+    @Test
+    void laterMinorVersionIsServedAsHttp11() {
+        assertEquals(ParseResult.COMPLETE, parse("GET /x HTTP/1.2\r\nHost: h\r\n\r\n"));
+        assertEquals(1, request.minorVersion());
+        assertTrue(request.keepAlive());
+        request.reset();
+        assertError(HttpStatus.BAD_REQUEST, "GET /x HTTP/1.9\r\n\r\n"); // a 1.1 request still needs Host
     }
 
     @Test
