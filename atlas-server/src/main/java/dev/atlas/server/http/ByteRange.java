@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
  * A single byte range ({@code bytes=a-b}, {@code bytes=a-}, {@code bytes=-n}) resolved against a
  * representation's length. Reusable: {@link #parse} overwrites it; no allocation. The server
  * serves one range only; several ranges, other units and invalid syntax are
- * {@link RangeResult#IGNORED}, which RFC 9110 §14.2 allows (the whole representation is sent).
+ * {@link RangeResult#IGNORED}, which RFC 9110 §14.2 allows (the whole representation is sent),
+ * and so is a suffix range of an empty representation.
  */
 public final class ByteRange {
     private static final byte[] BYTES_UNIT = Ascii.bytes("bytes");
@@ -56,8 +57,12 @@ public final class ByteRange {
                 return RangeResult.IGNORED;
             }
             i += 1 + position;
-            if (suffix == 0 || completeLength == 0) {
+            if (suffix == 0) {
                 result = RangeResult.UNSATISFIABLE;
+            } else if (completeLength == 0) {
+                // Satisfiable on an empty representation (RFC 9110 §14.1.2), yet no 206 can describe
+                // an empty range: ignore it, so the whole (empty) representation is sent with 200.
+                result = RangeResult.IGNORED;
             } else {
                 first = Math.max(0, completeLength - suffix);
                 last = completeLength - 1;

@@ -44,8 +44,15 @@ class ByteRangeTest {
         assertEquals(RangeResult.UNSATISFIABLE, parse("bytes=1000-2000", 1000));
         assertEquals(RangeResult.UNSATISFIABLE, parse("bytes=-0", 1000));
         assertEquals(RangeResult.UNSATISFIABLE, parse("bytes=0-", 0));
-        assertEquals(RangeResult.UNSATISFIABLE, parse("bytes=-10", 0));
+        assertEquals(RangeResult.UNSATISFIABLE, parse("bytes=-0", 0));
         assertEquals(RangeResult.UNSATISFIABLE, parse("bytes=99999999999999999999999-", 1000));
+    }
+
+    /** RFC 9110 §14.1.2: a non-zero suffix is satisfiable even on an empty representation, which is then sent whole (200). */
+    @Test
+    void suffixOfAnEmptyRepresentationIsIgnoredNotRefused() {
+        assertEquals(RangeResult.IGNORED, parse("bytes=-10", 0));
+        assertEquals(RangeResult.IGNORED, parse("bytes=-1", 0));
     }
 
     @Test
