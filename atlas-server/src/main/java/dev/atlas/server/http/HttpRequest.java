@@ -58,6 +58,7 @@ public final class HttpRequest {
     int ifRangeLength;
     boolean connectionClose;
     boolean connectionKeepAlive;
+    boolean expectContinue;
     long contentLength;
 
     HttpStatus errorStatus;
@@ -112,6 +113,7 @@ public final class HttpRequest {
         ifRangeLength = 0;
         connectionClose = false;
         connectionKeepAlive = false;
+        expectContinue = false;
         contentLength = ABSENT;
         errorStatus = null;
         errorReason = null;

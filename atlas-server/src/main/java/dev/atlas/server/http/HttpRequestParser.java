@@ -29,6 +29,10 @@ import java.lang.foreign.ValueLayout;
  * <li>Transfer-Encoding: 501 (no request bodies are expected); a Content-Length that is not
  *     digits, or two that differ: 400; a body up to {@link HttpLimits#skippedBodyBytes()} is
  *     skipped, a larger one is 413;</li>
+ * <li>an HTTP/1.1 request with a body and "Expect: 100-continue" is complete at the end of its
+ *     head: the client waits for an immediate final status (RFC 9110 §10.1.1) instead of sending
+ *     the body, so the request is answered at once and the connection closes after it (the body
+ *     may or may not follow; nothing after it can be trusted to be a request);</li>
  * <li>a request line that does not fit in the request buffer: 414; header fields that do not
  *     fit, or more than {@link HttpLimits#headerCount()}: 431;</li>
  * <li>the path is percent-decoded into {@link HttpRequest#name()}; bad escapes, NUL and ".."
@@ -51,6 +55,8 @@ public final class HttpRequestParser {
     private static final byte[] TRANSFER_ENCODING = Ascii.bytes("transfer-encoding");
     private static final byte[] CLOSE = Ascii.bytes("close");
     private static final byte[] KEEP_ALIVE = Ascii.bytes("keep-alive");
+    private static final byte[] EXPECT = Ascii.bytes("expect");
+    private static final byte[] CONTINUE = Ascii.bytes("100-continue");
 
     /** "HTTP/" d "." d */
     private static final int VERSION_LENGTH = 8;
@@ -340,6 +346,12 @@ public final class HttpRequestParser {
                     request.rangeLength = valueLength;
                 }
             }
+            case 6 -> {
+                if (Ascii.equalsIgnoreCase(buffer, start, nameLength, EXPECT)
+                    && Ascii.equalsIgnoreCase(buffer, valueStart, valueLength, CONTINUE)) {
+                    request.expectContinue = true;
+                }
+            }
             case 8 -> {
                 if (Ascii.equalsIgnoreCase(buffer, start, nameLength, IF_RANGE) && request.ifRangeOffset == ABSENT) {
                     request.ifRangeOffset = valueStart;
@@ -423,7 +435,11 @@ public final class HttpRequestParser {
         if (request.minorVersion >= 1 && request.hostOffset == ABSENT) {
             return failed(request, HttpStatus.BAD_REQUEST, "an HTTP/1.1 request has no Host field");
         }
-        if (request.contentLength > 0) {
+        if (request.contentLength > 0 && request.expectContinue && request.minorVersion >= 1) {
+            // HTTP/1.0 clients cannot expect 100 Continue (RFC 9110 §10.1.1: ignore it there).
+            request.connectionClose = true;
+            request.state = STATE_COMPLETE;
+        } else if (request.contentLength > 0) {
             if (request.contentLength > limits.skippedBodyBytes()) {
                 return failed(request, HttpStatus.CONTENT_TOO_LARGE, "the request body is larger than the server skips");
             }

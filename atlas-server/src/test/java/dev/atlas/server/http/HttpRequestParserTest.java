@@ -205,6 +205,29 @@ class HttpRequestParserTest {
         assertEquals(10, request.contentLength());
     }
 
+    /**
+     * RFC 9110 §10.1.1: a client that expects 100 Continue waits before sending its body, so the
+     * server must answer at once rather than wait for the body; it then closes, since whether
+     * the body follows is unknown.
+     */
+    @Test
+    void expectContinueCompletesAtTheEndOfTheHeadAndCloses() {
+        final String head = "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 3000000\r\nExpect: 100-Continue\r\n\r\n";
+        assertEquals(ParseResult.COMPLETE, parse(head + "abc"));
+        assertEquals(head.length(), request.consumed());
+        assertEquals(HttpMethod.OTHER, request.method());
+        assertFalse(request.keepAlive());
+        request.reset();
+        assertEquals(ParseResult.COMPLETE, parse("GET /x HTTP/1.1\r\nHost: h\r\nexpect: 100-continue\r\n\r\n"));
+        assertTrue(request.keepAlive(), "no body: nothing to expect, the connection stays open");
+    }
+
+    @Test
+    void expectContinueIsIgnoredInHttp10() {
+        assertEquals(ParseResult.NEED_MORE, parse("POST /x HTTP/1.0\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n12345"));
+        assertEquals(ParseResult.COMPLETE, parse("67890"));
+    }
+
     @Test
     void multipleRangeFieldsAreIgnored() {
         assertEquals(ParseResult.COMPLETE, parse("GET /x HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1\r\nrange: bytes=5-6\r\n\r\n"));
