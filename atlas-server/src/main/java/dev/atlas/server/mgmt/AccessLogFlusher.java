@@ -22,6 +22,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.MessageHandler;
@@ -61,7 +63,11 @@ public final class AccessLogFlusher implements AutoCloseable {
         this.rings = new RingBuffer[lanes];
         this.writers = new AccessLogWriter[lanes];
         for (int lane = 0; lane < lanes; lane++) {
-            rings[lane] = new OneToOneRingBuffer(new UnsafeBuffer(new byte[ringBytes + RingBufferDescriptor.TRAILER_LENGTH]));
+            // Off-heap and cache-line aligned: the ring's counters take 8-byte atomic operations,
+            // which a byte[] does not guarantee to align (Agrona warns on every start, or throws
+            // with agrona.strict.alignment.checks).
+            rings[lane] = new OneToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+                ringBytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH)));
             writers[lane] = new AccessLogWriter(rings[lane], clock);
         }
         this.thread = new Thread(this::run, "atlas-access-log");

@@ -53,6 +53,20 @@ class AccessLogFlusherTest {
         assertTrue(lines.contains("198.18.0.3 - - [06/Nov/1994:08:49:37 +0000] \"BAD\" 400 150 0.000000"), lines.toString());
     }
 
+    /** Agrona checks a ring's buffer when the ring is made: a byte[] gets a complaint on stderr (or a throw when strict). */
+    @Test
+    void ringsLiveInAlignedMemory() throws Exception {
+        final java.io.PrintStream stderr = System.err;
+        final java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (AccessLogFlusher log = AccessLogFlusher.toWriter(java.io.Writer.nullWriter(), 2, 64 * 1024, System::currentTimeMillis)) {
+            assertNull(log.failure());
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals("", captured.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void unopenableFileIsAnOperatorError(@TempDir Path dir) {
         UncheckedIOException error = assertThrows(UncheckedIOException.class,
