@@ -12,13 +12,13 @@ import java.util.List;
 /**
  * What the namespace tests need (root, ip, nft, ethtool, curl, wrk, python3). Missing on a
  * developer machine: the test is skipped with the reason. Missing in CI ({@code CI=true}): the
- * test fails, because CI must run everything.
+ * test fails, because CI must run everything. Shared by every test that needs namespaces (interop, demo).
  */
-final class Prerequisites {
+public final class Prerequisites {
     private Prerequisites() {
     }
 
-    static void require(String... tools) {
+    public static void require(String... tools) {
         final List<String> missing = new ArrayList<>();
         if (!isRoot()) {
             missing.add("root (network namespaces and AF_PACKET)");
@@ -31,7 +31,7 @@ final class Prerequisites {
         if (missing.isEmpty()) {
             return;
         }
-        final String reason = "interop test needs " + String.join(", ", missing) + " (./atlas test installs the tools)";
+        final String reason = "this test needs " + String.join(", ", missing) + " (./atlas test installs the tools)";
         if ("true".equals(System.getenv("CI"))) {
             Assertions.fail(reason);
         }
