@@ -217,8 +217,8 @@ final class Demo {
             }
         }
         final String noise = play.stderr().isBlank() ? "" : "; ffmpeg said: " + play.stderr().strip().lines().findFirst().orElse("");
-        return String.format(Locale.ROOT, "%.1f s, %d frames of every rendition decoded; %d requests, status %s%s",
-            decoded, frames, requests, counts(statuses), noise);
+        return String.format(Locale.ROOT, "decoded %.1f s (%d frames) of all %d renditions; %d requests, status %s%s",
+            decoded, frames, ladder.renditions().size(), requests, counts(statuses), noise);
     }
 
     /** The playback command the demo runs and shows: every rendition ({@code -map 0}) decoded to nothing. */
