@@ -74,7 +74,7 @@ public final class ServerLane implements LaneWork {
         if (extents == null) {
             return stack.poll(nowNanos);
         }
-        int work = extents.poll();
+        int work = extents.poll(nowNanos);
         work += stack.poll(nowNanos);
         work += responder.doWork();
         work += extents.submit();

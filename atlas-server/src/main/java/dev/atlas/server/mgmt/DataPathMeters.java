@@ -84,6 +84,12 @@ public final class DataPathMeters {
                 () -> disk.newDataReads)
             .counter("atlas_disk_reads_by_cause_total", "Drive reads, by what the bytes were for.", "cause", "retransmission",
                 () -> disk.retransmitReads)
+            .counter("atlas_disk_new_data_reads_total", "Reads of new bytes, by what let them go.", "trigger", "ack",
+                () -> disk.readsOnArrival)
+            .counter("atlas_disk_new_data_reads_total", "Reads of new bytes, by what let them go.", "trigger", "read_completion",
+                () -> disk.readsOnCompletion)
+            .counter("atlas_disk_new_data_reads_total", "Reads of new bytes, by what let them go.", "trigger", "buffer_wakeup",
+                () -> disk.readsOnWakeup)
             .counter("atlas_disk_read_latency_seconds_total", "Sum of drive read latencies (submission to completion).",
                 () -> disk.readLatencyNanos, 1 / NANOS_PER_SECOND)
             .gauge("atlas_disk_read_latency_max_seconds", "Longest drive read latency seen.",

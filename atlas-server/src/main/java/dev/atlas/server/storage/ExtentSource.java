@@ -54,6 +54,10 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
     private int waiterHead;
     private int waiterCount;
 
+    /** The current lane pass's clock, and for each connection the pass in which a read of its completed last. */
+    private long passNanos;
+    private final long[] completedInPass;
+
     /**
      * @param maxConnections       the TCP engine's connection table size (connection ids are below it)
      * @param chunksPerConnection  chunks one connection may stage or have in flight
@@ -76,6 +80,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
         this.connectionChunkCount = new int[maxConnections];
         this.waiters = new TcpConnection[maxConnections];
         this.waiting = new boolean[maxConnections];
+        this.completedInPass = new long[maxConnections];
     }
 
     public StorageCounters counters() {
@@ -222,14 +227,17 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
             return;
         }
         state[chunk] = READY;
+        completedInPass[connection.id()] = passNanos;
         connection.wake();
     }
 
     /**
-     * The lane's storage step: completes reads (waking their connections) and, while buffers
-     * and queue slots are free, wakes connections that waited for them. Returns the work done.
+     * The lane's storage step, first in a pass at time {@code nowNanos}: completes reads (waking
+     * their connections) and, while buffers and queue slots are free, wakes connections that
+     * waited for them. Returns the work done.
      */
-    public int poll() {
+    public int poll(long nowNanos) {
+        passNanos = nowNanos;
         int work = drives.poll();
         int wakeups = Math.min(waiterCount, pool.bufferCount() - pool.buffersInUse());
         work += wakeups;
@@ -355,6 +363,16 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
             return;
         }
         counters.newDataReads++;
+        // What let this read go: a segment that arrived in this pass (an ACK opening the window,
+        // or the request), a read of this connection that completed in this pass (the window the
+        // ACKs opened earlier was still open), or neither (a buffer or queue slot freed up).
+        if (connection.lastReceivedNanos() == passNanos) {
+            counters.readsOnArrival++;
+        } else if (completedInPass[connection.id()] == passNanos) {
+            counters.readsOnCompletion++;
+        } else {
+            counters.readsOnWakeup++;
+        }
         // The most TCP may have sent: the peer's window from the first unacknowledged byte, and
         // the congestion window from there too, or (in recovery, where SACKed bytes leave the
         // pipe) from the next byte to send.

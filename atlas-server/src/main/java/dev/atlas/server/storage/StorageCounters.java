@@ -35,6 +35,12 @@ public final class StorageCounters {
     public long maxReadPastWindow;
     /** Reads of bytes never sent before (new data). */
     public long newDataReads;
+    /** New-data reads asked for in a lane pass in which a segment (an ACK, the request) from the peer arrived. */
+    public long readsOnArrival;
+    /** New-data reads asked for in a pass in which another read of the connection completed (the window was still open). */
+    public long readsOnCompletion;
+    /** New-data reads asked for when a buffer or queue slot freed up, with neither of the above in the pass. */
+    public long readsOnWakeup;
     /** Reads of bytes sent before (retransmissions regenerate from the drive). */
     public long retransmitReads;
     /** Sum of read latencies (submission to completion), nanoseconds. */

@@ -209,6 +209,11 @@ public final class TcpConnection {
         return cc.cwnd();
     }
 
+    /** When the last segment from the peer arrived (the lane pass's clock). */
+    public long lastReceivedNanos() {
+        return lastReceivedNanos;
+    }
+
     /** In fast recovery or recovering from a retransmission timeout (the pipe, not sndUna, bounds sending). */
     public boolean inRecovery() {
         return fastRecovery || lossRecovery;

@@ -92,7 +92,7 @@ class DriveBackedTransferTest {
         final TcpConfig config = TcpConfig.defaults().maxConnections(32);
         final StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L);
         app.source = new ExtentSource(drives, config.maxConnections(), 16);
-        loop.beforePoll = app.source::poll;
+        loop.beforePoll = () -> app.source.poll(loop.now);
         loop.afterPoll = app.source::submit;
         loop.waitingForIo = () -> drives.readsInFlight() > 0;
         return loop;
@@ -113,7 +113,8 @@ class DriveBackedTransferTest {
             TcpBulkTransferTest.settle(loop, receiver, 3_000_000_000L);
             final StorageCounters disk = app.source.counters();
             final TcpCounters tcp = loop.stack.counters();
-            final String figures = "reads " + disk.reads + " (new " + disk.newDataReads + ", retransmission "
+            final String figures = "reads " + disk.reads + " (new " + disk.newDataReads + ": on ACK " + disk.readsOnArrival
+                + ", on completion " + disk.readsOnCompletion + ", on wakeup " + disk.readsOnWakeup + "; retransmission "
                 + disk.retransmitReads + "), read bytes " + disk.readBytes + ", max past window " + disk.maxReadPastWindow
                 + ", retransmitted frames " + tcp.retransmitFrames + ", data waits " + tcp.dataWaits;
             System.out.println(transport + " " + mebibytes + " MiB at " + loss + " loss: " + figures);
@@ -122,6 +123,11 @@ class DriveBackedTransferTest {
             assertEquals(0, receiver.resets);
             assertTrue(receiver.finReceived);
             assertEquals(0, disk.readsBeyondWindow, "no read went more than a record past the window: " + figures);
+            // ACK clocking: new bytes are read in the pass an ACK arrived (or a read completed
+            // inside a window already open), never because of anything else.
+            assertTrue(disk.readsOnArrival > 0, figures);
+            assertEquals(disk.newDataReads, disk.readsOnArrival + disk.readsOnCompletion, figures);
+            assertEquals(0, disk.readsOnWakeup, figures);
             assertTrue(disk.maxReadPastWindow <= ChunkLayout.RECORD_BYTES, figures);
             assertEquals(0, disk.readErrors);
             assertEquals(0, drives.buffers().buffersInUse(), "every chunk buffer is back in the pool");
