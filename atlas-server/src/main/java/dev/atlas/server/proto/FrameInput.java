@@ -53,37 +53,39 @@ public final class FrameInput {
     public int onFrame(RxSlot slot, long nowNanos) {
         counters.framesIn++;
         MemorySegment f = slot.frame();
-        int length = (int) Math.min(slot.length(), f.byteSize());
-        if (length < EthernetHeader.LENGTH) {
+        int at = slot.offset();
+        int end = (int) Math.min((long) at + slot.length(), f.byteSize());
+        if (end - at < EthernetHeader.LENGTH) {
             counters.truncated++;
             return 0;
         }
-        int etherType = EthernetHeader.etherType(f, 0);
-        long destination = EthernetHeader.destination(f, 0);
+        int etherType = EthernetHeader.etherType(f, at);
+        long destination = EthernetHeader.destination(f, at);
         if (etherType == EthernetHeader.ETHER_TYPE_IPV4) {
             if (destination != address.mac()) {
                 counters.notOurMac++;
                 return 0;
             }
-            return onIpv4(f, length, slot.checksumNotReady(), nowNanos);
+            return onIpv4(f, at, end, slot.checksumNotReady(), nowNanos);
         }
         if (etherType == EthernetHeader.ETHER_TYPE_ARP) {
             if (destination != address.mac() && destination != MacAddress.BROADCAST) {
                 counters.notOurMac++;
                 return 0;
             }
-            return onArp(f, length);
+            return onArp(f, at, end);
         }
         counters.unknownEtherType++;
         return 0;
     }
 
-    private int onArp(MemorySegment f, int length) {
-        if (length < ARP_FRAME_LENGTH) {
+    /** The frame is {@code f[at, end)} (as are all frame offsets below: absolute in {@code f}). */
+    private int onArp(MemorySegment f, int at, int end) {
+        if (end - at < ARP_FRAME_LENGTH) {
             counters.truncated++;
             return 0;
         }
-        long arp = IP_OFFSET;
+        long arp = at + IP_OFFSET;
         if (!ArpPacket.isEthernetIpv4(f, arp)) {
             counters.arpIgnored++;
             return 0;
@@ -124,23 +126,23 @@ public final class FrameInput {
         return 1;
     }
 
-    private int onIpv4(MemorySegment f, int length, boolean checksumNotReady, long nowNanos) {
-        if (length < IP_OFFSET + Ipv4Header.MIN_LENGTH) {
+    private int onIpv4(MemorySegment f, int at, int frameEnd, boolean checksumNotReady, long nowNanos) {
+        int ip = at + IP_OFFSET;
+        if (frameEnd - ip < Ipv4Header.MIN_LENGTH) {
             counters.truncated++;
             return 0;
         }
-        long ip = IP_OFFSET;
         if (Ipv4Header.version(f, ip) != Ipv4Header.VERSION) {
             counters.ipv4BadVersion++;
             return 0;
         }
         int headerLength = Ipv4Header.headerLength(f, ip);
-        if (headerLength < Ipv4Header.MIN_LENGTH || IP_OFFSET + headerLength > length) {
+        if (headerLength < Ipv4Header.MIN_LENGTH || ip + headerLength > frameEnd) {
             counters.ipv4BadHeaderLength++;
             return 0;
         }
         int totalLength = Ipv4Header.totalLength(f, ip);
-        if (totalLength < headerLength || IP_OFFSET + totalLength > length) {
+        if (totalLength < headerLength || ip + totalLength > frameEnd) {
             counters.ipv4BadTotalLength++;
             return 0;
         }
@@ -160,16 +162,16 @@ public final class FrameInput {
         }
         int source = Ipv4Header.source(f, ip);
         if (address.onLink(source)) {
-            arpTable.learn(source, EthernetHeader.source(f, 0));
+            arpTable.learn(source, EthernetHeader.source(f, at));
         }
         int protocol = Ipv4Header.protocol(f, ip);
-        int l4 = IP_OFFSET + headerLength;
-        int end = IP_OFFSET + totalLength;
+        int l4 = ip + headerLength;
+        int end = ip + totalLength;
         if (protocol == Ipv4Header.PROTOCOL_TCP) {
-            return onTcp(f, (int) ip, l4, end, source, checksumNotReady, nowNanos);
+            return onTcp(f, ip, l4, end, source, checksumNotReady, nowNanos);
         }
         if (protocol == Ipv4Header.PROTOCOL_ICMP) {
-            return onIcmp(f, l4, end, checksumNotReady);
+            return onIcmp(f, at, l4, end, checksumNotReady);
         }
         counters.ipv4UnknownProtocol++;
         return 0;
@@ -198,7 +200,7 @@ public final class FrameInput {
         return 1;
     }
 
-    private int onIcmp(MemorySegment f, int icmp, int end, boolean checksumNotReady) {
+    private int onIcmp(MemorySegment f, int at, int icmp, int end, boolean checksumNotReady) {
         int icmpLength = end - icmp;
         if (icmpLength < IcmpHeader.LENGTH || IcmpHeader.type(f, icmp) != IcmpHeader.TYPE_ECHO_REQUEST) {
             counters.icmpIgnored++;
@@ -208,7 +210,8 @@ public final class FrameInput {
             counters.icmpBadChecksum++;
             return 0;
         }
-        if (end > ring.slotCapacity()) {
+        int frameLength = end - at;
+        if (frameLength > ring.slotCapacity()) {
             counters.txTooLarge++;
             return 0;
         }
@@ -218,21 +221,22 @@ public final class FrameInput {
         }
         MemorySegment out = txSlot.frame();
         // Echo the request's options and payload unchanged; only addresses, TTL and type change.
-        MemorySegment.copy(f, 0, out, 0, end);
-        EthernetHeader.destination(out, 0, EthernetHeader.source(f, 0));
+        MemorySegment.copy(f, at, out, 0, frameLength);
+        EthernetHeader.destination(out, 0, EthernetHeader.source(f, at));
         EthernetHeader.source(out, 0, address.mac());
         long ip = IP_OFFSET;
-        Ipv4Header.destination(out, ip, Ipv4Header.source(f, ip));
+        long reply = icmp - at;
+        Ipv4Header.destination(out, ip, Ipv4Header.source(f, at + IP_OFFSET));
         Ipv4Header.source(out, ip, address.ipv4());
         Wire.u8(out, ip + Ipv4Header.TTL_OFFSET, Ipv4Header.DEFAULT_TTL);
         Ipv4Header.fillChecksum(out, ip);
-        IcmpHeader.type(out, icmp, IcmpHeader.TYPE_ECHO_REPLY);
-        IcmpHeader.code(out, icmp, 0);
-        IcmpHeader.checksum(out, icmp, 0);
-        IcmpHeader.checksum(out, icmp, InternetChecksum.checksum(out, icmp, icmpLength));
-        txSlot.length(Math.max(end, EthernetHeader.MIN_FRAME_LENGTH));
-        if (end < EthernetHeader.MIN_FRAME_LENGTH) {
-            MemorySegment.copy(PADDING, 0, out, end, EthernetHeader.MIN_FRAME_LENGTH - end);
+        IcmpHeader.type(out, reply, IcmpHeader.TYPE_ECHO_REPLY);
+        IcmpHeader.code(out, reply, 0);
+        IcmpHeader.checksum(out, reply, 0);
+        IcmpHeader.checksum(out, reply, InternetChecksum.checksum(out, reply, icmpLength));
+        txSlot.length(Math.max(frameLength, EthernetHeader.MIN_FRAME_LENGTH));
+        if (frameLength < EthernetHeader.MIN_FRAME_LENGTH) {
+            MemorySegment.copy(PADDING, 0, out, frameLength, EthernetHeader.MIN_FRAME_LENGTH - frameLength);
         }
         ring.txCommit(txSlot);
         counters.icmpEchoAnswered++;

@@ -18,30 +18,32 @@ final class FlowHash {
     private FlowHash() {
     }
 
-    static int of(MemorySegment f, int length) {
+    /** Hash of the flow of the {@code length}-byte frame at {@code at} of {@code f}. */
+    static int of(MemorySegment f, int at, int length) {
         if (length < EthernetHeader.LENGTH) {
             return 0;
         }
-        int type = EthernetHeader.etherType(f, 0);
+        int type = EthernetHeader.etherType(f, at);
+        int ip = at + IP;
         if (type == EthernetHeader.ETHER_TYPE_ARP && length >= IP + ArpPacket.LENGTH) {
-            return mix(ArpPacket.senderIp(f, IP), ArpPacket.targetIp(f, IP), type);
+            return mix(ArpPacket.senderIp(f, ip), ArpPacket.targetIp(f, ip), type);
         }
         if (type != EthernetHeader.ETHER_TYPE_IPV4 || length < IP + Ipv4Header.MIN_LENGTH) {
             return mix(type, 0, 0);
         }
-        int protocol = Ipv4Header.protocol(f, IP);
-        int source = Ipv4Header.source(f, IP);
-        int destination = Ipv4Header.destination(f, IP);
-        int l4 = IP + Ipv4Header.headerLength(f, IP);
+        int protocol = Ipv4Header.protocol(f, ip);
+        int source = Ipv4Header.source(f, ip);
+        int destination = Ipv4Header.destination(f, ip);
+        int l4 = ip + Ipv4Header.headerLength(f, ip);
         boolean hasPorts = (protocol == Ipv4Header.PROTOCOL_TCP || protocol == Ipv4Header.PROTOCOL_UDP)
-            && !Ipv4Header.isFragment(f, IP) && l4 + PORTS_LENGTH <= length;
+            && !Ipv4Header.isFragment(f, ip) && l4 + PORTS_LENGTH <= at + length;
         int ports = hasPorts ? Wire.u32(f, l4) : 0;
         return mix(source, destination, protocol * 0x0100_0193 ^ ports);
     }
 
     /** True for IPv4 frames: only they are subject to configured loss. */
-    static boolean isIpv4(MemorySegment f, int length) {
-        return length >= EthernetHeader.LENGTH && EthernetHeader.etherType(f, 0) == EthernetHeader.ETHER_TYPE_IPV4;
+    static boolean isIpv4(MemorySegment f, int at, int length) {
+        return length >= EthernetHeader.LENGTH && EthernetHeader.etherType(f, at) == EthernetHeader.ETHER_TYPE_IPV4;
     }
 
     private static int mix(int a, int b, int c) {

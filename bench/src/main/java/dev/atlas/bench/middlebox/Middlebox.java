@@ -145,12 +145,13 @@ public final class Middlebox implements Callable<Integer> {
     private void admit(RxSlot rx, FramePool pool, DelayBand[] bands, long now) {
         counters.received++;
         MemorySegment frame = rx.frame();
+        int at = rx.offset();
         int length = rx.length();
         if (length > pool.frameSize()) {
             counters.droppedOversize++;
             return;
         }
-        if (loss > 0 && FlowHash.isIpv4(frame, length) && nextDouble() < loss) {
+        if (loss > 0 && FlowHash.isIpv4(frame, at, length) && nextDouble() < loss) {
             counters.droppedLoss++;
             return;
         }
@@ -159,9 +160,9 @@ public final class Middlebox implements Callable<Integer> {
             counters.droppedPoolFull++;
             return;
         }
-        MemorySegment.copy(frame, 0, pool.frame(b), 0, length);
+        MemorySegment.copy(frame, at, pool.frame(b), 0, length);
         pool.length(b, length);
-        bands[Math.floorMod(FlowHash.of(frame, length), bands.length)].hold(b, now);
+        bands[Math.floorMod(FlowHash.of(frame, at, length), bands.length)].hold(b, now);
         counters.maxHeld = Math.max(counters.maxHeld, pool.inUse());
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** A throw-away nftables table in one namespace (blackholes, loss rules); {@link #close()} deletes it. */
-final class NftTable implements AutoCloseable {
+public final class NftTable implements AutoCloseable {
     private final String namespace;
     private final String family;
     private final String name;
@@ -19,7 +19,7 @@ final class NftTable implements AutoCloseable {
     }
 
     /** Creates table {@code family atlas_test_<random>} holding {@code chains} (nft syntax). */
-    static NftTable create(String namespace, String family, String... chains) throws IOException, InterruptedException {
+    public static NftTable create(String namespace, String family, String... chains) throws IOException, InterruptedException {
         final String name = "atlas_test_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
         final String ruleset = "table " + family + " " + name + " {\n  " + String.join("\n  ", chains) + "\n}\n";
         Commands.output(List.of("ip", "netns", "exec", namespace, "nft", ruleset));

@@ -50,7 +50,6 @@ public final class AfPacketRing implements PacketRing {
     // RX walk state (single lane thread).
     private final int rxBlocks;
     private final int rxBlockSize;
-    private final MemorySegment[][] rxViews;
     private int rxBlock;
     private boolean rxOpen;
     private int rxRemaining;
@@ -82,7 +81,6 @@ public final class AfPacketRing implements PacketRing {
         this.errno = Libc.newErrnoCapture(arena);
         this.rxBlocks = config.rxBlockCount();
         this.rxBlockSize = config.rxBlockSize();
-        this.rxViews = new MemorySegment[rxBlocks][];
         this.txCount = config.txFrameCount();
         this.txFrames = new MemorySegment[txCount];
         this.slotCapacity = txCount == 0 ? 0 : Math.min(MAX_SUPER_FRAME,
@@ -131,13 +129,14 @@ public final class AfPacketRing implements PacketRing {
         req.set(HOST_U32, REQ3_FEATURE_REQ_WORD, 0);
         setOption(rxFd, PACKET_RX_RING, req, REQ3_SIZE, "PACKET_RX_RING");
         long size = (long) rxBlockSize * rxBlocks;
+        if (size > Integer.MAX_VALUE) {
+            // Frames are handed out as int offsets into the mapping.
+            throw new AfPacketException("an RX ring of " + size + " bytes is too large; keep blocks × block size under 2 GiB");
+        }
         rxMap = map(rxFd, size, "RX");
         bindTo(rxFd, ifindex, Libc.ETH_P_ALL);
         if (config.fanoutGroup() != NO_FANOUT) {
             setInt(rxFd, PACKET_FANOUT, config.fanoutGroup() | (PACKET_FANOUT_HASH << FANOUT_TYPE_SHIFT), "PACKET_FANOUT");
-        }
-        for (int b = 0; b < rxBlocks; b++) {
-            rxViews[b] = new MemorySegment[rxBlockSize / TPACKET_ALIGNMENT];
         }
     }
 
@@ -296,27 +295,11 @@ public final class AfPacketRing implements PacketRing {
             if ((status & TP_STATUS_CSUM_VALID) != 0) {
                 flags |= RxSlot.FLAG_CSUM_VALID;
             }
-            slot.set(view(mac), snaplen, flags);
+            slot.set(rxMap, (int) mac, snaplen, flags);
             rxFrames++;
             rxBytes += snaplen;
             return true;
         }
-    }
-
-    /** A slice from {@code at} to the end of its block, cached by position (frames start 16-byte aligned). */
-    private MemorySegment view(long at) {
-        int block = (int) (at / rxBlockSize);
-        int inBlock = (int) (at - blockBase(block));
-        MemorySegment[] views = rxViews[block];
-        // tp_mac is not 16-byte aligned, but its distance from the aligned frame header is
-        // constant per socket, so keying by position / 16 is unique within a block.
-        int key = inBlock / TPACKET_ALIGNMENT;
-        MemorySegment v = views[key];
-        if (v == null || v.address() != rxMap.address() + at) {
-            v = rxMap.asSlice(at, rxBlockSize - inBlock);
-            views[key] = v;
-        }
-        return v;
     }
 
     @Override

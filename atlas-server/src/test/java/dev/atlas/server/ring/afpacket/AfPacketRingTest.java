@@ -134,7 +134,7 @@ class AfPacketRingTest {
                 reaped += sender.txReap();
                 capture.rxSync();
                 while (capture.rxNext(rx)) {
-                    MemorySegment f = rx.frame();
+                    MemorySegment f = rx.frame().asSlice(rx.offset(), rx.length());
                     if (EthernetHeader.etherType(f, 0) != EthernetHeader.ETHER_TYPE_IPV4
                         || Ipv4Header.source(f, 14) != STACK_IP || Ipv4Header.protocol(f, 14) != Ipv4Header.PROTOCOL_TCP) {
                         continue;
@@ -263,8 +263,8 @@ class AfPacketRingTest {
                 for (int m = 0; m < 2; m++) {
                     members[m].rxSync();
                     while (members[m].rxNext(rx)) {
-                        if (EthernetHeader.etherType(rx.frame(), 0) == EthernetHeader.ETHER_TYPE_IPV4
-                            && Ipv4Header.source(rx.frame(), 14) == PEER_IP) {
+                        if (EthernetHeader.etherType(rx.frame(), rx.offset()) == EthernetHeader.ETHER_TYPE_IPV4
+                            && Ipv4Header.source(rx.frame(), rx.offset() + 14) == PEER_IP) {
                             seen[m]++;
                         }
                     }
