@@ -15,7 +15,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The appliance's HTTP/1.1 server on one lane (DESIGN.md §9): answers GET and HEAD for the
  * catalogue's names with 200, 206 (one byte range), 304 (If-None-Match / If-Modified-Since),
- * 404, 405, 416, the parser's 400/413/414/431/501/505, and 503 while draining; persistent
+ * 404, 405, 416, the parser's 400/413/414/431/501/505, and 503 while draining; 204 with the CORS
+ * fields to a browser's OPTIONS preflight; persistent
  * connections and pipelining; CORS for browser players. A response is a retained head plus,
  * for a body, one stream segment naming the file's drive extent: the {@link ExtentSource}
  * reads those bytes from the drive when the connection's window opens, and again if they are
@@ -71,7 +72,7 @@ public final class CatalogueResponder implements TcpApplication {
         this.requests = new RequestBufferPool(arena, limits, connections);
         this.pending = new PendingResponses(arena, connections, MAX_PIPELINED);
         this.head = new ResponseHead(new CachedDate(clock), "atlas");
-        this.errors = new ErrorResponses(head);
+        this.errors = new ErrorResponses(head, true);
         this.scratch = arena.allocate(HEAD_CAPACITY);
     }
 
@@ -186,6 +187,12 @@ public final class CatalogueResponder implements TcpApplication {
             return false;
         }
         final boolean keepAlive = request.keepAlive();
+        if (request.method() == HttpMethod.OPTIONS) {
+            // A browser player's CORS preflight (before a request with, say, If-None-Match).
+            final int n = head.wrap(scratch, 0, HEAD_CAPACITY).status(HttpStatus.NO_CONTENT).date().server()
+                .allowWithOptions().corsPreflight().connection(keepAlive).end();
+            return answer(connection, request, n, HttpStatus.NO_CONTENT, keepAlive, now);
+        }
         if (request.method() == HttpMethod.OTHER) {
             return answer(connection, request, errors.methodNotAllowed(scratch, 0, HEAD_CAPACITY, keepAlive),
                 HttpStatus.METHOD_NOT_ALLOWED, keepAlive, now);

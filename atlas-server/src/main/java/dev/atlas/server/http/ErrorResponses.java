@@ -14,9 +14,17 @@ public final class ErrorResponses {
     private static final byte[] NO_STORE = Ascii.bytes("no-store");
 
     private final ResponseHead head;
+    private final boolean optionsAllowed;
 
+    /** Canned errors for a server that answers GET and HEAD only. */
     public ErrorResponses(ResponseHead head) {
+        this(head, false);
+    }
+
+    /** @param optionsAllowed the server also answers OPTIONS (its 405s list it in Allow) */
+    public ErrorResponses(ResponseHead head, boolean optionsAllowed) {
         this.head = head;
+        this.optionsAllowed = optionsAllowed;
     }
 
     /** The answer to a request the parser refused: its status, then the connection closes. */
@@ -29,9 +37,14 @@ public final class ErrorResponses {
         return write(buffer, offset, capacity, HttpStatus.NOT_FOUND, keepAlive, withBody);
     }
 
-    /** 405 with "Allow: GET, HEAD". */
+    /** 405 with "Allow: GET, HEAD" (and OPTIONS when the server answers it). */
     public int methodNotAllowed(MemorySegment buffer, long offset, long capacity, boolean keepAlive) {
-        begin(buffer, offset, capacity, HttpStatus.METHOD_NOT_ALLOWED, keepAlive).allow();
+        final ResponseHead h = begin(buffer, offset, capacity, HttpStatus.METHOD_NOT_ALLOWED, keepAlive);
+        if (optionsAllowed) {
+            h.allowWithOptions();
+        } else {
+            h.allow();
+        }
         return finish(HttpStatus.METHOD_NOT_ALLOWED, true);
     }
 

@@ -4,5 +4,7 @@ package dev.atlas.server.http;
 public enum HttpMethod {
     GET,
     HEAD,
+    /** A browser's CORS preflight (or an operator asking what is allowed). */
+    OPTIONS,
     OTHER
 }

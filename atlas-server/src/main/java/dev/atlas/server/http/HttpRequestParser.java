@@ -42,6 +42,7 @@ import java.lang.foreign.ValueLayout;
 public final class HttpRequestParser {
     private static final byte[] GET = Ascii.bytes("GET");
     private static final byte[] HEAD = Ascii.bytes("HEAD");
+    private static final byte[] OPTIONS = Ascii.bytes("OPTIONS");
     private static final byte[] HTTP_SLASH = Ascii.bytes("HTTP/");
     private static final byte[] HTTP_SCHEME = Ascii.bytes("http://");
     private static final byte[] HTTPS_SCHEME = Ascii.bytes("https://");
@@ -180,6 +181,8 @@ public final class HttpRequestParser {
             request.method = HttpMethod.GET;
         } else if (Ascii.equals(buffer, start, methodLength, HEAD)) {
             request.method = HttpMethod.HEAD;
+        } else if (Ascii.equals(buffer, start, methodLength, OPTIONS)) {
+            request.method = HttpMethod.OPTIONS;
         } else {
             request.method = HttpMethod.OTHER;
         }
@@ -220,14 +223,15 @@ public final class HttpRequestParser {
         return true;
     }
 
-    /** Origin-form or absolute-form (RFC 9112 §3.2); asterisk-form only for methods we refuse anyway. */
+    /** Origin-form or absolute-form (RFC 9112 §3.2); asterisk-form only for OPTIONS and methods we refuse anyway. */
     private static boolean target(HttpRequest request, int start, int end) {
         final MemorySegment buffer = request.buffer();
         final int first = at(buffer, start);
         int pathStart;
         if (first == '/') {
             pathStart = start;
-        } else if (first == '*' && end - start == 1 && request.method == HttpMethod.OTHER) {
+        } else if (first == '*' && end - start == 1
+            && (request.method == HttpMethod.OTHER || request.method == HttpMethod.OPTIONS)) {
             request.nameLength = 0;
             return true;
         } else {

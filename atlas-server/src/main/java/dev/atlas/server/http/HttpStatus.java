@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
  */
 public enum HttpStatus {
     OK(200, "OK"),
+    NO_CONTENT(204, "No Content"),
     PARTIAL_CONTENT(206, "Partial Content"),
     NOT_MODIFIED(304, "Not Modified"),
     BAD_REQUEST(400, "Bad Request"),

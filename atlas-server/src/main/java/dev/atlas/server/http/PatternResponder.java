@@ -121,7 +121,7 @@ public final class PatternResponder implements TcpApplication {
         counters.requests++;
         final boolean keepAlive = request.keepAlive();
         final boolean withBody = request.method() == HttpMethod.GET;
-        if (request.method() == HttpMethod.OTHER) {
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
             counters.methodNotAllowed++;
             return answer(connection, errors.methodNotAllowed(scratch, 0, HEAD_CAPACITY, keepAlive), keepAlive);
         }

@@ -26,7 +26,7 @@ public final class Preconditions {
      * @param lastModifiedSeconds its modification time in epoch seconds
      */
     public static boolean notModified(HttpRequest request, byte[] etag, long lastModifiedSeconds) {
-        if (request.method() == HttpMethod.OTHER) {
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
             return false;
         }
         if (request.hasIfNoneMatch()) {

@@ -23,6 +23,12 @@ public final class ResponseHead {
     private static final byte[] RETRY_AFTER = Ascii.bytes("Retry-After: ");
     private static final byte[] ACCEPT_RANGES = Ascii.bytes("Accept-Ranges: bytes\r\n");
     private static final byte[] ALLOW = Ascii.bytes("Allow: GET, HEAD\r\n");
+    private static final byte[] ALLOW_WITH_OPTIONS = Ascii.bytes("Allow: GET, HEAD, OPTIONS\r\n");
+    /** The answer to a browser's preflight: what a player may send cross-origin, cached for a day. */
+    private static final byte[] CORS_PREFLIGHT = Ascii.bytes("Access-Control-Allow-Origin: *\r\n"
+        + "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+        + "Access-Control-Allow-Headers: Range, If-None-Match, If-Modified-Since, If-Range\r\n"
+        + "Access-Control-Max-Age: 86400\r\n");
     /** Browser players (hls.js, dash.js) fetch cross-origin and must read these fields. */
     private static final byte[] CORS = Ascii.bytes("Access-Control-Allow-Origin: *\r\n"
         + "Access-Control-Expose-Headers: Content-Range, Content-Length, ETag, Accept-Ranges\r\n");
@@ -121,6 +127,16 @@ public final class ResponseHead {
 
     public ResponseHead allow() {
         return put(ALLOW);
+    }
+
+    /** "Allow: GET, HEAD, OPTIONS": a server that answers preflights. */
+    public ResponseHead allowWithOptions() {
+        return put(ALLOW_WITH_OPTIONS);
+    }
+
+    /** The CORS fields of a preflight answer (instead of {@link #cors()}). */
+    public ResponseHead corsPreflight() {
+        return put(CORS_PREFLIGHT);
     }
 
     public ResponseHead retryAfter(long seconds) {
