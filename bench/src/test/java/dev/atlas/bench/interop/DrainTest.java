@@ -1,0 +1,142 @@
+package dev.atlas.bench.interop;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Drain (acceptance item 6): with a slow download streaming and idle keep-alive connections
+ * open, {@code POST /admin/drain} turns /readyz to 503, answers new requests with 503 (or they
+ * are refused), closes the idle connections, lets the download finish byte-exact, and the
+ * server then exits 0 by itself, well inside its drain timeout.
+ */
+@Tag("root")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DrainTest {
+    private static final String MOVIE = "vod/movie.mp4";
+    private static final long MOVIE_BYTES = 24L << 20;
+    private static final String SEGMENT = "vod/seg.ts";
+    private static final int DRAIN_TIMEOUT_S = 40;
+    private static final int IDLE_CONNECTIONS = 3;
+    /** Curl exits: 7 could not connect, 52 empty reply, 56 receive failure (reset). */
+    private static final List<Integer> REFUSED = List.of(7, 52, 56);
+
+    private CatalogueServer served;
+    private Path content;
+
+    @BeforeAll
+    void up() throws Exception {
+        Prerequisites.require("ip", "nft", "ethtool", "curl", "python3");
+        served = CatalogueServer.format("drain", "128M");
+        content = served.dir("content");
+        CatalogueServer.writeFile(content, MOVIE, MOVIE_BYTES, 11);
+        CatalogueServer.writeFile(content, SEGMENT, 200_000, 12);
+        served.importTree(content);
+        served.start("drain", List.of("--drain-timeout-s", Integer.toString(DRAIN_TIMEOUT_S)));
+    }
+
+    @AfterAll
+    void down() throws Exception {
+        if (served != null) {
+            served.close();
+        }
+    }
+
+    @Test
+    void drainFinishesOpenResponsesRefusesNewOnesAndExitsZero() throws Exception {
+        final long t0 = System.nanoTime();
+        final Process idle = ClientTools.startPython(served.net().clientNamespace(), ClientTools.script("keepalive_idle.py",
+            served.work()), served.net().serverAddress(), "80", Integer.toString(IDLE_CONNECTIONS), "/" + SEGMENT, "30");
+        final BufferedReader idleOut = new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8));
+        final String opened = idleOut.readLine();
+        assertEquals("open " + IDLE_CONNECTIONS, opened, "idle keep-alive connections before the drain");
+        final CompletableFuture<List<String>> idleReport = CompletableFuture.supplyAsync(() -> idleOut.lines().toList(),
+            Thread.ofVirtual()::start);
+        // A player that reads slowly: ~8 s for the whole file at 3 MiB/s.
+        final CatalogueServer.RunningFetch slow = served.startFetch(MOVIE, "--limit-rate", "3M");
+        awaitBytes(slow, 1 << 20);
+        System.out.printf("ops: drain: idle connections and a slow download open after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        assertTrue(slow.isAlive(), "the download is still streaming");
+        final PrometheusText beforeDrain = served.scrape();
+        assertEquals(IDLE_CONNECTIONS + 1, beforeDrain.count("atlas_connections"),
+            () -> "the download and the idle connections are open; " + slow.isAlive() + " " + idle.isAlive() + " stats " + statsText());
+
+        final long drainStart = System.nanoTime();
+        final CatalogueServer.Reply drain = served.post("/admin/drain");
+        assertEquals(200, drain.status(), drain::toString);
+        assertEquals("503 draining", served.get("/readyz").toString());
+        assertEquals("200 ok", served.get("/healthz").toString(), "alive while draining");
+        final PrometheusText draining = served.scrape();
+        assertEquals(1, draining.count("atlas_draining"));
+        assertEquals(0, draining.count("atlas_ready"));
+        assertEquals("200 already draining", served.post("/admin/drain").toString(), "a second drain is harmless");
+
+        // A new request while draining: 503 with Connection: close and Retry-After, or no connection at all.
+        final CatalogueServer.Fetched fresh = served.fetch(SEGMENT, "-D", served.work().resolve("fresh-head.txt").toString());
+        final String freshHead = Files.exists(served.work().resolve("fresh-head.txt"))
+            ? Files.readString(served.work().resolve("fresh-head.txt")) : "";
+        assertTrue(fresh.status() == 503 || REFUSED.contains(fresh.exitCode()), () -> "a new request during the drain: " + fresh);
+        if (fresh.status() == 503) {
+            assertTrue(freshHead.toLowerCase().contains("connection: close"), freshHead);
+            assertTrue(freshHead.toLowerCase().contains("retry-after:"), freshHead);
+        }
+        assertTrue(slow.isAlive(), "the download was still streaming when the new request came");
+
+        // The idle keep-alive connections are closed by the server.
+        assertTrue(idle.waitFor(30, TimeUnit.SECONDS), "idle clients finished");
+        final List<String> idleLines = idleReport.get(5, TimeUnit.SECONDS);
+        assertEquals(0, idle.exitValue(), () -> "every idle connection ended by the server: " + idleLines);
+
+        // The download in flight completes byte for byte.
+        final CatalogueServer.Fetched movie = slow.finish(Duration.ofSeconds(60));
+        assertTrue(movie.isExactly(content.resolve(MOVIE)), () -> movie + "\n" + served.server().logTail());
+
+        // Then the server stops by itself with exit code 0, long before the drain timeout.
+        final int exit = served.server().awaitExit(Duration.ofSeconds(DRAIN_TIMEOUT_S));
+        final double seconds = (System.nanoTime() - drainStart) / 1e9;
+        System.out.printf("ops: drain: idle connections %s; new request %s; download %s; server exit %d %.1f s after the drain%n",
+            idleLines, fresh, movie, exit, seconds);
+        assertEquals(0, exit, () -> "server exit code after the drain\n" + served.server().logTail());
+        assertTrue(seconds < DRAIN_TIMEOUT_S - 5, "the server waited for the drain timeout instead of the response");
+        assertTrue(served.server().logTail().contains("stopped (drained: every response in flight finished)"),
+            served.server().logTail());
+        final List<String> log = Files.readAllLines(served.server().accessLog());
+        assertTrue(log.stream().anyMatch(l -> l.contains("\"GET /" + MOVIE + " HTTP/1.1\" 200 ")), () -> String.join("\n", log));
+        if (fresh.status() == 503) {
+            assertTrue(log.stream().anyMatch(l -> l.contains(" 503 ")), "the 503 is in the access log");
+        }
+    }
+
+    private String statsText() {
+        try {
+            return served.server().freshStats().toString();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private static void awaitBytes(CatalogueServer.RunningFetch fetch, long bytes) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (fetch.bytesSoFar() < bytes) {
+            if (System.nanoTime() > deadline || !fetch.isAlive()) {
+                throw new AssertionError("the download did not get going: " + fetch.bytesSoFar() + " bytes");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
