@@ -4,9 +4,11 @@ import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.cli.CatalogueCli;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URLEncoder;
@@ -237,6 +239,17 @@ final class CatalogueServer implements AutoCloseable {
             return Files.exists(body) ? Files.size(body) : 0;
         }
 
+        /** Waits until {@code bytes} of body have arrived (the transfer is under way). */
+        void awaitBytes(long bytes) throws IOException, InterruptedException {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (bytesSoFar() < bytes) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new AssertionError("the download did not get going: " + bytesSoFar() + " bytes after 10 s");
+                }
+                Thread.sleep(20);
+            }
+        }
+
         Fetched finish(Duration timeout) throws InterruptedException {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
@@ -261,6 +274,67 @@ final class CatalogueServer implements AutoCloseable {
 
     Fetched fetch(String name, String... curlArgs) throws IOException, InterruptedException {
         return startFetch(name, curlArgs).finish(Duration.ofSeconds(130));
+    }
+
+    /**
+     * A download the test holds in flight ({@code paused_get.py}): it reads the first bytes, then
+     * stops reading, so the server's response waits at a zero window until {@link #resume()}.
+     */
+    static final class HeldDownload {
+        private final Process process;
+        private final Path body;
+        private final BufferedReader out;
+        private final String paused;
+
+        private HeldDownload(Process process, Path body) throws IOException {
+            this.process = process;
+            this.body = body;
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.paused = out.readLine();
+            if (paused == null || !paused.startsWith("paused ")) {
+                process.destroyForcibly();
+                throw new IOException("the held download did not start: " + paused);
+            }
+        }
+
+        boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** Reads on to the end; returns the script's last line ("done 200 N" or "FAIL …"). */
+        String resume(Duration timeout) throws IOException, InterruptedException {
+            process.getOutputStream().write('\n');
+            process.getOutputStream().flush();
+            final CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return String.join("\n", out.lines().toList());
+                } catch (RuntimeException e) {
+                    return e.toString();
+                }
+            }, Thread.ofVirtual()::start);
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                return "FAIL still reading after " + timeout;
+            }
+            return rest.join().strip();
+        }
+
+        Path body() {
+            return body;
+        }
+
+        @Override
+        public String toString() {
+            return paused;
+        }
+    }
+
+    /** Starts a held download of {@code name} that stops reading after {@code first} body bytes. */
+    HeldDownload startHeld(String name, long first) throws IOException {
+        final Path body = Files.createDirectories(work.resolve("downloads")).resolve("held-" + downloads.incrementAndGet());
+        final Path script = ClientTools.script("paused_get.py", work);
+        return new HeldDownload(new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "python3", script.toString(),
+            net.serverAddress(), "80", "/" + name, Long.toString(first), body.toString()).redirectErrorStream(true).start(), body);
     }
 
     private static CompletableFuture<String> readAsync(InputStream in) {
