@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Drain (acceptance item 6): with a slow download streaming and idle keep-alive connections
  * open, {@code POST /admin/drain} turns /readyz to 503, answers new requests with 503 (or they
  * are refused), closes the idle connections, lets the download finish byte-exact, and the
- * server then exits 0 by itself, well inside its drain timeout.
+ * server then exits 0 by itself once the last response is done, well inside its drain timeout.
  */
 @Tag("root")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -67,14 +67,13 @@ class DrainTest {
         assertEquals("open " + IDLE_CONNECTIONS, opened, "idle keep-alive connections before the drain");
         final CompletableFuture<List<String>> idleReport = CompletableFuture.supplyAsync(() -> idleOut.lines().toList(),
             Thread.ofVirtual()::start);
-        // A player that reads slowly: ~8 s for the whole file at 3 MiB/s.
+        // A paused player (the test holds its download at a zero window, so it is surely in flight
+        // through the drain) and curl reading at 3 MiB/s (~8 s for the file).
+        final CatalogueServer.HeldDownload held = served.startHeld(MOVIE, 1 << 20);
         final CatalogueServer.RunningFetch slow = served.startFetch(MOVIE, "--limit-rate", "3M");
-        awaitBytes(slow, 1 << 20);
-        System.out.printf("ops: drain: idle connections and a slow download open after %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        assertTrue(slow.isAlive(), "the download is still streaming");
-        final PrometheusText beforeDrain = served.scrape();
-        assertEquals(IDLE_CONNECTIONS + 1, beforeDrain.count("atlas_connections"),
-            () -> "the download and the idle connections are open; " + slow.isAlive() + " " + idle.isAlive() + " stats " + statsText());
+        slow.awaitBytes(1 << 20);
+        System.out.printf("ops: drain: idle connections and two downloads open after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        assertTrue(held.isAlive(), "the held download is in flight");
 
         final long drainStart = System.nanoTime();
         final CatalogueServer.Reply drain = served.post("/admin/drain");
@@ -95,22 +94,27 @@ class DrainTest {
             assertTrue(freshHead.toLowerCase().contains("connection: close"), freshHead);
             assertTrue(freshHead.toLowerCase().contains("retry-after:"), freshHead);
         }
-        assertTrue(slow.isAlive(), "the download was still streaming when the new request came");
+        assertTrue(held.isAlive(), "the held download was still in flight when the new request came");
 
         // The idle keep-alive connections are closed by the server.
         assertTrue(idle.waitFor(30, TimeUnit.SECONDS), "idle clients finished");
         final List<String> idleLines = idleReport.get(5, TimeUnit.SECONDS);
         assertEquals(0, idle.exitValue(), () -> "every idle connection ended by the server: " + idleLines);
 
-        // The download in flight completes byte for byte.
+        // The downloads in flight complete byte for byte; the server waits for the held one
+        // (longer than its 2 s grace for idle connections) and only then stops.
         final CatalogueServer.Fetched movie = slow.finish(Duration.ofSeconds(60));
         assertTrue(movie.isExactly(content.resolve(MOVIE)), () -> movie + "\n" + served.server().logTail());
+        assertEquals(-1, served.server().awaitExit(Duration.ofSeconds(4)), "the server stopped with a response in flight");
+        final String heldDone = held.resume(Duration.ofSeconds(60));
+        assertEquals("done 200 " + MOVIE_BYTES, heldDone, () -> heldDone + "\n" + served.server().logTail());
+        assertEquals(-1L, Files.mismatch(held.body(), content.resolve(MOVIE)), "the held download is byte-exact");
 
         // Then the server stops by itself with exit code 0, long before the drain timeout.
         final int exit = served.server().awaitExit(Duration.ofSeconds(DRAIN_TIMEOUT_S));
         final double seconds = (System.nanoTime() - drainStart) / 1e9;
-        System.out.printf("ops: drain: idle connections %s; new request %s; download %s; server exit %d %.1f s after the drain%n",
-            idleLines, fresh, movie, exit, seconds);
+        System.out.printf("ops: drain: idle connections %s; new request %s; curl %s; held %s; server exit %d %.1f s after the drain%n",
+            idleLines, fresh, movie, heldDone, exit, seconds);
         assertEquals(0, exit, () -> "server exit code after the drain\n" + served.server().logTail());
         assertTrue(seconds < DRAIN_TIMEOUT_S - 5, "the server waited for the drain timeout instead of the response");
         assertTrue(served.server().logTail().contains("stopped (drained: every response in flight finished)"),
@@ -119,24 +123,6 @@ class DrainTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("\"GET /" + MOVIE + " HTTP/1.1\" 200 ")), () -> String.join("\n", log));
         if (fresh.status() == 503) {
             assertTrue(log.stream().anyMatch(l -> l.contains(" 503 ")), "the 503 is in the access log");
-        }
-    }
-
-    private String statsText() {
-        try {
-            return served.server().freshStats().toString();
-        } catch (Exception e) {
-            return e.toString();
-        }
-    }
-
-    private static void awaitBytes(CatalogueServer.RunningFetch fetch, long bytes) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (fetch.bytesSoFar() < bytes) {
-            if (System.nanoTime() > deadline || !fetch.isAlive()) {
-                throw new AssertionError("the download did not get going: " + fetch.bytesSoFar() + " bytes");
-            }
-            Thread.sleep(20);
         }
     }
 }
