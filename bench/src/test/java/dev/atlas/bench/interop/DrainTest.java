@@ -125,4 +125,26 @@ class DrainTest {
             assertTrue(log.stream().anyMatch(l -> l.contains(" 503 ")), "the 503 is in the access log");
         }
     }
+
+    @Test
+    void aResponseThatNeverFinishesIsCutAtTheDrainTimeoutAndTheExitIsStillZero() throws Exception {
+        try (CatalogueServer second = CatalogueServer.format("drain-timeout", "64M")) {
+            final Path files = second.dir("content");
+            CatalogueServer.writeFile(files, MOVIE, 8L << 20, 13);
+            second.importTree(files);
+            second.start("draint", List.of("--drain-timeout-s", "3"));
+            final CatalogueServer.HeldDownload held = second.startHeld(MOVIE, 1 << 20);
+            final long drainStart = System.nanoTime();
+            assertEquals(200, second.post("/admin/drain").status());
+            final int exit = second.server().awaitExit(Duration.ofSeconds(20));
+            final double seconds = (System.nanoTime() - drainStart) / 1e9;
+            final String heldDone = held.resume(Duration.ofSeconds(30));
+            System.out.printf("ops: drain timeout: server exit %d after %.1f s; held download: %s%n", exit, seconds, heldDone);
+            assertEquals(0, exit, second.server()::logTail);
+            assertTrue(seconds >= 3 && seconds < 10, "stopped " + seconds + " s after the drain with a 3 s timeout");
+            assertTrue(second.server().logTail().contains("stopped (drain timeout after 3 s; 1 response(s) cut short)"),
+                second.server()::logTail);
+            assertTrue(heldDone.startsWith("FAIL"), "the cut response cannot look complete to the client: " + heldDone);
+        }
+    }
 }

@@ -242,4 +242,11 @@ class LiveCatalogueTest {
             Thread.sleep(100);
         }
     }
+
+    @Test
+    @Order(7)
+    void sigtermStopsTheServerWithExitZero() throws Exception {
+        assertEquals(0, served.server().stop(), served.server()::logTail);
+        assertTrue(served.server().logTail().contains("atlas serve: stopped (signal)"), served.server()::logTail);
+    }
 }

@@ -5,7 +5,7 @@ stdin, then read the rest and store the body in OUT.
 
 Usage: paused_get.py HOST PORT PATH FIRST OUT
 Prints "paused <bytes>" when it stops reading, then "done <status> <body bytes>" or
-"FAIL <reason>". Exit 0 when the whole body (Content-Length bytes) arrived.
+"FAIL <reason>" (a reset too). Exit 0 when the whole body (Content-Length bytes) arrived.
 """
 import socket
 import sys
@@ -59,4 +59,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except OSError as e:
+        print("FAIL %s" % e, flush=True)
+        sys.exit(1)
