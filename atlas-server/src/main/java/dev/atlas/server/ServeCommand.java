@@ -11,11 +11,13 @@ import dev.atlas.server.proto.MacAddress;
 import dev.atlas.server.tcp.TcpConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Exit codes: 0 after SIGTERM/Ctrl-C or a finished drain, 2 for a wrong setting, 1 when
  * the machine is not as needed (interface, privilege, drives, a busy catalogue).
  */
-@Command(name = "atlas serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "atlas serve", mixinStandardHelpOptions = true, sortOptions = false, version = "atlas serve 0.1",
     description = "Serve the catalogue over HTTP from the userspace TCP/IP stack on an AF_PACKET interface.")
 public final class ServeCommand implements Callable<Integer> {
     private static final long SHUTDOWN_SECONDS = 20;
@@ -57,7 +59,7 @@ public final class ServeCommand implements Callable<Integer> {
             + "several devices separated by commas). Options on the command line win.")
     Path config;
 
-    @Option(names = {"-d", "--device"}, paramLabel = "PATH", split = ",",
+    @Option(names = {"-d", "--device"}, paramLabel = "PATH", split = "\\s*,\\s*", splitSynopsisLabel = ",",
         description = "A device (image file or drive) of the catalogue to serve; repeat for each device of the set.")
     List<Path> devices = new ArrayList<>();
 
@@ -161,20 +163,25 @@ public final class ServeCommand implements Callable<Integer> {
     static int run(String[] args, PrintStream out, PrintStream err) {
         final ServeCommand command = new ServeCommand(out, err);
         final CommandLine cli = new CommandLine(command);
-        cli.setParameterExceptionHandler((e, a) -> {
-            err.println("atlas serve: " + e.getMessage());
-            err.println("Try './atlas serve --help'.");
-            return AtlasServer.EXIT_USAGE;
-        });
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        final Path file;
+        final Properties settings;
         try {
-            final Path file = configFileIn(args);
-            if (file != null) {
-                cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(readConfig(file, cli)));
-            }
+            file = configFileIn(args);
+            settings = file == null ? null : readConfig(file, cli);
         } catch (ConfigurationError e) {
             err.println("atlas serve: " + e.getMessage());
             return e.exitCode;
         }
+        if (settings != null) {
+            cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(settings));
+        }
+        cli.setParameterExceptionHandler((e, a) -> {
+            err.println("atlas serve: " + e.getMessage() + fromConfig(e.getArgSpec(), args, file, settings));
+            err.println("Try './atlas serve --help'.");
+            return AtlasServer.EXIT_USAGE;
+        });
         return cli.execute(args);
     }
 
@@ -220,6 +227,32 @@ public final class ServeCommand implements Callable<Integer> {
         out.println("atlas serve: stopped (" + why + ")");
         out.flush();
         return 0;
+    }
+
+    /**
+     * Where a bad value came from when the command line did not give it: " (port = http in the
+     * configuration file FILE)", so the operator looks in the right place; empty otherwise.
+     */
+    private static String fromConfig(ArgSpec spec, String[] args, Path file, Properties settings) {
+        if (!(spec instanceof OptionSpec option) || settings == null) {
+            return "";
+        }
+        final String key = configKey(option);
+        if (!settings.containsKey(key)) {
+            return "";
+        }
+        for (String arg : args) {
+            for (String name : option.names()) {
+                if (arg.equals(name) || arg.startsWith(name + "=")) {
+                    return "";
+                }
+            }
+        }
+        return " (" + key + " = " + settings.getProperty(key) + " in the configuration file " + file + ")";
+    }
+
+    private static String configKey(OptionSpec option) {
+        return option.longestName().replaceFirst("^-+", "");
     }
 
     private static String hostPort(InetSocketAddress address) {
@@ -309,6 +342,8 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--address '" + address + "' is not an IPv4 address with a prefix length");
         }
         check(prefix >= 1 && prefix <= 32, "--address prefix length must be 1..32, not " + prefix);
+        // A mistyped --mac is a wrong setting: say so before looking at the machine.
+        final long givenMac = mac == null ? 0 : parseMac(mac);
         final Path sys = SYS_CLASS_NET.resolve(interfaceName);
         if (interfaceName.isEmpty() || interfaceName.contains("/") || !Files.isDirectory(sys)) {
             throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "no network interface named '" + interfaceName
@@ -317,16 +352,24 @@ public final class ServeCommand implements Callable<Integer> {
         if (!isRoot()) {
             throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "AF_PACKET rings need root (CAP_NET_RAW): run as root");
         }
-        final long macValue;
-        try {
-            final String macText = mac != null ? mac : Files.readString(sys.resolve("address"), StandardCharsets.US_ASCII).trim();
-            macValue = MacAddress.parse(macText);
-        } catch (IOException e) {
-            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "cannot read the MAC address of " + interfaceName + ": give it with --mac");
-        } catch (RuntimeException e) {
-            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--mac '" + mac + "' is not a MAC address like 02:00:00:00:00:01");
+        long macValue = givenMac;
+        if (mac == null) {
+            try {
+                macValue = MacAddress.parse(Files.readString(sys.resolve("address"), StandardCharsets.US_ASCII).trim());
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "cannot read the MAC address of " + interfaceName
+                    + ": give it with --mac");
+            }
         }
         return new InterfaceAddress(macValue, ip, prefix);
+    }
+
+    private static long parseMac(String text) throws ConfigurationError {
+        try {
+            return MacAddress.parse(text);
+        } catch (RuntimeException e) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--mac '" + text + "' is not a MAC address like 02:00:00:00:00:01");
+        }
     }
 
     private static void check(boolean condition, String problem) throws ConfigurationError {
@@ -367,14 +410,21 @@ public final class ServeCommand implements Callable<Integer> {
     /** Reads the configuration file; a key that is no option is a mistake worth stopping for. */
     private static Properties readConfig(Path file, CommandLine cli) throws ConfigurationError {
         final Properties properties = new Properties();
+        if (!Files.exists(file)) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "the configuration file " + file + " does not exist");
+        }
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
-        } catch (IOException e) {
-            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "cannot read the configuration file " + file + ": " + e.getMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, "cannot read the configuration file " + file + ": "
+                + (Files.isDirectory(file) ? "it is a directory" : e.getMessage()));
         }
         final Set<String> known = new TreeSet<>();
         for (OptionSpec option : cli.getCommandSpec().options()) {
-            known.add(option.longestName().replaceFirst("^-+", ""));
+            // --help and --version are things to do, not settings; --config cannot name itself.
+            if (!option.usageHelp() && !option.versionHelp()) {
+                known.add(configKey(option));
+            }
         }
         known.remove("config");
         for (String key : properties.stringPropertyNames()) {
