@@ -217,15 +217,16 @@ public final class ServeCommand implements Callable<Integer> {
             interfaceName, address, port, lanes, congestion,
             server.managementAddress() == null ? "" : "; management on " + hostPort(server.managementAddress()));
         out.flush();
-        final String why;
+        String why = "failed";
         try {
             why = server.awaitStop();
         } finally {
             server.close();
+            // Before the count-down: after it, a signal's shutdown hook halts the JVM at once.
+            out.println("atlas serve: stopped (" + why + ")");
+            out.flush();
             finished.countDown();
         }
-        out.println("atlas serve: stopped (" + why + ")");
-        out.flush();
         return 0;
     }
 
