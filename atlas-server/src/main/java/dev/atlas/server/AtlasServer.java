@@ -23,7 +23,6 @@ import dev.atlas.server.storage.GenerationPins;
 import dev.atlas.server.storage.LaneDrives;
 import org.agrona.concurrent.SystemEpochClock;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -257,7 +256,7 @@ public final class AtlasServer implements AutoCloseable {
     /**
      * Writes the stats every interval until a stop is requested or a drain finishes; returns why.
      */
-    public String awaitStop() throws InterruptedException, IOException {
+    public String awaitStop() throws InterruptedException {
         while (!stop.await(config.statsInterval().toMillis(), TimeUnit.MILLISECONDS)) {
             stats.write();
         }

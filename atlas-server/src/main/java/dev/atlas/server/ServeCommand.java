@@ -316,6 +316,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "the access log's directory " + accessLog.getParent()
                 + " does not exist");
         }
+        if (statsFile != null && statsFile.getParent() != null && !Files.isDirectory(statsFile.getParent())) {
+            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "the stats file's directory " + statsFile.getParent()
+                + " does not exist");
+        }
         final InterfaceAddress interfaceAddress = interfaceAddress();
         final TcpConfig tcp = TcpConfig.defaults()
             .congestionControl(kind)

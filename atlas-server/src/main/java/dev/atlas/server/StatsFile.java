@@ -27,6 +27,8 @@ final class StatsFile {
     private final boolean summary;
     private final List<ServerLane> lanes;
     private Lanes running;
+    /** The last write failed (reported once until a write succeeds again). */
+    private boolean failing;
 
     StatsFile(Path file, PrintStream out, boolean summary, List<ServerLane> lanes) {
         this.file = file;
@@ -78,14 +80,33 @@ final class StatsFile {
         return values;
     }
 
-    void write() throws IOException {
+    /**
+     * Rewrites the file (and prints the summary). A file that cannot be written is reported once,
+     * not thrown: the counters are still on /metrics, and a full or vanished directory must not
+     * stop an edge node from serving.
+     */
+    void write() {
         final Map<String, Long> values = snapshot();
         if (file != null) {
             final StringBuilder text = new StringBuilder(4096);
             values.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
             final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.writeString(tmp, text, StandardCharsets.UTF_8);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                if (failing) {
+                    failing = false;
+                    out.println("atlas serve: the stats file " + file + " is written again");
+                    out.flush();
+                }
+            } catch (IOException e) {
+                if (!failing) {
+                    failing = true;
+                    out.println("atlas serve: cannot write the stats file " + file + " (" + describe(e)
+                        + "); serving goes on, the counters are on /metrics");
+                    out.flush();
+                }
+            }
         }
         if (summary) {
             out.printf("stats: conns=%d framesOut=%d payloadOut=%d retransFast=%d retransRto=%d rtoEvents=%d rx=%d diskReads=%d%n",
@@ -95,6 +116,16 @@ final class StatsFile {
                 values.getOrDefault("lane.rxFrames", 0L), values.getOrDefault("disk.reads", 0L));
             out.flush();
         }
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "its directory does not exist";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** The final report on stdout. */

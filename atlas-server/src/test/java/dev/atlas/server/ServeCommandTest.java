@@ -177,6 +177,12 @@ class ServeCommandTest {
     }
 
     @Test
+    void aMissingStatsFileDirectoryIsAnEnvironmentError() {
+        assertEquals("the stats file's directory /nonexistent/atlas-test does not exist",
+            environmentError(array(pattern("--stats-file", "/nonexistent/atlas-test/stats.txt"))));
+    }
+
+    @Test
     void helpAndVersion() {
         final Outcome help = serve("--help");
         assertEquals(0, help.exitCode(), help::toString);
