@@ -146,6 +146,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--stats-stdout", description = "Also print a one-line counter summary on stdout every interval.")
     boolean statsStdout;
 
+    /** Set by {@link #main} just before {@code System.exit}: the exit is ours, not a signal's. */
+    private static volatile boolean exiting;
+
     private final PrintStream out;
     private final PrintStream err;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -156,7 +159,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        final int code = run(args, System.out, System.err);
+        exiting = true; // the shutdown hook must not turn this exit into a 0
+        System.exit(code);
     }
 
     /** Parses, runs and returns the exit code (the configuration file is read before the options). */
@@ -203,7 +208,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         // SIGTERM/SIGINT run shutdown hooks: ours lets the main thread stop the lanes and report,
         // then halts with 0, because a signal-initiated exit would otherwise report 143/130.
+        // When main itself exits (a drain, or a failure with its own code) the hook stands aside.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (exiting) {
+                return;
+            }
             server.requestStop("signal");
             try {
                 finished.await(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
