@@ -14,7 +14,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -87,9 +90,23 @@ public final class AccessLogFlusher implements AutoCloseable {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
             return new AccessLogFlusher(writer, lanes, ringBytes, clock);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the access log " + file + ": " + e.getMessage()
+            throw new UncheckedIOException("cannot open the access log " + file + ": " + reason(e)
                 + "; check the directory exists and is writable, or turn the access log off", e);
         }
+    }
+
+    /** Why a file could not be opened, in words: the JDK's message for these is the bare path. */
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "its directory does not exist";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage();
     }
 
     /** A flusher writing to any writer (standard output, tests). */

@@ -71,7 +71,11 @@ class AccessLogFlusherTest {
     void unopenableFileIsAnOperatorError(@TempDir Path dir) {
         UncheckedIOException error = assertThrows(UncheckedIOException.class,
             () -> AccessLogFlusher.toFile(dir.resolve("missing/access.log"), 1, 64 * 1024, System::currentTimeMillis));
-        assertTrue(error.getMessage().startsWith("cannot open the access log " + dir.resolve("missing/access.log")),
-            error.getMessage());
+        assertEquals("cannot open the access log " + dir.resolve("missing/access.log") + ": its directory does not exist; "
+            + "check the directory exists and is writable, or turn the access log off", error.getMessage());
+        UncheckedIOException directory = assertThrows(UncheckedIOException.class,
+            () -> AccessLogFlusher.toFile(dir, 1, 64 * 1024, System::currentTimeMillis));
+        assertTrue(directory.getMessage().startsWith("cannot open the access log " + dir + ": Is a directory;"),
+            directory.getMessage());
     }
 }
