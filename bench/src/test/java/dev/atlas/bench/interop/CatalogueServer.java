@@ -349,12 +349,15 @@ final class CatalogueServer implements AutoCloseable {
 
     /** Stops the server (if it still runs), removes the namespaces and the work directory. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
             if (server != null) {
                 final int exit = server.stop();
                 System.out.println("ops: server exited with " + exit + "\n" + server.logTail());
             }
+        } catch (InterruptedException e) {
+            server.close();
+            Thread.currentThread().interrupt();
         } finally {
             if (net != null) {
                 net.close();
