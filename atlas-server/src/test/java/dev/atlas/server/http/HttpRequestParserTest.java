@@ -61,6 +61,10 @@ class HttpRequestParserTest {
         assertEquals(HttpMethod.OTHER, request.method());
         assertTrue(request.keepAlive());
         assertEquals(ParseResult.COMPLETE, parse("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"));
+        assertEquals(HttpMethod.OPTIONS, request.method());
+        assertEquals(ParseResult.COMPLETE, parse("OPTIONS /v/seg.ts HTTP/1.1\r\nHost: h\r\n\r\n"));
+        assertEquals(HttpMethod.OPTIONS, request.method());
+        assertEquals(ParseResult.COMPLETE, parse("TRACE * HTTP/1.1\r\nHost: h\r\n\r\n"));
         assertEquals(HttpMethod.OTHER, request.method());
     }
 
