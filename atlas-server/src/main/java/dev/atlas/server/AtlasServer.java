@@ -133,7 +133,7 @@ public final class AtlasServer implements AutoCloseable {
             }
             final ServerLane lane;
             if (config.pattern()) {
-                lane = ServerLane.pattern(i, ring, config.address(), config.tcp(), config.port());
+                lane = ServerLane.pattern(i, ring, config.address(), config.tcp(), config.port(), readiness);
             } else {
                 final LaneDrives laneDrives;
                 try {
@@ -303,7 +303,8 @@ public final class AtlasServer implements AutoCloseable {
             try {
                 while (System.nanoTime() - deadline < 0) {
                     final Map<String, Long> now = stats.snapshot();
-                    final long inFlight = responsesInFlight(now);
+                    // The pattern responder keeps no per-response record: its connections are the measure.
+                    final long inFlight = config.pattern() ? now.getOrDefault("tcp.connectionsOpen", 0L) : responsesInFlight(now);
                     final long open = now.getOrDefault("tcp.connectionsOpen", 0L);
                     if (inFlight == 0) {
                         if (quietSince < 0) {

@@ -64,8 +64,10 @@ public final class ServerLane implements LaneWork {
     }
 
     /** A lane with the network stack's test responder only ({@code GET /pattern/<bytes>}). */
-    static ServerLane pattern(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port) {
-        final PatternResponder responder = new PatternResponder(tcp.maxConnections(), SystemEpochClock.INSTANCE);
+    static ServerLane pattern(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
+                              Readiness readiness) {
+        final PatternResponder responder = new PatternResponder(tcp.maxConnections(), HttpLimits.DEFAULT,
+            SystemEpochClock.INSTANCE, readiness);
         return new ServerLane(index, ring, address, tcp, port, null, null, responder, null);
     }
 

@@ -1,5 +1,6 @@
 package dev.atlas.server.http;
 
+import dev.atlas.server.mgmt.Readiness;
 import dev.atlas.server.tcp.TcpApplication;
 import dev.atlas.server.tcp.TcpConnection;
 import org.agrona.concurrent.EpochClock;
@@ -28,6 +29,10 @@ public final class PatternResponder implements TcpApplication {
     private static final byte[] PATTERN_PREFIX = Ascii.bytes("pattern/");
     private static final byte[] OCTET_STREAM = Ascii.bytes("application/octet-stream");
 
+    /** Seconds a client is told to wait before retrying a draining server. */
+    private static final long RETRY_AFTER_SECONDS = 5;
+
+    private final Readiness readiness;
     private final HttpRequestParser parser;
     private final RequestBufferPool requests;
     private final ResponseHead head;
@@ -46,16 +51,20 @@ public final class PatternResponder implements TcpApplication {
         public long methodNotAllowed;
         public long malformed;
         public long bodyBytesQueued;
+        /** Requests answered 503 because the server was draining. */
+        public long unavailable;
         /** Connections reset because their send queue was full (a client pipelining far ahead) or no request slot was free. */
         public long refused;
     }
 
     /** Preallocates request state for {@code maxConnections} connections with the default limits. */
     public PatternResponder(int maxConnections, EpochClock clock) {
-        this(maxConnections, HttpLimits.DEFAULT, clock);
+        this(maxConnections, HttpLimits.DEFAULT, clock, new Readiness());
     }
 
-    public PatternResponder(int maxConnections, HttpLimits limits, EpochClock clock) {
+    /** @param readiness once it drains, new requests are answered 503 and their connections closed */
+    public PatternResponder(int maxConnections, HttpLimits limits, EpochClock clock, Readiness readiness) {
+        this.readiness = readiness;
         final Arena arena = Arena.ofAuto();
         this.parser = new HttpRequestParser(limits);
         this.requests = new RequestBufferPool(arena, limits, maxConnections);
@@ -121,6 +130,11 @@ public final class PatternResponder implements TcpApplication {
         counters.requests++;
         final boolean keepAlive = request.keepAlive();
         final boolean withBody = request.method() == HttpMethod.GET;
+        if (readiness.isDraining()) {
+            counters.unavailable++;
+            answerAndClose(connection, errors.serviceUnavailable(scratch, 0, HEAD_CAPACITY, withBody, RETRY_AFTER_SECONDS));
+            return false;
+        }
         if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
             counters.methodNotAllowed++;
             return answer(connection, errors.methodNotAllowed(scratch, 0, HEAD_CAPACITY, keepAlive), keepAlive);
