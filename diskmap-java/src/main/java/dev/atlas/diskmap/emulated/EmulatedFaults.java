@@ -193,7 +193,8 @@ public final class EmulatedFaults {
         if (!(p >= 0.0 && p <= 1.0)) {
             throw new IllegalArgumentException("a probability is between 0 and 1, not " + p);
         }
-        return p;
+        return p + 0.0; // -0.0 (as "-0" parses) is 0: the plan reads back the way it was written
+
     }
 
     /** The plan in the text form {@link #parse(String)} reads, so a logged plan can be replayed. */
