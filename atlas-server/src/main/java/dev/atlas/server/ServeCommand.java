@@ -107,6 +107,14 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--access-log", paramLabel = "FILE", description = "Append one line per response to FILE (off by default).")
     Path accessLog;
 
+    @Option(names = "--max-request-head", defaultValue = "8192", paramLabel = "BYTES",
+        description = "Largest request line plus header fields; longer ones get 414 or 431. Default ${DEFAULT-VALUE}.")
+    int maxRequestHead;
+
+    @Option(names = "--max-header-fields", defaultValue = "64",
+        description = "Most header fields in a request; more get 431. Default ${DEFAULT-VALUE}.")
+    int maxHeaderFields;
+
     @Option(names = "--drain-timeout-s", defaultValue = "30",
         description = "After POST /admin/drain, stop at the latest after this many seconds; default ${DEFAULT-VALUE}.")
     long drainTimeoutSeconds;
@@ -329,6 +337,11 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "the stats file's directory " + statsFile.getParent()
                 + " does not exist");
         }
+        check(maxRequestHead >= 256 && maxRequestHead <= 65536,
+            "--max-request-head must be between 256 and 65536 bytes, not " + maxRequestHead);
+        check(maxHeaderFields >= 8 && maxHeaderFields <= 1024,
+            "--max-header-fields must be between 8 and 1024, not " + maxHeaderFields);
+        final HttpLimits limits = new HttpLimits(maxRequestHead, maxHeaderFields, HttpLimits.DEFAULT.skippedBodyBytes());
         final InterfaceAddress interfaceAddress = interfaceAddress();
         final TcpConfig tcp = TcpConfig.defaults()
             .congestionControl(kind)
@@ -338,7 +351,7 @@ public final class ServeCommand implements Callable<Integer> {
         final NvmeDevice.Options driveOptions = NvmeDevice.Options.defaults().withQueueDepth(queueDepth).withFaults(faults);
         return new ServerConfig(interfaceName, interfaceAddress, port, lanes, pin, idleStrategy, tcp, pattern,
             devices.stream().map(Path::toAbsolutePath).toList(), transport, driveOptions, buffers, chunksPerConnection,
-            managementAddress, accessLog, HttpLimits.DEFAULT, Duration.ofSeconds(drainTimeoutSeconds), statsFile,
+            managementAddress, accessLog, limits, Duration.ofSeconds(drainTimeoutSeconds), statsFile,
             Duration.ofMillis(statsIntervalMs), statsStdout);
     }
 

@@ -1,5 +1,6 @@
 package dev.atlas.bench.demo;
 
+import dev.atlas.bench.netns.HostPrerequisites;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.Sizes;
@@ -79,15 +80,7 @@ final class Demo {
 
     /** Root and the tools; a sentence naming everything missing, or null when all is there. */
     static String missingPrerequisites() {
-        final List<String> missing = new ArrayList<>();
-        if (!isRoot()) {
-            missing.add("root (network namespaces and AF_PACKET)");
-        }
-        for (String tool : TOOLS) {
-            if (!onPath(tool)) {
-                missing.add(tool);
-            }
-        }
+        final List<String> missing = HostPrerequisites.missing(TOOLS.toArray(String[]::new));
         return missing.isEmpty() ? null
             : "atlas demo needs " + String.join(", ", missing) + "; run it as root: './atlas demo' installs the tools";
     }
@@ -579,25 +572,6 @@ final class Demo {
         } catch (NumberFormatException e) {
             return Double.NaN;
         }
-    }
-
-    private static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
-    }
-
-    private static boolean onPath(String tool) {
-        final List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")));
-        dirs.addAll(List.of("/usr/sbin", "/sbin"));
-        return dirs.stream().anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)));
     }
 
     private static void deleteTree(Path root) throws IOException {

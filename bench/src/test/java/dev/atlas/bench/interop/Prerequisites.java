@@ -1,12 +1,9 @@
 package dev.atlas.bench.interop;
 
+import dev.atlas.bench.netns.HostPrerequisites;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,15 +16,7 @@ public final class Prerequisites {
     }
 
     public static void require(String... tools) {
-        final List<String> missing = new ArrayList<>();
-        if (!isRoot()) {
-            missing.add("root (network namespaces and AF_PACKET)");
-        }
-        for (String tool : tools) {
-            if (!onPath(tool)) {
-                missing.add(tool);
-            }
-        }
+        final List<String> missing = HostPrerequisites.missing(tools);
         if (missing.isEmpty()) {
             return;
         }
@@ -36,33 +25,5 @@ public final class Prerequisites {
             Assertions.fail(reason);
         }
         Assumptions.abort(reason);
-    }
-
-    private static boolean onPath(String tool) {
-        final String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
     }
 }
