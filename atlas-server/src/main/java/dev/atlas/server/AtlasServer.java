@@ -208,6 +208,7 @@ public final class AtlasServer implements AutoCloseable {
             metrics.registerLane(name, DataPathMeters.http(lane.responder().counters()));
             metrics.registerLane(name, DataPathMeters.storage(lane.extents().counters(), lane.extents().drives().buffers(),
                 lane.extents().drives()::readsInFlight));
+            metrics.registerReadLatency(name, lane.extents().counters());
         }
     }
 

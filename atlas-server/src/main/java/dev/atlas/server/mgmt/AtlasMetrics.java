@@ -1,5 +1,6 @@
 package dev.atlas.server.mgmt;
 
+import dev.atlas.server.storage.StorageCounters;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -30,6 +31,7 @@ public final class AtlasMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final List<Object> readers = new CopyOnWriteArrayList<>();
+    private ReadLatencyHistogram readLatency;
 
     public AtlasMetrics() {
         // Two of Micrometer's JVM meters break Prometheus naming rules (promtool lints them):
@@ -55,6 +57,15 @@ public final class AtlasMetrics implements AutoCloseable {
     /** Registers a lane's counters under the label {@code lane="<lane>"}. */
     public void registerLane(String lane, CounterSource source) {
         source.registerTo(new LaneMeters(registry, Tags.of(LaneMeters.LANE_LABEL, lane), readers));
+    }
+
+    /** Adds a lane's drive-read latency buckets to {@code atlas_disk_read_latency_seconds}. */
+    public synchronized void registerReadLatency(String lane, StorageCounters counters) {
+        if (readLatency == null) {
+            readLatency = new ReadLatencyHistogram();
+            registry.getPrometheusRegistry().register(readLatency);
+        }
+        readLatency.add(lane, counters);
     }
 
     /** A process-wide gauge without a lane label, e.g. {@code atlas_catalogue_generation}. */

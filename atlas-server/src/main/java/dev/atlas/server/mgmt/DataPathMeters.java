@@ -90,8 +90,6 @@ public final class DataPathMeters {
                 () -> disk.readsOnCompletion)
             .counter("atlas_disk_new_data_reads_total", "Reads of new bytes, by what let them go.", "trigger", "buffer_wakeup",
                 () -> disk.readsOnWakeup)
-            .counter("atlas_disk_read_latency_seconds_total", "Sum of drive read latencies (submission to completion).",
-                () -> disk.readLatencyNanos, 1 / NANOS_PER_SECOND)
             .gauge("atlas_disk_read_latency_max_seconds", "Longest drive read latency seen.",
                 () -> disk.maxReadLatencyNanos, 1 / NANOS_PER_SECOND)
             .gauge("atlas_disk_reads_in_flight", "Drive reads submitted and not yet completed.", readsInFlight)

@@ -207,11 +207,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
     @Override
     public void onComplete(long token, int status) {
         final int chunk = (int) token;
-        final long latency = System.nanoTime() - issuedAt[chunk];
-        counters.readLatencyNanos += latency;
-        if (latency > counters.maxReadLatencyNanos) {
-            counters.maxReadLatencyNanos = latency;
-        }
+        counters.recordReadLatency(System.nanoTime() - issuedAt[chunk]);
         if (state[chunk] == ORPHANED) {
             counters.readsDiscarded++;
             free(chunk);

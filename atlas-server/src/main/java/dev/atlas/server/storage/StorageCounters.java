@@ -5,6 +5,29 @@ package dev.atlas.server.storage;
  * the stats file, see {@code CounterSource}).
  */
 public final class StorageCounters {
+    /**
+     * Upper bounds of the read-latency buckets, nanoseconds: 25 µs (a fast NVMe read) to 100 ms
+     * (a drive in trouble); slower reads land in the last, unbounded bucket.
+     */
+    public static final long[] READ_LATENCY_BOUNDS_NANOS = {
+        25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 100_000_000};
+
+    /** Completed reads per latency bucket (not cumulative); the last bucket has no upper bound. */
+    public final long[] readLatencyBuckets = new long[READ_LATENCY_BOUNDS_NANOS.length + 1];
+
+    /** Counts one read's latency in its bucket. */
+    void recordReadLatency(long nanos) {
+        int bucket = 0;
+        while (bucket < READ_LATENCY_BOUNDS_NANOS.length && nanos > READ_LATENCY_BOUNDS_NANOS[bucket]) {
+            bucket++;
+        }
+        readLatencyBuckets[bucket]++;
+        readLatencyNanos += nanos;
+        if (nanos > maxReadLatencyNanos) {
+            maxReadLatencyNanos = nanos;
+        }
+    }
+
     /** Disk reads submitted (one per chunk). */
     public long reads;
     /** Bytes those reads asked for (whole blocks). */
