@@ -35,6 +35,9 @@ final class BulkReceiver {
     private final int isn = 0x7000_0000;
     private int irs;
     private boolean established;
+    private static final long NEVER = Long.MIN_VALUE;
+    private static final long SYN_RETRY_NANOS = 1_000_000_000L;
+    private long synSentAt = NEVER;
     private long received;
     private int tsRecent;
     private boolean paused;
@@ -64,11 +67,23 @@ final class BulkReceiver {
     }
 
     void connect(long now) {
+        synSentAt = now;
         send(isn, 0, TcpHeader.FLAG_SYN, 0xFFFF, true, now);
+    }
+
+    /** Like a real client: a SYN (or its SYN-ACK) lost on a lossy wire is sent again after a second. */
+    private void retrySyn(long now) {
+        if (!established && synSentAt != NEVER && now - synSentAt >= SYN_RETRY_NANOS) {
+            connect(now);
+        }
     }
 
     /** Several receivers on one wire endpoint: each frame goes to every one, and each keeps those for its port. */
     static int pollAll(long now, BulkReceiver first, BulkReceiver... others) {
+        first.retrySyn(now);
+        for (BulkReceiver other : others) {
+            other.retrySyn(now);
+        }
         int n = 0;
         first.ring.rxSync();
         while (first.ring.rxNext(first.rx)) {
@@ -84,6 +99,7 @@ final class BulkReceiver {
 
     /** Handles the frames on our wire endpoint; those for other ports or addresses are dropped. */
     int poll(long now) {
+        retrySyn(now);
         int n = 0;
         ring.rxSync();
         while (ring.rxNext(rx)) {
