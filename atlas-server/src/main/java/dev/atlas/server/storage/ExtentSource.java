@@ -129,8 +129,8 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
                 position = chunkEnd[existing];
                 continue;
             }
-            if (connectionChunkCount[connection.id()] == chunksPerConnection) {
-                counters.connectionLimitWaits++; // its own chunks completing or being sent bring it back
+            if (connectionChunkCount[connection.id()] == chunksPerConnection && !evictFurthest(connection, position)) {
+                counters.connectionLimitWaits++; // its reads completing (then evictable) or its chunks being sent bring it back
                 return;
             }
             final long address = sourceOffset + (position - streamOffset);
@@ -302,6 +302,32 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
             }
         }
         return next;
+    }
+
+    /**
+     * At the per-connection limit, makes room for the chunk at {@code position} by dropping the
+     * staged (read, unsent) chunk furthest beyond it: bytes needed sooner (a retransmission, the
+     * next new bytes) must not wait behind read-ahead that cannot go out before them, or a
+     * connection could hold its limit in chunks it can never send. The dropped one is read again
+     * when its turn comes. False when every chunk beyond is still being read.
+     */
+    private boolean evictFurthest(TcpConnection connection, long position) {
+        final int id = connection.id();
+        final int base = id * chunksPerConnection;
+        int furthest = NONE;
+        for (int i = 0; i < connectionChunkCount[id]; i++) {
+            final int chunk = connectionChunks[base + i];
+            if (state[chunk] == READY && chunkStart[chunk] > position
+                && (furthest == NONE || chunkStart[chunk] > chunkStart[furthest])) {
+                furthest = chunk;
+            }
+        }
+        if (furthest == NONE) {
+            return false;
+        }
+        counters.chunksEvicted++;
+        releaseChunk(connection, furthest);
+        return true;
     }
 
     /** Drops staged chunks whose bytes the peer has all acknowledged (e.g. read for a retransmission the original made moot). */

@@ -44,6 +44,8 @@ public final class StorageCounters {
     public long bufferWaits;
     /** Fetches that stopped because a drive queue was full. */
     public long queueWaits;
+    /** Staged chunks dropped unsent to make room for bytes needed sooner (read again later). */
+    public long chunksEvicted;
     /** Fetches that stopped at the per-connection chunk limit. */
     public long connectionLimitWaits;
     /** Connections woken because buffers or queue slots became free. */

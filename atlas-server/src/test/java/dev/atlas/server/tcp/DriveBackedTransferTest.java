@@ -88,10 +88,14 @@ class DriveBackedTransferTest {
     }
 
     private static StackLoop loop(ExtentApplication app, LaneDrives drives, double loss, long seed) {
+        return loop(app, drives, loss, seed, 16);
+    }
+
+    private static StackLoop loop(ExtentApplication app, LaneDrives drives, double loss, long seed, int chunksPerConnection) {
         // Room for every connection of a test: receivers never close, so each stays in FIN_WAIT_2.
         final TcpConfig config = TcpConfig.defaults().maxConnections(32);
         final StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L);
-        app.source = new ExtentSource(drives, config.maxConnections(), 16);
+        app.source = new ExtentSource(drives, config.maxConnections(), chunksPerConnection);
         loop.beforePoll = () -> app.source.poll(loop.now);
         loop.afterPoll = app.source::submit;
         loop.waitingForIo = () -> drives.readsInFlight() > 0;
@@ -140,6 +144,31 @@ class DriveBackedTransferTest {
                 // Without loss each byte is read once, up to block rounding at the chunk edges.
                 assertTrue(disk.readBytes <= bytes + disk.reads * 2L * ChunkLayout.BLOCK_BYTES, figures);
             }
+        }
+    }
+
+    /**
+     * With room for only two chunks per connection, read-ahead fills the limit all the time; a
+     * retransmission must still get its chunk (the furthest staged one makes way), or recovery
+     * would wait forever behind bytes that cannot go out before it.
+     */
+    @Test
+    void aTightChunkLimitNeverHoldsUpRecovery() throws IOException {
+        final long bytes = 4L << 20;
+        final ExtentApplication app = new ExtentApplication(bytes);
+        try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), "emulated",
+                NvmeDevice.Options.defaults().withFaults(EmulatedFaults.seeded(17).outOfOrder(true).delayPolls(0, 4)), 64);
+             StackLoop loop = loop(app, drives, 0.01, 21, 2)) {
+            final BulkReceiver receiver = new BulkReceiver(loop.wire.b(), PORT, EXTENT_ADDRESS);
+            TcpBulkTransferTest.transfer(loop, receiver, bytes, true);
+            final StorageCounters disk = app.source.counters();
+            final String figures = "evicted " + disk.chunksEvicted + ", limit waits " + disk.connectionLimitWaits
+                + ", retransmission reads " + disk.retransmitReads + ", RTOs " + loop.stack.counters().rtoEvents;
+            System.out.println("tight chunk limit at 1% loss: " + figures);
+            assertEquals(bytes, receiver.received(), figures);
+            assertEquals(0, receiver.corruptBytes);
+            assertEquals(0, receiver.resets, figures);
+            assertTrue(disk.retransmitReads > 0, figures);
         }
     }
 
