@@ -1,5 +1,6 @@
 package dev.atlas.bench;
 
+import dev.atlas.bench.catalogue.ImportBench;
 import dev.atlas.bench.diskmap.DiskmapBench;
 import dev.atlas.bench.tcp.TcpBench;
 import picocli.CommandLine;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks that report a ratio against a baseline measured in the same run.",
         subcommands = {
             DiskmapBench.class,
+            ImportBench.class,
             TcpBench.class,
         })
 public final class BenchCli implements Runnable {
