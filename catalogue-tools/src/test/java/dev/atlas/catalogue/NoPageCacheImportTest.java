@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * in the page cache.
  *
  * <p>Everything lives under this module's {@code target/} (the checkout's disk, ext4 here), not
- * /tmp, which may be a tmpfs elsewhere and refuses O_DIRECT. {@code Cached:} is machine-wide:
+ * /tmp, which may be a tmpfs elsewhere: memory, where even an O_DIRECT file is page cache. {@code Cached:} is machine-wide:
  * only a rise is held against the tools (nothing they do can shrink the cache; other processes
  * deleting files can), and each phase is measured from its own start so that the noise of other
  * work on the machine counts only for the seconds the phase runs.
