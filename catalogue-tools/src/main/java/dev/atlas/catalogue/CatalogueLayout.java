@@ -14,6 +14,11 @@ public final class CatalogueLayout {
     public static final long MAX_INDEX_BYTES = 1L << 30;
     /** Bytes per device transfer in bulk copies: big enough for sequential speed, small for the LLC. */
     public static final int TRANSFER_BYTES = 1 << 20;
+    /**
+     * Transfer buffers an import cycles through: while some are being written to the device, the
+     * next is read from the source and hashed, so the device write overlaps the rest.
+     */
+    public static final int IMPORT_BUFFERS = 4;
 
     private CatalogueLayout() {
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -46,6 +47,8 @@ public final class CatalogueWriter implements AutoCloseable {
     private final List<CatalogueSnapshot> served;
     private CatalogueSnapshot base;
     private final TreeMap<String, CatalogueEntry> next = new TreeMap<>();
+    /** Per device, the buffers {@link #writeFile} cycles through; null until the first import. */
+    private final MemorySegment[][] importBuffers;
     private ExtentAllocator[] allocators;
     private long withheldBlocks;
     private boolean dirty;
@@ -57,6 +60,7 @@ public final class CatalogueWriter implements AutoCloseable {
         this.clock = clock;
         this.unlock = unlock;
         this.served = served;
+        this.importBuffers = new MemorySegment[set.deviceCount()][];
         adopt(base);
     }
 
@@ -249,16 +253,27 @@ public final class CatalogueWriter implements AutoCloseable {
         return copy;
     }
 
+    /**
+     * Copies one source into its extent and returns its SHA-256. The chunks go round the device's
+     * import buffers: a buffer is refilled only once its previous write has completed, so up to
+     * {@link CatalogueLayout#IMPORT_BUFFERS} - 1 writes are in flight while the next chunk is read
+     * and hashed. Every write has completed when this returns, also when it throws.
+     */
     private byte[] writeFile(Path source, long length, int device, long lba, Progress progress) {
         final MessageDigest sha = ExtentReader.sha256();
         final BlockDevice target = set.device(device);
-        final MemorySegment buffer = set.transferBuffer(device);
+        final MemorySegment[] buffers = importBuffers(device);
+        final long[] tickets = new long[buffers.length];
+        Arrays.fill(tickets, BlockDevice.NO_TICKET);
         final int blockSize = target.blockSize();
-        final ByteBuffer bytes = buffer.asByteBuffer();
         try (SourceFile in = SourceFile.open(source)) {
             long done = 0;
             long at = lba;
+            int next = 0;
             while (done < length) {
+                final MemorySegment buffer = buffers[next];
+                target.awaitWrite(tickets[next]);
+                final ByteBuffer bytes = buffer.asByteBuffer();
                 final int want = (int) Math.min(buffer.byteSize(), length - done);
                 final int got = in.read(bytes, done, want, blockSize);
                 if (got < want) {
@@ -268,15 +283,44 @@ public final class CatalogueWriter implements AutoCloseable {
                 sha.update(bytes.clear().limit(got));
                 final long chunkBlocks = (got + blockSize - 1) / blockSize;
                 buffer.asSlice(got, chunkBlocks * blockSize - got).fill((byte) 0);
-                target.write(at, buffer.asSlice(0, chunkBlocks * blockSize));
+                tickets[next] = target.startWrite(at, buffer.asSlice(0, chunkBlocks * blockSize));
                 progress.advance(got);
                 done += got;
                 at += chunkBlocks;
+                next = next + 1 == buffers.length ? 0 : next + 1;
             }
+            target.awaitWrites();
         } catch (IOException e) {
-            throw new CatalogueException("cannot read " + source + ": " + e.getMessage() + "; nothing was committed");
+            throw afterWrites(target, new CatalogueException("cannot read " + source + ": " + e.getMessage()
+                    + "; nothing was committed"));
+        } catch (RuntimeException e) {
+            throw afterWrites(target, e);
         }
         return sha.digest();
+    }
+
+    /** Lets the writes still in flight finish (the buffers are reused), keeping {@code failure} first. */
+    private static RuntimeException afterWrites(BlockDevice target, RuntimeException failure) {
+        try {
+            target.awaitWrites();
+        } catch (RuntimeException also) {
+            failure.addSuppressed(also);
+        }
+        return failure;
+    }
+
+    /** The device's import buffers, allocated on first use and released with the device. */
+    private MemorySegment[] importBuffers(int device) {
+        if (importBuffers[device] == null) {
+            final MemorySegment all = set.device(device).allocateBuffer(
+                    (long) CatalogueLayout.IMPORT_BUFFERS * CatalogueLayout.TRANSFER_BYTES);
+            final MemorySegment[] buffers = new MemorySegment[CatalogueLayout.IMPORT_BUFFERS];
+            for (int i = 0; i < buffers.length; i++) {
+                buffers[i] = all.asSlice((long) i * CatalogueLayout.TRANSFER_BYTES, CatalogueLayout.TRANSFER_BYTES);
+            }
+            importBuffers[device] = buffers;
+        }
+        return importBuffers[device];
     }
 
     /**

@@ -5,8 +5,10 @@ import java.nio.file.Path;
 
 /**
  * One device of a catalogue set as the format code sees it: an array of 4 KiB blocks that is
- * read and written synchronously through DMA-capable buffers, with an explicit flush that
- * makes every completed write durable. Implementations never use the page cache.
+ * read and written through DMA-capable buffers, with an explicit flush that makes every
+ * completed write durable. Calls block until their I/O is done, except {@link #startWrite},
+ * which lets a bulk copy prepare its next buffer while earlier ones are being written.
+ * Implementations never use the page cache.
  *
  * <p>Failures are {@link dev.atlas.catalogue.CatalogueException}s naming the device and the LBA.
  */
@@ -33,7 +35,35 @@ public interface BlockDevice extends AutoCloseable {
     /** Writes {@code buffer} (whole blocks) at {@code lba}; durable only after {@link #flush()}. */
     void write(long lba, MemorySegment buffer);
 
-    /** Makes every write that has completed so far durable (NVMe FLUSH / fdatasync). */
+    /** The ticket of a write that had completed when {@link #startWrite} returned. */
+    long NO_TICKET = -1;
+
+    /**
+     * Starts writing {@code buffer} (whole blocks) at {@code lba} and may return before the write
+     * completes. {@code buffer} must stay unchanged until {@link #awaitWrite} with the returned
+     * ticket, or {@link #awaitWrites}, has returned. The default writes synchronously.
+     *
+     * @return the ticket to wait for, or {@link #NO_TICKET}
+     */
+    default long startWrite(long lba, MemorySegment buffer) {
+        write(lba, buffer);
+        return NO_TICKET;
+    }
+
+    /**
+     * Waits until the write with {@code ticket} has completed.
+     *
+     * @throws dev.atlas.catalogue.CatalogueException if a started write failed (each failure is
+     *         reported once)
+     */
+    default void awaitWrite(long ticket) {
+    }
+
+    /** Waits until every started write has completed; throws as {@link #awaitWrite} does. */
+    default void awaitWrites() {
+    }
+
+    /** Waits for started writes, then makes every completed write durable (NVMe FLUSH / fdatasync). */
     void flush();
 
     @Override
