@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 import java.util.function.LongSupplier;
 
 /**
@@ -150,6 +150,13 @@ public final class CatalogueWriter implements AutoCloseable {
      * a full set fails the whole call without touching the devices.
      */
     public void importFiles(List<ImportItem> items, Progress progress) {
+        try (ChunkHasher hasher = new ChunkHasher()) {
+            importFiles(items, progress, hasher);
+        }
+    }
+
+    /** {@link #importFiles(List, Progress)} hashing on {@code hasher}. */
+    void importFiles(List<ImportItem> items, Progress progress, ChunkHasher hasher) {
         final Set<String> names = new HashSet<>();
         final long[] lengths = new long[items.size()];
         long total = 0;
@@ -193,7 +200,7 @@ public final class CatalogueWriter implements AutoCloseable {
             for (int i = 0; i < items.size(); i++) {
                 final ImportItem item = items.get(i);
                 final long mtime = mtimeOf(item.source());
-                final byte[] sha = writeFile(item.source(), lengths[i], devices[i], lbas[i], progress);
+                final byte[] sha = writeFile(item.source(), lengths[i], devices[i], lbas[i], hasher, progress);
                 next.put(item.name(), new CatalogueEntry(item.name(), lengths[i] == 0 ? 0 : devices[i],
                         lengths[i] == 0 ? 0 : lbas[i],
                         lengths[i], ContentTypes.forName(item.name()), sha, CatalogueEntry.etagFor(sha), mtime));
@@ -255,24 +262,28 @@ public final class CatalogueWriter implements AutoCloseable {
 
     /**
      * Copies one source into its extent and returns its SHA-256. The chunks go round the device's
-     * import buffers: a buffer is refilled only once its previous write has completed, so up to
-     * {@link CatalogueLayout#IMPORT_BUFFERS} - 1 writes are in flight while the next chunk is read
-     * and hashed. Every write has completed when this returns, also when it throws.
+     * import buffers: each is read from the source, then written to the device and hashed (on the
+     * hasher's thread) at the same time, and refilled only once both are done, so while one chunk
+     * is read up to {@link CatalogueLayout#IMPORT_BUFFERS} - 1 earlier ones are being written and
+     * hashed. Every write and hash has completed when this returns, also when it throws.
      */
-    private byte[] writeFile(Path source, long length, int device, long lba, Progress progress) {
-        final MessageDigest sha = ExtentReader.sha256();
+    private byte[] writeFile(Path source, long length, int device, long lba, ChunkHasher hasher,
+                             Progress progress) {
         final BlockDevice target = set.device(device);
         final MemorySegment[] buffers = importBuffers(device);
-        final long[] tickets = new long[buffers.length];
-        Arrays.fill(tickets, BlockDevice.NO_TICKET);
+        final long[] written = new long[buffers.length];
+        final Future<?>[] hashed = new Future<?>[buffers.length];
+        Arrays.fill(written, BlockDevice.NO_TICKET);
         final int blockSize = target.blockSize();
+        hasher.begin();
         try (SourceFile in = SourceFile.open(source)) {
             long done = 0;
             long at = lba;
             int next = 0;
             while (done < length) {
                 final MemorySegment buffer = buffers[next];
-                target.awaitWrite(tickets[next]);
+                target.awaitWrite(written[next]);
+                ChunkHasher.await(hashed[next]);
                 final ByteBuffer bytes = buffer.asByteBuffer();
                 final int want = (int) Math.min(buffer.byteSize(), length - done);
                 final int got = in.read(bytes, done, want, blockSize);
@@ -280,27 +291,28 @@ public final class CatalogueWriter implements AutoCloseable {
                     throw new CatalogueException(source + " shrank while it was being imported (" + (done + got)
                             + " of " + length + " bytes); nothing was committed — import it again");
                 }
-                sha.update(bytes.clear().limit(got));
                 final long chunkBlocks = (got + blockSize - 1) / blockSize;
                 buffer.asSlice(got, chunkBlocks * blockSize - got).fill((byte) 0);
-                tickets[next] = target.startWrite(at, buffer.asSlice(0, chunkBlocks * blockSize));
+                written[next] = target.startWrite(at, buffer.asSlice(0, chunkBlocks * blockSize));
+                hashed[next] = hasher.update(bytes.clear().limit(got));
                 progress.advance(got);
                 done += got;
                 at += chunkBlocks;
                 next = next + 1 == buffers.length ? 0 : next + 1;
             }
             target.awaitWrites();
+            return hasher.digest();
         } catch (IOException e) {
-            throw afterWrites(target, new CatalogueException("cannot read " + source + ": " + e.getMessage()
+            throw afterWrites(target, hasher, new CatalogueException("cannot read " + source + ": " + e.getMessage()
                     + "; nothing was committed"));
         } catch (RuntimeException e) {
-            throw afterWrites(target, e);
+            throw afterWrites(target, hasher, e);
         }
-        return sha.digest();
     }
 
-    /** Lets the writes still in flight finish (the buffers are reused), keeping {@code failure} first. */
-    private static RuntimeException afterWrites(BlockDevice target, RuntimeException failure) {
+    /** Lets the writes and hashes in flight finish (the buffers are reused), keeping {@code failure} first. */
+    private static RuntimeException afterWrites(BlockDevice target, ChunkHasher hasher, RuntimeException failure) {
+        hasher.drain();
         try {
             target.awaitWrites();
         } catch (RuntimeException also) {

@@ -1,0 +1,150 @@
+package dev.atlas.catalogue;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.diskmap.emulated.EmulatedFaults;
+import dev.atlas.diskmap.nvme.NvmeStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The import pipeline (several transfer buffers written behind, hashed on a helper thread) on
+ * the emulated controller completing out of order: a file of many chunks arrives byte for byte
+ * with the right SHA-256, and a write failing or power failing while several chunks are in
+ * flight leaves the old catalogue, a clean fsck and, after a failure, a writer that still works.
+ */
+class ImportPipelineTest {
+
+    private static final long IMAGE_BYTES = 32L << 20;
+    /** More chunks than import buffers, and a tail that is not a whole block. */
+    private static final long FILE_BYTES = 9L * CatalogueLayout.TRANSFER_BYTES + 123;
+
+    private Path dir;
+    private Path image;
+    private Path source;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = TestImages.scratch("pipeline");
+        image = TestImages.image(dir, "dev0.img", IMAGE_BYTES);
+        source = TestImages.randomFile(dir.resolve("src/movie.mp4"), FILE_BYTES, 42);
+        CatalogueFormatter.format(List.of(image), false, EmulatedDevices.healthy());
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        TestImages.deleteTree(dir);
+    }
+
+    private static BlockDeviceOpener outOfOrder(long seed) {
+        return EmulatedDevices.opener(p -> EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 30));
+    }
+
+    @Test
+    void aFileOfManyChunksArrivesWithItsDigest() throws Exception {
+        try (CatalogueWriter w = CatalogueWriter.open(List.of(image), outOfOrder(5))) {
+            w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE);
+            w.commit();
+        }
+        final byte[] expected = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(source));
+        try (Catalogue catalogue = Catalogue.open(List.of(image), EmulatedDevices.healthy())) {
+            final CatalogueEntry entry = catalogue.lookup("movie.mp4");
+            assertArrayEquals(expected, entry.sha256());
+            final ByteArrayOutputStream back = new ByteArrayOutputStream();
+            catalogue.read(entry, chunk -> {
+                final byte[] bytes = new byte[chunk.remaining()];
+                chunk.get(bytes);
+                back.write(bytes);
+            }, Progress.NONE);
+            assertArrayEquals(Files.readAllBytes(source), back.toByteArray());
+        }
+        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+    }
+
+    /** A hasher far slower than the device: a buffer refilled before its chunk was hashed would show. */
+    @Test
+    void aSlowHasherHoldsItsBuffers() throws Exception {
+        final ExecutorService slow = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>()) {
+            @Override
+            protected void beforeExecute(Thread t, Runnable r) {
+                try {
+                    Thread.sleep(15);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (CatalogueWriter w = CatalogueWriter.open(List.of(image), EmulatedDevices.healthy());
+             ChunkHasher hasher = new ChunkHasher(slow)) {
+            w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE, hasher);
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(source)),
+                    w.staged("movie.mp4").sha256());
+        }
+    }
+
+    @Test
+    void aWriteFailingMidFileFailsTheImportAndTheWriterGoesOn() throws Exception {
+        final long opened = commandsAfterOpen();
+        // the 6th data write: several earlier ones are still in flight or just completed
+        final long failing = opened + 6;
+        final BlockDeviceOpener faulty = EmulatedDevices.opener(p -> EmulatedFaults.seeded(9).outOfOrder(true)
+                .delayPolls(0, 30).failCommand(failing, NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY));
+        final Path small = TestImages.randomFile(dir.resolve("src/small.ts"), 5000, 7);
+        try (CatalogueWriter w = CatalogueWriter.open(List.of(image), faulty)) {
+            final CatalogueException e = assertThrows(CatalogueException.class,
+                    () -> w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE));
+            assertTrue(e.getMessage().contains("at LBA") && e.getMessage().contains("failed"), e.getMessage());
+            assertNull(w.staged("movie.mp4"), "a file whose write failed is not staged");
+            w.importFiles(List.of(new ImportItem("small.ts", small)), Progress.NONE);
+            w.commit();
+        }
+        try (Catalogue catalogue = Catalogue.open(List.of(image), EmulatedDevices.healthy())) {
+            assertEquals(List.of("small.ts"), catalogue.entries().stream().map(CatalogueEntry::name).toList());
+            assertTrue(catalogue.verify(catalogue.lookup("small.ts"), Progress.NONE));
+        }
+        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+    }
+
+    @Test
+    void aPowerCutWithChunksInFlightLeavesTheOldCatalogue() throws Exception {
+        for (int cutAt = 2; cutAt <= 9; cutAt += 3) {
+            final long write = cutAt;
+            final BlockDeviceOpener cut = EmulatedDevices.opener(p -> EmulatedFaults.seeded(write).outOfOrder(true)
+                    .delayPolls(0, 30).powerCutAfterWrite(write, true).loseUnflushedWritesOnPowerCut(0.5));
+            try (CatalogueWriter w = CatalogueWriter.open(List.of(image), cut)) {
+                assertThrows(CatalogueException.class, () -> {
+                    w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE);
+                    w.commit();
+                }, "cut at write " + cutAt);
+            }
+            try (Catalogue catalogue = Catalogue.open(List.of(image), EmulatedDevices.healthy())) {
+                assertEquals(1, catalogue.generation(), "cut at write " + cutAt);
+                assertEquals(0, catalogue.size(), "cut at write " + cutAt);
+            }
+            assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+        }
+    }
+
+    /** NVMe commands a writer issues before its first data write (reading the superblocks and index). */
+    private long commandsAfterOpen() {
+        try (CatalogueWriter w = CatalogueWriter.open(List.of(image), EmulatedDevices.healthy())) {
+            return EmulatedDevices.fetchedCommands(w.deviceSet().device(0));
+        }
+    }
+}
