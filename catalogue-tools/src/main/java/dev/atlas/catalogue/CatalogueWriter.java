@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -47,8 +46,8 @@ public final class CatalogueWriter implements AutoCloseable {
     private final List<CatalogueSnapshot> served;
     private CatalogueSnapshot base;
     private final TreeMap<String, CatalogueEntry> next = new TreeMap<>();
-    /** Per device, the buffers {@link #writeFile} cycles through; null until the first import. */
-    private final MemorySegment[][] importBuffers;
+    /** Per device, the buffers {@link #writeFile} cycles through; null until the first import to it. */
+    private final ImportRing[] importRings;
     private ExtentAllocator[] allocators;
     private long withheldBlocks;
     private boolean dirty;
@@ -60,7 +59,7 @@ public final class CatalogueWriter implements AutoCloseable {
         this.clock = clock;
         this.unlock = unlock;
         this.served = served;
-        this.importBuffers = new MemorySegment[set.deviceCount()][];
+        this.importRings = new ImportRing[set.deviceCount()];
         adopt(base);
     }
 
@@ -147,7 +146,9 @@ public final class CatalogueWriter implements AutoCloseable {
     /**
      * Writes the files' bytes into free extents and stages their entries. Every name is checked
      * and every extent allocated before the first byte is written, so a bad name, a duplicate or
-     * a full set fails the whole call without touching the devices.
+     * a full set fails the whole call without touching the devices. The entries are staged only
+     * once every byte has been written, so a source that cannot be read or a failed write stages
+     * none of the call's files.
      */
     public void importFiles(List<ImportItem> items, Progress progress) {
         try (ChunkHasher hasher = new ChunkHasher()) {
@@ -195,19 +196,33 @@ public final class CatalogueWriter implements AutoCloseable {
                     + indexBlocks + " blocks) would not fit on " + set.device(0).path()
                     + "; free space with `rm` or add a larger device 0");
         }
+        // Chunks stay in flight from one file to the next; entries are staged once all are written.
+        final long[] mtimes = new long[items.size()];
+        final List<Future<byte[]>> digests = new ArrayList<>(items.size());
         progress.begin("import", total);
         try {
             for (int i = 0; i < items.size(); i++) {
-                final ImportItem item = items.get(i);
-                final long mtime = mtimeOf(item.source());
-                final byte[] sha = writeFile(item.source(), lengths[i], devices[i], lbas[i], hasher, progress);
-                next.put(item.name(), new CatalogueEntry(item.name(), lengths[i] == 0 ? 0 : devices[i],
-                        lengths[i] == 0 ? 0 : lbas[i],
-                        lengths[i], ContentTypes.forName(item.name()), sha, CatalogueEntry.etagFor(sha), mtime));
-                dirty = true;
+                mtimes[i] = mtimeOf(items.get(i).source());
+                digests.add(writeFile(items.get(i).source(), lengths[i], importRing(devices[i]), lbas[i], hasher,
+                        progress));
             }
+            for (ImportRing ring : importRings) {
+                if (ring != null) {
+                    ring.drain();
+                }
+            }
+        } catch (RuntimeException e) {
+            throw afterWrites(hasher, e);
         } finally {
             progress.end();
+        }
+        for (int i = 0; i < items.size(); i++) {
+            final ImportItem item = items.get(i);
+            final byte[] sha = ChunkHasher.result(digests.get(i));
+            next.put(item.name(), new CatalogueEntry(item.name(), lengths[i] == 0 ? 0 : devices[i],
+                    lengths[i] == 0 ? 0 : lbas[i],
+                    lengths[i], ContentTypes.forName(item.name()), sha, CatalogueEntry.etagFor(sha), mtimes[i]));
+            dirty = true;
         }
     }
 
@@ -261,29 +276,21 @@ public final class CatalogueWriter implements AutoCloseable {
     }
 
     /**
-     * Copies one source into its extent and returns its SHA-256. The chunks go round the device's
-     * import buffers: each is read from the source, then written to the device and hashed (on the
-     * hasher's thread) at the same time, and refilled only once both are done, so while one chunk
-     * is read up to {@link CatalogueLayout#IMPORT_BUFFERS} - 1 earlier ones are being written and
-     * hashed. Every write and hash has completed when this returns, also when it throws.
+     * Starts copying one source into its extent and returns its SHA-256 to come. Each chunk is read
+     * from the source into the device's next import buffer, then written to the device and hashed
+     * (on the hasher's thread) at the same time; the last chunks may still be in flight when this
+     * returns.
      */
-    private byte[] writeFile(Path source, long length, int device, long lba, ChunkHasher hasher,
-                             Progress progress) {
-        final BlockDevice target = set.device(device);
-        final MemorySegment[] buffers = importBuffers(device);
-        final long[] written = new long[buffers.length];
-        final Future<?>[] hashed = new Future<?>[buffers.length];
-        Arrays.fill(written, BlockDevice.NO_TICKET);
+    private Future<byte[]> writeFile(Path source, long length, ImportRing ring, long lba, ChunkHasher hasher,
+                                     Progress progress) {
+        final BlockDevice target = ring.device();
         final int blockSize = target.blockSize();
         hasher.begin();
         try (SourceFile in = SourceFile.open(source)) {
             long done = 0;
             long at = lba;
-            int next = 0;
             while (done < length) {
-                final MemorySegment buffer = buffers[next];
-                target.awaitWrite(written[next]);
-                ChunkHasher.await(hashed[next]);
+                final MemorySegment buffer = ring.take();
                 final ByteBuffer bytes = buffer.asByteBuffer();
                 final int want = (int) Math.min(buffer.byteSize(), length - done);
                 final int got = in.read(bytes, done, want, blockSize);
@@ -293,46 +300,39 @@ public final class CatalogueWriter implements AutoCloseable {
                 }
                 final long chunkBlocks = (got + blockSize - 1) / blockSize;
                 buffer.asSlice(got, chunkBlocks * blockSize - got).fill((byte) 0);
-                written[next] = target.startWrite(at, buffer.asSlice(0, chunkBlocks * blockSize));
-                hashed[next] = hasher.update(bytes.clear().limit(got));
+                final long ticket = target.startWrite(at, buffer.asSlice(0, chunkBlocks * blockSize));
+                ring.inFlight(ticket, hasher.update(bytes.clear().limit(got)));
                 progress.advance(got);
                 done += got;
                 at += chunkBlocks;
-                next = next + 1 == buffers.length ? 0 : next + 1;
             }
-            target.awaitWrites();
-            return hasher.digest();
         } catch (IOException e) {
-            throw afterWrites(target, hasher, new CatalogueException("cannot read " + source + ": " + e.getMessage()
-                    + "; nothing was committed"));
-        } catch (RuntimeException e) {
-            throw afterWrites(target, hasher, e);
+            throw new CatalogueException("cannot read " + source + ": " + e.getMessage() + "; nothing was committed");
         }
+        return hasher.finish();
     }
 
     /** Lets the writes and hashes in flight finish (the buffers are reused), keeping {@code failure} first. */
-    private static RuntimeException afterWrites(BlockDevice target, ChunkHasher hasher, RuntimeException failure) {
+    private RuntimeException afterWrites(ChunkHasher hasher, RuntimeException failure) {
         hasher.drain();
-        try {
-            target.awaitWrites();
-        } catch (RuntimeException also) {
-            failure.addSuppressed(also);
+        for (ImportRing ring : importRings) {
+            if (ring != null) {
+                try {
+                    ring.drain();
+                } catch (RuntimeException also) {
+                    failure.addSuppressed(also);
+                }
+            }
         }
         return failure;
     }
 
     /** The device's import buffers, allocated on first use and released with the device. */
-    private MemorySegment[] importBuffers(int device) {
-        if (importBuffers[device] == null) {
-            final MemorySegment all = set.device(device).allocateBuffer(
-                    (long) CatalogueLayout.IMPORT_BUFFERS * CatalogueLayout.TRANSFER_BYTES);
-            final MemorySegment[] buffers = new MemorySegment[CatalogueLayout.IMPORT_BUFFERS];
-            for (int i = 0; i < buffers.length; i++) {
-                buffers[i] = all.asSlice((long) i * CatalogueLayout.TRANSFER_BYTES, CatalogueLayout.TRANSFER_BYTES);
-            }
-            importBuffers[device] = buffers;
+    private ImportRing importRing(int device) {
+        if (importRings[device] == null) {
+            importRings[device] = new ImportRing(set.device(device));
         }
-        return importBuffers[device];
+        return importRings[device];
     }
 
     /**

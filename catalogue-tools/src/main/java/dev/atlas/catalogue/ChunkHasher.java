@@ -8,11 +8,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The SHA-256 of an imported file, computed on one helper thread from chunks in the order they
- * are handed over, so that hashing a chunk overlaps reading the next one from the source: on a
- * disk shared by the source and the catalogue, reading then hashing one after the other left
- * the disk idle for a third of the import. A chunk's bytes must stay unchanged until
- * {@link #await} of its receipt has returned.
+ * The SHA-256 digests of imported files, computed on one helper thread from chunks in the order
+ * they are handed over, so that hashing a chunk overlaps reading the next one from the source:
+ * reading and then hashing each chunk on one thread left the disk idle for a third of the
+ * import. A chunk's bytes must stay unchanged until {@link #await} of its receipt has returned.
  */
 final class ChunkHasher implements AutoCloseable {
 
@@ -32,20 +31,21 @@ final class ChunkHasher implements AutoCloseable {
     /** Starts the digest of the next file. */
     void begin() {
         sha = ExtentReader.sha256();
-        last = null;
     }
 
-    /** Queues {@code chunk} (its remaining bytes) for the digest; returns its receipt. */
+    /** Queues {@code chunk} (its remaining bytes) for the current file's digest; returns its receipt. */
     Future<?> update(ByteBuffer chunk) {
         final MessageDigest digest = sha;
         last = thread.submit(() -> digest.update(chunk));
         return last;
     }
 
-    /** The digest of every chunk since {@link #begin}, once they are all hashed. */
-    byte[] digest() {
-        await(last);
-        return sha.digest();
+    /** Ends the current file: its digest, ready once every chunk since {@link #begin} is hashed. */
+    Future<byte[]> finish() {
+        final MessageDigest digest = sha;
+        final Future<byte[]> result = thread.submit(() -> digest.digest());
+        last = result;
+        return result;
     }
 
     /** Waits until every queued chunk is hashed (the buffers may be reused then), ignoring failures. */
@@ -59,16 +59,20 @@ final class ChunkHasher implements AutoCloseable {
 
     /** Waits until the chunk of {@code receipt} is hashed; null is a chunk never queued. */
     static void await(Future<?> receipt) {
-        if (receipt == null) {
-            return;
+        if (receipt != null) {
+            result(receipt);
         }
+    }
+
+    /** Waits for a queued task and returns what it computed (a digest from {@link #finish}). */
+    static <T> T result(Future<T> receipt) {
         try {
-            receipt.get();
+            return receipt.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CatalogueException("interrupted while importing; nothing was committed");
         } catch (ExecutionException e) {
-            throw new IllegalStateException("hashing a chunk failed", e.getCause());
+            throw new IllegalStateException("hashing failed", e.getCause());
         }
     }
 

@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -31,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class ImportPipelineTest {
 
-    private static final long IMAGE_BYTES = 32L << 20;
+    private static final long IMAGE_BYTES = 64L << 20;
     /** More chunks than import buffers, and a tail that is not a whole block. */
     private static final long FILE_BYTES = 9L * CatalogueLayout.TRANSFER_BYTES + 123;
 
@@ -77,16 +79,64 @@ class ImportPipelineTest {
         assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
     }
 
-    /** A hasher far slower than the device: a buffer refilled before its chunk was hashed would show. */
+    /** Files of every size share the ring: chunks of one file are still in flight when the next starts. */
     @Test
-    void aSlowHasherHoldsItsBuffers() throws Exception {
+    void manyFilesShareTheBuffersAndEachGetsItsOwnDigest() throws Exception {
+        final List<ImportItem> items = new ArrayList<>();
+        final Random random = new Random(3);
+        for (int i = 0; i < 40; i++) {
+            final long size = i % 10 == 0 ? 0 : random.nextInt(5 * CatalogueLayout.TRANSFER_BYTES / 2);
+            items.add(new ImportItem("hls/seg_" + i + ".ts", TestImages.randomFile(dir.resolve("src/seg_" + i), size, i)));
+        }
+        try (CatalogueWriter w = CatalogueWriter.open(List.of(image), outOfOrder(8))) {
+            w.importFiles(items, Progress.NONE);
+            w.commit();
+        }
+        try (Catalogue catalogue = Catalogue.open(List.of(image), EmulatedDevices.healthy())) {
+            for (ImportItem item : items) {
+                final CatalogueEntry entry = catalogue.lookup(item.name());
+                assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(item.source())),
+                        entry.sha256(), item.name());
+                assertTrue(catalogue.verify(entry, Progress.NONE), item.name());
+            }
+        }
+        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+    }
+
+    @Test
+    void aWriteFailingInALaterFileStagesNoneOfTheCall() throws Exception {
+        final List<ImportItem> items = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            items.add(new ImportItem("seg_" + i + ".ts", TestImages.randomFile(dir.resolve("src/seg_" + i), 300_000, i)));
+        }
+        final long failing = commandsAfterOpen() + 7;
+        final BlockDeviceOpener faulty = EmulatedDevices.opener(p -> EmulatedFaults.seeded(4).outOfOrder(true)
+                .delayPolls(0, 30).failCommand(failing, NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY));
+        try (CatalogueWriter w = CatalogueWriter.open(List.of(image), faulty)) {
+            assertThrows(CatalogueException.class, () -> w.importFiles(items, Progress.NONE));
+            assertEquals(0, w.stagedSize(), "the files written before the failure are not staged either");
+            assertTrue(!w.dirty(), "nothing to commit");
+        }
+    }
+
+    /**
+     * A hasher that stalls on the first chunk while the device writes on: a buffer refilled
+     * before its chunk was hashed would change the digest.
+     */
+    @Test
+    void aStalledHasherHoldsItsBuffers() throws Exception {
         final ExecutorService slow = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>()) {
+            private boolean first = true;
+
             @Override
             protected void beforeExecute(Thread t, Runnable r) {
-                try {
-                    Thread.sleep(15);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                if (first) {
+                    first = false;
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
         };
