@@ -15,8 +15,8 @@ public final class CatalogueLayout {
     /** Bytes per device transfer in bulk copies: big enough for sequential speed, small for the LLC. */
     public static final int TRANSFER_BYTES = 1 << 20;
     /**
-     * Transfer buffers an import cycles through: while some are being written to the device, the
-     * next is read from the source and hashed, so the device write overlaps the rest.
+     * Transfer buffers an import cycles through per device: while earlier chunks are being written
+     * to the device and hashed, the next is read from the source, so the three overlap.
      */
     public static final int IMPORT_BUFFERS = 4;
 
