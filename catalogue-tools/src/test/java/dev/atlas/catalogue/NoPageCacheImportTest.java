@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.atlas.catalogue.TestImages.CliResult;
+import dev.atlas.diskmap.PageCache;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +21,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -46,7 +46,6 @@ class NoPageCacheImportTest {
     private static final long IMAGE_BYTES = SOURCE_BYTES + (32L << 20);
     private static final int CHUNK_BYTES = 4 << 20;
     private static final long CACHED_MARGIN_BYTES = 64L << 20;
-    private static final long SAMPLE_MILLIS = 50;
 
     private Path dir;
 
@@ -68,9 +67,9 @@ class NoPageCacheImportTest {
         final Path source = dir.resolve("source.bin");
         final Path image = dir.resolve("catalogue.img");
 
-        final CachedWatch creating = CachedWatch.start();
+        final PageCache.Watch creating = PageCache.Watch.start();
         final byte[] expectedSha = writeSourceDirect(source);
-        final long creatingRise = creating.stop();
+        final long creatingRise = creating.stop().rise();
 
         try (SourceFile in = SourceFile.open(source)) {
             assertTrue(in.direct(), "the catalogue reads " + source + " without O_DIRECT; this test needs a file"
@@ -80,14 +79,14 @@ class NoPageCacheImportTest {
         CliResult r = cli("format", "-d", image.toString(), "--size", String.valueOf(IMAGE_BYTES));
         assertEquals(0, r.exitCode(), r.toString());
 
-        final CachedWatch importing = CachedWatch.start();
+        final PageCache.Watch importing = PageCache.Watch.start();
         r = cli("import", "-d", image.toString(), source.toString());
-        final long importRise = importing.stop();
+        final long importRise = importing.stop().rise();
         assertEquals(0, r.exitCode(), r.toString());
 
-        final CachedWatch verifying = CachedWatch.start();
+        final PageCache.Watch verifying = PageCache.Watch.start();
         r = cli("verify", "-d", image.toString());
-        final long verifyRise = verifying.stop();
+        final long verifyRise = verifying.stop().rise();
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("verified 1 file(s), 2.00 GiB: all match"), r.toString());
 
@@ -102,8 +101,8 @@ class NoPageCacheImportTest {
         System.out.println(rises);
         assertTrue(importRise <= CACHED_MARGIN_BYTES, rises + " (limit 64 MiB while importing)");
         assertTrue(verifyRise <= CACHED_MARGIN_BYTES, rises + " (limit 64 MiB while verifying)");
-        assertEquals(0L, residentBytes(source), "fincore found page-cache pages of the source " + source);
-        assertEquals(0L, residentBytes(image), "fincore found page-cache pages of the image " + image);
+        assertEquals(0L, PageCache.residentBytes(source), "fincore found page-cache pages of the source " + source);
+        assertEquals(0L, PageCache.residentBytes(image), "fincore found page-cache pages of the image " + image);
     }
 
     /**
@@ -134,71 +133,5 @@ class NoPageCacheImportTest {
 
     private static long mib(long bytes) {
         return bytes >> 20;
-    }
-
-    private static long residentBytes(Path file) throws IOException, InterruptedException {
-        final Process fincore = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES",
-                file.toString()).redirectErrorStream(true).start();
-        assertTrue(fincore.waitFor(30, TimeUnit.SECONDS), "fincore hung");
-        final String output = new String(fincore.getInputStream().readAllBytes()).trim();
-        assertEquals(0, fincore.exitValue(), "fincore: " + output);
-        return Long.parseLong(output);
-    }
-
-    /** Samples {@code Cached:} every 50 ms on a daemon thread and keeps the highest value seen. */
-    private static final class CachedWatch implements Runnable {
-        private final long baseline;
-        private final Thread thread;
-        private volatile boolean running = true;
-        private volatile long highest;
-
-        private CachedWatch(long baseline) {
-            this.baseline = baseline;
-            this.highest = baseline;
-            this.thread = Thread.ofPlatform().daemon().name("cached-watch").unstarted(this);
-        }
-
-        static CachedWatch start() throws IOException {
-            final CachedWatch watch = new CachedWatch(cachedBytes());
-            watch.thread.start();
-            return watch;
-        }
-
-        @Override
-        public void run() {
-            while (running) {
-                sample();
-                try {
-                    Thread.sleep(SAMPLE_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        private void sample() {
-            try {
-                highest = Math.max(highest, cachedBytes());
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read /proc/meminfo", e);
-            }
-        }
-
-        /** Stops sampling and returns how far {@code Cached:} rose above its value at the start. */
-        long stop() throws InterruptedException {
-            running = false;
-            thread.join();
-            sample();
-            return highest - baseline;
-        }
-
-        static long cachedBytes() throws IOException {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("Cached:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-            throw new IllegalStateException("/proc/meminfo has no Cached: line");
-        }
     }
 }

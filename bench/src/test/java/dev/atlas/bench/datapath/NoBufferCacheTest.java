@@ -6,6 +6,7 @@ import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
 import dev.atlas.catalogue.cli.CatalogueCli;
+import dev.atlas.diskmap.PageCache;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,22 +67,22 @@ class NoBufferCacheTest {
                      net.serverCidr(), List.of(image), List.of(), work.resolve("server")).awaitReady(Duration.ofSeconds(60))) {
                 // The server's own start-up (class files, jars) settles before the baseline.
                 hashDownload(net, "part-0.bin", "-r", "0-1048575");
-                final long cachedAtStart = cachedBytes();
+                final long cachedAtStart = PageCache.cachedBytes();
                 long worstDrift = 0;
                 final long started = System.nanoTime();
                 for (int i = 0; i < FILES; i += 2) {
                     final Process a = startHash(net, "part-" + i + ".bin");
                     final Process b = startHash(net, "part-" + (i + 1) + ".bin");
                     while (a.isAlive() || b.isAlive()) {
-                        worstDrift = Math.max(worstDrift, Math.abs(cachedBytes() - cachedAtStart));
+                        worstDrift = Math.max(worstDrift, Math.abs(PageCache.cachedBytes() - cachedAtStart));
                         Thread.sleep(100);
                     }
                     assertEquals(entries.get(i).sha256Hex(), finishHash(a), "SHA-256 of part-" + i + ".bin as served");
                     assertEquals(entries.get(i + 1).sha256Hex(), finishHash(b), "SHA-256 of part-" + (i + 1) + ".bin as served");
                 }
                 final double seconds = (System.nanoTime() - started) / 1e9;
-                worstDrift = Math.max(worstDrift, Math.abs(cachedBytes() - cachedAtStart));
-                final long resident = residentBytes(image);
+                worstDrift = Math.max(worstDrift, Math.abs(PageCache.cachedBytes() - cachedAtStart));
+                final long resident = PageCache.residentBytes(image);
                 System.out.printf(java.util.Locale.ROOT, "no buffer cache: %d GiB served in %.1f s (%.2f Gb/s); Cached: moved"
                         + " by at most %d MiB; fincore of the image: %d bytes; disk reads %d%n", FILES * FILE_BYTES >> 30,
                     seconds, FILES * FILE_BYTES * 8 / seconds / 1e9, worstDrift >> 20, resident, server.stat("disk.reads"));
@@ -110,24 +111,6 @@ class NoBufferCacheTest {
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, "download pipe failed: " + out);
         return out.split("\\s+")[0];
-    }
-
-    private static long cachedBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-            if (line.startsWith("Cached:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new IOException("no Cached: line in /proc/meminfo");
-    }
-
-    /** Resident page-cache bytes of {@code file} according to fincore. */
-    private static long residentBytes(Path file) throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
-            .redirectErrorStream(true).start();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertEquals(0, p.waitFor(), "fincore: " + out);
-        return Long.parseLong(out);
     }
 
     private static void run(String... command) throws IOException, InterruptedException {

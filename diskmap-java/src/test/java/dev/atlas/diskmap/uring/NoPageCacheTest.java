@@ -6,16 +6,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.atlas.diskmap.NvmeCallback;
+import dev.atlas.diskmap.PageCache;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.nvme.NvmeStatus;
-import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -75,7 +74,7 @@ class NoPageCacheTest {
 
         Path image = dir.resolve("two-gib.img");
         try {
-            long cachedAtStart = cachedBytes();
+            long cachedAtStart = PageCache.cachedBytes();
             try (RandomAccessFile raf = new RandomAccessFile(image.toFile(), "rw")) {
                 raf.setLength(IMAGE_BYTES);
             }
@@ -87,14 +86,14 @@ class NoPageCacheTest {
                 int blocksPerChunk = CHUNK_BYTES / transport.geometry().blockSize();
 
                 run(queue, pool, blocksPerChunk, true);
-                worstDrift = Math.max(worstDrift, Math.abs(cachedBytes() - cachedAtStart));
+                worstDrift = Math.max(worstDrift, Math.abs(PageCache.cachedBytes() - cachedAtStart));
                 run(queue, pool, blocksPerChunk, false);
-                worstDrift = Math.max(worstDrift, Math.abs(cachedBytes() - cachedAtStart));
+                worstDrift = Math.max(worstDrift, Math.abs(PageCache.cachedBytes() - cachedAtStart));
                 queue.close();
             }
             assertTrue(worstDrift <= CACHED_MARGIN_BYTES, "Cached: moved by " + (worstDrift >> 20)
                     + " MiB while 2 GiB went through the file transport (limit 64 MiB)");
-            assertEquals(0L, residentBytes(image), "fincore found page-cache pages of " + image);
+            assertEquals(0L, PageCache.residentBytes(image), "fincore found page-cache pages of " + image);
         } finally {
             Files.deleteIfExists(image);
         }
@@ -171,23 +170,5 @@ class NoPageCacheTest {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
-    }
-
-    private static long cachedBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-            if (line.startsWith("Cached:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new IllegalStateException("/proc/meminfo has no Cached: line");
-    }
-
-    private static long residentBytes(Path image) throws IOException, InterruptedException {
-        Process fincore = new ProcessBuilder(List.of("fincore", "--bytes", "--noheadings", "--output", "RES",
-                image.toString())).redirectErrorStream(true).start();
-        assertTrue(fincore.waitFor(30, TimeUnit.SECONDS), "fincore hung");
-        String output = new String(fincore.getInputStream().readAllBytes()).trim();
-        assertEquals(0, fincore.exitValue(), "fincore: " + output);
-        return Long.parseLong(output);
     }
 }
