@@ -45,6 +45,13 @@ final class BulkReceiver {
     long segments;
     long resets;
     boolean finReceived;
+    /** Sees every frame on the endpoint that is not this receiver's (the stack's answers to other peers). */
+    FrameObserver others = frame -> { };
+
+    /** A frame the receiver skipped. */
+    interface FrameObserver {
+        void onFrame(MemorySegment frame);
+    }
 
     BulkReceiver(PacketRing ring, int port, long token) {
         this.ring = ring;
@@ -112,6 +119,7 @@ final class BulkReceiver {
 
     private void onFrame(MemorySegment f, long now) {
         if (EthernetHeader.etherType(f, 0) != EthernetHeader.ETHER_TYPE_IPV4) {
+            others.onFrame(f);
             return;
         }
         final int ip = EthernetHeader.LENGTH;
@@ -119,6 +127,7 @@ final class BulkReceiver {
         // The wire carries the stack's answers to every peer (fuzzed and spoofed ones too): ours
         // are those to our address and port.
         if (Ipv4Header.destination(f, ip) != StackLoop.PEER_ADDRESS || TcpHeader.destinationPort(f, tcp) != port) {
+            others.onFrame(f);
             return;
         }
         final int end = ip + Ipv4Header.totalLength(f, ip);
