@@ -125,8 +125,10 @@ final class BulkReceiver {
         final int ip = EthernetHeader.LENGTH;
         final int tcp = ip + Ipv4Header.headerLength(f, ip);
         // The wire carries the stack's answers to every peer (fuzzed and spoofed ones too): ours
-        // are those to our address and port.
-        if (Ipv4Header.destination(f, ip) != StackLoop.PEER_ADDRESS || TcpHeader.destinationPort(f, tcp) != port) {
+        // are those of our connection, to our address and port from the server's port (a reset
+        // from another of the stack's ports, to a fuzzed segment that borrowed our port, is not ours).
+        if (Ipv4Header.destination(f, ip) != StackLoop.PEER_ADDRESS || TcpHeader.destinationPort(f, tcp) != port
+            || TcpHeader.sourcePort(f, tcp) != StackLoop.PORT) {
             others.onFrame(f);
             return;
         }
