@@ -6,6 +6,7 @@ import dev.atlas.server.proto.IcmpHeader;
 import dev.atlas.server.proto.InternetChecksum;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
+import dev.atlas.server.proto.TcpOptions;
 import dev.atlas.server.proto.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.memory.MemoryWire;
@@ -29,11 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     Ethernet and IPv4 headers from a peer chosen by bits 4-5 and fills in the checksums);
  *     bit 2: the frame is flagged CSUM_NOT_READY; bit 3: for frames and packets, fill in the
  *     IPv4/TCP/ICMP checksums, for segments, leave the checksum as the body has it; bit 6: the
- *     segment's sequence and acknowledgment numbers count from what the stack last sent to that
- *     peer and port (so the fuzzer can hold up its end of a connection despite random ISNs);
+ *     segment's sequence and acknowledgment numbers, SACK blocks and timestamp echo count from
+ *     what the stack last sent to that peer and port (so the fuzzer can hold up its end of a
+ *     connection despite the stack's random ISNs and timestamp offset);
  *     bit 7: the frame starts at an odd offset of the memory handed over, behind junk.</li>
- * <li>{@code gap} bits 0-5: lane passes before the frame is handed over (where in the download it
- *     lands); bits 6-7: add 256 for each to {@code length}.</li>
+ * <li>{@code gap} bits 0-5: how long the lane runs before the frame is handed over, in units of
+ *     0.5 ms (where in the download it lands; a round trip is 20 ms); bits 6-7: add 256 for each
+ *     to {@code length}.</li>
  * </ul>
  * A record that would belong to the download's own connection (a peer may reset its own
  * connection) is moved to another source port.
@@ -60,6 +63,8 @@ class TcpStackFuzzTest {
     private static final int CTL_RELATIVE = 1 << 6;
     private static final int CTL_ODD_OFFSET = 1 << 7;
     private static final int GAP_MASK = 0x3F;
+    /** Virtual time per unit of a record's gap: up to 31.5 ms, longer than a round trip. */
+    private static final long GAP_UNIT = 500_000L;
     private static final int LENGTH_HIGH_SHIFT = 6;
 
     /** Peers a TCP record can come from: the download's own host (another port), two neighbours, one off-link host. */
@@ -101,7 +106,8 @@ class TcpStackFuzzTest {
                 int ctl = input[at] & 0xFF;
                 int gap = input[at + 1] & 0xFF;
                 int length = Math.min((input[at + 2] & 0xFF) + ((gap >>> LENGTH_HIGH_SHIFT) << 8), input.length - at - 3);
-                for (int pass = 0; pass < (gap & GAP_MASK); pass++) {
+                long until = loop.now + (gap & GAP_MASK) * GAP_UNIT;
+                while (loop.now < until) {
                     step();
                 }
                 inject(ctl, input, at + 3, length);
@@ -165,14 +171,50 @@ class TcpStackFuzzTest {
                 SOURCES[source], StackLoop.STACK.ipv4());
             System.arraycopy(input, from, memory, tcp, tcpLength);
             if (tcpLength >= TcpHeader.MIN_LENGTH && (ctl & CTL_RELATIVE) != 0) {
-                int port = TcpHeader.sourcePort(frames, tcp);
-                TcpHeader.sequence(frames, tcp, TcpHeader.sequence(frames, tcp) + numbers.acknowledged(SOURCES[source], port));
-                TcpHeader.acknowledgment(frames, tcp, TcpHeader.acknowledgment(frames, tcp) + numbers.next(SOURCES[source], port));
+                relative(tcp, tcpLength, SOURCES[source]);
             }
             if (tcpLength >= TcpHeader.MIN_LENGTH && (ctl & CTL_CHECKSUMS) == 0) {
                 TcpHeader.checksum(frames, tcp, TcpHeader.computeChecksum(frames, tcp, tcpLength, SOURCES[source], StackLoop.STACK.ipv4()));
             }
             return tcp + tcpLength - start;
+        }
+
+        /**
+         * Makes the segment's numbers count from what the stack last sent to its peer and port:
+         * the sequence number from the stack's acknowledgment, the acknowledgment number and SACK
+         * block edges from the stack's next sequence number, the timestamp echo from its last
+         * timestamp value.
+         */
+        private void relative(int tcp, int tcpLength, int peer) {
+            int port = TcpHeader.sourcePort(frames, tcp);
+            int next = numbers.next(peer, port);
+            TcpHeader.sequence(frames, tcp, TcpHeader.sequence(frames, tcp) + numbers.acknowledged(peer, port));
+            TcpHeader.acknowledgment(frames, tcp, TcpHeader.acknowledgment(frames, tcp) + next);
+            int end = tcp + Math.min(TcpHeader.headerLength(frames, tcp), tcpLength);
+            int at = tcp + TcpHeader.MIN_LENGTH;
+            while (at < end) {
+                int kind = Wire.u8(frames, at);
+                if (kind == TcpOptions.KIND_END) {
+                    return;
+                }
+                if (kind == TcpOptions.KIND_NOP) {
+                    at++;
+                    continue;
+                }
+                if (at + 1 >= end || Wire.u8(frames, at + 1) < 2 || at + Wire.u8(frames, at + 1) > end) {
+                    return;
+                }
+                int length = Wire.u8(frames, at + 1);
+                if (kind == TcpOptions.KIND_SACK) {
+                    for (int edge = at + 2; edge + Integer.BYTES <= at + length; edge += Integer.BYTES) {
+                        Wire.u32(frames, edge, Wire.u32(frames, edge) + next);
+                    }
+                } else if (kind == TcpOptions.KIND_TIMESTAMP && length == TcpOptions.LENGTH_TIMESTAMP) {
+                    int echo = at + 2 + Integer.BYTES;
+                    Wire.u32(frames, echo, Wire.u32(frames, echo) + numbers.timestamp(peer, port));
+                }
+                at += length;
+            }
         }
 
         /** Fills in the IPv4 header checksum and the TCP or ICMP checksum where the lengths allow. */
@@ -241,6 +283,8 @@ class TcpStackFuzzTest {
         private final int[] port = new int[CAPACITY];
         private final int[] next = new int[CAPACITY];
         private final int[] acknowledged = new int[CAPACITY];
+        private final int[] timestamp = new int[CAPACITY];
+        private final TcpOptions options = new TcpOptions();
         private int size;
 
         void onStackFrame(MemorySegment f) {
@@ -267,11 +311,19 @@ class TcpStackFuzzTest {
             if ((flags & TcpHeader.FLAG_ACK) != 0) {
                 acknowledged[i] = TcpHeader.acknowledgment(f, tcp);
             }
+            if (options.parse(f, tcp) && options.timestampPresent()) {
+                timestamp[i] = options.timestampValue();
+            }
         }
 
         int next(int peer, int peerPort) {
             int i = find(peer, peerPort, false);
             return i < 0 ? 0 : next[i];
+        }
+
+        int timestamp(int peer, int peerPort) {
+            int i = find(peer, peerPort, false);
+            return i < 0 ? 0 : timestamp[i];
         }
 
         int acknowledged(int peer, int peerPort) {
@@ -292,6 +344,7 @@ class TcpStackFuzzTest {
             port[size] = peerPort;
             next[size] = 0;
             acknowledged[size] = 0;
+            timestamp[size] = 0;
             return size++;
         }
     }
