@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Timeout;
  * segment. Satisfiable ranges lie inside the representation; parsed dates survive a round trip.
  *
  * <p>Input: byte 0 picks the {@link HttpLimits} (bits 0-1) and seeds the random cuts (bits 2-7);
- * the rest is what the client sent. Regression inputs live in
- * {@code src/test/resources/dev/atlas/server/http/HttpRequestFuzzTestInputs/requests}.
+ * the rest is what the client sent. Seeds and regression inputs live in
+ * {@code src/test/resources/dev/atlas/server/http/HttpRequestFuzzTestInputs/requests}; how to fuzz
+ * by hand is in {@code TcpStackFuzzTest}'s documentation (without the instrumentation excludes).
  */
 class HttpRequestFuzzTest {
     private static final HttpLimits[] LIMITS = {new HttpLimits(64, 2, 0), new HttpLimits(256, 8, 16),
@@ -56,7 +57,7 @@ class HttpRequestFuzzTest {
         "keep-alive", "Expect: ", "100-continue", "W/\"", "\"abc\"", "http://", "%2e", "Sun, 06 Nov 1994 08:49:37 GMT",
         "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"})
     @FuzzTest(maxDuration = "40s")
-    @Timeout(120)
+    @Timeout(10)
     void requests(byte[] input) {
         if (input.length == 0) {
             return;

@@ -41,9 +41,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A record that would belong to the download's own connection (a peer may reset its own
  * connection) is moved to another source port.
  *
- * <p>Regression inputs live in {@code src/test/resources/dev/atlas/server/tcp/TcpStackFuzzTestInputs/frames}.
- * Plain {@code mvn test} runs them (and the seeds) as a regression test; the build's fuzzing
- * execution ({@code JAZZER_FUZZ=1}) fuzzes for a bounded time.
+ * <p>Seeds and regression inputs live in
+ * {@code src/test/resources/dev/atlas/server/tcp/TcpStackFuzzTestInputs/frames}; a finding is
+ * written there as {@code crash-…} or {@code timeout-…} (fix the cause, give it a name, commit it).
+ * A full build fuzzes for {@code maxDuration} (atlas-server's POM, profile {@code fuzz}); run by
+ * name ({@code -Dtest=TcpStackFuzzTest}) it replays its inputs only, unless fuzzing is asked for:
+ * <pre>
+ * JAZZER_FUZZ=1 mvn -pl atlas-server -am test -Dtest=TcpStackFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
+ *   -Djazzer.max_duration=10m -Djunit.jupiter.execution.timeout.mode=disabled \
+ *   -Djazzer.instrumentation_excludes='dev.atlas.server.ring.memory.**:dev.atlas.server.tcp.BulkReceiver:dev.atlas.server.tcp.PatternSource:dev.atlas.server.proto.InternetChecksum'
+ * </pre>
  */
 class TcpStackFuzzTest {
     private static final int RECEIVER_PORT = 40_000;
@@ -73,7 +80,7 @@ class TcpStackFuzzTest {
     private static final long[] SOURCE_MACS = {StackLoop.PEER_MAC, StackLoop.PEER_MAC + 1, StackLoop.PEER_MAC + 2, 0x02_00_00_00_00_FEL};
 
     @FuzzTest(maxDuration = "40s")
-    @Timeout(120)
+    @Timeout(10)
     void frames(byte[] input) {
         try (Run run = new Run()) {
             run.play(input);
