@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Coverage-guided fuzzing (Jazzer) of the receive path a lane runs: fuzzed frames go through
  * {@code FrameInput} into {@code TcpStack} on a memory wire while a real connection downloads.
  * Whatever the frames are, nothing escapes as an exception, and the download completes
- * byte-exact, with its FIN and without a reset.
+ * byte-exact, with its FIN and without a reset (until it completes; its connection may idle out
+ * afterwards).
  *
  * <p>The input is a list of records, each {@code ctl gap length body}:
  * <ul>
@@ -34,9 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     what the stack last sent to that peer and port (so the fuzzer can hold up its end of a
  *     connection despite the stack's random ISNs and timestamp offset);
  *     bit 7: the frame starts at an odd offset of the memory handed over, behind junk.</li>
- * <li>{@code gap} bits 0-5: how long the lane runs before the frame is handed over, in units of
- *     0.5 ms (where in the download it lands; a round trip is 20 ms); bits 6-7: add 256 for each
- *     to {@code length}.</li>
+ * <li>{@code gap} bits 0-5: how long the lane runs before the frame is handed over (where in the
+ *     download it lands; a round trip is 20 ms): below 48, units of 0.5 ms; from 48 on, 125 ms to
+ *     2 s (timers: retransmission, TIME_WAIT, a 5 s idle timeout); all records within 30 s.
+ *     Bits 6-7: add 256 for each to {@code length}.</li>
  * </ul>
  * A record that would belong to the download's own connection (a peer may reset its own
  * connection) is moved to another source port.
@@ -56,8 +58,11 @@ class TcpStackFuzzTest {
     private static final int RECEIVER_PORT = 40_000;
     private static final long DOWNLOAD_BYTES = 64 * 1024;
     private static final long ONE_WAY_DELAY = 10_000_000L;
-    private static final long IDLE_STEP = 100_000L;
+    /** An idle lane moves its clock to the next frame due on the wire, at most one timer tick on. */
+    private static final long IDLE_STEP = 1_000_000L;
     private static final long TIME_LIMIT = 60_000_000_000L;
+    /** The records together span at most this much virtual time (the timers fire within it). */
+    private static final long RECORDS_TIME_LIMIT = 30_000_000_000L;
     private static final int MAX_RECORDS = 128;
     private static final int ODD_OFFSET = 7;
     private static final int FRAME_CAPACITY = 2048;
@@ -70,8 +75,12 @@ class TcpStackFuzzTest {
     private static final int CTL_RELATIVE = 1 << 6;
     private static final int CTL_ODD_OFFSET = 1 << 7;
     private static final int GAP_MASK = 0x3F;
-    /** Virtual time per unit of a record's gap: up to 31.5 ms, longer than a round trip. */
+    /** Gaps below this are fine-grained: units of {@link #GAP_UNIT}; from it on, units of {@link #LONG_GAP_UNIT}. */
+    private static final int LONG_GAPS = 48;
+    /** Virtual time per unit of a short gap: up to 23.5 ms, longer than a round trip. */
     private static final long GAP_UNIT = 500_000L;
+    /** Virtual time per unit of a long gap: 125 ms to 2 s, for retransmission, TIME_WAIT and idle timers. */
+    private static final long LONG_GAP_UNIT = 125_000_000L;
     private static final int LENGTH_HIGH_SHIFT = 6;
 
     /** Peers a TCP record can come from: the download's own host (another port), two neighbours, one off-link host. */
@@ -95,12 +104,16 @@ class TcpStackFuzzTest {
         private final MemorySegment frames = MemorySegment.ofArray(memory);
         private final RxSlot rx = new RxSlot();
         private final PeerNumbers numbers = new PeerNumbers();
+        private boolean completed;
+        private long corruptAtCompletion;
+        private long resetsAtCompletion;
 
         Run() {
             MemoryWire wire = new MemoryWire(MemoryWire.DEFAULT_MTU, 256, 32, MemoryWire.DEFAULT_SLOT_CAPACITY, 1024, 1);
             wire.aToB().delayNanos(ONE_WAY_DELAY);
             wire.bToA().delayNanos(ONE_WAY_DELAY);
-            TcpConfig config = TcpConfig.defaults().maxConnections(16).synQueueCapacity(4);
+            // Small tables, so the fuzzer can fill them; an idle timeout it can reach.
+            TcpConfig config = TcpConfig.defaults().maxConnections(16).synQueueCapacity(4).idleTimeoutNanos(5_000_000_000L);
             loop = new StackLoop(wire, config, new BulkApplication(DOWNLOAD_BYTES, true), 1_000_000_000L);
             receiver = new BulkReceiver(wire.b(), RECEIVER_PORT, RECEIVER_PORT);
             receiver.others = numbers::onStackFrame;
@@ -108,12 +121,15 @@ class TcpStackFuzzTest {
 
         void play(byte[] input) {
             receiver.connect(loop.now);
+            long recordsEnd = loop.now + RECORDS_TIME_LIMIT;
             int at = 0;
             for (int records = 0; records < MAX_RECORDS && at + 3 <= input.length; records++) {
                 int ctl = input[at] & 0xFF;
                 int gap = input[at + 1] & 0xFF;
                 int length = Math.min((input[at + 2] & 0xFF) + ((gap >>> LENGTH_HIGH_SHIFT) << 8), input.length - at - 3);
-                long until = loop.now + (gap & GAP_MASK) * GAP_UNIT;
+                int units = gap & GAP_MASK;
+                long until = Math.min(recordsEnd,
+                    loop.now + (units < LONG_GAPS ? units * GAP_UNIT : (units - LONG_GAPS + 1) * LONG_GAP_UNIT));
                 while (loop.now < until) {
                     step();
                 }
@@ -121,20 +137,27 @@ class TcpStackFuzzTest {
                 at += 3 + length;
             }
             long deadline = loop.now + TIME_LIMIT;
-            while ((receiver.received() < DOWNLOAD_BYTES || !receiver.finReceived) && loop.now < deadline) {
+            while (!completed && loop.now < deadline) {
                 step();
             }
-            assertEquals(DOWNLOAD_BYTES, receiver.received(), "the download completes beside the fuzzed frames");
-            assertTrue(receiver.finReceived, "the download ends with a FIN");
-            assertEquals(0, receiver.corruptBytes, "every downloaded byte is right");
-            assertEquals(0, receiver.resets, "the download is not reset");
+            assertTrue(completed, "the download completes beside the fuzzed frames: " + receiver.received() + " bytes, FIN "
+                + receiver.finReceived);
+            assertEquals(0, corruptAtCompletion, "every downloaded byte is right");
+            assertEquals(0, resetsAtCompletion, "the download is not reset");
         }
 
         private void step() {
             int work = loop.pass();
             work += receiver.poll(loop.now);
+            if (!completed && receiver.received() == DOWNLOAD_BYTES && receiver.finReceived) {
+                // What the download saw up to its end: afterwards its connection may idle out (and be reset) legitimately.
+                completed = true;
+                corruptAtCompletion = receiver.corruptBytes;
+                resetsAtCompletion = receiver.resets;
+            }
             if (work == 0) {
-                loop.now += IDLE_STEP;
+                long due = loop.wire.nextDue();
+                loop.now = Math.max(loop.now + 1, Math.min(due, loop.now + IDLE_STEP));
             }
         }
 
