@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
  * throws, every call ends COMPLETE (having taken at least one byte), NEED_MORE (having taken
  * all) or ERROR (with a parse error status and reason, and it stays in error), the three
  * feedings agree on every request and on the error, and no decoded name holds a NUL or a ".."
- * segment. Satisfiable ranges lie inside the representation; parsed dates survive a round trip.
+ * segment. Ranges resolve as RFC 9110 says (checked against a plain string reading of it), and
+ * parsed dates survive a round trip.
  *
  * <p>Input: byte 0 picks the {@link HttpLimits} (bits 0-1) and seeds the random cuts (bits 2-7);
  * the rest is what the client sent. Seeds and regression inputs live in
@@ -155,9 +156,10 @@ class HttpRequestFuzzTest {
         }
     }
 
-    /** A satisfiable range lies inside the representation. */
+    /** A range resolves as {@link #expectedRange} says (a satisfiable one lies inside the representation). */
     private static void ranges(MemorySegment text, int offset, int length) {
         ByteRange range = new ByteRange();
+        String value = new String(text.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
         for (long complete : LENGTHS) {
             RangeResult result = range.parse(text, offset, length, complete);
             assertNotNull(result);
@@ -166,7 +168,91 @@ class HttpRequestFuzzTest {
                     "range " + range.first() + "-" + range.last() + " of " + complete);
                 assertTrue(range.length() >= 1);
             }
+            long[] expected = expectedRange(value, complete);
+            if (expected != null) {
+                String what = "Range '" + value + "' of " + complete;
+                assertEquals(RangeResult.values()[(int) expected[0]], result, what);
+                if (result == RangeResult.SATISFIABLE) {
+                    assertEquals(expected[1], range.first(), what);
+                    assertEquals(expected[2], range.last(), what);
+                }
+            }
         }
+    }
+
+    /**
+     * RFC 9110 §14.1-14.2 spelled out with strings, as the server applies it: "bytes" (any case),
+     * '=', a comma list (empty elements and SP/HTAB around them allowed) of exactly one range
+     * that is {@code a-b}, {@code a-} or {@code -n}; anything else is ignored. Returns
+     * {result ordinal, first, last}, or null where a number has more than 18 significant digits
+     * (the parser saturates those; no representation is that long).
+     */
+    static long[] expectedRange(String value, long complete) {
+        long[] ignored = {RangeResult.IGNORED.ordinal(), 0, 0};
+        String unit = "bytes=";
+        if (value.length() < unit.length() || !value.regionMatches(true, 0, unit, 0, unit.length())) {
+            return ignored;
+        }
+        List<String> specs = new ArrayList<>();
+        for (String element : value.substring(unit.length()).split(",", -1)) {
+            String trimmed = trimWhitespace(element);
+            if (!trimmed.isEmpty()) {
+                specs.add(trimmed);
+            }
+        }
+        if (specs.size() != 1) {
+            return ignored;
+        }
+        String spec = specs.getFirst();
+        int dash = spec.indexOf('-');
+        if (dash < 0 || !digits(spec.substring(0, dash)) || !digits(spec.substring(dash + 1))) {
+            return ignored;
+        }
+        String a = spec.substring(0, dash);
+        String b = spec.substring(dash + 1);
+        if (a.isEmpty() && b.isEmpty() || significant(a) > 18 || significant(b) > 18) {
+            return a.isEmpty() && b.isEmpty() ? ignored : null;
+        }
+        if (a.isEmpty()) {
+            long suffix = Long.parseLong(b);
+            if (suffix == 0) {
+                return new long[] {RangeResult.UNSATISFIABLE.ordinal(), 0, 0};
+            }
+            return complete == 0 ? ignored
+                : new long[] {RangeResult.SATISFIABLE.ordinal(), Math.max(0, complete - suffix), complete - 1};
+        }
+        long first = Long.parseLong(a);
+        if (!b.isEmpty() && Long.parseLong(b) < first) {
+            return ignored;
+        }
+        if (first >= complete) {
+            return new long[] {RangeResult.UNSATISFIABLE.ordinal(), 0, 0};
+        }
+        return new long[] {RangeResult.SATISFIABLE.ordinal(), first, b.isEmpty() ? complete - 1 : Math.min(Long.parseLong(b), complete - 1)};
+    }
+
+    private static String trimWhitespace(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean digits(String s) {
+        return s.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    private static int significant(String digits) {
+        int i = 0;
+        while (i < digits.length() && digits.charAt(i) == '0') {
+            i++;
+        }
+        return digits.length() - i;
     }
 
     /** A date that parses formats back to one that parses to the same second. */
