@@ -4,7 +4,6 @@ import static dev.atlas.catalogue.TestImages.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.atlas.catalogue.TestImages.CliResult;
@@ -62,7 +61,7 @@ class NoPageCacheImportTest {
     @Test
     void importingAndVerifyingTwoGibibytesLeavesNoPageCache() throws Exception {
         TestImages.requireTool("fincore");
-        assumeTrue(Files.getFileStore(dir).getUsableSpace() > SOURCE_BYTES + IMAGE_BYTES + (1L << 30),
+        TestImages.requireMachine(Files.getFileStore(dir).getUsableSpace() > SOURCE_BYTES + IMAGE_BYTES + (1L << 30),
                 "less than 5 GiB free under " + dir);
         final Path source = dir.resolve("source.bin");
         final Path image = dir.resolve("catalogue.img");

@@ -79,6 +79,16 @@ public final class TestImages {
         }
     }
 
+    /** A condition the test needs of the machine: skipped without it on a developer machine, failed in CI. */
+    public static void requireMachine(boolean condition, String why) {
+        if (!condition) {
+            if (inCi()) {
+                fail(why);
+            }
+            Assumptions.assumeTrue(false, why);
+        }
+    }
+
     /** Output of one in-process CLI run. */
     public record CliResult(int exitCode, String out, String err) {
         @Override
