@@ -27,7 +27,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>One instance per lane, on the lane thread; allocation-free per request.
  */
-public final class CatalogueResponder implements TcpApplication {
+public final class CatalogueResponder implements TcpApplication, HttpInput.Handler {
     /** Room for the longest head (or canned error) this responder writes. */
     private static final int HEAD_CAPACITY = 1024;
     /** Pipelined responses a connection may have outstanding; a client pipelining deeper is reset. */
@@ -40,8 +40,7 @@ public final class CatalogueResponder implements TcpApplication {
     private final GenerationPins pins;
     private final Readiness readiness;
     private final AccessLogWriter accessLog;
-    private final HttpRequestParser parser;
-    private final RequestBufferPool requests;
+    private final HttpInput input;
     private final PendingResponses pending;
     private final ResponseHead head;
     private final ErrorResponses errors;
@@ -51,6 +50,8 @@ public final class CatalogueResponder implements TcpApplication {
     /** This lane's connections by id, for the drain sweep. */
     private final TcpConnection[] connections;
     private boolean drainSwept;
+    /** When the bytes being parsed arrived: a response's duration counts from there. */
+    private long arrivalNanos;
 
     /**
      * @param connections the lane's TCP connection table size
@@ -68,8 +69,7 @@ public final class CatalogueResponder implements TcpApplication {
         this.pins = pins;
         this.readiness = readiness;
         this.accessLog = accessLog;
-        this.parser = new HttpRequestParser(limits);
-        this.requests = new RequestBufferPool(arena, limits, connections);
+        this.input = new HttpInput(arena, limits, connections);
         this.pending = new PendingResponses(arena, connections, MAX_PIPELINED);
         this.head = new ResponseHead(new CachedDate(clock), "atlas");
         this.errors = new ErrorResponses(head, true);
@@ -86,53 +86,40 @@ public final class CatalogueResponder implements TcpApplication {
 
     @Override
     public void onAccept(TcpConnection connection) {
-        final HttpRequest request = requests.acquire();
-        if (request == null) {
+        if (!input.attach(connection)) {
             counters.refused++;
             connection.abort();
             return;
         }
-        connection.attachment(request);
         connections[connection.id()] = connection;
     }
 
     @Override
     public void onData(TcpConnection connection, MemorySegment data, long offset, int length) {
-        if (!(connection.attachment() instanceof HttpRequest request)) {
-            return; // answered with an error and closing: the rest of the input is ignored
-        }
-        final long now = System.nanoTime();
-        long position = offset;
-        int remaining = length;
-        while (remaining > 0) {
-            final ParseResult result = parser.onData(request, data, position, remaining);
-            if (result == ParseResult.NEED_MORE) {
-                return;
-            }
-            if (result == ParseResult.ERROR) {
-                counters.malformed++;
-                final int n = errors.parseError(scratch, 0, HEAD_CAPACITY, request);
-                final HttpStatus status = request.errorStatus() == null ? HttpStatus.BAD_REQUEST : request.errorStatus();
-                if (queueHead(connection, request, n, status, now, NO_GENERATION)) {
-                    closeAfterQueued(connection);
-                }
-                return;
-            }
-            final int consumed = request.consumed();
-            if (!respond(connection, request, now)) {
-                return;
-            }
-            request.reset();
-            position += consumed;
-            remaining -= consumed;
+        arrivalNanos = System.nanoTime();
+        input.onData(connection, data, offset, length, this);
+    }
+
+    @Override
+    public boolean onRequest(TcpConnection connection, HttpRequest request) {
+        return respond(connection, request, arrivalNanos);
+    }
+
+    @Override
+    public void onMalformed(TcpConnection connection, HttpRequest request) {
+        counters.malformed++;
+        final int n = errors.parseError(scratch, 0, HEAD_CAPACITY, request);
+        final HttpStatus status = request.errorStatus() == null ? HttpStatus.BAD_REQUEST : request.errorStatus();
+        if (queueHead(connection, request, n, status, arrivalNanos, NO_GENERATION)) {
+            input.closeAfterQueued(connection);
         }
     }
 
     @Override
     public void onSendComplete(TcpConnection connection) {
         completeAcknowledged(connection, System.nanoTime());
-        if (readiness.isDraining() && connection.attachment() instanceof HttpRequest request && !request.inProgress()) {
-            closeAfterQueued(connection); // a drain closes keep-alive connections once they are idle
+        if (readiness.isDraining() && input.idleRequest(connection) != null) {
+            input.closeAfterQueued(connection); // a drain closes keep-alive connections once they are idle
         }
     }
 
@@ -141,10 +128,7 @@ public final class CatalogueResponder implements TcpApplication {
         completeAcknowledged(connection, System.nanoTime());
         abandonPending(connection);
         extents.release(connection);
-        if (connection.attachment() instanceof HttpRequest request) {
-            requests.release(request);
-        }
-        connection.attachment(null);
+        input.release(connection);
         connections[connection.id()] = null;
     }
 
@@ -161,8 +145,8 @@ public final class CatalogueResponder implements TcpApplication {
         for (int id = 0; id < connections.length; id++) {
             final TcpConnection connection = connections[id];
             if (connection != null && connection.isWritable() && pending.count(id) == 0
-                && connection.attachment() instanceof HttpRequest request && !request.inProgress()) {
-                closeAfterQueued(connection);
+                && input.idleRequest(connection) != null) {
+                input.closeAfterQueued(connection);
                 closed++;
             }
         }
@@ -182,7 +166,7 @@ public final class CatalogueResponder implements TcpApplication {
         if (readiness.isDraining()) {
             final int n = errors.serviceUnavailable(scratch, 0, HEAD_CAPACITY, withBody, RETRY_AFTER_SECONDS);
             if (queueHead(connection, request, n, HttpStatus.SERVICE_UNAVAILABLE, now, NO_GENERATION)) {
-                closeAfterQueued(connection);
+                input.closeAfterQueued(connection);
             }
             return false;
         }
@@ -250,7 +234,7 @@ public final class CatalogueResponder implements TcpApplication {
             counters.bodyBytesQueued += count;
         }
         if (!keepAlive) {
-            closeAfterQueued(connection);
+            input.closeAfterQueued(connection);
             return false;
         }
         return true;
@@ -263,7 +247,7 @@ public final class CatalogueResponder implements TcpApplication {
             return false;
         }
         if (!keepAlive) {
-            closeAfterQueued(connection);
+            input.closeAfterQueued(connection);
             return false;
         }
         return true;
@@ -283,15 +267,6 @@ public final class CatalogueResponder implements TcpApplication {
             request.buffer(), AccessLogWriter.requestLineLength(request));
         counters.count(status);
         return true;
-    }
-
-    /** FIN after what is queued; later input on the connection is ignored. */
-    private void closeAfterQueued(TcpConnection connection) {
-        if (connection.attachment() instanceof HttpRequest request) {
-            requests.release(request);
-            connection.attachment(null);
-        }
-        connection.shutdownOutput();
     }
 
     /** A client pipelining beyond what a connection may hold (or a full store): reset it. */

@@ -20,7 +20,7 @@ import java.lang.foreign.ValueLayout;
  * {@link RequestBufferPool} and ride on the connection's attachment; heads are written by
  * {@link ResponseHead} into one scratch segment and copied into the connection's retained store.
  */
-public final class PatternResponder implements TcpApplication {
+public final class PatternResponder implements TcpApplication, HttpInput.Handler {
     /** Longest body a request may ask for (1 TiB): bounds the digits and catches typos. */
     public static final long MAX_BODY_BYTES = 1L << 40;
     /** Room for the longest head (or canned error) this responder writes. */
@@ -33,8 +33,7 @@ public final class PatternResponder implements TcpApplication {
     private static final long RETRY_AFTER_SECONDS = 5;
 
     private final Readiness readiness;
-    private final HttpRequestParser parser;
-    private final RequestBufferPool requests;
+    private final HttpInput input;
     private final ResponseHead head;
     private final ErrorResponses errors;
     private final PatternSource source = new PatternSource();
@@ -66,8 +65,7 @@ public final class PatternResponder implements TcpApplication {
     public PatternResponder(int maxConnections, HttpLimits limits, EpochClock clock, Readiness readiness) {
         this.readiness = readiness;
         final Arena arena = Arena.ofAuto();
-        this.parser = new HttpRequestParser(limits);
-        this.requests = new RequestBufferPool(arena, limits, maxConnections);
+        this.input = new HttpInput(arena, limits, maxConnections);
         this.head = new ResponseHead(new CachedDate(clock), "atlas");
         this.errors = new ErrorResponses(head);
         this.scratch = arena.allocate(HEAD_CAPACITY);
@@ -75,41 +73,27 @@ public final class PatternResponder implements TcpApplication {
 
     @Override
     public void onAccept(TcpConnection connection) {
-        final HttpRequest request = requests.acquire();
-        if (request == null) {
+        if (!input.attach(connection)) {
             // More connections than configured: refuse rather than share request state.
             counters.refused++;
             connection.abort();
-            return;
         }
-        connection.attachment(request);
     }
 
     @Override
     public void onData(TcpConnection connection, MemorySegment data, long offset, int length) {
-        if (!(connection.attachment() instanceof HttpRequest request)) {
-            return; // answered with an error and closing: the rest of the input is ignored
-        }
-        long position = offset;
-        int remaining = length;
-        while (remaining > 0) {
-            final ParseResult result = parser.onData(request, data, position, remaining);
-            if (result == ParseResult.NEED_MORE) {
-                return;
-            }
-            if (result == ParseResult.ERROR) {
-                counters.malformed++;
-                final int n = errors.parseError(scratch, 0, HEAD_CAPACITY, request);
-                answerAndClose(connection, n);
-                return;
-            }
-            final int consumed = request.consumed();
-            if (!respond(connection, request)) {
-                return;
-            }
-            position += consumed;
-            remaining -= consumed;
-        }
+        input.onData(connection, data, offset, length, this);
+    }
+
+    @Override
+    public boolean onRequest(TcpConnection connection, HttpRequest request) {
+        return respond(connection, request);
+    }
+
+    @Override
+    public void onMalformed(TcpConnection connection, HttpRequest request) {
+        counters.malformed++;
+        answerAndClose(connection, errors.parseError(scratch, 0, HEAD_CAPACITY, request));
     }
 
     @Override
@@ -119,10 +103,7 @@ public final class PatternResponder implements TcpApplication {
 
     @Override
     public void onClose(TcpConnection connection) {
-        if (connection.attachment() instanceof HttpRequest request) {
-            requests.release(request);
-        }
-        connection.attachment(null);
+        input.release(connection);
     }
 
     /** Answers one complete request; returns false when the connection is closing or gone. */
@@ -157,7 +138,7 @@ public final class PatternResponder implements TcpApplication {
         }
         counters.ok++;
         if (!keepAlive) {
-            closeAfterQueued(connection);
+            input.closeAfterQueued(connection);
             return false;
         }
         return true;
@@ -168,7 +149,7 @@ public final class PatternResponder implements TcpApplication {
             return refuse(connection);
         }
         if (!keepAlive) {
-            closeAfterQueued(connection);
+            input.closeAfterQueued(connection);
             return false;
         }
         return true;
@@ -179,16 +160,7 @@ public final class PatternResponder implements TcpApplication {
             refuse(connection);
             return;
         }
-        closeAfterQueued(connection);
-    }
-
-    /** FIN after what is queued; later input on the connection is ignored. */
-    private void closeAfterQueued(TcpConnection connection) {
-        if (connection.attachment() instanceof HttpRequest request) {
-            requests.release(request);
-            connection.attachment(null);
-        }
-        connection.shutdownOutput();
+        input.closeAfterQueued(connection);
     }
 
     private boolean refuse(TcpConnection connection) {
