@@ -33,25 +33,6 @@ class NvmeQueuePairTest {
     @TempDir
     Path dir;
 
-    /** Counts callbacks per token and keeps each one's status. */
-    static final class Recorder implements NvmeCallback {
-        final int[] calls;
-        final int[] statuses;
-        int total;
-
-        Recorder(int tokens) {
-            calls = new int[tokens];
-            statuses = new int[tokens];
-        }
-
-        @Override
-        public void onComplete(long token, int status) {
-            calls[(int) token]++;
-            statuses[(int) token] = status;
-            total++;
-        }
-    }
-
     private Path image(long blocks) throws IOException {
         Path image = dir.resolve("qp-" + System.nanoTime() + ".img");
         try (FileChannel channel = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -66,16 +47,6 @@ class NvmeQueuePairTest {
                 Duration.ofSeconds(10));
     }
 
-    private static void drain(NvmeQueuePair queuePair, Recorder recorder, int expectedTotal) {
-        queuePair.sqsync();
-        for (int spins = 0; recorder.total < expectedTotal; spins++) {
-            assertTrue(spins < 1_000_000, "completions stopped arriving at " + recorder.total + " of " + expectedTotal);
-            if (queuePair.consumeCompletions(Integer.MAX_VALUE) > 0) {
-                queuePair.cqsync();
-            }
-        }
-    }
-
     @Test
     @SuppressWarnings("restricted") // reads the PRP list at the address the driver put in PRP2
     void buildsPrpEntriesForPageStraddlingBuffers() throws IOException {
@@ -85,7 +56,7 @@ class NvmeQueuePairTest {
             long base = pool.address(0);
             MemorySegment sq = device.transport().submissionQueue();
             NvmeCommand entry = new NvmeCommand();
-            Recorder recorder = new Recorder(4);
+            CallbackRecorder recorder = new CallbackRecorder(4);
 
             // Within one page: PRP2 unused.
             queuePair.read(0, 1, base, recorder, 0);
@@ -117,7 +88,7 @@ class NvmeQueuePairTest {
             assertEquals(2, entry.numberOfBlocks());
             assertEquals(20, entry.startingLba());
 
-            drain(queuePair, recorder, 4);
+            recorder.drain(queuePair, 4);
             assertArrayEquals(new int[] {1, 1, 1, 1}, recorder.calls);
             assertArrayEquals(new int[4], recorder.statuses);
         }
@@ -133,7 +104,7 @@ class NvmeQueuePairTest {
             byte[] pattern = new byte[10 * BLOCK];
             new Random(5).nextBytes(pattern);
             MemorySegment.copy(MemorySegment.ofArray(pattern), 0, pool.buffer(0), 0, pattern.length);
-            Recorder recorder = new Recorder(2);
+            CallbackRecorder recorder = new CallbackRecorder(2);
             assertEquals(2, queuePair.maxBlocksPerCommand());
 
             queuePair.write(40, 10, pool.address(0), recorder, 0);
@@ -146,9 +117,9 @@ class NvmeQueuePairTest {
                 assertEquals(2, entry.numberOfBlocks());
                 assertEquals(pool.address(0) + (long) i * 2 * BLOCK, entry.prp1());
             }
-            drain(queuePair, recorder, 1);
+            recorder.drain(queuePair, 1);
             queuePair.read(40, 10, pool.address(1), recorder, 1);
-            drain(queuePair, recorder, 2);
+            recorder.drain(queuePair, 2);
             assertArrayEquals(new int[] {1, 1}, recorder.calls);
             assertArrayEquals(new int[] {0, 0}, recorder.statuses);
             assertArrayEquals(pattern, pool.buffer(1).asSlice(0, pattern.length).toArray(ValueLayout.JAVA_BYTE));
@@ -164,9 +135,9 @@ class NvmeQueuePairTest {
         try (NvmeDevice device = device(256, 16, 2 * BLOCK, EmulatedFaults.seeded(3).outOfOrder(true)
                 .failCommand(3, NvmeStatus.UNRECOVERED_READ_ERROR).failCommand(5, NvmeStatus.INTERNAL_ERROR))) {
             DmaBufferPool pool = device.allocateBuffers(1, 16 * BLOCK);
-            Recorder recorder = new Recorder(1);
+            CallbackRecorder recorder = new CallbackRecorder(1);
             device.read(0, 10, pool.address(0), recorder, 0);
-            drain(device.queuePair(), recorder, 1);
+            recorder.drain(device.queuePair(), 1);
             assertEquals(1, recorder.calls[0]);
             int status = recorder.statuses[0];
             assertTrue(status == NvmeStatus.UNRECOVERED_READ_ERROR || status == NvmeStatus.INTERNAL_ERROR,
@@ -182,7 +153,7 @@ class NvmeQueuePairTest {
         try (NvmeDevice device = device(64, depth, BLOCK, EmulatedFaults.seeded(9).outOfOrder(true).delayPolls(0, 2))) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(depth, BLOCK);
-            Recorder recorder = new Recorder(requests);
+            CallbackRecorder recorder = new CallbackRecorder(requests);
             int submitted = 0;
             while (recorder.total < requests) {
                 while (submitted < requests
@@ -208,7 +179,7 @@ class NvmeQueuePairTest {
         try (NvmeDevice device = device(64, depth, 2 * BLOCK, EmulatedFaults.none())) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(1, 16 * BLOCK);
-            Recorder recorder = new Recorder(32);
+            CallbackRecorder recorder = new CallbackRecorder(32);
             for (int i = 0; i < depth - 2; i++) {
                 assertTrue(queuePair.read(i, 1, pool.address(0), recorder, i) >= 0);
             }
@@ -221,10 +192,10 @@ class NvmeQueuePairTest {
                     () -> queuePair.read(0, 16, pool.address(0), recorder, 22));
             assertEquals("a request of 16 blocks needs 8 commands, more than this queue of depth 8 can hold; split it",
                     tooLarge.getMessage());
-            drain(queuePair, recorder, depth - 1);
+            recorder.drain(queuePair, depth - 1);
             assertEquals(depth - 1, queuePair.submissionSlotsFree());
             assertTrue(queuePair.read(0, 4, pool.address(0), recorder, 20) >= 0);
-            drain(queuePair, recorder, depth);
+            recorder.drain(queuePair, depth);
         }
     }
 
@@ -233,7 +204,7 @@ class NvmeQueuePairTest {
         NvmeDevice device = device(64, 8, BLOCK, EmulatedFaults.seeded(1).delayPolls(1000, 1000));
         NvmeQueuePair queuePair = device.queuePair();
         DmaBufferPool pool = device.allocateBuffers(1, BLOCK);
-        Recorder recorder = new Recorder(3);
+        CallbackRecorder recorder = new CallbackRecorder(3);
         queuePair.read(0, 1, pool.address(0), recorder, 0);
         queuePair.write(1, 1, pool.address(0), recorder, 1);
         queuePair.flush(recorder, 2);
@@ -264,7 +235,7 @@ class NvmeQueuePairTest {
         try (NvmeDevice device = device(1024, 32, 4 * BLOCK, faults)) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(31, 8 * BLOCK);
-            Recorder recorder = new Recorder(requests);
+            CallbackRecorder recorder = new CallbackRecorder(requests);
             int[] kinds = new int[requests];
             Random random = new Random(42);
             int submitted = 0;
@@ -316,7 +287,7 @@ class NvmeQueuePairTest {
         try (NvmeDevice device = device(64, depth, BLOCK, EmulatedFaults.none())) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(1, BLOCK);
-            Recorder recorder = new Recorder(6);
+            CallbackRecorder recorder = new CallbackRecorder(6);
             for (int i = 0; i < 3; i++) {
                 queuePair.read(i, 1, pool.address(0), recorder, i);
             }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atlas.diskmap.DiskmapException;
-import dev.atlas.diskmap.NvmeCallback;
+import dev.atlas.diskmap.CallbackRecorder;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
@@ -35,25 +35,6 @@ class EmulatedMediaErrorTest {
 
     @TempDir
     Path dir;
-
-    /** Counts callbacks per token and keeps each one's status. */
-    private static final class Recorder implements NvmeCallback {
-        final int[] calls;
-        final int[] statuses;
-        int total;
-
-        Recorder(int tokens) {
-            calls = new int[tokens];
-            statuses = new int[tokens];
-        }
-
-        @Override
-        public void onComplete(long token, int status) {
-            calls[(int) token]++;
-            statuses[(int) token] = status;
-            total++;
-        }
-    }
 
     /** An image whose every byte names its block, so data read back shows where it came from. */
     private Path image() throws IOException {
@@ -102,16 +83,6 @@ class EmulatedMediaErrorTest {
         assertEquals(EmulatedFaults.MEDIA_ERROR_STATUS, status);
     }
 
-    private static void drain(NvmeQueuePair queuePair, Recorder recorder, int expectedTotal) {
-        queuePair.sqsync();
-        for (int spins = 0; recorder.total < expectedTotal; spins++) {
-            assertTrue(spins < 1_000_000, "completions stopped arriving at " + recorder.total + " of " + expectedTotal);
-            if (queuePair.consumeCompletions(Integer.MAX_VALUE) > 0) {
-                queuePair.cqsync();
-            }
-        }
-    }
-
     @Test
     void statusReadsAsAnUnrecoveredReadError() {
         assertEquals(NvmeStatus.of(NvmeStatus.TYPE_MEDIA, 0x81), NvmeStatus.withoutFlags(EmulatedFaults.MEDIA_ERROR_STATUS));
@@ -153,11 +124,11 @@ class EmulatedMediaErrorTest {
         try (NvmeDevice device = open(badRegion())) {
             DmaBufferPool pool = device.allocateBuffers(3, 8 * BLOCK);
             pool.region().fill(UNTOUCHED);
-            Recorder recorder = new Recorder(3);
+            CallbackRecorder recorder = new CallbackRecorder(3);
             device.read(90, 8, pool.address(0), recorder, 0);
             device.read(104, 8, pool.address(1), recorder, 1);
             device.read(108, 8, pool.address(2), recorder, 2);
-            drain(device.queuePair(), recorder, 3);
+            recorder.drain(device.queuePair(), 3);
             assertArrayEquals(new int[] {1, 1, 1}, recorder.calls);
             assertEquals(NvmeStatus.SUCCESS, recorder.statuses[0]);
             assertMediaError(recorder.statuses[1]);
@@ -182,11 +153,11 @@ class EmulatedMediaErrorTest {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(2, 48 * BLOCK);
             pool.region().fill(UNTOUCHED);
-            Recorder recorder = new Recorder(2);
+            CallbackRecorder recorder = new CallbackRecorder(2);
             queuePair.read(120, 48, pool.address(0), recorder, 0);
             queuePair.read(0, 8, pool.address(1), recorder, 1);
             assertEquals(28, queuePair.submittedCommands(), "the large read was split into 2-block commands");
-            drain(queuePair, recorder, 2);
+            recorder.drain(queuePair, 2);
             for (int spin = 0; spin < 100; spin++) {
                 queuePair.consumeCompletions(Integer.MAX_VALUE);
                 queuePair.cqsync();
@@ -271,12 +242,12 @@ class EmulatedMediaErrorTest {
         final int batch = 16;
         try (NvmeDevice device = open(faults)) {
             DmaBufferPool pool = device.allocateBuffers(batch, BLOCK);
-            Recorder recorder = new Recorder(BLOCKS);
+            CallbackRecorder recorder = new CallbackRecorder(BLOCKS);
             for (int lba = 0; lba < BLOCKS; lba += batch) {
                 for (int i = 0; i < batch; i++) {
                     device.read(lba + i, 1, pool.address(i), recorder, lba + i);
                 }
-                drain(device.queuePair(), recorder, lba + batch);
+                recorder.drain(device.queuePair(), lba + batch);
             }
             return recorder.statuses;
         }
