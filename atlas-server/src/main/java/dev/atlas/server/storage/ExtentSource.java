@@ -102,7 +102,6 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
 
     @Override
     public long ready(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length) {
-        releaseAcknowledged(connection);
         final long end = streamOffset + length;
         long position = streamOffset;
         while (position < end) {
@@ -118,7 +117,6 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
     @Override
     public void fetch(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length,
                       long extentRemaining) {
-        releaseAcknowledged(connection);
         final int drive = (int) token;
         final long wantedEnd = streamOffset + length;
         final long extentEnd = streamOffset + extentRemaining;
@@ -195,6 +193,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
         }
     }
 
+    /** Every acknowledgement reaches here (SendStream.trim), so staged chunks below it go at once. */
     @Override
     public void acknowledged(TcpConnection connection, long streamOffset) {
         releaseAcknowledged(connection);
