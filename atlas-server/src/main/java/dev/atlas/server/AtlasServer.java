@@ -5,6 +5,8 @@ import dev.atlas.catalogue.CatalogueBusyException;
 import dev.atlas.catalogue.CatalogueException;
 import dev.atlas.catalogue.CatalogueFullException;
 import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.server.storage.ExtentSource;
+import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.AccessLogWriter;
 import dev.atlas.server.lane.Lane;
 import dev.atlas.server.lane.Lanes;
@@ -15,7 +17,7 @@ import dev.atlas.server.mgmt.LaneCounterSource;
 import dev.atlas.server.mgmt.ManagementServer;
 import dev.atlas.server.mgmt.ManagementServer.AdminResult;
 import dev.atlas.server.mgmt.MetricNames;
-import dev.atlas.server.mgmt.Readiness;
+import dev.atlas.server.lane.Readiness;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.afpacket.AfPacketRing;
 import dev.atlas.server.storage.CurrentCatalogue;
@@ -204,11 +206,13 @@ public final class AtlasServer implements AutoCloseable {
                 .counter(MetricNames.RX_BYTES, "Bytes received on the data-plane ring.", ring::rxBytes)
                 .counter(MetricNames.TX_BYTES, "Bytes handed to the data-plane TX ring.", ring::txBytes));
         }
-        if (lane.responder() != null) {
-            metrics.registerLane(name, DataPathMeters.http(lane.responder().counters()));
-            metrics.registerLane(name, DataPathMeters.storage(lane.extents().counters(), lane.extents().drives().buffers(),
-                lane.extents().drives()::readsInFlight));
-            metrics.registerReadLatency(name, lane.extents().counters());
+        if (lane.responder() instanceof CatalogueResponder responder) {
+            metrics.registerLane(name, DataPathMeters.http(responder.counters()));
+        }
+        if (lane.storage() instanceof ExtentSource extents) {
+            metrics.registerLane(name, DataPathMeters.storage(extents.counters(), extents.drives().buffers(),
+                extents.drives()::readsInFlight));
+            metrics.registerReadLatency(name, extents.counters());
         }
     }
 

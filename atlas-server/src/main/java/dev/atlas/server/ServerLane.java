@@ -4,52 +4,50 @@ import dev.atlas.server.http.AccessLogWriter;
 import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.HttpLimits;
 import dev.atlas.server.http.PatternResponder;
+import dev.atlas.server.http.Responder;
 import dev.atlas.server.lane.Lane;
-import dev.atlas.server.lane.LaneWork;
-import dev.atlas.server.mgmt.Readiness;
+import dev.atlas.server.lane.LaneSteps;
+import dev.atlas.server.lane.Readiness;
 import dev.atlas.server.proto.ArpTable;
 import dev.atlas.server.proto.FrameInput;
 import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.ring.PacketRing;
+import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.storage.CurrentCatalogue;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.GenerationPins;
 import dev.atlas.server.storage.LaneDrives;
-import dev.atlas.server.tcp.TcpApplication;
+import dev.atlas.server.storage.LaneStorage;
 import dev.atlas.server.tcp.TcpConfig;
 import dev.atlas.server.tcp.TcpStack;
 import org.agrona.concurrent.SystemEpochClock;
 
 /**
- * One lane of the appliance, assembled (DESIGN.md §3): its packet ring feeds the frame input
- * and TCP engine; the HTTP responder answers from the catalogue; the extent source reads from
- * the lane's own drive queues into its own chunk buffers. Its output step runs
- * completions → timers and sends (which ask for reads) → doorbells, so a read a pass asked for
- * is on its way before the pass ends and a completed read goes out in the same pass.
- * {@link #pattern} builds a lane with the pattern responder and no drives.
+ * One lane of the appliance, assembled (DESIGN.md §3): which part does each step of the
+ * {@link Lane}'s loop. Frames go through the frame input into the TCP engine and on to the HTTP
+ * responder; the engine's plan step asks the send streams' sources for bytes and the lane's
+ * storage submits the reads; completions wake connections; the engine's output step builds the
+ * frames; its timer step fires last. A catalogue lane's bytes come from its own drive queues
+ * into its own chunk buffers; a pattern lane's from memory, with no drives.
  */
-public final class ServerLane implements LaneWork {
+public final class ServerLane implements LaneSteps {
     private final Lane lane;
     private final TcpStack stack;
     private final FrameInput input;
-    private final ExtentSource extents;
-    private final CatalogueResponder responder;
-    private final PatternResponder patternResponder;
+    private final LaneStorage storage;
+    private final Responder responder;
     private final GenerationPins pins;
 
     private ServerLane(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
-                       ExtentSource extents, CatalogueResponder responder, PatternResponder patternResponder,
-                       GenerationPins pins) {
+                       LaneStorage storage, Responder responder, GenerationPins pins) {
         final ArpTable arp = new ArpTable();
-        final TcpApplication application = responder != null ? responder : patternResponder;
-        this.stack = new TcpStack(address, arp, ring, tcp, application);
+        this.stack = new TcpStack(address, arp, ring, tcp, responder);
         stack.listen(port);
         this.input = new FrameInput(address, arp, ring, stack);
-        this.extents = extents;
+        this.storage = storage;
         this.responder = responder;
-        this.patternResponder = patternResponder;
         this.pins = pins;
-        this.lane = new Lane(index, ring, input::onFrame, this);
+        this.lane = new Lane(index, ring, this);
     }
 
     /** A lane serving the catalogue from {@code drives}. */
@@ -60,27 +58,43 @@ public final class ServerLane implements LaneWork {
         final GenerationPins pins = new GenerationPins();
         final CatalogueResponder responder = new CatalogueResponder(tcp.maxConnections(), catalogue, extents, pins,
             readiness, accessLog, limits, SystemEpochClock.INSTANCE);
-        return new ServerLane(index, ring, address, tcp, port, extents, responder, null, pins);
+        return new ServerLane(index, ring, address, tcp, port, extents, responder, pins);
     }
 
-    /** A lane with the network stack's test responder only ({@code GET /pattern/<bytes>}). */
+    /** A lane with the network stack's test responder only ({@code GET /pattern/<bytes>}): its bytes come from memory. */
     static ServerLane pattern(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
                               Readiness readiness) {
         final PatternResponder responder = new PatternResponder(tcp.maxConnections(), HttpLimits.DEFAULT,
             SystemEpochClock.INSTANCE, readiness);
-        return new ServerLane(index, ring, address, tcp, port, null, null, responder, null);
+        return new ServerLane(index, ring, address, tcp, port, LaneStorage.NO_DRIVES, responder, new GenerationPins());
     }
 
     @Override
-    public int doWork(long nowNanos) {
-        if (extents == null) {
-            return stack.poll(nowNanos);
-        }
-        int work = extents.poll(nowNanos);
-        work += stack.poll(nowNanos);
-        work += responder.doWork();
-        work += extents.submit();
-        return work;
+    public int onFrame(RxSlot slot, long nowNanos) {
+        return input.onFrame(slot, nowNanos);
+    }
+
+    @Override
+    public int plan(long nowNanos) {
+        storage.planning(nowNanos);
+        final int planned = stack.plan(nowNanos);
+        return planned + storage.submit();
+    }
+
+    @Override
+    public int complete(long nowNanos) {
+        return storage.complete(nowNanos);
+    }
+
+    @Override
+    public int output(long nowNanos) {
+        final int swept = responder.doWork();
+        return swept + stack.output(nowNanos);
+    }
+
+    @Override
+    public int timers(long nowNanos) {
+        return stack.timers(nowNanos);
     }
 
     /** The server stops: every peer gets a reset rather than silence. */
@@ -101,22 +115,17 @@ public final class ServerLane implements LaneWork {
         return input;
     }
 
-    /** The drive reader, or null on a pattern lane. */
-    public ExtentSource extents() {
-        return extents;
+    /** The drive side: an {@link ExtentSource} on a catalogue lane, {@link LaneStorage#NO_DRIVES} on a pattern lane. */
+    public LaneStorage storage() {
+        return storage;
     }
 
-    /** The HTTP responder, or null on a pattern lane. */
-    public CatalogueResponder responder() {
+    /** The HTTP responder: a {@link CatalogueResponder} or a {@link PatternResponder}. */
+    public Responder responder() {
         return responder;
     }
 
-    /** The pattern responder, or null on a catalogue lane. */
-    public PatternResponder patternResponder() {
-        return patternResponder;
-    }
-
-    /** Generations this lane's responses read from, or null on a pattern lane. */
+    /** Generations this lane's responses read from (none on a pattern lane). */
     public GenerationPins pins() {
         return pins;
     }

@@ -1,6 +1,9 @@
 package dev.atlas.server;
 
+import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.HttpStatus;
+import dev.atlas.server.http.PatternResponder;
+import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.lane.CounterDump;
 import dev.atlas.server.lane.Lanes;
 import dev.atlas.server.ring.afpacket.AfPacketRing;
@@ -52,19 +55,21 @@ final class StatsFile {
             }
             CounterDump.addTo(values, "frame", lane.input().counters());
             CounterDump.addTo(values, "tcp", lane.stack().counters());
-            if (lane.extents() != null) {
-                CounterDump.addTo(values, "disk", lane.extents().counters());
-                values.merge("disk.buffersInUse", (long) lane.extents().drives().buffers().buffersInUse(), Long::sum);
-                values.merge("disk.readsInFlight", (long) lane.extents().drives().readsInFlight(), Long::sum);
+            if (lane.storage() instanceof ExtentSource extents) {
+                CounterDump.addTo(values, "disk", extents.counters());
+                values.merge("disk.buffersInUse", (long) extents.drives().buffers().buffersInUse(), Long::sum);
+                values.merge("disk.readsInFlight", (long) extents.drives().readsInFlight(), Long::sum);
             }
-            if (lane.responder() != null) {
-                CounterDump.addTo(values, "http", lane.responder().counters());
-                for (HttpStatus status : HttpStatus.values()) {
-                    values.merge("http.status." + status.code(), lane.responder().counters().responses(status), Long::sum);
+            switch (lane.responder()) {
+                case CatalogueResponder responder -> {
+                    CounterDump.addTo(values, "http", responder.counters());
+                    for (HttpStatus status : HttpStatus.values()) {
+                        values.merge("http.status." + status.code(), responder.counters().responses(status), Long::sum);
+                    }
                 }
-            }
-            if (lane.patternResponder() != null) {
-                CounterDump.addTo(values, "pattern", lane.patternResponder().counters);
+                case PatternResponder responder -> CounterDump.addTo(values, "pattern", responder.counters);
+                default -> {
+                }
             }
             if (lane.lane().ring() instanceof AfPacketRing ring) {
                 values.merge("ring.rxFrames", ring.rxFrames(), Long::sum);

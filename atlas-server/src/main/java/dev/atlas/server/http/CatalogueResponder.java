@@ -1,11 +1,10 @@
 package dev.atlas.server.http;
 
-import dev.atlas.server.mgmt.Readiness;
+import dev.atlas.server.lane.Readiness;
 import dev.atlas.server.storage.CurrentCatalogue;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.GenerationPins;
 import dev.atlas.server.storage.ServedCatalogue;
-import dev.atlas.server.tcp.TcpApplication;
 import dev.atlas.server.tcp.TcpConnection;
 import org.agrona.concurrent.EpochClock;
 
@@ -27,7 +26,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>One instance per lane, on the lane thread; allocation-free per request.
  */
-public final class CatalogueResponder implements TcpApplication, HttpInput.Handler {
+public final class CatalogueResponder implements Responder, HttpInput.Handler {
     /** Room for the longest head (or canned error) this responder writes. */
     private static final int HEAD_CAPACITY = 1024;
     /** Pipelined responses a connection may have outstanding; a client pipelining deeper is reset. */
@@ -136,6 +135,7 @@ public final class CatalogueResponder implements TcpApplication, HttpInput.Handl
      * The lane's HTTP step: once a drain has begun, closes every idle keep-alive connection (one
      * sweep); busy ones close when their responses complete. Returns the work done.
      */
+    @Override
     public int doWork() {
         if (drainSwept || !readiness.isDraining()) {
             return 0;

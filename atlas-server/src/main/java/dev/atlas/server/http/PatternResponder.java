@@ -1,7 +1,6 @@
 package dev.atlas.server.http;
 
-import dev.atlas.server.mgmt.Readiness;
-import dev.atlas.server.tcp.TcpApplication;
+import dev.atlas.server.lane.Readiness;
 import dev.atlas.server.tcp.TcpConnection;
 import org.agrona.concurrent.EpochClock;
 
@@ -20,7 +19,7 @@ import java.lang.foreign.ValueLayout;
  * {@link RequestBufferPool} and ride on the connection's attachment; heads are written by
  * {@link ResponseHead} into one scratch segment and copied into the connection's retained store.
  */
-public final class PatternResponder implements TcpApplication, HttpInput.Handler {
+public final class PatternResponder implements Responder, HttpInput.Handler {
     /** Longest body a request may ask for (1 TiB): bounds the digits and catches typos. */
     public static final long MAX_BODY_BYTES = 1L << 40;
     /** Room for the longest head (or canned error) this responder writes. */
@@ -69,6 +68,12 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
         this.head = new ResponseHead(new CachedDate(clock), "atlas");
         this.errors = new ErrorResponses(head);
         this.scratch = arena.allocate(HEAD_CAPACITY);
+    }
+
+    /** Nothing to sweep: a pattern lane answers 503 to requests that arrive while draining, as they come. */
+    @Override
+    public int doWork() {
+        return 0;
     }
 
     @Override

@@ -3,6 +3,6 @@
  * buffers, byte ranges, dates, response heads written into send buffers, the access log's lane
  * side, and the responders (catalogue, pattern) that answer on a lane's TCP connections as its
  * {@code TcpApplication}. May use tcp (connections), storage (extents, the served catalogue) and
- * mgmt's readiness flag; never rings or threads.
+ * lane's readiness flag; never rings, threads or the management plane.
  */
 package dev.atlas.server.http;

@@ -8,8 +8,9 @@ import java.util.Objects;
 
 /**
  * One lane of the appliance (DESIGN.md §3): a single thread that owns one packet ring and runs
- * the duty cycle rx → output/timers → TX sync → TX reap, returning the work done so an Agrona
- * idle strategy can spin, yield or park. Storage steps (plan, disk) join in the data-path issue.
+ * the Atlas loop — receive, plan, drive completions, output, TX sync and reap, timers — in
+ * {@link #doWork()}, returning the work done so an Agrona idle strategy can spin, yield or park.
+ * What each step does is the {@link LaneSteps}' business; the order and the accounting are here.
  *
  * <p>Everything the lane touches is owned by its thread; {@link #counters()} may be read racily
  * from elsewhere. {@link #doWork()} neither allocates nor blocks.
@@ -21,26 +22,24 @@ public final class Lane implements Agent {
     private final int index;
     private final String roleName;
     private final PacketRing ring;
-    private final FrameSink frames;
-    private final LaneWork output;
+    private final LaneSteps steps;
     private final int rxBatch;
     private final RxSlot rxSlot = new RxSlot();
     private final LaneCounters counters = new LaneCounters();
     private volatile Throwable firstError;
 
-    public Lane(int index, PacketRing ring, FrameSink frames, LaneWork output) {
-        this(index, ring, frames, output, DEFAULT_RX_BATCH);
+    public Lane(int index, PacketRing ring, LaneSteps steps) {
+        this(index, ring, steps, DEFAULT_RX_BATCH);
     }
 
-    public Lane(int index, PacketRing ring, FrameSink frames, LaneWork output, int rxBatch) {
+    public Lane(int index, PacketRing ring, LaneSteps steps, int rxBatch) {
         if (rxBatch <= 0) {
             throw new IllegalArgumentException("rxBatch must be positive: " + rxBatch);
         }
         this.index = index;
         this.roleName = threadName(index);
         this.ring = Objects.requireNonNull(ring, "ring");
-        this.frames = Objects.requireNonNull(frames, "frames");
-        this.output = Objects.requireNonNull(output, "output");
+        this.steps = Objects.requireNonNull(steps, "steps");
         this.rxBatch = rxBatch;
     }
 
@@ -49,19 +48,41 @@ public final class Lane implements Agent {
         return "atlas-lane-" + index;
     }
 
+    /** One pass of the Atlas loop; returns the work it did. */
     @Override
     public int doWork() {
         final long now = System.nanoTime();
+        // 1. receive: frames → Ethernet, ARP, IPv4 → TCP input (ACKs open windows) → request bytes
         final int received = receive(now);
-        final int produced = produce(now);
+        int planned = 0;
+        int completed = 0;
+        int sent = 0;
+        try {
+            // 2. plan: read from the drives what the opened windows let the connections send
+            planned = steps.plan(now);
+            // 3. drive completions: chunks ready, their connections woken
+            completed = steps.complete(now);
+            // 4. output: frames from the bytes in memory onto the TX ring
+            sent = steps.output(now);
+        } catch (RuntimeException e) {
+            counters.outputErrors++;
+            noteError(e);
+        }
+        // 5. TX sync and reap: hand the frames to the backend, take back the slots it is done with
         final int synced = ring.txSync();
         final int reaped = ring.txReap();
+        // 6. timers: retransmissions, persist probes, delayed ACKs, idle and TIME_WAIT expiry
+        final int fired = timers(now);
 
         final LaneCounters c = counters;
         c.loops++;
+        c.planned += planned;
+        c.completions += completed;
+        c.outputWork += sent;
+        c.timersFired += fired;
         c.txSynced += synced;
         c.txReaped += reaped;
-        final int work = received + produced + synced + reaped;
+        final int work = received + planned + completed + sent + synced + reaped + fired;
         if (work > 0) {
             c.busyLoops++;
         } else {
@@ -79,7 +100,7 @@ public final class Lane implements Agent {
         while (taken < rxBatch && ring.rxNext(slot)) {
             taken++;
             try {
-                frames.onFrame(slot, now);
+                steps.onFrame(slot, now);
             } catch (RuntimeException | StackOverflowError e) {
                 // A bug triggered by one frame must not stop the lane or its other connections.
                 counters.frameErrors++;
@@ -91,11 +112,9 @@ public final class Lane implements Agent {
         return taken;
     }
 
-    private int produce(long now) {
+    private int timers(long now) {
         try {
-            final int work = output.doWork(now);
-            counters.outputWork += work;
-            return work;
+            return steps.timers(now);
         } catch (RuntimeException e) {
             counters.outputErrors++;
             noteError(e);
@@ -112,11 +131,11 @@ public final class Lane implements Agent {
         }
     }
 
-    /** On the lane thread as it stops: lets the output step say goodbye, flushes the ring, closes it. */
+    /** On the lane thread as it stops: lets the steps say goodbye, flushes the ring, closes it. */
     @Override
     public void onClose() {
         try {
-            output.onStop(System.nanoTime());
+            steps.onStop(System.nanoTime());
             ring.txSync();
         } catch (RuntimeException e) {
             noteError(e);

@@ -23,21 +23,27 @@ public final class LaneCounters {
     public long idleLoops;
     /** Frames taken off the RX ring. */
     public long rxFrames;
-    /** Work units reported by the output/timer step. */
+    /** Connections the plan step asked the drives' bytes for. */
+    public long planned;
+    /** Drive completions and buffer wake-ups of the completion step. */
+    public long completions;
+    /** Frames built by the output step. */
     public long outputWork;
+    /** Timers fired by the timer step. */
+    public long timersFired;
     /** TX slots handed to the backend. */
     public long txSynced;
     /** TX slots the backend finished with. */
     public long txReaped;
     /** Frames whose handler threw: counted and skipped so one bad frame cannot stop the lane. */
     public long frameErrors;
-    /** Output passes that threw: counted; the lane keeps running. */
+    /** Passes whose plan, completion, output or timer step threw: counted; the lane keeps running. */
     public long outputErrors;
 
     /** One line for logs and the stats file, e.g. {@code loops=… busy=… idle=… rx=…}. */
     public String describe() {
         return "loops=" + loops + " busy=" + busyLoops + " idle=" + idleLoops + " rxFrames=" + rxFrames
-            + " outputWork=" + outputWork + " txSynced=" + txSynced + " txReaped=" + txReaped
+            + " planned=" + planned + " completions=" + completions + " outputWork=" + outputWork + " timersFired=" + timersFired + " txSynced=" + txSynced + " txReaped=" + txReaped
             + " frameErrors=" + frameErrors + " outputErrors=" + outputErrors;
     }
 

@@ -1,5 +1,6 @@
 package dev.atlas.server.mgmt;
 
+import dev.atlas.server.lane.Readiness;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /** ARP for IPv4 over Ethernet (RFC 826): descriptor of offsets and static accessors. */

@@ -1,5 +1,6 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /** Ethernet II header (no VLAN tag): descriptor of offsets and static accessors. */

@@ -1,5 +1,7 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.InternetChecksum;
+import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;

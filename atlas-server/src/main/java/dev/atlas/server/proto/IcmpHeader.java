@@ -1,5 +1,6 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /** ICMP echo header (RFC 792): descriptor of offsets and static accessors. */

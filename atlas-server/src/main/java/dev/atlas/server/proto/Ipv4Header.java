@@ -1,5 +1,7 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.InternetChecksum;
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /** IPv4 header (RFC 791): descriptor of offsets and static accessors. */

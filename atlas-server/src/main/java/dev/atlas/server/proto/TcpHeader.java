@@ -1,5 +1,7 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.InternetChecksum;
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -19,6 +21,8 @@ public final class TcpHeader {
     public static final int URGENT_POINTER_OFFSET = 18;
     public static final int MIN_LENGTH = 20;
     public static final int MAX_LENGTH = 60;
+    /** Largest value of the 16-bit window field (before scaling). */
+    public static final int MAX_WINDOW_FIELD = 0xFFFF;
 
     public static final int FLAG_FIN = 0x01;
     public static final int FLAG_SYN = 0x02;

@@ -1,5 +1,6 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -23,6 +24,8 @@ public final class TcpOptions {
     public static final int LENGTH_SACK_PERMITTED = 2;
     public static final int LENGTH_TIMESTAMP = 10;
     public static final int SACK_BLOCK_LENGTH = 8;
+    /** Bytes the timestamp option takes with the two NOPs that align it to 32 bits (NOP, NOP, TS). */
+    public static final int ALIGNED_TIMESTAMP = 2 + LENGTH_TIMESTAMP;
     /** At most four blocks fit in 40 option bytes (three beside timestamps). */
     public static final int MAX_SACK_BLOCKS = 4;
     /** RFC 7323: shift counts above 14 are treated as 14. */
@@ -204,7 +207,7 @@ public final class TcpOptions {
         return KIND_AND_LENGTH + LENGTH_SACK_PERMITTED;
     }
 
-    /** Writes NOP, NOP, timestamps (the 12-byte aligned form); returns 12. */
+    /** Writes NOP, NOP, timestamps (the aligned form); returns {@link #ALIGNED_TIMESTAMP}. */
     public static int putNopNopTimestamp(MemorySegment s, long at, int value, int echo) {
         Wire.u8(s, at, KIND_NOP);
         Wire.u8(s, at + 1, KIND_NOP);
@@ -212,7 +215,7 @@ public final class TcpOptions {
         Wire.u8(s, at + 3, LENGTH_TIMESTAMP);
         Wire.u32(s, at + 4, value);
         Wire.u32(s, at + 8, echo);
-        return KIND_AND_LENGTH + LENGTH_TIMESTAMP;
+        return ALIGNED_TIMESTAMP;
     }
 
     /**

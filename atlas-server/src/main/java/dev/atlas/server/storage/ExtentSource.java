@@ -19,11 +19,11 @@ import java.lang.foreign.MemorySegment;
  * <p>A stream segment of this source names drive {@code token} and the drive's byte address
  * {@code sourceOffset}. Each connection stages at most {@code chunksPerConnection} chunks; the
  * lane's buffer pool and drive queues bound the rest. A connection that finds no buffer or
- * queue slot waits in a FIFO and is woken by {@link #poll()} when one frees up.
+ * queue slot waits in a FIFO and is woken by {@link #complete} when one frees up.
  *
  * <p>Lane thread only; no allocation, no blocking.
  */
-public final class ExtentSource implements PayloadSource, NvmeCallback {
+public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStorage {
     private static final byte FREE = 0;
     private static final byte READING = 1;
     private static final byte READY = 2;
@@ -54,8 +54,13 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
     private int waiterHead;
     private int waiterCount;
 
-    /** The current lane pass's clock, and for each connection the pass in which a read of its completed last. */
+    /**
+     * The current lane pass's clock and the previous one's, and for each connection the pass in
+     * which a read of its completed last: reads are planned before the pass's completions, so a
+     * read that a completion let go is planned in the pass after it.
+     */
     private long passNanos;
+    private long previousPassNanos;
     private final long[] completedInPass;
 
     /**
@@ -227,12 +232,18 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
     }
 
     /**
-     * The lane's storage step, first in a pass at time {@code nowNanos}: completes reads (waking
-     * their connections) and, while buffers and queue slots are free, wakes connections that
-     * waited for them. Returns the work done.
+     * The lane's completion step at time {@code nowNanos}: completes reads (waking their
+     * connections) and, while buffers and queue slots are free, wakes connections that waited for
+     * them. Returns the work done.
      */
-    public int poll(long nowNanos) {
+    @Override
+    public void planning(long nowNanos) {
+        previousPassNanos = passNanos;
         passNanos = nowNanos;
+    }
+
+    @Override
+    public int complete(long nowNanos) {
         int work = drives.poll();
         int wakeups = Math.min(waiterCount, pool.bufferCount() - pool.buffersInUse());
         work += wakeups;
@@ -248,7 +259,8 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
         return work;
     }
 
-    /** Rings the drives' doorbells for the reads queued in this pass. */
+    /** Rings the drives' doorbells for the reads the plan step queued in this pass. */
+    @Override
     public int submit() {
         return drives.submit();
     }
@@ -385,11 +397,11 @@ public final class ExtentSource implements PayloadSource, NvmeCallback {
         }
         counters.newDataReads++;
         // What let this read go: a segment that arrived in this pass (an ACK opening the window,
-        // or the request), a read of this connection that completed in this pass (the window the
-        // ACKs opened earlier was still open), or neither (a buffer or queue slot freed up).
+        // or the request), a read of this connection that completed in the pass before (the
+        // window the ACKs opened earlier was still open), or neither (a buffer or queue slot freed up).
         if (connection.lastReceivedNanos() == passNanos) {
             counters.readsOnArrival++;
-        } else if (completedInPass[connection.id()] == passNanos) {
+        } else if (completedInPass[connection.id()] == previousPassNanos) {
             counters.readsOnCompletion++;
         } else {
             counters.readsOnWakeup++;

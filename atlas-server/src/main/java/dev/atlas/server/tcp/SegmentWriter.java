@@ -20,10 +20,6 @@ import java.lang.foreign.MemorySegment;
 final class SegmentWriter {
     static final int IP_OFFSET = EthernetHeader.LENGTH;
     static final int TCP_OFFSET = IP_OFFSET + Ipv4Header.MIN_LENGTH;
-    /** Bytes of MSS, window scale, SACK-permitted and timestamp options in a SYN-ACK. */
-    static final int SYN_OPTIONS_MAX = TcpOptions.LENGTH_MSS + 4 + 4 + 12;
-    /** Bytes of the timestamp option in other segments (NOP, NOP, TS). */
-    static final int TIMESTAMP_OPTION = 12;
 
     private final InterfaceAddress local;
     private final PacketRing ring;
@@ -39,44 +35,41 @@ final class SegmentWriter {
 
     /** Largest payload per frame for {@code mss}: whole segments that fit a slot and an IPv4 datagram. */
     int maxFramePayload(int mss, int configured) {
-        final int byIp = Ipv4Header.MAX_TOTAL_LENGTH - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH - TIMESTAMP_OPTION;
-        final int bySlot = ring.slotCapacity() - TCP_OFFSET - TcpHeader.MIN_LENGTH - TIMESTAMP_OPTION;
+        final int byIp = Ipv4Header.MAX_TOTAL_LENGTH - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH - TcpOptions.ALIGNED_TIMESTAMP;
+        final int bySlot = ring.slotCapacity() - TCP_OFFSET - TcpHeader.MIN_LENGTH - TcpOptions.ALIGNED_TIMESTAMP;
         final int max = Math.min(configured, Math.min(byIp, bySlot));
         return Math.max(mss, max / mss * mss);
     }
 
-    /**
-     * Sends one frame. {@code optMss}/{@code optWindowScale} ≥ 0 add those options (SYN-ACK only);
-     * {@code payloadLength} bytes are filled from {@code stream} at {@code streamOffset}.
-     * Returns {@code false} when the TX ring is full (nothing was sent).
-     */
-    boolean send(long dstMac, int dstAddress, int srcPort, int dstPort, int seq, int ack, int flags, int window,
-                 int optMss, int optWindowScale, boolean optSackPermitted, boolean optTimestamp, int tsValue, int tsEcho,
-                 SendStream stream, long streamOffset, int payloadLength, int segmentSize) {
+    /** Sends the frame {@code s} describes. Returns {@code false} when the TX ring is full (nothing was sent). */
+    boolean send(Segment s) {
         if (!ring.txClaim(slot)) {
             counters.txRingFull++;
             return false;
         }
         final MemorySegment f = slot.frame();
-        EthernetHeader.write(f, 0, dstMac, local.mac(), EthernetHeader.ETHER_TYPE_IPV4);
+        EthernetHeader.write(f, 0, s.dstMac, local.mac(), EthernetHeader.ETHER_TYPE_IPV4);
         long at = TCP_OFFSET + TcpHeader.MIN_LENGTH;
-        if (optMss >= 0) {
-            at += TcpOptions.putMss(f, at, optMss);
+        if (s.optMss != Segment.ABSENT) {
+            at += TcpOptions.putMss(f, at, s.optMss);
         }
-        if (optWindowScale >= 0) {
-            at += TcpOptions.putNopWindowScale(f, at, optWindowScale);
+        if (s.optWindowScale != Segment.ABSENT) {
+            at += TcpOptions.putNopWindowScale(f, at, s.optWindowScale);
         }
-        if (optSackPermitted) {
+        if (s.optSackPermitted) {
             at += TcpOptions.putNopNopSackPermitted(f, at);
         }
-        if (optTimestamp) {
-            at += TcpOptions.putNopNopTimestamp(f, at, tsValue, tsEcho);
+        if (s.optTimestamp) {
+            at += TcpOptions.putNopNopTimestamp(f, at, s.tsValue, s.tsEcho);
         }
         final int tcpHeaderLength = (int) (at - TCP_OFFSET);
+        final int payloadLength = s.payloadLength;
+        final int segmentSize = s.segmentSize;
+        final int dstAddress = s.dstAddress;
         final int tcpLength = tcpHeaderLength + payloadLength;
-        TcpHeader.write(f, TCP_OFFSET, srcPort, dstPort, seq, ack, tcpHeaderLength, flags, window);
+        TcpHeader.write(f, TCP_OFFSET, s.srcPort, s.dstPort, s.seq, s.ack, tcpHeaderLength, s.flags, s.window);
         if (payloadLength > 0) {
-            stream.fill(streamOffset, f, at, payloadLength);
+            s.payload.fill(s.payloadOffset, f, at, payloadLength);
         }
         Ipv4Header.write(f, IP_OFFSET, Ipv4Header.MIN_LENGTH + tcpLength, ipIdentification++ & 0xFFFF,
             Ipv4Header.PROTOCOL_TCP, local.ipv4(), dstAddress);

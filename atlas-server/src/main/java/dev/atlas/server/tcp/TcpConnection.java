@@ -74,9 +74,10 @@ public final class TcpConnection {
 
     long lastReceivedNanos;
     boolean queuedForOutput;
+    /** The output step's pass in which the plan step last asked the sources for this connection's bytes. */
+    long plannedPass = -1;
 
     private Object attachment;
-    private long attachmentLong;
 
     TcpConnection(TcpStack stack, int id, SendStream stream, SackScoreboard scoreboard, RtoEstimator rto, CongestionControl cc) {
         this.stack = stack;
@@ -232,17 +233,114 @@ public final class TcpConnection {
         attachment = value;
     }
 
-    public long attachmentLong() {
-        return attachmentLong;
-    }
-
-    public void attachmentLong(long value) {
-        attachmentLong = value;
-    }
-
-    void clearAttachments() {
+    void clearAttachment() {
         attachment = null;
-        attachmentLong = 0;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Life cycle: the control block sets and resets itself, so no caller writes it field by field
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Takes this slot for a new connection from {@code address:remotePort} (next hop {@code mac})
+     * to {@code localPort}: everything the previous connection in the slot left is forgotten. The
+     * caller sets the state and the sequence numbers of the handshake.
+     */
+    void open(long tupleKey, long mac, int address, int fromPort, int toPort, long now) {
+        key = tupleKey;
+        remoteMac = mac;
+        remoteAddress = address;
+        remotePort = fromPort;
+        localPort = toPort;
+        lastReceivedNanos = now;
+        cookie = false;
+        appAttached = false;
+        sndUna = 0;
+        sndNxt = 0;
+        sndMax = 0;
+        sndWnd = 0;
+        finQueued = false;
+        finOffset = 0;
+        sendCompleteNotified = true;
+        unackedSegments = 0;
+        ackNow = false;
+        ackPending = false;
+        peerFinReceived = false;
+        fastRecovery = false;
+        lossRecovery = false;
+        recoveryPoint = 0;
+        highRxt = 0;
+        lostHint = 0;
+        dupAcks = 0;
+        retries = 0;
+        persistBackoffs = 0;
+        rttTimedOffset = -1;
+        synAckRetries = 0;
+        retransmitFirst = false;
+        cwndLimited = false;
+        tsRecent = 0;
+        stream.reset();
+        scoreboard.reset();
+        rto.reset();
+    }
+
+    /** The handshake is complete: stream offset 0 is the first byte after our SYN. */
+    void establish(int initialWindowSegments, long now) {
+        state = TcpState.ESTABLISHED;
+        sndUna = 0;
+        sndNxt = 0;
+        sndMax = 0;
+        cc.init(mss, initialWindowSegments, now);
+    }
+
+    /** The slot is free again: nothing of the stream is kept. */
+    void closed() {
+        state = TcpState.CLOSED;
+        stream.reset();
+        scoreboard.reset();
+    }
+
+    /** Wire sequence number of stream offset {@code offset} (offset 0 follows the SYN). */
+    int wireSeq(long offset) {
+        return iss + 1 + (int) offset;
+    }
+
+    /**
+     * Three duplicate ACKs or SACKed bytes above the first unacknowledged one (RFC 6675 §5):
+     * everything sent so far is the recovery's span, and the first segment is resent at once.
+     */
+    void enterFastRecovery(long now) {
+        fastRecovery = true;
+        recoveryPoint = sndMax;
+        highRxt = sndUna;
+        lostHint = Math.min(sndUna + mss, sndMax);
+        retransmitFirst = true;
+        rttTimedOffset = -1;
+        cc.onEnterRecovery(sndMax - sndUna - scoreboard.sackedAbove(sndUna - 1), now);
+    }
+
+    /** The retransmission timer fired (RFC 6298 §5.5–5.7): everything in flight counts as lost. */
+    void enterLossRecovery(long now) {
+        cc.onRetransmitTimeout(sndMax - sndUna, now);
+        rto.backOff();
+        fastRecovery = false;
+        lossRecovery = true;
+        recoveryPoint = sndMax;
+        highRxt = sndUna;
+        lostHint = sndMax;
+        dupAcks = 0;
+        rttTimedOffset = -1;
+    }
+
+    /** Where the bytes recovery resends end: the recovery point after a timeout, the SACK-lost boundary in fast recovery. */
+    long recoveryBoundary() {
+        return Math.min(sndMax, lossRecovery ? recoveryPoint : Math.max(scoreboard.lostBoundary(sndUna, mss), lostHint));
+    }
+
+    /** Bytes in the network during recovery (RFC 6675 "pipe"): unSACKed above the boundary plus what was resent below it. */
+    long pipe(long boundary) {
+        return scoreboard.unsackedBytes(Math.max(boundary, sndUna), sndMax)
+            + scoreboard.unsackedBytes(sndUna, Math.min(highRxt, boundary));
     }
 
     @Override

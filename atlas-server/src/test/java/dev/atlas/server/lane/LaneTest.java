@@ -3,7 +3,7 @@ package dev.atlas.server.lane;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import dev.atlas.server.ring.memory.MemoryWire;
+import dev.atlas.server.memory.MemoryWire;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
@@ -40,11 +40,26 @@ class LaneTest {
         ring.txReap();
     }
 
+    /** Steps that hand frames to {@code sink} and whose output step is {@code output}. */
+    private static LaneSteps steps(FrameSink sink, java.util.function.LongToIntFunction output) {
+        return new LaneSteps() {
+            @Override
+            public int onFrame(RxSlot slot, long nowNanos) {
+                return sink.onFrame(slot, nowNanos);
+            }
+
+            @Override
+            public int output(long nowNanos) {
+                return output.applyAsInt(nowNanos);
+            }
+        };
+    }
+
     @Test
     void countsWorkPerPassAndIdlesWhenThereIsNone() {
         try (MemoryWire wire = new MemoryWire()) {
             final long[] seen = new long[1];
-            final Lane lane = new Lane(0, wire.a(), (slot, now) -> { seen[0]++; return 1; }, now -> 0);
+            final Lane lane = new Lane(0, wire.a(), steps((slot, now) -> { seen[0]++; return 1; }, now -> 0));
             assertEquals(0, lane.doWork());
             assertEquals(1, lane.counters().idleLoops);
 
@@ -60,7 +75,7 @@ class LaneTest {
     @Test
     void aBatchLimitLeavesTheRestForTheNextPass() {
         try (MemoryWire wire = new MemoryWire()) {
-            final Lane lane = new Lane(0, wire.a(), (slot, now) -> 1, now -> 0, 4);
+            final Lane lane = new Lane(0, wire.a(), steps((slot, now) -> 1, now -> 0), 4);
             send(wire.b(), 10, (byte) 1);
             assertEquals(4, lane.doWork());
             assertEquals(4, lane.doWork());
@@ -82,12 +97,12 @@ class LaneTest {
                 return 1;
             };
             final int[] outputCalls = new int[1];
-            final Lane lane = new Lane(0, wire.a(), sink, now -> {
+            final Lane lane = new Lane(0, wire.a(), steps(sink, now -> {
                 if (++outputCalls[0] == 1) {
                     throw new IllegalStateException("output bug");
                 }
                 return 0;
-            });
+            }));
             send(wire.b(), 6, (byte) 1, POISON, (byte) 2);
             lane.doWork();
             lane.doWork();
@@ -114,7 +129,7 @@ class LaneTest {
             // A memory wire is single-threaded: queue the frames before the lane threads own the rings.
             send(first.b(), 3, (byte) 1);
             send(second.b(), 4, (byte) 1);
-            final Lanes lanes = Lanes.start(List.of(new Lane(0, first.a(), sink, now -> 0), new Lane(1, second.a(), sink, now -> 0)),
+            final Lanes lanes = Lanes.start(List.of(new Lane(0, first.a(), steps(sink, now -> 0)), new Lane(1, second.a(), steps(sink, now -> 0))),
                 LaneIdle.BACKOFF, false);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (frames.get() < 7 && System.nanoTime() < deadline) {
@@ -139,7 +154,7 @@ class LaneTest {
                 sum[0] += slot.length();
                 return 1;
             };
-            final Lane lane = new Lane(0, wire.a(), sink, now -> 0);
+            final Lane lane = new Lane(0, wire.a(), steps(sink, now -> 0));
             final TxSlot tx = new TxSlot();
             final Runnable round = () -> {
                 for (int k = 0; k < 32; k++) {

@@ -1,5 +1,6 @@
 package dev.atlas.server.mgmt;
 
+import dev.atlas.server.lane.Readiness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

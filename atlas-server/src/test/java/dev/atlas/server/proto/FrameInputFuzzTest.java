@@ -1,7 +1,7 @@
 package dev.atlas.server.proto;
 
 import dev.atlas.server.ring.RxSlot;
-import dev.atlas.server.ring.memory.MemoryWire;
+import dev.atlas.server.memory.MemoryWire;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

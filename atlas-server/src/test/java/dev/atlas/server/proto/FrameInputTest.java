@@ -1,9 +1,11 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.InternetChecksum;
+import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import dev.atlas.server.ring.memory.MemoryRing;
-import dev.atlas.server.ring.memory.MemoryWire;
+import dev.atlas.server.memory.MemoryRing;
+import dev.atlas.server.memory.MemoryWire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

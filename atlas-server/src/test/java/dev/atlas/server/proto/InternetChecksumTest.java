@@ -1,5 +1,8 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.InternetChecksum;
+import dev.atlas.server.ring.Wire;
+
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

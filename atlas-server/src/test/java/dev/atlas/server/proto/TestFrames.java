@@ -1,5 +1,7 @@
 package dev.atlas.server.proto;
 
+import dev.atlas.server.ring.InternetChecksum;
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /** Builds well-formed frames for tests (as a peer's kernel would send them). */

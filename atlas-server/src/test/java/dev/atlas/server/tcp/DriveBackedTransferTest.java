@@ -96,8 +96,9 @@ class DriveBackedTransferTest {
         final TcpConfig config = TcpConfig.defaults().maxConnections(32);
         final StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L);
         app.source = new ExtentSource(drives, config.maxConnections(), chunksPerConnection);
-        loop.beforePoll = () -> app.source.poll(loop.now);
-        loop.afterPoll = app.source::submit;
+        loop.planning = app.source::planning;
+        loop.submit = app.source::submit;
+        loop.complete = () -> app.source.complete(loop.now);
         loop.waitingForIo = () -> drives.readsInFlight() > 0;
         return loop;
     }

@@ -4,12 +4,13 @@ import dev.atlas.server.proto.ArpTable;
 import dev.atlas.server.proto.FrameInput;
 import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.ring.RxSlot;
-import dev.atlas.server.ring.memory.MemoryRing;
-import dev.atlas.server.ring.memory.MemoryWire;
+import dev.atlas.server.memory.MemoryRing;
+import dev.atlas.server.memory.MemoryWire;
 
 /**
  * A TcpStack on endpoint {@code a} of a {@link MemoryWire}, driven on a virtual clock the way a
- * lane drives it (rx → FrameInput → TcpStack, poll, txSync, txReap). Test code only.
+ * lane drives it (rx → FrameInput → TcpStack, plan, completions, output, txSync, txReap, timers).
+ * Test code only.
  */
 final class StackLoop implements AutoCloseable {
     static final InterfaceAddress STACK = InterfaceAddress.parse("02:00:00:00:00:01", "198.18.0.1/24");
@@ -24,9 +25,10 @@ final class StackLoop implements AutoCloseable {
     private final RxSlot rx = new RxSlot();
     long now;
 
-    /** Extra lane steps around the engine's poll (a storage side: completions before, doorbells after). */
-    java.util.function.IntSupplier beforePoll = () -> 0;
-    java.util.function.IntSupplier afterPoll = () -> 0;
+    /** The lane's storage steps around the engine's plan and output: the plan's start and doorbells, then completions. */
+    java.util.function.LongConsumer planning = now -> { };
+    java.util.function.IntSupplier submit = () -> 0;
+    java.util.function.IntSupplier complete = () -> 0;
     /**
      * True while real I/O (drive reads) is in flight: an idle loop must then wait in real time
      * instead of moving the virtual clock on, or a read's real latency would pass for virtual
@@ -63,11 +65,14 @@ final class StackLoop implements AutoCloseable {
             work += input.onFrame(rx, now);
         }
         ring.rxRelease();
-        work += beforePoll.getAsInt();
-        work += stack.poll(now);
-        work += afterPoll.getAsInt();
+        planning.accept(now);
+        work += stack.plan(now);
+        work += submit.getAsInt();
+        work += complete.getAsInt();
+        work += stack.output(now);
         work += ring.txSync();
         ring.txReap();
+        work += stack.timers(now);
         return work;
     }
 

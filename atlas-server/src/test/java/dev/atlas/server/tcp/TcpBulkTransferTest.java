@@ -1,6 +1,6 @@
 package dev.atlas.server.tcp;
 
-import dev.atlas.server.ring.memory.MemoryWire;
+import dev.atlas.server.memory.MemoryWire;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;

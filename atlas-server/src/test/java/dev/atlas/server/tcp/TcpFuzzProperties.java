@@ -4,7 +4,7 @@ import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;

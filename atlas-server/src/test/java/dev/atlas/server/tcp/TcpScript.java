@@ -4,11 +4,11 @@ import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import dev.atlas.server.ring.memory.MemoryRing;
-import dev.atlas.server.ring.memory.MemoryWire;
+import dev.atlas.server.memory.MemoryRing;
+import dev.atlas.server.memory.MemoryWire;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -3,13 +3,13 @@ package dev.atlas.server.tcp;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.IcmpHeader;
-import dev.atlas.server.proto.InternetChecksum;
+import dev.atlas.server.ring.InternetChecksum;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
-import dev.atlas.server.ring.memory.MemoryWire;
+import dev.atlas.server.memory.MemoryWire;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <pre>
  * JAZZER_FUZZ=1 mvn -pl atlas-server -am test -Dtest=TcpStackFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
  *   -Djazzer.max_duration=10m -Djunit.jupiter.execution.timeout.mode=disabled \
- *   -Djazzer.instrumentation_excludes='dev.atlas.server.ring.memory.**:dev.atlas.server.tcp.BulkReceiver:dev.atlas.server.tcp.PatternSource:dev.atlas.server.proto.InternetChecksum'
+ *   -Djazzer.instrumentation_excludes='dev.atlas.server.memory.**:dev.atlas.server.tcp.BulkReceiver:dev.atlas.server.tcp.PatternSource:dev.atlas.server.proto.InternetChecksum'
  * </pre>
  */
 class TcpStackFuzzTest {

@@ -3,7 +3,7 @@ package dev.atlas.bench.middlebox;
 import dev.atlas.server.proto.ArpPacket;
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Header;
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 
 import java.lang.foreign.MemorySegment;
 

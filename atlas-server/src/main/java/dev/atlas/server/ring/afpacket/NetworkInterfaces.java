@@ -3,7 +3,7 @@ package dev.atlas.server.ring.afpacket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 
 /**
  * Looks up interfaces in the calling thread's network namespace (not through {@code /sys},

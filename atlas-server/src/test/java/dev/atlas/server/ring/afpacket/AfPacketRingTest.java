@@ -9,7 +9,7 @@ import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.MacAddress;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TestFrames;
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
 import org.junit.jupiter.api.AfterEach;

@@ -1,4 +1,4 @@
-package dev.atlas.server.ring.memory;
+package dev.atlas.server.memory;
 
 import com.sun.management.ThreadMXBean;
 import dev.atlas.server.proto.ArpTable;

@@ -1,4 +1,4 @@
-package dev.atlas.server.proto;
+package dev.atlas.server.ring;
 
 import java.lang.foreign.MemorySegment;
 

@@ -1,4 +1,4 @@
-package dev.atlas.server.ring.memory;
+package dev.atlas.server.memory;
 
 /**
  * What one direction of a {@link MemoryWire} does to frames: a fixed delay, and seeded

@@ -1,4 +1,4 @@
-package dev.atlas.server.ring.memory;
+package dev.atlas.server.memory;
 
 import java.lang.foreign.Arena;
 

@@ -1,4 +1,4 @@
-package dev.atlas.server.ring.memory;
+package dev.atlas.server.memory;
 
 /** Counters of one direction of a {@link MemoryWire}: plain fields, single writer. */
 public final class WireCounters {

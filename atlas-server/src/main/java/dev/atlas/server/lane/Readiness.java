@@ -1,4 +1,4 @@
-package dev.atlas.server.mgmt;
+package dev.atlas.server.lane;
 
 /**
  * Whether the server should get new traffic: not ready until start-up has finished, and never

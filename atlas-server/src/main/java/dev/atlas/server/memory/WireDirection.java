@@ -1,10 +1,10 @@
-package dev.atlas.server.ring.memory;
+package dev.atlas.server.memory;
 
 import dev.atlas.server.proto.EthernetHeader;
-import dev.atlas.server.proto.InternetChecksum;
+import dev.atlas.server.ring.InternetChecksum;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.TxSlot;
 
 import java.lang.foreign.Arena;

@@ -1,11 +1,11 @@
-package dev.atlas.server.ring.memory;
+package dev.atlas.server.memory;
 
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Address;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TestFrames;
-import dev.atlas.server.proto.Wire;
+import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
 import org.junit.jupiter.api.AfterEach;
