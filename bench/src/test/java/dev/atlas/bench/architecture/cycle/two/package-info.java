@@ -1,0 +1,2 @@
+/** The other side of the deliberate cycle the architecture test must reject. */
+package dev.atlas.bench.architecture.cycle.two;
