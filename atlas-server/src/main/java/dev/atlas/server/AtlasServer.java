@@ -8,6 +8,7 @@ import dev.atlas.diskmap.DiskmapException;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.AccessLogWriter;
+import dev.atlas.server.http.HttpStatus;
 import dev.atlas.server.lane.Lane;
 import dev.atlas.server.lane.Lanes;
 import dev.atlas.server.mgmt.AccessLogFlusher;
@@ -51,9 +52,6 @@ public final class AtlasServer implements AutoCloseable {
     private static final long DRAIN_POLL_MILLIS = 100;
     /** Once no response is in flight, how long idle connections get to close before the rest are reset. */
     private static final long DRAIN_CLOSE_GRACE_NANOS = 2_000_000_000L;
-    private static final int HTTP_BAD_REQUEST = 400;
-    private static final int HTTP_CONFLICT = 409;
-    private static final int HTTP_INSUFFICIENT_STORAGE = 507;
 
     /** A start that failed for a reason the operator can act on. */
     public static final class StartFailure extends Exception {
@@ -375,11 +373,11 @@ public final class AtlasServer implements AutoCloseable {
         try {
             return AdminResult.ok(update.run());
         } catch (CatalogueFullException e) {
-            return new AdminResult(HTTP_INSUFFICIENT_STORAGE, e.getMessage());
+            return new AdminResult(HttpStatus.INSUFFICIENT_STORAGE.code(), e.getMessage());
         } catch (CatalogueBusyException e) {
-            return new AdminResult(HTTP_CONFLICT, e.getMessage());
+            return new AdminResult(HttpStatus.CONFLICT.code(), e.getMessage());
         } catch (CatalogueException e) {
-            return new AdminResult(HTTP_BAD_REQUEST, e.getMessage());
+            return new AdminResult(HttpStatus.BAD_REQUEST.code(), e.getMessage());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.atlas.server.mgmt;
 
+import dev.atlas.server.http.HttpStatus;
 import dev.atlas.server.lane.Readiness;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -35,12 +36,12 @@ import java.util.concurrent.TimeUnit;
 public final class ManagementServer implements AutoCloseable {
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final int OK = 200;
-    private static final int BAD_REQUEST = 400;
-    private static final int NOT_FOUND = 404;
-    private static final int METHOD_NOT_ALLOWED = 405;
-    private static final int INTERNAL_ERROR = 500;
-    private static final int UNAVAILABLE = 503;
+    private static final int OK = HttpStatus.OK.code();
+    private static final int BAD_REQUEST = HttpStatus.BAD_REQUEST.code();
+    private static final int NOT_FOUND = HttpStatus.NOT_FOUND.code();
+    private static final int METHOD_NOT_ALLOWED = HttpStatus.METHOD_NOT_ALLOWED.code();
+    private static final int INTERNAL_ERROR = HttpStatus.INTERNAL_SERVER_ERROR.code();
+    private static final int UNAVAILABLE = HttpStatus.SERVICE_UNAVAILABLE.code();
     private static final int BACKLOG = 16;
     private static final int MAX_PORT = 65_535;
     private static final long STOP_SECONDS = 1;

@@ -21,6 +21,8 @@ public final class Ipv4Header {
     /** Header length with the most options (IHL 15). */
     public static final int MAX_LENGTH = 60;
     public static final int MAX_TOTAL_LENGTH = 0xFFFF;
+    /** The identification field is 16 bits. */
+    public static final int MAX_IDENTIFICATION = 0xFFFF;
 
     public static final int VERSION = 4;
     public static final int IHL_WORDS_NO_OPTIONS = 5;

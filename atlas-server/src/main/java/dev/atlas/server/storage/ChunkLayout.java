@@ -1,5 +1,7 @@
 package dev.atlas.server.storage;
 
+import dev.atlas.catalogue.CatalogueLayout;
+
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 
 /**
@@ -20,7 +22,7 @@ public final class ChunkLayout {
     /** Bytes of one record: what one disk read brings in (at most). */
     public static final int RECORD_BYTES = 16 * 1024;
     /** Catalogue block size: reads are widened to whole blocks of it. */
-    public static final int BLOCK_BYTES = 4096;
+    public static final int BLOCK_BYTES = CatalogueLayout.BLOCK_SIZE;
     /** Room in front of the payload for headers; a page, so the read area is page-aligned. */
     public static final int HEADROOM = DmaBufferPool.PAGE_SIZE;
     /** Where reads land. */

@@ -71,7 +71,7 @@ final class SegmentWriter {
         if (payloadLength > 0) {
             s.payload.fill(s.payloadOffset, f, at, payloadLength);
         }
-        Ipv4Header.write(f, IP_OFFSET, Ipv4Header.MIN_LENGTH + tcpLength, ipIdentification++ & 0xFFFF,
+        Ipv4Header.write(f, IP_OFFSET, Ipv4Header.MIN_LENGTH + tcpLength, ipIdentification++ & Ipv4Header.MAX_IDENTIFICATION,
             Ipv4Header.PROTOCOL_TCP, local.ipv4(), dstAddress);
         final int frameLength = TCP_OFFSET + tcpLength;
         if (payloadLength > segmentSize) {

@@ -1,5 +1,8 @@
 package dev.atlas.server.tcp;
 
+import dev.atlas.server.proto.Ipv4Header;
+import dev.atlas.server.proto.TcpHeader;
+import dev.atlas.server.proto.TcpOptions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,7 +19,9 @@ public final class TcpConfig {
     private int synQueueCapacity = 256;
     private boolean synCookies = true;
     private int mss = 1460;
-    private int maxFramePayload = 65535 - 20 - 20 - 12;
+    /** The largest IPv4 datagram less its header, a TCP header and the timestamp option. */
+    private int maxFramePayload = Ipv4Header.MAX_TOTAL_LENGTH - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH
+        - TcpOptions.ALIGNED_TIMESTAMP;
     private int receiveWindow = 1 << 20;
     private int windowScale = 7;
     private boolean timestamps = true;

@@ -34,7 +34,7 @@ final class TcpConnections {
 
     void listen(int port) {
         if (port <= 0 || port >= PORTS) {
-            throw new IllegalArgumentException("port " + port + " is outside 1..65535");
+            throw new IllegalArgumentException("port " + port + " is outside 1.." + (PORTS - 1));
         }
         listening[port] = true;
     }

@@ -20,8 +20,6 @@ public final class TcpCounters {
     public long fastRetransmits;
     /** Retransmissions after a retransmission timeout. */
     public long rtoRetransmits;
-    /** Tail-loss probe retransmissions: always 0 for now, the engine has no TLP/RACK yet (RTO covers tail loss). */
-    public long tailLossRetransmits;
     public long rtoEvents;
     public long fastRecoveries;
     public long persistProbes;

@@ -72,9 +72,8 @@ class MiddleboxInteropTest {
             final KernelTcpCounters clientAfter = KernelTcpCounters.read(net.clientNamespace());
             final long fast = after.getOrDefault("tcp.fastRetransmits", 0L) - before.getOrDefault("tcp.fastRetransmits", 0L);
             final long rto = after.getOrDefault("tcp.rtoRetransmits", 0L) - before.getOrDefault("tcp.rtoRetransmits", 0L);
-            final long tail = after.getOrDefault("tcp.tailLossRetransmits", 0L) - before.getOrDefault("tcp.tailLossRetransmits", 0L);
-            System.out.printf("interop: %d MiB at %.0f%% loss each way, %d ms RTT: %s, %.1f Mb/s; retransmits fast/SACK %d, RTO %d, tail %d%n",
-                c.bytes() / MIB, c.loss() * 100, RTT_MILLIS, d, d.gbitPerSecond() * 1000, fast, rto, tail);
+            System.out.printf("interop: %d MiB at %.0f%% loss each way, %d ms RTT: %s, %.1f Mb/s; retransmits fast/SACK %d, RTO %d%n",
+                c.bytes() / MIB, c.loss() * 100, RTT_MILLIS, d, d.gbitPerSecond() * 1000, fast, rto);
             assertTrue(d.ok(c.bytes()), () -> d + "\n" + server.logTail());
             assertEquals(0, clientAfter.since(clientBefore, "TcpInRsts"), "the client saw a reset");
             assertEquals(0, clientAfter.sinceAll(clientBefore, "TcpExtTCPAbortOn"), "the client aborted a connection");
