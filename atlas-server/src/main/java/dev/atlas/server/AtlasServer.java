@@ -211,6 +211,7 @@ public final class AtlasServer implements AutoCloseable {
             metrics.registerLane(name, DataPathMeters.storage(extents.counters(), extents.drives().buffers(),
                 extents.drives()::readsInFlight));
             metrics.registerReadLatency(name, extents.counters());
+            metrics.registerLane(name, DataPathMeters.bufferSharing(extents));
         }
     }
 

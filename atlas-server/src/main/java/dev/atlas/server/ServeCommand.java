@@ -3,6 +3,7 @@ package dev.atlas.server;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.server.http.HttpLimits;
+import dev.atlas.server.mgmt.LastLevelCache;
 import dev.atlas.server.lane.LaneIdle;
 import dev.atlas.server.mgmt.ManagementServer;
 import dev.atlas.server.proto.InterfaceAddress;
@@ -92,8 +93,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue-depth", defaultValue = "64", description = "Entries of each lane's queue to each drive; default ${DEFAULT-VALUE}.")
     int queueDepth;
 
-    @Option(names = "--buffers", defaultValue = "256",
-        description = "Chunk buffers per lane (each holds one record read from a drive); default ${DEFAULT-VALUE}.")
+    @Option(names = "--buffers", defaultValue = "auto", paramLabel = "N|auto",
+        description = "Chunk buffers per lane (each holds one record read from a drive); auto gives each lane its slice of"
+            + " the last-level cache (" + LaneSizing.MIN_BUFFERS + "…" + LaneSizing.MAX_BUFFERS + ", "
+            + LaneSizing.FALLBACK_BUFFERS + " when the cache size is unknown); default ${DEFAULT-VALUE}.")
+    String buffersOption;
+
     int buffers;
 
     @Option(names = "--chunks-per-connection", defaultValue = "16",
@@ -207,6 +212,13 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("atlas serve: " + e.getMessage());
             return e.exitCode;
         }
+        if (!pattern) {
+            for (String warning : LaneSizing.warnings(buffers, chunksPerConnection, lanes, LastLevelCache.sizeBytes())) {
+                err.println("atlas serve: warning: " + warning);
+            }
+            out.printf("atlas serve: %d chunk buffers per lane (%s), %d per connection at most%n", buffers,
+                "auto".equals(buffersOption) ? "from the machine" : "as set", chunksPerConnection);
+        }
         final AtlasServer server;
         try {
             server = AtlasServer.start(settings, out);
@@ -293,7 +305,16 @@ public final class ServeCommand implements Callable<Integer> {
         check(mss >= MIN_MSS && mss <= MAX_MSS, "--mss must be between " + MIN_MSS + " and " + MAX_MSS + ", not " + mss);
         check(statsIntervalMs >= 10, "--stats-interval-ms must be at least 10");
         check(queueDepth >= 2 && queueDepth <= 4096, "--queue-depth must be between 2 and 4096, not " + queueDepth);
-        check(buffers >= 1, "--buffers must be at least 1");
+        if ("auto".equals(buffersOption)) {
+            buffers = LaneSizing.defaultBuffers(LastLevelCache.sizeBytes(), lanes, physicalMemoryBytes());
+        } else {
+            try {
+                buffers = Integer.parseInt(buffersOption.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigurationError(AtlasServer.EXIT_USAGE, "--buffers takes a number or auto, not " + buffersOption);
+            }
+            check(buffers >= 1, "--buffers must be at least 1");
+        }
         check(chunksPerConnection >= 1, "--chunks-per-connection must be at least 1");
         check(drainTimeoutSeconds >= 1, "--drain-timeout-s must be at least 1");
         check(maxConnections >= 1, "--max-connections must be at least 1");
@@ -472,5 +493,14 @@ public final class ServeCommand implements Callable<Integer> {
             super(message, null, false, false);
             this.exitCode = exitCode;
         }
+    }
+
+    /** The machine's memory, for sizing; 0 when the JVM cannot tell. */
+    private static long physicalMemoryBytes() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 0;
     }
 }

@@ -4,6 +4,7 @@ import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.server.http.HttpCounters;
 import dev.atlas.server.http.HttpStatus;
 import dev.atlas.server.proto.FrameCounters;
+import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.StorageCounters;
 import dev.atlas.server.tcp.TcpCounters;
 
@@ -51,6 +52,11 @@ public final class DataPathMeters {
             .counter("atlas_tcp_fetches_deferred_total",
                 "Times the window was open by less than the fetch watermark with ACKs still due: no read yet.",
                 () -> tcp.fetchesDeferred)
+            .counter("atlas_tcp_short_segments_total",
+                "Segments sent shorter than the MSS so their chunk buffer could go to the next connection in line.",
+                () -> tcp.shortSegments)
+            .counter("atlas_tcp_connection_table_full_total", "SYNs that found every connection slot taken.",
+                () -> tcp.connectionTableFull)
             .counter("atlas_frames_dropped_total", "Received frames dropped as malformed or not for us.", frames::dropped);
     }
 
@@ -111,5 +117,19 @@ public final class DataPathMeters {
                 buffers::buffersInUse)
             .gauge(MetricNames.PIPELINE_WORKING_SET, "Chunk buffers in use times the buffer size: compare with atlas_llc_size_bytes.",
                 () -> buffers.buffersInUse() * bufferBytes);
+    }
+
+    /** How the lane shares its chunk buffers among connections (docs/storage.md): the line and its waits. */
+    public static CounterSource bufferSharing(ExtentSource extents) {
+        final StorageCounters disk = extents.counters();
+        return meters -> meters
+            .counter("atlas_storage_waits_total", "Fetches that waited, by what was missing.", "for", "share",
+                () -> disk.shareWaits)
+            .gauge("atlas_storage_waiting_connections", "Connections waiting in line for a chunk buffer or drive queue slot.",
+                extents::connectionsWaiting)
+            .gauge("atlas_storage_fair_share_chunks", "Chunks one connection may hold now (the pool shared among those wanting it).",
+                extents::fairShare)
+            .gauge("atlas_storage_longest_wait_seconds", "Longest time a connection waited in line for a buffer or queue slot.",
+                () -> disk.longestBufferWaitNanos, 1 / NANOS_PER_SECOND);
     }
 }

@@ -48,11 +48,8 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     private final int[] connectionChunks;
     private final int[] connectionChunkCount;
 
-    // Connections waiting for a buffer or a queue slot (FIFO of connection ids).
-    private final TcpConnection[] waiters;
-    private final boolean[] waiting;
-    private int waiterHead;
-    private int waiterCount;
+    /** Who may take the next buffer: fair shares and a FIFO of the connections that wait. */
+    private final ReadAdmission admission;
 
     /**
      * The current lane pass's clock and the previous one's, and for each connection the pass in
@@ -83,8 +80,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         this.issuedAt = new long[chunks];
         this.connectionChunks = new int[maxConnections * chunksPerConnection];
         this.connectionChunkCount = new int[maxConnections];
-        this.waiters = new TcpConnection[maxConnections];
-        this.waiting = new boolean[maxConnections];
+        this.admission = new ReadAdmission(maxConnections, chunks, chunksPerConnection, counters);
         this.completedInPass = new long[maxConnections];
     }
 
@@ -99,6 +95,21 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     /** Chunks (buffers) a connection holds now, staged or in flight: for tests and diagnostics. */
     public int chunksHeld(TcpConnection connection) {
         return connectionChunkCount[connection.id()];
+    }
+
+    /** Connections waiting for a buffer or drive queue slot now (a gauge). */
+    public int connectionsWaiting() {
+        return admission.waitingCount();
+    }
+
+    /** How long the longest-waiting connection has waited for a buffer so far, at {@code nowNanos}. */
+    public long oldestWaitNanos(long nowNanos) {
+        return admission.oldestWaitNanos(nowNanos);
+    }
+
+    /** Chunks one connection may hold now: the pool shared among the connections holding or waiting for chunks. */
+    public int fairShare() {
+        return admission.share();
     }
 
     // ---------------------------------------------------------------------------------------
@@ -132,8 +143,14 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                 position = chunkEnd[existing];
                 continue;
             }
-            if (connectionChunkCount[connection.id()] == chunksPerConnection && !evictFurthest(connection, position)) {
-                counters.connectionLimitWaits++; // its reads completing (then evictable) or its chunks being sent bring it back
+            final int held = connectionChunkCount[connection.id()];
+            if (admission.atShare(connection, held) && !evictFurthest(connection, position)) {
+                // Its reads completing (then evictable) or its chunks being sent bring it back.
+                if (held >= chunksPerConnection) {
+                    counters.connectionLimitWaits++;
+                } else {
+                    counters.shareWaits++;
+                }
                 return;
             }
             final long address = sourceOffset + (position - streamOffset);
@@ -143,13 +160,18 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                 + ChunkLayout.RECORD_BYTES - address), nextChunkStart(connection, position));
             if (!drives.hasRoom(drive)) {
                 counters.queueWaits++;
-                awaitCapacity(connection);
+                admission.await(connection, passNanos);
+                return;
+            }
+            if (!admission.admit(connection, connectionChunkCount[connection.id()], pool.bufferCount() - pool.buffersInUse())) {
+                counters.bufferWaits++;
+                admission.await(connection, passNanos);
                 return;
             }
             final int buffer = pool.acquire();
             if (buffer == DmaBufferPool.NO_BUFFER) {
                 counters.bufferWaits++;
-                awaitCapacity(connection);
+                admission.await(connection, passNanos);
                 return;
             }
             final long readStart = ChunkLayout.blockStart(address);
@@ -158,7 +180,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                 == NvmeQueuePair.QUEUE_FULL) {
                 pool.release(buffer);
                 counters.queueWaits++;
-                awaitCapacity(connection);
+                admission.await(connection, passNanos);
                 return;
             }
             state[buffer] = READING;
@@ -167,6 +189,9 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             chunkEnd[buffer] = end;
             dataOffset[buffer] = ChunkLayout.READ_OFFSET + (int) (address - readStart);
             issuedAt[buffer] = System.nanoTime();
+            if (connectionChunkCount[connection.id()] == 0) {
+                admission.holders(1);
+            }
             connectionChunks[connection.id() * chunksPerConnection + connectionChunkCount[connection.id()]++] = buffer;
             countRead(connection, position, end, readBytes);
             position = end;
@@ -196,6 +221,17 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                 releaseChunk(connection, chunk);
             }
         }
+    }
+
+    /**
+     * Whether the connection must send what it has now, even a piece of a segment: it waits for
+     * a buffer or holds its whole share, so the chunk its ready bytes end in would otherwise wait
+     * for a chunk it cannot get (hold and wait).
+     */
+    @Override
+    public boolean starved(TcpConnection connection, long streamOffset) {
+        return chunkAt(connection, streamOffset) == NONE
+            && admission.starved(connection, connectionChunkCount[connection.id()]);
     }
 
     /** Every acknowledgement reaches here (SendStream.trim), so staged chunks below it go at once. */
@@ -231,37 +267,31 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         connection.wake();
     }
 
-    /**
-     * The lane's completion step at time {@code nowNanos}: completes reads (waking their
-     * connections) and, while buffers and queue slots are free, wakes connections that waited for
-     * them. Returns the work done.
-     */
+    /** The plan step of the pass at {@code nowNanos} begins: reads asked for from now on are this pass's. */
     @Override
     public void planning(long nowNanos) {
         previousPassNanos = passNanos;
         passNanos = nowNanos;
     }
 
+    /**
+     * The lane's completion step at time {@code nowNanos}: completes reads (waking their
+     * connections) and, while buffers are free, grants them to the connections waiting in line
+     * and wakes those. Returns the work done.
+     */
     @Override
     public int complete(long nowNanos) {
         int work = drives.poll();
-        int wakeups = Math.min(waiterCount, pool.bufferCount() - pool.buffersInUse());
-        work += wakeups;
-        while (wakeups-- > 0) {
-            final TcpConnection connection = waiters[waiterHead];
-            waiters[waiterHead] = null;
-            waiterHead = waiterHead + 1 == waiters.length ? 0 : waiterHead + 1;
-            waiterCount--;
-            waiting[connection.id()] = false;
-            counters.waitWakeups++;
-            connection.wake();
-        }
+        // Wake only as many as could start a read now: waking the whole line while the drive
+        // queue is full would only send it back into line, pass after pass.
+        work += admission.wake(Math.min(pool.bufferCount() - pool.buffersInUse(), drives.slotsFree()), nowNanos);
         return work;
     }
 
-    /** Rings the drives' doorbells for the reads the plan step queued in this pass. */
+    /** Rings the drives' doorbells for the reads the plan step queued in this pass; grants it did not use lapse. */
     @Override
     public int submit() {
+        admission.planDone();
         return drives.submit();
     }
 
@@ -281,7 +311,11 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                 free(chunk);
             }
         }
+        if (connectionChunkCount[id] > 0) {
+            admission.holders(-1);
+        }
         connectionChunkCount[id] = 0;
+        admission.forget(connection);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -359,6 +393,9 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         final int id = connection.id();
         final int base = id * chunksPerConnection;
         final int last = base + --connectionChunkCount[id];
+        if (connectionChunkCount[id] == 0) {
+            admission.holders(-1);
+        }
         for (int i = base; i <= last; i++) {
             if (connectionChunks[i] == chunk) {
                 connectionChunks[i] = connectionChunks[last];
@@ -372,19 +409,6 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         state[chunk] = FREE;
         owner[chunk] = null;
         pool.release(chunk);
-    }
-
-    private void awaitCapacity(TcpConnection connection) {
-        final int id = connection.id();
-        if (!waiting[id]) {
-            waiting[id] = true;
-            int tail = waiterHead + waiterCount;
-            if (tail >= waiters.length) {
-                tail -= waiters.length;
-            }
-            waiters[tail] = connection;
-            waiterCount++;
-        }
     }
 
     /** Counts a read and checks it against the window the ACKs have opened (DESIGN.md §3). */

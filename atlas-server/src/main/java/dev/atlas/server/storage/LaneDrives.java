@@ -106,6 +106,15 @@ public final class LaneDrives implements AutoCloseable {
         return devices[drive].queuePair().submissionSlotsFree() > 0;
     }
 
+    /** Free submission slots over all drives: how many reads could be queued now. */
+    public int slotsFree() {
+        int free = 0;
+        for (NvmeDevice device : devices) {
+            free += device.queuePair().submissionSlotsFree();
+        }
+        return free;
+    }
+
     public int driveCount() {
         return devices.length;
     }

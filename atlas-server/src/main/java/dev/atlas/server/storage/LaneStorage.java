@@ -9,7 +9,7 @@ public interface LaneStorage {
     /** The plan step of the pass at {@code nowNanos} begins: the reads asked for from now on are this pass's. */
     void planning(long nowNanos);
 
-    /** Rings the drives' doorbells for the reads queued in this pass; returns the reads submitted. */
+    /** Rings the drives' doorbells for the reads queued in this pass; returns how many doorbells were rung. */
     int submit();
 
     /** Completes reads (waking their connections) and wakes connections that waited for a buffer; returns the work done. */

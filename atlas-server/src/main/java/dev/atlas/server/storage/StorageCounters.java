@@ -48,6 +48,10 @@ public final class StorageCounters {
     public long chunksEvicted;
     /** Fetches that stopped at the per-connection chunk limit. */
     public long connectionLimitWaits;
+    /** Fetches that stopped at the connection's fair share of the pool (less than the limit: others want buffers too). */
+    public long shareWaits;
+    /** Longest time a connection waited in line for a buffer or queue slot, nanoseconds. */
+    public long longestBufferWaitNanos;
     /** Connections woken because buffers or queue slots became free. */
     public long waitWakeups;
     /**

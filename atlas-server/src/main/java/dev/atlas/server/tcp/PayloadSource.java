@@ -39,6 +39,17 @@ public interface PayloadSource {
     }
 
     /**
+     * Whether the connection's byte at {@code streamOffset} (the first one not in memory) can
+     * come in only after it sends some of those it has (it waits for a buffer, or holds its
+     * share, and the byte is not on its way): the engine then sends
+     * the ready bytes even when they end inside a segment, instead of holding them while it
+     * waits for the rest of the segment.
+     */
+    default boolean starved(TcpConnection connection, long streamOffset) {
+        return false;
+    }
+
+    /**
      * The peer acknowledged the connection's stream up to {@code streamOffset}, which lies inside
      * or at the end of a stream segment of this source: anything staged below it can go.
      */

@@ -201,6 +201,16 @@ public final class SendStream {
         return Math.max(from, Math.min(position, to));
     }
 
+    /** Whether the source of the byte at {@code position} is {@link PayloadSource#starved starved} for this connection. */
+    public boolean starved(long position) {
+        final int n = firstSegmentAt(position);
+        if (n >= count) {
+            return false;
+        }
+        final int i = index(n);
+        return kind[i] == KIND_SOURCE && source[i].starved(owner, position);
+    }
+
     /** Asks the sources of {@code [from, to)} to bring their bytes in (see {@link PayloadSource#fetch}). */
     public void fetch(long from, long to) {
         long position = Math.max(from, trimmed);

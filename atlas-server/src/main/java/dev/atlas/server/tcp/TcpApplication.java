@@ -4,7 +4,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * What runs on top of a lane's TCP engine (the HTTP responder). Called on the lane thread, from
- * inside {@link TcpStack#onTcpSegment} or {@link TcpStack#poll}; callbacks must not block.
+ * inside the lane's receive, output or timer step ({@link TcpStack#onTcpSegment}, {@link TcpStack#output},
+ * {@link TcpStack#timers}); callbacks must not block.
  */
 public interface TcpApplication {
     /** A connection completed its handshake. */

@@ -141,6 +141,8 @@ public final class TcpConnection {
 
     /** Asks the lane to look at this connection's output again (a source has bytes ready for it). */
     public void wake() {
+        // What the plan step asked for before this wake-up is stale (a buffer may now be there for it).
+        plannedPass = -1;
         if (state != TcpState.CLOSED) {
             stack.requestOutput(this);
         }

@@ -44,6 +44,8 @@ public final class TcpCounters {
     public long arpMisses;
     public long delayedAcks;
     public long timeWaitExpired;
+    /** Segments sent shorter than the MSS because their connection could get no more bytes until it sent these. */
+    public long shortSegments;
     /** Sends that waited because the bytes were not in memory yet (a disk read on its way). */
     public long dataWaits;
     /** Times the window allowed new bytes but less than the fetch watermark, with ACKs still to come: no read yet. */

@@ -195,7 +195,7 @@ final class TcpOutput {
             case NextFrame.HOLE -> {
                 final long hole = next.from;
                 final long length = readyEnd(c, hole, hole + next.length) - hole;
-                if (length < Math.min(next.length, c.mss)) {
+                if (length < Math.min(next.length, c.mss) && (length == 0 || !c.stream.starved(hole + length))) {
                     counters.dataWaits++;
                     return WAITING_FOR_DATA; // regenerating the hole's bytes; the source wakes us
                 }
@@ -213,12 +213,18 @@ final class TcpOutput {
                     if (!next.fetchNow) {
                         counters.fetchesDeferred++;
                     }
-                    if (ready - c.sndNxt < Math.min(length, c.mss)) {
+                    if (ready > c.sndNxt && c.stream.starved(ready)) {
+                        // No more bytes come in until these go: send them all, a short segment at
+                        // the end if need be, so the buffer they are in is freed (no hold and wait).
+                        counters.shortSegments++;
+                        length = ready - c.sndNxt;
+                    } else if (ready - c.sndNxt < Math.min(length, c.mss)) {
                         counters.dataWaits++;
                         return next.fetchNow ? WAITING_FOR_DATA : 0; // a deferred read waits for the next ACK
+                    } else {
+                        // Whole segments only: the rest follows with the next read, without a runt in between.
+                        length = Math.max(Math.min(length, c.mss), (ready - c.sndNxt) / c.mss * c.mss);
                     }
-                    // Whole segments only: the rest follows with the next read, without a runt in between.
-                    length = Math.max(Math.min(length, c.mss), (ready - c.sndNxt) / c.mss * c.mss);
                 }
                 final long end = c.sndNxt + length + (c.finQueued && c.sndNxt + length == streamEnd ? 1 : 0);
                 return sendNew(c, end, length, now) ? 1 : -1;

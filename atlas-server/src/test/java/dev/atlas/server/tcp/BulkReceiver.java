@@ -20,6 +20,7 @@ final class BulkReceiver {
     private static final int MAX_RANGES = 64;
     private static final int SACK_BLOCKS = 3;
     private static final int WINDOW_SCALE = 7;
+    private int windowField = 0xFFFF;
 
     private final PacketRing ring;
     private final int port;
@@ -69,6 +70,11 @@ final class BulkReceiver {
     }
 
     /** While paused, the receiver advertises a zero window and drops data. */
+    /** The window field this receiver advertises (scaled by 2^7): 0xFFFF (8 MiB) unless set smaller. */
+    void windowField(int value) {
+        windowField = value;
+    }
+
     void paused(boolean value) {
         paused = value;
     }
@@ -206,7 +212,7 @@ final class BulkReceiver {
 
     private void ack(long now) {
         final int ackSeq = irs + 1 + (int) received + (finReceived ? 1 : 0);
-        send(isn + 1, ackSeq, TcpHeader.FLAG_ACK, paused ? 0 : 0xFFFF, false, now);
+        send(isn + 1, ackSeq, TcpHeader.FLAG_ACK, paused ? 0 : windowField, false, now);
     }
 
     private void send(int seq, int ack, int flags, int window, boolean syn, long now) {

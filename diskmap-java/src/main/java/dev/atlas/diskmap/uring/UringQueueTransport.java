@@ -36,9 +36,14 @@ public abstract class UringQueueTransport implements QueueTransport {
      * ring are task work that runs only when the submitter enters; the flag that says so was
      * missed on this machine (kernel 6.18): about one in three drive-backed 16 MiB transfers
      * left reads uncompleted for seconds while a lane polled flag-only. An enter every 32 empty
-     * polls bounds that wait to microseconds at the cost of a syscall per 32 idle polls.
+     * polls bounds that wait to microseconds at the cost of a syscall per 32 idle polls — when
+     * polls come fast. A lane whose idle strategy parks between passes polls every 200 µs or so,
+     * and 32 of those added milliseconds to every read under load; so it also enters once
+     * {@link #ENTER_AFTER_NANOS} have passed since the last look that found something.
      */
     static final int ENTER_AFTER_EMPTY_POLLS = 32;
+    /** With requests in flight and an empty CQ, the longest a poll goes without entering the kernel. */
+    static final long ENTER_AFTER_NANOS = 20_000;
     private static final int QUEUE_ALIGNMENT = 4096;
     /** A driver status has 15 bits: the CQE status field above the phase tag. */
     private static final int STATUS_FIELD_BITS = 0x7FFF;
@@ -70,6 +75,8 @@ public abstract class UringQueueTransport implements QueueTransport {
     private int cqHeadFromDriver;
     /** Polls in a row that found requests in flight and no completion. */
     private int emptyPolls;
+    /** When a poll last entered the kernel or found completions. */
+    private long lastProgressNanos;
     private int inFlight;
     private boolean closed;
 
@@ -230,14 +237,17 @@ public abstract class UringQueueTransport implements QueueTransport {
         }
         int head = ring.completionHead();
         int tail = ring.completionTail();
-        if (head == tail && (ring.needsEnter() || ++emptyPolls >= ENTER_AFTER_EMPTY_POLLS)) {
+        if (head == tail && (ring.needsEnter() || ++emptyPolls >= ENTER_AFTER_EMPTY_POLLS
+                || System.nanoTime() - lastProgressNanos >= ENTER_AFTER_NANOS)) {
             ring.enterForCompletions();
             emptyPolls = 0;
+            lastProgressNanos = System.nanoTime();
             tail = ring.completionTail();
         }
         int reaped = 0;
         if (head != tail) {
             emptyPolls = 0;
+            lastProgressNanos = System.nanoTime();
         }
         while (head + reaped != tail && completionQueueHasRoom()) {
             reap(ring.completion(head + reaped));
