@@ -95,9 +95,10 @@ public final class CatalogueResponder implements TcpApplication, HttpInput.Handl
     }
 
     @Override
-    public void onData(TcpConnection connection, MemorySegment data, long offset, int length) {
+    public int onData(TcpConnection connection, MemorySegment data, long offset, int length) {
         arrivalNanos = System.nanoTime();
         input.onData(connection, data, offset, length, this);
+        return length;
     }
 
     @Override

@@ -81,8 +81,9 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
     }
 
     @Override
-    public void onData(TcpConnection connection, MemorySegment data, long offset, int length) {
+    public int onData(TcpConnection connection, MemorySegment data, long offset, int length) {
         input.onData(connection, data, offset, length, this);
+        return length;
     }
 
     @Override

@@ -26,9 +26,12 @@ import java.util.SplittableRandom;
  * NewReno partial-ACK handling for peers without SACK, RTO per RFC 6298, a persist timer for
  * zero windows, SYN cookies beyond the bounded SYN queue, RFC 5961 RST/SYN checks.
  *
- * <p>Received bytes are handed to the application in order at once, so the advertised window
- * is constant; out-of-order segments are dropped (not SACKed: we hold none of their bytes) and
- * answered with a duplicate ACK, which is enough for the small requests a CDN receives.
+ * <p>Received bytes are handed to the application in order at once; it says how many it took
+ * and only those are acknowledged. The advertised window is the configured one, capped by what
+ * the application says it can still hold ({@link TcpConnection#receiveLimit}), so a client
+ * pipelining far ahead is held back by its window instead of being refused. Out-of-order
+ * segments are dropped (not SACKed: we hold none of their bytes) and answered with a duplicate
+ * ACK, which is enough for the small requests a CDN receives.
  *
  * <p>Single-threaded (the lane thread); allocation-free once constructed.
  */
@@ -350,7 +353,7 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
                                      int payloadOffset, int payloadLength, long now) {
         final boolean fin = (flags & TcpHeader.FLAG_FIN) != 0;
         final int segmentLength = payloadLength + (fin ? 1 : 0);
-        final long receiveWindow = advertisedWindow(c);
+        final long receiveWindow = acceptanceWindow(c);
         final int delta = seq - c.rcvNxt;
         final boolean acceptable = segmentLength == 0
             ? delta == 0 || (delta > 0 && delta < receiveWindow)
@@ -408,18 +411,19 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
                 final int skip = -delta;
                 final int fresh = payloadLength - skip;
                 if (fresh > 0) {
-                    c.rcvNxt += fresh;
-                    counters.bytesIn += fresh;
+                    final int taken = application.onData(c, frame, payloadOffset + skip, fresh);
+                    if (!TcpState.canReceive(c.state) && c.state != TcpState.CLOSE_WAIT && c.state != TcpState.LAST_ACK) {
+                        return; // the application aborted
+                    }
+                    // Only what the application took is acknowledged; the peer sends the rest again.
+                    c.rcvNxt += taken;
+                    counters.bytesIn += taken;
                     c.unackedSegments++;
                     c.ackPending = true;
-                    if (skip > 0 || c.unackedSegments >= 2) {
+                    if (skip > 0 || c.unackedSegments >= 2 || taken < fresh) {
                         c.ackNow = true;
                     } else if (!wheel.isScheduled(timerId(c, TIMER_DELAYED_ACK))) {
                         wheel.schedule(timerId(c, TIMER_DELAYED_ACK), now + config.delayedAckNanos());
-                    }
-                    application.onData(c, frame, payloadOffset + skip, fresh);
-                    if (!TcpState.canReceive(c.state) && c.state != TcpState.CLOSE_WAIT && c.state != TcpState.LAST_ACK) {
-                        return; // the application aborted
                     }
                 } else {
                     c.ackNow = true; // a pure duplicate: tell the peer where we are
@@ -964,6 +968,7 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
         c.ackNow = false;
         c.ackPending = false;
         c.peerFinReceived = false;
+        c.receiveLimit = Integer.MAX_VALUE;
         c.fastRecovery = false;
         c.lossRecovery = false;
         c.recoveryPoint = 0;
@@ -1076,12 +1081,21 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
         return c.iss + 1 + (int) offset;
     }
 
-    private long advertisedWindow(TcpConnection c) {
-        return (long) windowField(c) << c.rcvWndScale;
+    /**
+     * The window segments are checked against: the configured one, not the application's cap, so
+     * an ACK riding on bytes the application cannot take yet is still processed (the bytes are
+     * then refused by {@link TcpApplication#onData} and sent again).
+     */
+    private long acceptanceWindow(TcpConnection c) {
+        return (long) Math.min(UNSCALED_WINDOW_MAX, config.receiveWindow() >> c.rcvWndScale) << c.rcvWndScale;
     }
 
     private int windowField(TcpConnection c) {
-        return Math.min(UNSCALED_WINDOW_MAX, config.receiveWindow() >> c.rcvWndScale);
+        // Scaled units round down, and a unit less: the right edge may then move back by under a
+        // unit, but bytes sent up to any edge advertised still fit the application's limit.
+        final long unitSlack = (1L << c.rcvWndScale) - 1;
+        final long window = Math.min(config.receiveWindow(), Math.max(0, c.receiveLimit - unitSlack));
+        return (int) Math.min(UNSCALED_WINDOW_MAX, window >> c.rcvWndScale);
     }
 
     /** The timestamp clock: milliseconds, offset per stack (RFC 7323 §5.4). */
