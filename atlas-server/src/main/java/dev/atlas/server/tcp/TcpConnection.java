@@ -51,6 +51,8 @@ public final class TcpConnection {
     boolean ackNow;
     boolean ackPending;
     boolean peerFinReceived;
+    /** The connection ended with the peer's RST (not one of ours, not a FIN exchange). */
+    boolean resetByPeer;
     /** Bytes the application can still take beyond rcvNxt ({@link #receiveLimit(int)}); caps the advertised window. */
     int receiveLimit = Integer.MAX_VALUE;
 
@@ -166,6 +168,14 @@ public final class TcpConnection {
     /** Free stream-segment slots: each queued send takes one (adjacent retained sends share one). */
     public int segmentsFree() {
         return stream.segmentsFree();
+    }
+
+    /**
+     * Whether the peer reset the connection: true in {@link TcpApplication#onClose} after its RST,
+     * false after a normal close or a reset of ours (timeouts, {@link #abort}, the server stopping).
+     */
+    public boolean resetByPeer() {
+        return resetByPeer;
     }
 
     /** Stream offset of the first byte not yet acknowledged. */

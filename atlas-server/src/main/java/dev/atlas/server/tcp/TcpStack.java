@@ -367,6 +367,7 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
         if ((flags & TcpHeader.FLAG_RST) != 0) {
             if (delta == 0) {
                 counters.resetsReceived++;
+                c.resetByPeer = true;
                 release(c);
             } else {
                 counters.challengeAcks++; // RFC 5961 §3.2: in window but not exact
@@ -968,6 +969,7 @@ public final class TcpStack implements TcpSegmentHandler, TimerHandler {
         c.ackNow = false;
         c.ackPending = false;
         c.peerFinReceived = false;
+        c.resetByPeer = false;
         c.receiveLimit = Integer.MAX_VALUE;
         c.fastRecovery = false;
         c.lossRecovery = false;
