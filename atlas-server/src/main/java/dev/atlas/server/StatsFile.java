@@ -1,6 +1,7 @@
 package dev.atlas.server;
 
 import dev.atlas.server.http.HttpStatus;
+import dev.atlas.server.http.RequestOutcome;
 import dev.atlas.server.lane.CounterDump;
 import dev.atlas.server.lane.Lanes;
 import dev.atlas.server.ring.afpacket.AfPacketRing;
@@ -61,6 +62,10 @@ final class StatsFile {
                 CounterDump.addTo(values, "http", lane.responder().counters());
                 for (HttpStatus status : HttpStatus.values()) {
                     values.merge("http.status." + status.code(), lane.responder().counters().responses(status), Long::sum);
+                }
+                // Requests by how they ended, as atlas_http_requests_total{outcome} sums them.
+                for (RequestOutcome outcome : RequestOutcome.values()) {
+                    values.merge("http.outcome." + outcome.key(), lane.responder().counters().ended(outcome), Long::sum);
                 }
             }
             if (lane.patternResponder() != null) {
