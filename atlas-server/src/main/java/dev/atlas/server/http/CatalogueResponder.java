@@ -246,7 +246,7 @@ public final class CatalogueResponder implements TcpApplication, HttpInput.Handl
             return refuse(connection);
         }
         if (!hasRoom(connection, n, body ? 2 : 1)) {
-            return WAIT;
+            return waitForRoom(connection);
         }
         final long start = connection.queuedOffset();
         if (!connection.sendRetained(scratch, 0, n)
@@ -288,7 +288,7 @@ public final class CatalogueResponder implements TcpApplication, HttpInput.Handl
             return refuse(connection);
         }
         if (!hasRoom(connection, length, 1)) {
-            return WAIT;
+            return waitForRoom(connection);
         }
         final long start = connection.queuedOffset();
         if (!connection.sendRetained(scratch, 0, length)) {
@@ -304,6 +304,14 @@ public final class CatalogueResponder implements TcpApplication, HttpInput.Handl
     private boolean hasRoom(TcpConnection connection, int headLength, int segments) {
         return !pending.isFull(connection.id()) && connection.retainedFree() >= headLength
             && connection.segmentsFree() >= segments;
+    }
+
+    /**
+     * No room for an answer: it waits for the ones queued to complete, which resume it. With
+     * nothing queued nothing would (the answer can never fit): reset instead.
+     */
+    private int waitForRoom(TcpConnection connection) {
+        return connection.unacknowledgedBytes() > 0 ? WAIT : refuse(connection);
     }
 
     /** A response that cannot be queued though there was room (or a connection that can send no more): reset it. */

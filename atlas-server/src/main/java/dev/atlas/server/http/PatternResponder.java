@@ -94,7 +94,7 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
     public int onMalformed(TcpConnection connection, HttpRequest request) {
         final int length = errors.parseError(scratch, 0, HEAD_CAPACITY, request);
         if (length >= 0 && !hasRoom(connection, length, 1)) {
-            return WAIT;
+            return waitForRoom(connection);
         }
         counters.malformed++;
         answerAndClose(connection, length);
@@ -120,7 +120,7 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
         if (readiness.isDraining()) {
             final int length = errors.serviceUnavailable(scratch, 0, HEAD_CAPACITY, withBody, RETRY_AFTER_SECONDS);
             if (length >= 0 && !hasRoom(connection, length, 1)) {
-                return WAIT;
+                return waitForRoom(connection);
             }
             counters.requests++;
             counters.unavailable++;
@@ -130,7 +130,7 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
         if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
             final int length = errors.methodNotAllowed(scratch, 0, HEAD_CAPACITY, keepAlive);
             if (length >= 0 && !hasRoom(connection, length, 1)) {
-                return WAIT;
+                return waitForRoom(connection);
             }
             counters.requests++;
             counters.methodNotAllowed++;
@@ -140,7 +140,7 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
         if (bodyLength < 0) {
             final int length = errors.notFound(scratch, 0, HEAD_CAPACITY, keepAlive, withBody);
             if (length >= 0 && !hasRoom(connection, length, 1)) {
-                return WAIT;
+                return waitForRoom(connection);
             }
             counters.requests++;
             counters.notFound++;
@@ -150,7 +150,7 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
             .contentType(OCTET_STREAM).contentLength(bodyLength).connection(keepAlive).end();
         final boolean body = withBody && bodyLength > 0;
         if (headLength >= 0 && !hasRoom(connection, headLength, body ? 2 : 1)) {
-            return WAIT;
+            return waitForRoom(connection);
         }
         counters.requests++;
         if (headLength < 0 || !connection.sendRetained(scratch, 0, headLength)) {
@@ -173,6 +173,11 @@ public final class PatternResponder implements TcpApplication, HttpInput.Handler
     /** Whether a head of {@code headLength} bytes in {@code segments} stream segments can be queued now (else the request waits). */
     private static boolean hasRoom(TcpConnection connection, int headLength, int segments) {
         return !connection.isWritable() || connection.retainedFree() >= headLength && connection.segmentsFree() >= segments;
+    }
+
+    /** No room: wait for the answers queued to complete; with nothing queued it could never fit, so reset. */
+    private int waitForRoom(TcpConnection connection) {
+        return connection.unacknowledgedBytes() > 0 ? WAIT : refuse(connection);
     }
 
     private int answer(TcpConnection connection, int length, boolean keepAlive) {

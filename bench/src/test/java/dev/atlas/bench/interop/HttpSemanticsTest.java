@@ -424,7 +424,7 @@ class HttpSemanticsTest {
         return new Expected(request, status, true, body.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** Eight requests (the most a connection may have outstanding), the last with Connection: close. */
+    /** Eight requests (as many answers as a connection queues before later requests wait), the last with Connection: close. */
     private List<Expected> pipelinedBatch() {
         return List.of(
             get(edge(16385), ""),
