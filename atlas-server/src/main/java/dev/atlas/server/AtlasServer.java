@@ -202,7 +202,9 @@ public final class AtlasServer implements AutoCloseable {
         if (l.ring() instanceof AfPacketRing ring) {
             metrics.registerLane(name, meters -> meters
                 .counter(MetricNames.RX_BYTES, "Bytes received on the data-plane ring.", ring::rxBytes)
-                .counter(MetricNames.TX_BYTES, "Bytes handed to the data-plane TX ring.", ring::txBytes));
+                .counter(MetricNames.TX_BYTES, "Bytes handed to the data-plane TX ring.", ring::txBytes)
+                .counter(MetricNames.RX_RING_DROPS, "Frames the kernel dropped because the lane's RX ring was full.",
+                    ring::kernelRxDrops));
         }
         if (lane.responder() instanceof CatalogueResponder responder) {
             metrics.registerLane(name, DataPathMeters.http(responder.counters()));

@@ -3,6 +3,7 @@ package dev.atlas.server;
 import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.HttpStatus;
 import dev.atlas.server.http.PatternResponder;
+import dev.atlas.server.http.RequestOutcome;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.lane.CounterDump;
 import dev.atlas.server.lane.Lanes;
@@ -65,6 +66,10 @@ final class StatsFile {
                     CounterDump.addTo(values, "http", responder.counters());
                     for (HttpStatus status : HttpStatus.values()) {
                         values.merge("http.status." + status.code(), responder.counters().responses(status), Long::sum);
+                    }
+                    // Requests by how they ended, as atlas_http_requests_total{outcome} sums them.
+                    for (RequestOutcome outcome : RequestOutcome.values()) {
+                        values.merge("http.outcome." + outcome.key(), responder.counters().ended(outcome), Long::sum);
                     }
                 }
                 case PatternResponder responder -> CounterDump.addTo(values, "pattern", responder.counters);

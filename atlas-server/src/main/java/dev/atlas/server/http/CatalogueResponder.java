@@ -16,7 +16,8 @@ import java.lang.foreign.MemorySegment;
  * catalogue's names with 200, 206 (one byte range), 304 (If-None-Match / If-Modified-Since),
  * 404, 405, 416, the parser's 400/413/414/431/501/505, and 503 while draining; 204 with the CORS
  * fields to a browser's OPTIONS preflight; persistent
- * connections and pipelining; CORS for browser players. A response is a retained head plus,
+ * connections and pipelining of any depth (a request whose answer has no room to be queued waits,
+ * and the client's receive window closes behind it, see {@link HttpInput}); CORS for browser players. A response is a retained head plus,
  * for a body, one stream segment naming the file's drive extent: the {@link ExtentSource}
  * reads those bytes from the drive when the connection's window opens, and again if they are
  * lost. Nothing of the body is held in memory between sends.
@@ -29,8 +30,11 @@ import java.lang.foreign.MemorySegment;
 public final class CatalogueResponder implements Responder, HttpInput.Handler {
     /** Room for the longest head (or canned error) this responder writes. */
     private static final int HEAD_CAPACITY = 1024;
-    /** Pipelined responses a connection may have outstanding; a client pipelining deeper is reset. */
-    public static final int MAX_PIPELINED = 8;
+    /**
+     * Responses a connection may have queued and not yet acknowledged; the requests of a client
+     * pipelining deeper wait (held, then held back by the window) until these complete.
+     */
+    public static final int PENDING_RESPONSES = 8;
     /** Seconds a client is told to wait before retrying a draining server elsewhere or later. */
     private static final long RETRY_AFTER_SECONDS = 5;
 
@@ -69,7 +73,7 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         this.readiness = readiness;
         this.accessLog = accessLog;
         this.input = new HttpInput(arena, limits, connections);
-        this.pending = new PendingResponses(arena, connections, MAX_PIPELINED);
+        this.pending = new PendingResponses(arena, connections, PENDING_RESPONSES);
         this.head = new ResponseHead(new CachedDate(clock), "atlas");
         this.errors = new ErrorResponses(head, true);
         this.scratch = arena.allocate(HEAD_CAPACITY);
@@ -94,29 +98,49 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
     }
 
     @Override
-    public void onData(TcpConnection connection, MemorySegment data, long offset, int length) {
+    public int onData(TcpConnection connection, MemorySegment data, long offset, int length) {
         arrivalNanos = System.nanoTime();
-        input.onData(connection, data, offset, length, this);
+        final long declined = input.declinedBytes();
+        final long waits = input.waits();
+        final int taken = input.onData(connection, data, offset, length, this);
+        counters.inputDeclinedBytes += input.declinedBytes() - declined;
+        counters.pipelineWaits += input.waits() - waits;
+        return taken;
     }
 
     @Override
-    public boolean onRequest(TcpConnection connection, HttpRequest request) {
-        return respond(connection, request, arrivalNanos);
+    public int onRequest(TcpConnection connection, HttpRequest request) {
+        final int next = respond(connection, request, arrivalNanos);
+        if (next != WAIT) {
+            counters.requests++;
+        }
+        return next;
     }
 
     @Override
-    public void onMalformed(TcpConnection connection, HttpRequest request) {
-        counters.malformed++;
+    public int onMalformed(TcpConnection connection, HttpRequest request) {
         final int n = errors.parseError(scratch, 0, HEAD_CAPACITY, request);
         final HttpStatus status = request.errorStatus() == null ? HttpStatus.BAD_REQUEST : request.errorStatus();
-        if (queueHead(connection, request, n, status, arrivalNanos, NO_GENERATION)) {
+        final int next = queueHead(connection, request, n, status, arrivalNanos, NO_GENERATION);
+        if (next == WAIT) {
+            return WAIT;
+        }
+        counters.malformed++;
+        if (next == NEXT) {
             input.closeAfterQueued(connection);
         }
+        return STOP;
     }
 
     @Override
     public void onSendComplete(TcpConnection connection) {
-        completeAcknowledged(connection, System.nanoTime());
+        final long now = System.nanoTime();
+        completeAcknowledged(connection, now);
+        // Room again: answer what waited (the window reopens as held bytes are parsed).
+        arrivalNanos = now;
+        final long waits = input.waits();
+        input.resume(connection, this);
+        counters.pipelineWaits += input.waits() - waits;
         if (readiness.isDraining() && input.idleRequest(connection) != null) {
             input.closeAfterQueued(connection); // a drain closes keep-alive connections once they are idle
         }
@@ -159,16 +183,16 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
 
     private static final long NO_GENERATION = -1;
 
-    /** Answers one complete request; returns false when the connection is closing or gone. */
-    private boolean respond(TcpConnection connection, HttpRequest request, long now) {
-        counters.requests++;
+    /** Answers one complete request: {@code NEXT}, {@code STOP} (closing or gone) or {@code WAIT} (no room yet). */
+    private int respond(TcpConnection connection, HttpRequest request, long now) {
         final boolean withBody = request.method() == HttpMethod.GET;
         if (readiness.isDraining()) {
             final int n = errors.serviceUnavailable(scratch, 0, HEAD_CAPACITY, withBody, RETRY_AFTER_SECONDS);
-            if (queueHead(connection, request, n, HttpStatus.SERVICE_UNAVAILABLE, now, NO_GENERATION)) {
+            final int next = queueHead(connection, request, n, HttpStatus.SERVICE_UNAVAILABLE, now, NO_GENERATION);
+            if (next == NEXT) {
                 input.closeAfterQueued(connection);
             }
-            return false;
+            return next == WAIT ? WAIT : STOP;
         }
         final boolean keepAlive = request.keepAlive();
         if (request.method() == HttpMethod.OPTIONS) {
@@ -218,8 +242,11 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         }
         final int n = head.etag(etag).lastModified(modified).acceptRanges().cors().connection(keepAlive).end();
         final boolean body = withBody && count > 0;
-        if (n < 0 || pending.isFull(connection.id()) || connection.retainedFree() < n || !connection.isWritable()) {
+        if (n < 0 || !connection.isWritable()) {
             return refuse(connection);
+        }
+        if (!hasRoom(connection, n, body ? 2 : 1)) {
+            return waitForRoom(connection);
         }
         final long start = connection.queuedOffset();
         if (!connection.sendRetained(scratch, 0, n)
@@ -235,29 +262,33 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         }
         if (!keepAlive) {
             input.closeAfterQueued(connection);
-            return false;
+            return STOP;
         }
-        return true;
+        return NEXT;
     }
 
-    /** Queues a head-only answer; returns whether the connection goes on. */
-    private boolean answer(TcpConnection connection, HttpRequest request, int length, HttpStatus status,
-                           boolean keepAlive, long now) {
-        if (!queueHead(connection, request, length, status, now, NO_GENERATION)) {
-            return false;
+    /** Queues a head-only answer: {@code NEXT}, {@code STOP} or {@code WAIT}. */
+    private int answer(TcpConnection connection, HttpRequest request, int length, HttpStatus status,
+                       boolean keepAlive, long now) {
+        final int next = queueHead(connection, request, length, status, now, NO_GENERATION);
+        if (next != NEXT) {
+            return next;
         }
         if (!keepAlive) {
             input.closeAfterQueued(connection);
-            return false;
+            return STOP;
         }
-        return true;
+        return NEXT;
     }
 
-    /** Queues a complete head-only response (and its log entry); false when it could not be queued. */
-    private boolean queueHead(TcpConnection connection, HttpRequest request, int length, HttpStatus status, long now,
-                              long generation) {
-        if (length < 0 || pending.isFull(connection.id())) {
+    /** Queues a complete head-only response (and its log entry): {@code NEXT}, {@code WAIT} for room, {@code STOP} when reset. */
+    private int queueHead(TcpConnection connection, HttpRequest request, int length, HttpStatus status, long now,
+                          long generation) {
+        if (length < 0 || !connection.isWritable()) {
             return refuse(connection);
+        }
+        if (!hasRoom(connection, length, 1)) {
+            return waitForRoom(connection);
         }
         final long start = connection.queuedOffset();
         if (!connection.sendRetained(scratch, 0, length)) {
@@ -266,14 +297,28 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         pending.add(connection.id(), start, connection.queuedOffset(), status.code(), now, generation,
             request.buffer(), AccessLogWriter.requestLineLength(request));
         counters.count(status);
-        return true;
+        return NEXT;
     }
 
-    /** A client pipelining beyond what a connection may hold (or a full store): reset it. */
-    private boolean refuse(TcpConnection connection) {
+    /** Whether a response of a {@code headLength}-byte head in {@code segments} stream segments can be queued now. */
+    private boolean hasRoom(TcpConnection connection, int headLength, int segments) {
+        return !pending.isFull(connection.id()) && connection.retainedFree() >= headLength
+            && connection.segmentsFree() >= segments;
+    }
+
+    /**
+     * No room for an answer: it waits for the ones queued to complete, which resume it. With
+     * nothing queued nothing would (the answer can never fit): reset instead.
+     */
+    private int waitForRoom(TcpConnection connection) {
+        return connection.unacknowledgedBytes() > 0 ? WAIT : refuse(connection);
+    }
+
+    /** A response that cannot be queued though there was room (or a connection that can send no more): reset it. */
+    private int refuse(TcpConnection connection) {
         counters.refused++;
         connection.abort(); // onClose releases the request slot, chunks and pending responses
-        return false;
+        return STOP;
     }
 
     /** Logs and unpins every pending response the peer has acknowledged in full. */
@@ -285,7 +330,7 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
             if (pending.streamEnd(i) > acknowledged) {
                 return;
             }
-            finish(connection, i, pending.streamEnd(i) - pending.streamStart(i), now);
+            finish(connection, i, pending.streamEnd(i) - pending.streamStart(i), now, RequestOutcome.COMPLETED);
             pending.removeOldest(id);
         }
     }
@@ -295,20 +340,22 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         final int id = connection.id();
         final long acknowledged = connection.acknowledgedOffset();
         final long now = System.nanoTime();
+        final RequestOutcome outcome = connection.resetByPeer() ? RequestOutcome.ABORTED_BY_CLIENT : RequestOutcome.RESET_BY_SERVER;
         while (pending.count(id) > 0) {
             final int i = pending.oldest(id);
             counters.incomplete++;
-            finish(connection, i, Math.max(0, Math.min(acknowledged, pending.streamEnd(i)) - pending.streamStart(i)), now);
+            finish(connection, i, Math.max(0, Math.min(acknowledged, pending.streamEnd(i)) - pending.streamStart(i)), now, outcome);
             pending.removeOldest(id);
         }
     }
 
-    private void finish(TcpConnection connection, int i, long bytes, long now) {
+    private void finish(TcpConnection connection, int i, long bytes, long now, RequestOutcome outcome) {
         if (pending.generation(i) != NO_GENERATION) {
             pins.unpin(pending.generation(i));
         }
         counters.responseBytes += bytes;
         counters.finished++;
+        counters.ended(outcome, pending.status(i));
         accessLog.log(pending.lines(), pending.lineOffset(i), pending.lineLength(i), connection.remoteAddress(),
             pending.status(i), bytes, now - pending.startNanos(i));
     }

@@ -3,6 +3,7 @@ package dev.atlas.server.mgmt;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.server.http.HttpCounters;
 import dev.atlas.server.http.HttpStatus;
+import dev.atlas.server.http.RequestOutcome;
 import dev.atlas.server.proto.FrameCounters;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.StorageCounters;
@@ -60,16 +61,26 @@ public final class DataPathMeters {
             .counter("atlas_frames_dropped_total", "Received frames dropped as malformed or not for us.", frames::dropped);
     }
 
-    /** HTTP responses of a lane, by status. */
+    /** HTTP requests of a lane, by status and by how they ended. */
     public static CounterSource http(HttpCounters http) {
         return meters -> {
-            for (HttpStatus status : HttpStatus.values()) {
-                meters.counter(MetricNames.HTTP_REQUESTS, "HTTP responses queued, by status.", "status",
-                    Integer.toString(status.code()), () -> http.responses(status));
+            for (RequestOutcome outcome : RequestOutcome.values()) {
+                for (HttpStatus status : HttpStatus.values()) {
+                    meters.counter(MetricNames.HTTP_REQUESTS,
+                        "HTTP requests answered, counted when they end: by status, and by outcome (the response acknowledged "
+                            + "in full, or cut short by the client's reset or by the server's).",
+                        "status", Integer.toString(status.code()), "outcome", outcome.label(), () -> http.ended(outcome, status));
+                }
             }
             meters.counter("atlas_http_malformed_requests_total", "Requests the parser refused.", () -> http.malformed)
                 .counter("atlas_http_refused_connections_total",
-                    "Connections reset for pipelining too deep or finding no request slot.", () -> http.refused)
+                    "Connections reset for finding no request slot or an answer that could not be queued.", () -> http.refused)
+                .counter("atlas_http_pipeline_waits_total",
+                    "Requests that waited for room to queue their answer (a client pipelining deeper than the queue).",
+                    () -> http.pipelineWaits)
+                .counter("atlas_http_input_declined_bytes_total",
+                    "Request bytes not taken (the client sends them again): its held-input budget or the lane's pool was full.",
+                    () -> http.inputDeclinedBytes)
                 .counter("atlas_http_response_bytes_total", "Response bytes (heads and bodies) acknowledged by clients.",
                     () -> http.responseBytes)
                 .counter("atlas_http_incomplete_responses_total", "Responses whose connection died before they completed.",

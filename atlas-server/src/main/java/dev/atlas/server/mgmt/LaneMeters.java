@@ -40,6 +40,12 @@ public final class LaneMeters {
         return counter(prometheusName, help, Tags.of(label, value), reading);
     }
 
+    /** A count split by two more labels, e.g. requests by {@code status} and {@code outcome}. */
+    public LaneMeters counter(String prometheusName, String help, String label, String value, String label2, String value2,
+                              LongSupplier reading) {
+        return counter(prometheusName, help, Tags.of(label, value, label2, value2), reading);
+    }
+
     /** A count kept in another unit than the metric's, e.g. nanoseconds read as {@code _seconds_total} with scale 1e-9. */
     public LaneMeters counter(String prometheusName, String help, LongSupplier reading, double scale) {
         return counter(prometheusName, help, Tags.empty(), reading, scale);

@@ -14,8 +14,13 @@ public final class MetricNames {
     public static final String CONNECTIONS = "atlas_connections";
     /** Connections accepted. */
     public static final String CONNECTIONS_ACCEPTED = "atlas_connections_accepted_total";
-    /** HTTP responses, label {@code status} ("200", "206", "404", …). */
+    /**
+     * HTTP requests answered, counted once when they end, labels {@code status} ("200", "206",
+     * "404", …) and {@code outcome} ("completed", "client_aborted", "server_reset").
+     */
     public static final String HTTP_REQUESTS = "atlas_http_requests_total";
+    /** Frames the kernel dropped because a lane's RX ring was full ({@code PACKET_STATISTICS}). */
+    public static final String RX_RING_DROPS = "atlas_rx_ring_dropped_frames_total";
     /** Segments retransmitted (regenerated from disk). */
     public static final String TCP_RETRANSMITS = "atlas_tcp_retransmits_total";
     /** Retransmission timeouts that fired. */

@@ -13,9 +13,12 @@ public interface TcpApplication {
 
     /**
      * In-order bytes arrived. {@code data} is valid only during the call; {@code offset} is the
-     * position of the bytes in {@code data}, {@code length} how many.
+     * position of the bytes in {@code data}, {@code length} how many. Returns how many of them,
+     * from the first, the application took: only those are acknowledged; the peer sends the rest
+     * again. An application that cannot hold more caps the window with
+     * {@link TcpConnection#receiveLimit(int)} so that a peer keeping to it is never refused.
      */
-    void onData(TcpConnection connection, MemorySegment data, long offset, int length);
+    int onData(TcpConnection connection, MemorySegment data, long offset, int length);
 
     /** Every byte queued so far was acknowledged by the peer. */
     void onSendComplete(TcpConnection connection);

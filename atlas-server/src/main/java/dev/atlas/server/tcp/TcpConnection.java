@@ -51,6 +51,10 @@ public final class TcpConnection {
     boolean ackNow;
     boolean ackPending;
     boolean peerFinReceived;
+    /** The connection ended with the peer's RST (not one of ours, not a FIN exchange). */
+    boolean resetByPeer;
+    /** Bytes the application can still take beyond rcvNxt ({@link #receiveLimit(int)}); caps the advertised window. */
+    int receiveLimit = Integer.MAX_VALUE;
 
     // Options.
     boolean timestamps;
@@ -146,6 +150,35 @@ public final class TcpConnection {
         if (state != TcpState.CLOSED) {
             stack.requestOutput(this);
         }
+    }
+
+    /**
+     * How many bytes beyond those already taken the application can hold: the advertised receive
+     * window is capped so that a peer keeping to it never sends more (the window is counted in
+     * the scale's units, rounded so it never promises more than {@code bytes}). Lower it by what
+     * each {@link TcpApplication#onData} took; when it opens by a segment or more, or from below a
+     * segment, the peer is told at once (a window update).
+     */
+    public void receiveLimit(int bytes) {
+        final int previous = receiveLimit;
+        receiveLimit = Math.max(0, bytes);
+        if (state != TcpState.CLOSED && receiveLimit > previous && (receiveLimit - previous >= mss || previous < mss)) {
+            ackNow = true;
+            stack.requestOutput(this);
+        }
+    }
+
+    /** Free stream-segment slots: each queued send takes one (adjacent retained sends share one). */
+    public int segmentsFree() {
+        return stream.segmentsFree();
+    }
+
+    /**
+     * Whether the peer reset the connection: true in {@link TcpApplication#onClose} after its RST,
+     * false after a normal close or a reset of ours (timeouts, {@link #abort}, the server stopping).
+     */
+    public boolean resetByPeer() {
+        return resetByPeer;
     }
 
     /** Stream offset of the first byte not yet acknowledged. */
@@ -268,6 +301,8 @@ public final class TcpConnection {
         ackNow = false;
         ackPending = false;
         peerFinReceived = false;
+        resetByPeer = false;
+        receiveLimit = Integer.MAX_VALUE;
         fastRecovery = false;
         lossRecovery = false;
         recoveryPoint = 0;

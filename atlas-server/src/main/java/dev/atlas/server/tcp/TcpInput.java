@@ -16,9 +16,12 @@ import java.lang.foreign.MemorySegment;
  * to the application. It sends nothing itself but ACKs that must go at once and resets; what a
  * connection may send next is the output step's to decide, so arrivals only queue it.
  *
- * <p>Received bytes are handed to the application in order at once, so the advertised window
- * is constant; out-of-order segments are dropped (not SACKed: we hold none of their bytes) and
- * answered with a duplicate ACK, which is enough for the small requests a CDN receives.
+ * <p>Received bytes are handed to the application in order at once; it says how many it took
+ * and only those are acknowledged. The advertised window is the configured one, capped by what
+ * the application says it can still hold ({@link TcpConnection#receiveLimit}), so a client
+ * pipelining far ahead is held back by its window instead of being refused. Out-of-order
+ * segments are dropped (not SACKed: we hold none of their bytes) and answered with a duplicate
+ * ACK, which is enough for the small requests a CDN receives.
  */
 final class TcpInput implements TcpSegmentHandler {
     private final InterfaceAddress local;
@@ -127,7 +130,7 @@ final class TcpInput implements TcpSegmentHandler {
                              int payloadOffset, int payloadLength, long now) {
         final boolean fin = (flags & TcpHeader.FLAG_FIN) != 0;
         final int segmentLength = payloadLength + (fin ? 1 : 0);
-        final long receiveWindow = output.advertisedWindow(c);
+        final long receiveWindow = output.acceptanceWindow(c);
         final int delta = seq - c.rcvNxt;
         final boolean acceptable = segmentLength == 0
             ? delta == 0 || (delta > 0 && delta < receiveWindow)
@@ -141,6 +144,7 @@ final class TcpInput implements TcpSegmentHandler {
         if ((flags & TcpHeader.FLAG_RST) != 0) {
             if (delta == 0) {
                 counters.resetsReceived++;
+                c.resetByPeer = true;
                 stack.release(c);
             } else {
                 counters.challengeAcks++; // RFC 5961 §3.2: in window but not exact
@@ -185,18 +189,19 @@ final class TcpInput implements TcpSegmentHandler {
                 final int skip = -delta;
                 final int fresh = payloadLength - skip;
                 if (fresh > 0) {
-                    c.rcvNxt += fresh;
-                    counters.bytesIn += fresh;
+                    final int taken = application.onData(c, frame, payloadOffset + skip, fresh);
+                    if (!TcpState.canReceive(c.state) && c.state != TcpState.CLOSE_WAIT && c.state != TcpState.LAST_ACK) {
+                        return; // the application aborted
+                    }
+                    // Only what the application took is acknowledged; the peer sends the rest again.
+                    c.rcvNxt += taken;
+                    counters.bytesIn += taken;
                     c.unackedSegments++;
                     c.ackPending = true;
-                    if (skip > 0 || c.unackedSegments >= 2) {
+                    if (skip > 0 || c.unackedSegments >= 2 || taken < fresh) {
                         c.ackNow = true;
                     } else {
                         timers.delayAck(c, now);
-                    }
-                    application.onData(c, frame, payloadOffset + skip, fresh);
-                    if (!TcpState.canReceive(c.state) && c.state != TcpState.CLOSE_WAIT && c.state != TcpState.LAST_ACK) {
-                        return; // the application aborted
                     }
                 } else {
                     c.ackNow = true; // a pure duplicate: tell the peer where we are

@@ -431,13 +431,22 @@ final class TcpOutput {
         timers.cancel(c, TcpTimers.DELAYED_ACK);
     }
 
-    /** The window we advertise to {@code c}, in bytes (scaled). */
-    long advertisedWindow(TcpConnection c) {
-        return (long) windowField(c) << c.rcvWndScale;
+    /**
+     * The window arriving segments are checked against: the configured one, not the application's
+     * cap, so an ACK riding on bytes the application cannot take yet is still processed (the bytes
+     * are then refused by {@link TcpApplication#onData} and sent again).
+     */
+    long acceptanceWindow(TcpConnection c) {
+        return (long) Math.min(TcpHeader.MAX_WINDOW_FIELD, config.receiveWindow() >> c.rcvWndScale) << c.rcvWndScale;
     }
 
+    /** The window field we advertise: the configured window capped by what the application can still hold. */
     private int windowField(TcpConnection c) {
-        return Math.min(TcpHeader.MAX_WINDOW_FIELD, config.receiveWindow() >> c.rcvWndScale);
+        // Scaled units round down, and a unit less: the right edge may then move back by under a
+        // unit, but bytes sent up to any edge advertised still fit the application's limit.
+        final long unitSlack = (1L << c.rcvWndScale) - 1;
+        final long window = Math.min(config.receiveWindow(), Math.max(0, c.receiveLimit - unitSlack));
+        return (int) Math.min(TcpHeader.MAX_WINDOW_FIELD, window >> c.rcvWndScale);
     }
 
     /** A SYN-ACK's window is never scaled (RFC 7323 §2.2). */

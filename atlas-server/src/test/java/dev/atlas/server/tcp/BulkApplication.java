@@ -28,7 +28,8 @@ final class BulkApplication implements TcpApplication {
     }
 
     @Override
-    public void onData(TcpConnection c, MemorySegment data, long offset, int length) {
+    public int onData(TcpConnection c, MemorySegment data, long offset, int length) {
+        return length;
     }
 
     @Override

@@ -63,7 +63,8 @@ class DriveBackedTransferTest {
         }
 
         @Override
-        public void onData(TcpConnection c, MemorySegment data, long offset, int length) {
+        public int onData(TcpConnection c, MemorySegment data, long offset, int length) {
+            return length;
         }
 
         @Override

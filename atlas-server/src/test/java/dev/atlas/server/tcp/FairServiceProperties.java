@@ -77,7 +77,8 @@ class FairServiceProperties {
         }
 
         @Override
-        public void onData(TcpConnection c, MemorySegment data, long offset, int length) {
+        public int onData(TcpConnection c, MemorySegment data, long offset, int length) {
+            return length;
         }
 
         @Override

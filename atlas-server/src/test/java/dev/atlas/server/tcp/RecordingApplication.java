@@ -17,8 +17,9 @@ final class RecordingApplication implements TcpApplication {
     }
 
     @Override
-    public void onData(TcpConnection c, MemorySegment data, long offset, int length) {
+    public int onData(TcpConnection c, MemorySegment data, long offset, int length) {
         received.merge(c.remotePort(), (long) length, Long::sum);
+        return length;
     }
 
     @Override

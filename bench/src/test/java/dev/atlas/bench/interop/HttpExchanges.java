@@ -221,6 +221,36 @@ final class HttpExchanges {
         return raws;
     }
 
+    /** What the deep-pipelining peer saw, and how long the exchange took. */
+    record Pipelined(Raw raw, double seconds, String note) {
+    }
+
+    /**
+     * Sends {@code requests} on one connection while reading the answers (see http_pipeline.py): in
+     * one write ({@code piece} 0) or in seeded random pieces of 1..{@code piece} bytes.
+     */
+    Pipelined pipeline(byte[] requests, double idleSeconds, int piece, long seed, Duration timeout)
+        throws IOException, InterruptedException {
+        final Path peer = ClientTools.script("http_pipeline.py", dir);
+        final int n = ++serial;
+        final Path requestFile = dir.resolve("pipelined-" + n);
+        final Path responseFile = dir.resolve("pipelined-answers-" + n);
+        Files.write(requestFile, requests);
+        final Process p = new ProcessBuilder("ip", "netns", "exec", namespace, python, peer.toString(), host, "80",
+            requestFile.toString(), responseFile.toString(), Double.toString(idleSeconds), Integer.toString(piece),
+            Long.toString(seed)).redirectErrorStream(true).start();
+        final String outcome = ClientTools.finish(p, timeout);
+        connections++;
+        if (!outcome.startsWith("exit 0: ")) {
+            throw new IOException("pipelining peer failed: " + outcome);
+        }
+        final String[] words = outcome.substring("exit 0: ".length()).strip().split(" ", 4);
+        final Raw raw = new Raw(words[0], Files.readAllBytes(responseFile));
+        Files.deleteIfExists(requestFile);
+        Files.deleteIfExists(responseFile);
+        return new Pipelined(raw, Double.parseDouble(words[2]), words.length > 3 ? words[3] : "");
+    }
+
     /** Records a response the client saw that the server counts as an answered request. */
     void saw(int status) {
         statuses.merge(status, 1L, Long::sum);

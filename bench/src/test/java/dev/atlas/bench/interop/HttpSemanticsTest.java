@@ -28,6 +28,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -51,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * to catch off-by-ones at the 4 KiB block and 16 KiB record boundaries, and every body byte of
  * every response is compared with the imported source. Covered: whole files with their fields,
  * HEAD, single ranges of every form, 416, ignored ranges, If-None-Match / If-Modified-Since /
- * If-Range, pipelining (in one write and cut into small pieces), unusual but valid request forms,
+ * If-Range, pipelining (in one write and cut into small pieces; 10,000 deep; wrk 16 deep), unusual but valid request forms,
  * keep-alive over 1,000 requests, Connection: close, HTTP/1.0, a half-closing client, 404/405,
  * Expect: 100-continue, the parser's 400/413/414/431/501/505 (each followed by a normal request),
  * then the server's counters and access log against what the client saw. One server serves the
@@ -68,6 +69,8 @@ class HttpSemanticsTest {
     /** Longest wait for a server that should close; the exchange normally ends at its FIN long before. */
     private static final double CLOSE_IDLE_SECONDS = 5;
     private static final int KEEP_ALIVE_REQUESTS = 1000;
+    private static final int PIPELINED_REQUESTS = 10_000;
+    private static final Duration PIPELINE_TIMEOUT = Duration.ofSeconds(90);
     private static final String IMF_FIXDATE = "[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT";
 
     private Path work;
@@ -79,7 +82,7 @@ class HttpSemanticsTest {
 
     @BeforeAll
     void up() throws Exception {
-        Prerequisites.require("ip", "ethtool", "curl", "python3");
+        Prerequisites.require("ip", "ethtool", "curl", "python3", "wrk");
         final long start = System.nanoTime();
         work = Files.createTempDirectory("atlas-http-semantics");
         catalogue = SemanticsCatalogue.build(work, SEED);
@@ -421,7 +424,7 @@ class HttpSemanticsTest {
         return new Expected(request, status, true, body.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** Eight requests (the most a connection may have outstanding), the last with Connection: close. */
+    /** Eight requests (as many answers as a connection queues before later requests wait), the last with Connection: close. */
     private List<Expected> pipelinedBatch() {
         return List.of(
             get(edge(16385), ""),
@@ -436,7 +439,8 @@ class HttpSemanticsTest {
 
     /** Checks the answers to {@code batch} in order, byte for byte; tallies them. */
     private void assertAnswers(List<Expected> batch, Raw raw, String what) {
-        final List<Response> answers = Response.split(raw.text(), batch.stream().map(Expected::hasBody).toList());
+        final String text = raw.text();
+        final List<Response> answers = Response.split(text, batch.stream().map(Expected::hasBody).toList());
         assertEquals(batch.size(), answers.size(), () -> what + ": " + raw);
         int expectedBytes = 0;
         for (int i = 0; i < batch.size(); i++) {
@@ -450,7 +454,7 @@ class HttpSemanticsTest {
             if (!expected.hasBody()) {
                 assertNotNull(answer.header("content-length"), what + " #" + index);
             }
-            expectedBytes += headLength(raw.text(), expectedBytes) + answer.body().length();
+            expectedBytes += headLength(text, expectedBytes) + answer.body().length();
         }
         assertEquals(expectedBytes, raw.received().length, () -> what + ": bytes after the last answer (a HEAD with a body?)");
     }
@@ -894,34 +898,82 @@ class HttpSemanticsTest {
     }
 
     /**
-     * Twelve requests in one write, more than the eight responses a connection may have
-     * outstanding (CatalogueResponder.MAX_PIPELINED). The responder's documented answer is to
-     * reset such a connection (counted as refused); serving all of them in order would be better
-     * and passes too. Either way the server goes on. Runs after the counter comparison, as a reset
-     * connection's queued responses are counted but never seen.
+     * 10,000 GETs and HEADs (whole files, ranges, 404s, the last one closing) pipelined on one
+     * connection, far deeper than the responses a connection may have queued: first in one write,
+     * then in random pieces. Every answer must come, in order and byte-exact, with nothing reset:
+     * the server holds what it cannot answer yet and lets the client's window push back. Runs
+     * after the counter comparison (its answers are not tallied).
      */
     @Test
     @Order(14)
-    void pipeliningDeeperThanTheOutstandingLimit() throws Exception {
+    void tenThousandPipelinedRequestsAreAnsweredInOrder() throws Exception {
         final Map<String, Long> before = server.freshStats();
+        final SplittableRandom random = new SplittableRandom(SEED);
         final List<Expected> batch = new ArrayList<>();
-        for (int i = 0; i < 11; i++) {
-            batch.add(get(edge(1), ""));
+        final String[] names = {edge(0), edge(1), edge(4095), edge(4097), edge(16385), MANIFEST, SPACED};
+        for (int i = 0; i < PIPELINED_REQUESTS - 1; i++) {
+            final String name = names[random.nextInt(names.length)];
+            switch (random.nextInt(6)) {
+                case 0 -> batch.add(status("GET /no/such/file-" + i + ".ts HTTP/1.1\r\n" + HOST + "\r\n", 404, "404 Not Found\n"));
+                case 1 -> batch.add(head(name));
+                case 2 -> {
+                    final long length = catalogue.item(FEATURE).length();
+                    final long first = random.nextLong(length - 1);
+                    batch.add(range(FEATURE, first, Math.min(length - 1, first + random.nextInt(8_000))));
+                }
+                default -> batch.add(catalogue.item(name).length() == 0 ? head(name) : get(name, ""));
+            }
         }
-        batch.add(get(edge(1), "Connection: close\r\n"));
-        final String requests = String.join("", batch.stream().map(Expected::request).toList());
-        final List<Raw> raws = http.raw(List.of(RawRequest.of(requests, CLOSE_IDLE_SECONDS),
-            RawRequest.of(get(edge(4097), "Connection: close\r\n").request(), CLOSE_IDLE_SECONDS)));
+        batch.add(get(edge(4097), "Connection: close\r\n"));
+        final byte[] requests = String.join("", batch.stream().map(Expected::request).toList()).getBytes(StandardCharsets.ISO_8859_1);
+
+        final HttpExchanges.Pipelined oneWrite = http.pipeline(requests, CLOSE_IDLE_SECONDS, 0, SEED, PIPELINE_TIMEOUT);
+        System.out.printf("http-semantics: %d pipelined requests (%d bytes) in one write: %s after %d bytes in %.2f s %s%n",
+            batch.size(), requests.length, oneWrite.raw().ending(), oneWrite.raw().received().length, oneWrite.seconds(),
+            oneWrite.note());
+        assertEquals("eof", oneWrite.raw().ending(), () -> "one write: " + oneWrite.raw().ending() + " " + oneWrite.note());
+        assertAnswers(batch, oneWrite.raw(), "10,000 pipelined in one write");
+
+        final HttpExchanges.Pipelined pieces = http.pipeline(requests, CLOSE_IDLE_SECONDS, 3000, SEED + 1, PIPELINE_TIMEOUT);
+        System.out.printf("http-semantics: the same in random pieces of 1..3000 bytes: %s after %d bytes in %.2f s %s%n",
+            pieces.raw().ending(), pieces.raw().received().length, pieces.seconds(), pieces.note());
+        assertEquals("eof", pieces.raw().ending(), () -> "pieces: " + pieces.raw().ending() + " " + pieces.note());
+        assertAnswers(batch, pieces.raw(), "10,000 pipelined in random pieces");
+
         final Map<String, Long> after = server.freshStats();
-        final long refused = after.getOrDefault("http.refused", 0L) - before.getOrDefault("http.refused", 0L);
-        System.out.println("http-semantics: 12 pipelined requests in one write: " + raws.get(0).ending() + " after "
-            + raws.get(0).received().length + " bytes; connections refused " + refused);
-        if (raws.get(0).ending().equals("reset")) {
-            assertEquals(1, refused, "a reset for pipelining too deep is counted as refused");
-        } else {
-            assertAnswers(batch, raws.get(0), "12 pipelined requests");
-        }
-        assertAnswers(List.of(get(edge(4097), "")), raws.get(1), "a normal request afterwards");
+        System.out.println("http-semantics: pipelining counters: waits " + difference(after, before, "http.pipelineWaits")
+            + ", declined input bytes " + difference(after, before, "http.inputDeclinedBytes"));
+        assertEquals(0, difference(after, before, "http.refused"), "connections refused (reset)");
+        assertEquals(0, difference(after, before, "tcp.resetsSent"), "resets sent");
+        assertTrue(difference(after, before, "http.pipelineWaits") > 0, "requests waited for room: the depth was really beyond the queue");
+    }
+
+    /**
+     * wrk with a Lua script that pipelines 16 GETs per batch on each connection: every response
+     * counted, no socket error, no non-2xx answer, no connection reset by the server.
+     */
+    @Test
+    @Order(15)
+    void wrkPipeliningSixteenDeepServesWithoutErrors() throws Exception {
+        final Map<String, Long> before = server.freshStats();
+        final Path script = ClientTools.script("pipeline.lua", work);
+        final Process p = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "wrk", "-t", "1", "-c", "8",
+            "-d", "3s", "--timeout", "5s", "-s", script.toString(), http.url("/")).redirectErrorStream(true).start();
+        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "wrk finished");
+        final ClientTools.WrkResult result = ClientTools.parseWrk(output);
+        final Map<String, Long> after = server.freshStats();
+        System.out.printf("http-semantics: wrk, 8 connections pipelining 16 deep: %d responses, %.0f/s, socket errors %d, "
+            + "non-2xx %d; server: waits %d, refused %d%n", result.requests(), result.requestsPerSecond(), result.socketErrors(),
+            result.non2xx(), difference(after, before, "http.pipelineWaits"), difference(after, before, "http.refused"));
+        assertTrue(result.requests() >= 16 * 8, () -> "wrk got too few responses:\n" + output);
+        assertEquals(0, result.socketErrors(), () -> "socket errors:\n" + output);
+        assertEquals(0, result.non2xx(), () -> "non-2xx answers:\n" + output);
+        assertEquals(0, difference(after, before, "http.refused"), "connections refused (reset)");
+    }
+
+    private static long difference(Map<String, Long> after, Map<String, Long> before, String key) {
+        return after.getOrDefault(key, 0L) - before.getOrDefault(key, 0L);
     }
 
     /** The access log holds one line per response once the responses are acknowledged and flushed. */

@@ -76,9 +76,20 @@ public final class AfPacketRing implements PacketRing {
     private long txKickErrors;
     private long txWrongFormat;
 
+    // Kernel RX statistics: read off the lane (metrics scrapes, the stats file) and once more at
+    // close, under this lock, which also keeps the RX socket open while a read is on it.
+    private final Object rxStatistics = new Object();
+    private final MemorySegment statsErrno;
+    private final MemorySegment statsBuffer;
+    private final MemorySegment statsLength;
+    private long kernelRxDropsTotal;
+
     private AfPacketRing(AfPacketConfig config) {
         this.config = config;
         this.errno = Libc.newErrnoCapture(arena);
+        this.statsErrno = Libc.newErrnoCapture(arena);
+        this.statsBuffer = arena.allocate(STATS_V3_SIZE);
+        this.statsLength = arena.allocate(Integer.BYTES);
         this.rxBlocks = config.rxBlockCount();
         this.rxBlockSize = config.rxBlockSize();
         this.txCount = config.txFrameCount();
@@ -430,21 +441,26 @@ public final class AfPacketRing implements PacketRing {
     }
 
     /**
-     * Frames the kernel dropped because the RX ring was full since the last call (reading resets
-     * the kernel's counter); -1 if unavailable. Not for the hot path.
+     * Frames the kernel dropped because the RX ring was full, since the ring was opened. The
+     * kernel resets its {@code PACKET_STATISTICS} counters on every read, so each read is added
+     * to a running total, whichever thread reads (a metrics scrape, the stats file, the final
+     * read at {@link #close}); after close the total stays readable. Not for the hot path.
      */
     public long kernelRxDrops() {
-        if (rxFd < 0) {
-            return -1;
+        synchronized (rxStatistics) {
+            readKernelStatistics();
+            return kernelRxDropsTotal;
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment stats = a.allocate(STATS_V3_SIZE);
-            MemorySegment length = a.allocate(Integer.BYTES);
-            length.set(HOST_U32, 0, STATS_V3_SIZE);
-            if (Libc.getsockopt(errno, rxFd, Libc.SOL_PACKET, PACKET_STATISTICS, stats, length) < 0) {
-                return -1;
-            }
-            return Integer.toUnsignedLong(stats.get(HOST_U32, STATS_DROPS));
+    }
+
+    /** Adds the kernel's drops since its last read to the total; the caller holds {@link #rxStatistics}. */
+    private void readKernelStatistics() {
+        if (rxFd < 0) {
+            return;
+        }
+        statsLength.set(HOST_U32, 0, STATS_V3_SIZE);
+        if (Libc.getsockopt(statsErrno, rxFd, Libc.SOL_PACKET, PACKET_STATISTICS, statsBuffer, statsLength) == 0) {
+            kernelRxDropsTotal += Integer.toUnsignedLong(statsBuffer.get(HOST_U32, STATS_DROPS));
         }
     }
 
@@ -463,9 +479,12 @@ public final class AfPacketRing implements PacketRing {
             Libc.munmap(errno, txMap, txMap.byteSize());
             txMap = MemorySegment.NULL;
         }
-        if (rxFd >= 0) {
-            Libc.close(errno, rxFd);
-            rxFd = -1;
+        synchronized (rxStatistics) {
+            if (rxFd >= 0) {
+                readKernelStatistics(); // the drops since the last read would be lost with the socket
+                Libc.close(errno, rxFd);
+                rxFd = -1;
+            }
         }
         if (txFd >= 0) {
             Libc.close(errno, txFd);
