@@ -51,14 +51,8 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     /** Who may take the next buffer: fair shares and a FIFO of the connections that wait. */
     private final ReadAdmission admission;
 
-    /**
-     * The current lane pass's clock and the previous one's, and for each connection the pass in
-     * which a read of its completed last: reads are planned before the pass's completions, so a
-     * read that a completion let go is planned in the pass after it.
-     */
+    /** The current lane pass's clock (set as its plan step begins). */
     private long passNanos;
-    private long previousPassNanos;
-    private final long[] completedInPass;
 
     /**
      * @param maxConnections       the TCP engine's connection table size (connection ids are below it)
@@ -81,7 +75,6 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         this.connectionChunks = new int[maxConnections * chunksPerConnection];
         this.connectionChunkCount = new int[maxConnections];
         this.admission = new ReadAdmission(maxConnections, chunks, chunksPerConnection, counters);
-        this.completedInPass = new long[maxConnections];
     }
 
     public StorageCounters counters() {
@@ -263,14 +256,12 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             return;
         }
         state[chunk] = READY;
-        completedInPass[connection.id()] = passNanos;
         connection.wake();
     }
 
     /** The plan step of the pass at {@code nowNanos} begins: reads asked for from now on are this pass's. */
     @Override
     public void planning(long nowNanos) {
-        previousPassNanos = passNanos;
         passNanos = nowNanos;
     }
 
@@ -421,14 +412,15 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         }
         counters.newDataReads++;
         // What let this read go: a segment that arrived in this pass (an ACK opening the window,
-        // or the request), a read of this connection that completed in the pass before (the
-        // window the ACKs opened earlier was still open), or neither (a buffer or queue slot freed up).
+        // or the request); its turn in the line for buffers or queue slots; or neither — the
+        // window the ACKs opened earlier is still open and the connection goes on through it as
+        // its reads complete and its frames go out (at most a record per connection ahead).
         if (connection.lastReceivedNanos() == passNanos) {
             counters.readsOnArrival++;
-        } else if (completedInPass[connection.id()] == previousPassNanos) {
-            counters.readsOnCompletion++;
-        } else {
+        } else if (admission.woken(connection)) {
             counters.readsOnWakeup++;
+        } else {
+            counters.readsOnCompletion++;
         }
         // The most TCP may have sent: the peer's window from the first unacknowledged byte, and
         // the congestion window from there too, or (in recovery, where SACKed bytes leave the

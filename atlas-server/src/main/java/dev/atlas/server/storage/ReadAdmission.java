@@ -38,7 +38,11 @@ final class ReadAdmission {
 
     // Grants: buffers set aside for woken waiters until their next plan step.
     private final boolean[] granted;
-    private final TcpConnection[] grantedList;
+    /** Woken from the line since the last plan step (whether or not the grant was used yet). */
+    private final boolean[] woken;
+    private final TcpConnection[] wokenList;
+    private int wokenCount;
+    /** Grants not used yet: buffers others may not take. */
     private int grants;
 
     /** Connections holding at least one chunk. */
@@ -52,7 +56,8 @@ final class ReadAdmission {
         this.waiting = new boolean[maxConnections];
         this.waitingSince = new long[maxConnections];
         this.granted = new boolean[maxConnections];
-        this.grantedList = new TcpConnection[maxConnections];
+        this.woken = new boolean[maxConnections];
+        this.wokenList = new TcpConnection[maxConnections];
         this.counters = counters;
     }
 
@@ -111,7 +116,7 @@ final class ReadAdmission {
      * wakes them; returns how many were woken.
      */
     int wake(int free, long now) {
-        int woken = 0;
+        int wokenNow = 0;
         while (count > 0 && free - grants > 0) {
             final TcpConnection c = waiters[head];
             waiters[head] = null;
@@ -125,22 +130,34 @@ final class ReadAdmission {
             }
             if (!granted[id]) {
                 granted[id] = true;
-                grantedList[grants++] = c;
+                grants++;
+            }
+            if (!woken[id]) {
+                woken[id] = true;
+                wokenList[wokenCount++] = c;
             }
             counters.waitWakeups++;
-            woken++;
+            wokenNow++;
             c.wake();
         }
-        return woken;
+        return wokenNow;
     }
 
     /** After a plan step: grants that were not used lapse, so their buffers go to the next in line. */
     void planDone() {
-        for (int i = 0; i < grants; i++) {
-            granted[grantedList[i].id()] = false;
-            grantedList[i] = null;
+        for (int i = 0; i < wokenCount; i++) {
+            final int id = wokenList[i].id();
+            granted[id] = false;
+            woken[id] = false;
+            wokenList[i] = null;
         }
+        wokenCount = 0;
         grants = 0;
+    }
+
+    /** Whether {@code c} was woken from the line for this plan step (its reads now are the line's, not its window's). */
+    boolean woken(TcpConnection c) {
+        return woken[c.id()];
     }
 
     /** {@code c} is gone; a grant it held lapses (its place in line is skipped when it comes up). */
@@ -148,13 +165,7 @@ final class ReadAdmission {
         final int id = c.id();
         if (granted[id]) {
             granted[id] = false;
-            for (int i = 0; i < grants; i++) {
-                if (grantedList[i] == c) {
-                    grantedList[i] = grantedList[--grants];
-                    grantedList[grants] = null;
-                    break;
-                }
-            }
+            grants--;
         }
     }
 

@@ -66,9 +66,9 @@ public final class StorageCounters {
     public long newDataReads;
     /** New-data reads asked for in a lane pass in which a segment (an ACK, the request) from the peer arrived. */
     public long readsOnArrival;
-    /** New-data reads asked for in a pass in which another read of the connection completed (the window was still open). */
+    /** New-data reads inside a window opened by earlier ACKs, as the connection's reads complete and its frames go out. */
     public long readsOnCompletion;
-    /** New-data reads asked for when a buffer or queue slot freed up, with neither of the above in the pass. */
+    /** New-data reads by a connection whose turn in the line for a buffer or queue slot came (no ACK in the pass). */
     public long readsOnWakeup;
     /** Reads of bytes sent before (retransmissions regenerate from the drive). */
     public long retransmitReads;

@@ -25,23 +25,24 @@ final class TcpHandshake {
     private final TcpStack stack;
     private final SynCookies cookies;
     private final SplittableRandom random;
-    private TcpOutput output;
+    private final SegmentSender sender;
     private TcpInput input;
 
     TcpHandshake(TcpConfig config, TcpCounters counters, TcpConnections connections, TcpOptions options, TcpTimers timers,
-                 TcpStack stack, SplittableRandom random) {
+                 SegmentSender sender, TcpStack stack, SplittableRandom random) {
         this.config = config;
         this.counters = counters;
         this.connections = connections;
         this.options = options;
         this.timers = timers;
+        this.sender = sender;
         this.stack = stack;
         this.random = random;
         this.cookies = new SynCookies(random.nextLong(), random.nextLong());
     }
 
-    void wire(TcpOutput out, TcpInput in) {
-        output = out;
+    /** The input side, built after this (it hands SYN_RECEIVED segments here and takes the established ones back). */
+    void input(TcpInput in) {
         input = in;
     }
 
@@ -63,7 +64,7 @@ final class TcpHandshake {
             c.sndWnd = window;
             c.sndWl1 = seq;
             c.rttTimedAt = now;
-            output.sendSynAck(c, now);
+            sender.sendSynAck(c, now);
             timers.restartRetransmit(c, now);
             return;
         }
@@ -77,8 +78,8 @@ final class TcpHandshake {
         final boolean ts = options.timestampPresent() && config.timestamps();
         final int wscale = options.windowScale() != TcpOptions.ABSENT && config.windowScale() > 0 ? options.windowScale() : -1;
         final boolean sack = options.sackPermitted() && config.sack();
-        final int tsVal = SynCookies.encodeTimestamp(output.clock(now), ts ? wscale : -1, ts && sack);
-        if (output.sendCookieSynAck(sourceMac, source, localPort, sourcePort, iss, seq + 1, config.mss(),
+        final int tsVal = SynCookies.encodeTimestamp(sender.clock(now), ts ? wscale : -1, ts && sack);
+        if (sender.sendCookieSynAck(sourceMac, source, localPort, sourcePort, iss, seq + 1, config.mss(),
             ts && wscale >= 0 ? config.windowScale() : Segment.ABSENT, ts && sack, ts, tsVal, options.timestampValue())) {
             counters.synCookiesSent++;
         }
@@ -144,7 +145,7 @@ final class TcpHandshake {
         }
         if ((flags & TcpHeader.FLAG_SYN) != 0) {
             if (seq == c.irs) {
-                output.sendSynAck(c, now); // our SYN-ACK was lost
+                sender.sendSynAck(c, now); // our SYN-ACK was lost
             }
             return;
         }
@@ -152,7 +153,7 @@ final class TcpHandshake {
             return;
         }
         if (ack != c.iss + 1) {
-            output.sendResetFor(c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
+            sender.sendResetFor(c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
             return;
         }
         connections.synQueued(-1);

@@ -32,11 +32,13 @@ final class TcpInput implements TcpSegmentHandler {
     private final TcpTimers timers;
     private final TcpHandshake handshake;
     private final TcpOutput output;
+    private final SegmentSender sender;
     private final TcpStack stack;
     private final TcpApplication application;
 
     TcpInput(InterfaceAddress local, TcpConfig config, TcpCounters counters, TcpConnections connections, TcpOptions options,
-             TcpTimers timers, TcpHandshake handshake, TcpOutput output, TcpStack stack, TcpApplication application) {
+             TcpTimers timers, TcpHandshake handshake, TcpOutput output, SegmentSender sender, TcpStack stack,
+             TcpApplication application) {
         this.local = local;
         this.config = config;
         this.counters = counters;
@@ -45,6 +47,7 @@ final class TcpInput implements TcpSegmentHandler {
         this.timers = timers;
         this.handshake = handshake;
         this.output = output;
+        this.sender = sender;
         this.stack = stack;
         this.application = application;
     }
@@ -103,7 +106,7 @@ final class TcpInput implements TcpSegmentHandler {
         }
         if (!connections.isListening(localPort)) {
             counters.connectionsRefused++;
-            output.sendResetFor(sourceMac, source, sourcePort, localPort, seq, ack, flags, payloadLength);
+            sender.sendResetFor(sourceMac, source, sourcePort, localPort, seq, ack, flags, payloadLength);
             return;
         }
         final int synAck = flags & (TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK);
@@ -121,7 +124,7 @@ final class TcpInput implements TcpSegmentHandler {
             }
         }
         if ((flags & TcpHeader.FLAG_ACK) != 0) {
-            output.sendResetFor(sourceMac, source, sourcePort, localPort, seq, ack, flags, payloadLength);
+            sender.sendResetFor(sourceMac, source, sourcePort, localPort, seq, ack, flags, payloadLength);
         }
     }
 
@@ -130,14 +133,14 @@ final class TcpInput implements TcpSegmentHandler {
                              int payloadOffset, int payloadLength, long now) {
         final boolean fin = (flags & TcpHeader.FLAG_FIN) != 0;
         final int segmentLength = payloadLength + (fin ? 1 : 0);
-        final long receiveWindow = output.acceptanceWindow(c);
+        final long receiveWindow = sender.acceptanceWindow(c);
         final int delta = seq - c.rcvNxt;
         final boolean acceptable = segmentLength == 0
             ? delta == 0 || (delta > 0 && delta < receiveWindow)
             : (delta >= 0 && delta < receiveWindow) || (delta < 0 && delta + segmentLength > 0);
         if (!acceptable) {
             if ((flags & TcpHeader.FLAG_RST) == 0) {
-                output.sendAck(c, now);
+                sender.sendAck(c, now);
             }
             return;
         }
@@ -148,13 +151,13 @@ final class TcpInput implements TcpSegmentHandler {
                 stack.release(c);
             } else {
                 counters.challengeAcks++; // RFC 5961 §3.2: in window but not exact
-                output.sendAck(c, now);
+                sender.sendAck(c, now);
             }
             return;
         }
         if ((flags & TcpHeader.FLAG_SYN) != 0) {
             counters.challengeAcks++; // RFC 5961 §4.2
-            output.sendAck(c, now);
+            sender.sendAck(c, now);
             return;
         }
         if ((flags & TcpHeader.FLAG_ACK) == 0) {
@@ -179,7 +182,7 @@ final class TcpInput implements TcpSegmentHandler {
         }
         if (c.state == TcpState.TIME_WAIT) {
             if (fin) {
-                output.sendAck(c, now);
+                sender.sendAck(c, now);
                 timers.schedule(c, TcpTimers.LIFETIME, now + config.timeWaitNanos());
             }
             return;
@@ -224,7 +227,7 @@ final class TcpInput implements TcpSegmentHandler {
             } else if (c.state == TcpState.FIN_WAIT_1) {
                 c.state = TcpState.CLOSING;
             } else if (c.state == TcpState.FIN_WAIT_2) {
-                output.sendAck(c, now);
+                sender.sendAck(c, now);
                 stack.enterTimeWait(c, now);
                 return;
             }
@@ -248,7 +251,7 @@ final class TcpInput implements TcpSegmentHandler {
             return true; // an old ACK: nothing to learn (its window is stale)
         }
         if (ackOffset > c.sndMax) {
-            output.sendAck(c, now); // acknowledges data we never sent
+            sender.sendAck(c, now); // acknowledges data we never sent
             return false;
         }
         boolean windowChanged = false;

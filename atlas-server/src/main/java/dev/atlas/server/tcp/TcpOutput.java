@@ -1,8 +1,5 @@
 package dev.atlas.server.tcp;
 
-import dev.atlas.server.proto.InterfaceAddress;
-import dev.atlas.server.proto.TcpHeader;
-import dev.atlas.server.ring.PacketRing;
 
 /**
  * The plan and output steps of a lane's TCP engine. Connections with something to send (new
@@ -19,16 +16,13 @@ final class TcpOutput {
     private static final int FRAMES_PER_VISIT = 8;
     /** Send a partial TSO frame only once this fraction of the window is free (Linux's tso_win_divisor). */
     private static final int TSO_WINDOW_DIVISOR = 3;
-    private static final long NANOS_PER_MILLI = 1_000_000L;
 
     private final TcpConfig config;
     private final TcpCounters counters;
     private final TcpConnections connections;
     private final TcpTimers timers;
-    private final SegmentWriter writer;
-    private final Segment segment = new Segment();
+    private final SegmentSender sender;
     private final NextFrame next = new NextFrame();
-    private final int tsOffset;
 
     private final int[] pending;
     private int pendingHead;
@@ -36,19 +30,13 @@ final class TcpOutput {
     /** Counts plan steps, so a visit knows whether its connection's bytes were asked for in this pass. */
     private long pass;
 
-    TcpOutput(InterfaceAddress local, PacketRing ring, TcpConfig config, TcpCounters counters, TcpConnections connections,
-              TcpTimers timers, int tsOffset) {
+    TcpOutput(TcpConfig config, TcpCounters counters, TcpConnections connections, TcpTimers timers, SegmentSender sender) {
         this.config = config;
         this.counters = counters;
         this.connections = connections;
         this.timers = timers;
-        this.writer = new SegmentWriter(local, ring, counters);
-        this.tsOffset = tsOffset;
+        this.sender = sender;
         this.pending = new int[connections.capacity()];
-    }
-
-    SegmentWriter writer() {
-        return writer;
     }
 
     /** Puts {@code c} on the output queue (once) for the next plan and output steps. */
@@ -152,7 +140,7 @@ final class TcpOutput {
             }
         }
         if (frames == 0 && c.ackNow) {
-            if (!sendAck(c, now)) {
+            if (!sender.sendAck(c, now)) {
                 return -1;
             }
             frames++;
@@ -184,7 +172,7 @@ final class TcpOutput {
                     return WAITING_FOR_DATA; // regenerating it (a disk read); the source wakes us
                 }
                 c.retransmitFirst = false;
-                if (!sendRange(c, c.sndUna, end, now)) {
+                if (!sender.sendRange(c, c.sndUna, end, now)) {
                     c.retransmitFirst = true;
                     return -1;
                 }
@@ -199,7 +187,7 @@ final class TcpOutput {
                     counters.dataWaits++;
                     return WAITING_FOR_DATA; // regenerating the hole's bytes; the source wakes us
                 }
-                if (!sendRange(c, hole, hole + length, now)) {
+                if (!sender.sendRange(c, hole, hole + length, now)) {
                     return -1;
                 }
                 c.highRxt = hole + length;
@@ -251,7 +239,7 @@ final class TcpOutput {
         final long streamEnd = c.stream.end();
         final long dataEnd = c.finQueued ? c.finOffset + 1 : streamEnd;
         final long cwnd = c.cc.cwnd();
-        final int maxFrame = writer.maxFramePayload(c.mss, config.maxFramePayload());
+        final int maxFrame = sender.maxFramePayload(c.mss);
         final long room;
         if (c.fastRecovery || c.lossRecovery) {
             final long boundary = c.recoveryBoundary();
@@ -337,7 +325,7 @@ final class TcpOutput {
     }
 
     private boolean sendNew(TcpConnection c, long end, long payload, long now) {
-        if (!sendRange(c, c.sndNxt, end, now)) {
+        if (!sender.sendRange(c, c.sndNxt, end, now)) {
             return false;
         }
         if (c.rttTimedOffset < 0 && !c.fastRecovery && !c.lossRecovery) {
@@ -354,109 +342,6 @@ final class TcpOutput {
             timers.restartRetransmit(c, now);
         }
         return true;
-    }
-
-    /** Sends stream range {@code [from, to)}; the FIN's virtual byte sets FIN. */
-    private boolean sendRange(TcpConnection c, long from, long to, long now) {
-        final long streamEnd = c.stream.end();
-        final int payload = (int) (Math.min(to, streamEnd) - Math.min(from, streamEnd));
-        final boolean fin = c.finQueued && to > c.finOffset;
-        int flags = TcpHeader.FLAG_ACK;
-        if (fin) {
-            flags |= TcpHeader.FLAG_FIN;
-        }
-        if (payload > 0 && Math.min(to, streamEnd) == streamEnd) {
-            flags |= TcpHeader.FLAG_PSH;
-        }
-        if (!writer.send(segment.of(c).header(c.wireSeq(from), c.rcvNxt, flags, windowField(c))
-            .timestamp(c.timestamps, clock(now), c.tsRecent).payload(c.stream, from, payload))) {
-            return false;
-        }
-        ackSent(c);
-        return true;
-    }
-
-    boolean sendAck(TcpConnection c, long now) {
-        if (!writer.send(segment.of(c).header(c.wireSeq(c.sndNxt), c.rcvNxt, TcpHeader.FLAG_ACK, windowField(c))
-            .timestamp(c.timestamps, clock(now), c.tsRecent))) {
-            return false;
-        }
-        ackSent(c);
-        return true;
-    }
-
-    /** A zero-window probe: an already-acknowledged sequence number, so the peer answers with its window. */
-    void sendWindowProbe(TcpConnection c, long now) {
-        writer.send(segment.of(c).header(c.wireSeq(c.sndUna) - 1, c.rcvNxt, TcpHeader.FLAG_ACK, windowField(c))
-            .timestamp(c.timestamps, clock(now), c.tsRecent));
-    }
-
-    void sendSynAck(TcpConnection c, long now) {
-        writer.send(segment.of(c).header(c.iss, c.rcvNxt, TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, synWindowField())
-            .synOptions(config.mss(), c.rcvWndScale > 0 || c.sndWndScale > 0 ? c.rcvWndScale : Segment.ABSENT, c.sackPermitted)
-            .timestamp(c.timestamps, clock(now), c.tsRecent));
-    }
-
-    /** A SYN-ACK whose sequence number is a SYN cookie: no connection holds its state. */
-    boolean sendCookieSynAck(long mac, int address, int localPort, int remotePort, int cookie, int ack, int mss,
-                             int windowScale, boolean sackPermitted, boolean timestamps, int tsValue, int tsEcho) {
-        return writer.send(segment.to(mac, address, localPort, remotePort).segmentSize(config.mss())
-            .header(cookie, ack, TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, synWindowField())
-            .synOptions(mss, windowScale, sackPermitted).timestamp(timestamps, tsValue, tsEcho));
-    }
-
-    /** RST for a connection we abort. */
-    boolean sendReset(TcpConnection c) {
-        return writer.send(segment.of(c).header(c.wireSeq(c.sndNxt), c.rcvNxt, TcpHeader.FLAG_RST | TcpHeader.FLAG_ACK, 0));
-    }
-
-    /** RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
-    void sendResetFor(long mac, int address, int remotePort, int localPort, int seq, int ack, int flags, int payloadLength) {
-        segment.to(mac, address, localPort, remotePort).segmentSize(config.mss());
-        if ((flags & TcpHeader.FLAG_ACK) != 0) {
-            segment.header(ack, 0, TcpHeader.FLAG_RST, 0);
-        } else {
-            final int length = payloadLength + ((flags & TcpHeader.FLAG_SYN) != 0 ? 1 : 0) + ((flags & TcpHeader.FLAG_FIN) != 0 ? 1 : 0);
-            segment.header(0, seq + length, TcpHeader.FLAG_RST | TcpHeader.FLAG_ACK, 0);
-        }
-        if (writer.send(segment)) {
-            counters.resetsSent++;
-        }
-    }
-
-    private void ackSent(TcpConnection c) {
-        c.ackNow = false;
-        c.ackPending = false;
-        c.unackedSegments = 0;
-        timers.cancel(c, TcpTimers.DELAYED_ACK);
-    }
-
-    /**
-     * The window arriving segments are checked against: the configured one, not the application's
-     * cap, so an ACK riding on bytes the application cannot take yet is still processed (the bytes
-     * are then refused by {@link TcpApplication#onData} and sent again).
-     */
-    long acceptanceWindow(TcpConnection c) {
-        return (long) Math.min(TcpHeader.MAX_WINDOW_FIELD, config.receiveWindow() >> c.rcvWndScale) << c.rcvWndScale;
-    }
-
-    /** The window field we advertise: the configured window capped by what the application can still hold. */
-    private int windowField(TcpConnection c) {
-        // Scaled units round down, and a unit less: the right edge may then move back by under a
-        // unit, but bytes sent up to any edge advertised still fit the application's limit.
-        final long unitSlack = (1L << c.rcvWndScale) - 1;
-        final long window = Math.min(config.receiveWindow(), Math.max(0, c.receiveLimit - unitSlack));
-        return (int) Math.min(TcpHeader.MAX_WINDOW_FIELD, window >> c.rcvWndScale);
-    }
-
-    /** A SYN-ACK's window is never scaled (RFC 7323 §2.2). */
-    int synWindowField() {
-        return Math.min(TcpHeader.MAX_WINDOW_FIELD, config.receiveWindow());
-    }
-
-    /** The timestamp clock: milliseconds, offset per stack (RFC 7323 §5.4). */
-    int clock(long now) {
-        return (int) (now / NANOS_PER_MILLI) + tsOffset;
     }
 
     /** What {@link #next} decided: the kind of the next frame, its range and the bytes to have in memory for it. */

@@ -32,6 +32,7 @@ public final class TcpStack implements TcpSegmentHandler {
     private final TcpConnections connections;
     private final TcpTimers timers;
     private final TcpOutput output;
+    private final SegmentSender sender;
     private final TcpInput input;
 
     /** One lane's engine; every table is sized from {@code config} here, once. */
@@ -53,11 +54,13 @@ public final class TcpStack implements TcpSegmentHandler {
         final TcpOptions options = new TcpOptions();
         this.connections = new TcpConnections(slots, arpTable, counters);
         this.timers = new TcpTimers(config, counters, this);
-        final TcpHandshake handshake = new TcpHandshake(config, counters, connections, options, timers, this, random);
-        this.output = new TcpOutput(local, ring, config, counters, connections, timers, random.nextInt());
-        this.input = new TcpInput(local, config, counters, connections, options, timers, handshake, output, this, application);
-        timers.output(output);
-        handshake.wire(output, input);
+        this.sender = new SegmentSender(local, ring, config, counters, timers, random.nextInt());
+        final TcpHandshake handshake = new TcpHandshake(config, counters, connections, options, timers, sender, this, random);
+        this.output = new TcpOutput(config, counters, connections, timers, sender);
+        this.input = new TcpInput(local, config, counters, connections, options, timers, handshake, output, sender, this,
+            application);
+        timers.output(output, sender);
+        handshake.input(input);
     }
 
     private static CongestionControl newCongestionControl(TcpConfig config) {
@@ -140,7 +143,7 @@ public final class TcpStack implements TcpSegmentHandler {
     }
 
     void abort(TcpConnection c, boolean sendReset) {
-        if (sendReset && c.state != TcpState.TIME_WAIT && c.state != TcpState.CLOSED && output.sendReset(c)) {
+        if (sendReset && c.state != TcpState.TIME_WAIT && c.state != TcpState.CLOSED && sender.sendReset(c)) {
             counters.resetsSent++;
         }
         release(c);

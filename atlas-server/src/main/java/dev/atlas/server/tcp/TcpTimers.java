@@ -22,6 +22,7 @@ final class TcpTimers implements TimerHandler {
     private final TcpCounters counters;
     private final TcpStack stack;
     private TcpOutput output;
+    private SegmentSender sender;
     private boolean started;
 
     TcpTimers(TcpConfig config, TcpCounters counters, TcpStack stack) {
@@ -32,8 +33,10 @@ final class TcpTimers implements TimerHandler {
             System.nanoTime());
     }
 
-    void output(TcpOutput value) {
+    /** The output side, built after the timers (they schedule its retransmissions; it queues what they fire). */
+    void output(TcpOutput value, SegmentSender segments) {
         output = value;
+        sender = segments;
     }
 
     /** The wheel's clock starts with the lane's first pass, not at construction. */
@@ -115,7 +118,7 @@ final class TcpTimers implements TimerHandler {
                 return;
             }
             c.rto.backOff();
-            output.sendSynAck(c, now);
+            sender.sendSynAck(c, now);
             restartRetransmit(c, now);
             return;
         }
@@ -125,7 +128,7 @@ final class TcpTimers implements TimerHandler {
         if (c.sndUna == c.sndMax) {
             if (c.sndNxt < c.stream.end() && c.sndUna + c.sndWnd <= c.sndNxt) {
                 counters.persistProbes++;
-                output.sendWindowProbe(c, now);
+                sender.sendWindowProbe(c, now);
                 c.persistBackoffs++;
                 schedule(c, RETRANSMIT, now + persistInterval(c));
             }
