@@ -1,8 +1,8 @@
 package dev.atlas.server;
 
 import dev.atlas.catalogue.Catalogue;
-import dev.atlas.catalogue.CatalogueBusyException;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueBusyException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFullException;
 import dev.atlas.diskmap.DiskmapException;
 import dev.atlas.server.http.AccessLogWriter;

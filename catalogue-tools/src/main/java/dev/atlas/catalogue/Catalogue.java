@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueBusyException;
+
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DeviceLock;

@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;

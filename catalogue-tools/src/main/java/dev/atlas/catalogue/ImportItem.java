@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

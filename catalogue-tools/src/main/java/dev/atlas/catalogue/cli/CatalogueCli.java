@@ -1,6 +1,6 @@
 package dev.atlas.catalogue.cli;
 
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.PrintWriter;

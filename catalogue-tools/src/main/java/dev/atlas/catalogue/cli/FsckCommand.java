@@ -1,6 +1,6 @@
 package dev.atlas.catalogue.cli;
 
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.Fsck;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -2,7 +2,7 @@ package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueNames;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

@@ -1,6 +1,6 @@
 package dev.atlas.catalogue.cli;
 
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.Sizes;

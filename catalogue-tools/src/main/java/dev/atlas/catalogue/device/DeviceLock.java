@@ -1,7 +1,7 @@
 package dev.atlas.catalogue.device;
 
-import dev.atlas.catalogue.CatalogueBusyException;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueBusyException;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;

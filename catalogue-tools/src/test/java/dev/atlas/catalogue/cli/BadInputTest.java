@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atlas.catalogue.Catalogue;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.Progress;
