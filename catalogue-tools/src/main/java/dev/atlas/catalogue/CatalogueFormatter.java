@@ -91,25 +91,38 @@ public final class CatalogueFormatter {
         buffer.fill((byte) 0);
         device.write(0, buffer.asSlice(0, (long) SuperblockDescriptor.SLOT_COUNT * blockSize));
         device.flush();
-        long indexLba = 0;
-        long indexBytes = 0;
-        int indexCrc = 0;
-        if (index == 0) {
-            final MemorySegment empty = IndexCodec.encode(FIRST_GENERATION, setUuid, List.of());
-            indexLba = SuperblockDescriptor.FIRST_DATA_LBA;
-            indexBytes = empty.byteSize();
-            indexCrc = IndexCodec.crc(empty, indexBytes);
-            final MemorySegment block = buffer.asSlice(0, blockSize);
-            block.fill((byte) 0);
-            MemorySegment.copy(empty, 0, block, 0, indexBytes);
-            device.write(indexLba, block);
-            device.flush();
-        }
-        final Superblock sb = new Superblock(blockSize, setUuid, UUID.randomUUID(), FIRST_GENERATION, index, count,
-                device.blockCount(), indexLba, indexBytes, 0, indexCrc, now);
+        final UUID deviceUuid = UUID.randomUUID();
         final MemorySegment block = buffer.asSlice(0, blockSize);
-        sb.encode(block);
-        device.write(SuperblockDescriptor.slotOf(FIRST_GENERATION), block);
+        if (index == 0) {
+            // Device 0 gets an empty generation in each slot (0 in slot 0, 1 in slot 1), each with an
+            // index block of its own, so both slots are in use from the start: a slot that is not
+            // valid later is damage, and generation 1 has a whole generation to fall back to.
+            final long[] generations = {FIRST_GENERATION - 1, FIRST_GENERATION};
+            final Superblock[] superblocks = new Superblock[generations.length];
+            for (int i = 0; i < generations.length; i++) {
+                final MemorySegment empty = IndexCodec.encode(generations[i], setUuid, List.of());
+                final long indexLba = SuperblockDescriptor.FIRST_DATA_LBA + i;
+                block.fill((byte) 0);
+                MemorySegment.copy(empty, 0, block, 0, empty.byteSize());
+                device.write(indexLba, block);
+                superblocks[i] = new Superblock(blockSize, setUuid, deviceUuid, generations[i], index, count,
+                        device.blockCount(), indexLba, empty.byteSize(), 0, IndexCodec.crc(empty, empty.byteSize()),
+                        now);
+            }
+            device.flush();
+            for (Superblock sb : superblocks) {
+                sb.encode(block);
+                device.write(SuperblockDescriptor.slotOf(sb.generation()), block);
+            }
+        } else {
+            // A member's superblock never changes after format: both slots hold the same copy.
+            final Superblock sb = new Superblock(blockSize, setUuid, deviceUuid, FIRST_GENERATION, index, count,
+                    device.blockCount(), 0, 0, 0, 0, now);
+            for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
+                sb.encode(block);
+                device.write(slot, block);
+            }
+        }
         device.flush();
     }
 }

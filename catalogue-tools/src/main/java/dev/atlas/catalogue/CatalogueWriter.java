@@ -30,7 +30,13 @@ import java.util.function.LongSupplier;
  * copy-on-write into free space on device 0, flush, then overwrite the <em>older</em> superblock
  * slot of device 0 with generation + 1 and flush. That single block write is the commit point;
  * a crash before it leaves the old catalogue untouched, a torn superblock fails its checksum and
- * loses to the other slot. Blocks freed by a removal become reusable only after the commit.
+ * loses to the other slot.
+ *
+ * <p>The previous generation (the one in the slot the next commit overwrites) stays whole until
+ * that commit is durable: its index and its files' blocks are withheld from allocation, so a
+ * fallback superblock always points at a whole catalogue. Blocks freed by a removal therefore
+ * become reusable only after the commit after next. A writer refuses to open on a damaged set
+ * ({@link CatalogueHealth}): the operator decides first, with {@code fsck --repair}.
  *
  * <p>The CLI {@link #open opens} a writer on a catalogue nobody serves. A server changes the
  * catalogue it serves through {@link Catalogue#beginUpdate}: that writer also keeps its hands
@@ -47,6 +53,10 @@ public final class CatalogueWriter implements AutoCloseable {
     /** Generations a server may still read; null when no server serves this catalogue. */
     private final List<CatalogueSnapshot> served;
     private CatalogueSnapshot base;
+    /** The generation the next commit overwrites the slot of: kept whole until then; may be null. */
+    private CatalogueSnapshot previous;
+    /** The highest generation on device 0; the next commit is one more. */
+    private long lastGeneration;
     private final TreeMap<String, CatalogueEntry> next = new TreeMap<>();
     /** Per device, the buffers {@link #writeFile} cycles through; null until the first import to it. */
     private final ImportRing[] importRings;
@@ -55,14 +65,39 @@ public final class CatalogueWriter implements AutoCloseable {
     private boolean dirty;
     private boolean closed;
 
-    private CatalogueWriter(DeviceSet set, CatalogueSnapshot base, LongSupplier clock, Runnable unlock,
-                            List<CatalogueSnapshot> served) {
+    private CatalogueWriter(DeviceSet set, CatalogueSnapshot base, CatalogueSnapshot previous, long lastGeneration,
+                            LongSupplier clock, Runnable unlock, List<CatalogueSnapshot> served) {
         this.set = set;
         this.clock = clock;
         this.unlock = unlock;
         this.served = served;
         this.importRings = new ImportRing[set.deviceCount()];
+        this.previous = previous;
+        this.lastGeneration = lastGeneration;
         adopt(base);
+    }
+
+    private static CatalogueWriter healthy(DeviceSet set, Runnable unlock, List<CatalogueSnapshot> served) {
+        final CatalogueHealth health = CatalogueHealth.assess(set);
+        health.requireWritable(set);
+        return new CatalogueWriter(set, health.newest(), health.fallback(), health.newest().generation(),
+                System::currentTimeMillis, unlock, served);
+    }
+
+    /**
+     * A writer that commits {@code keep} again, above every generation on device 0, so that both
+     * superblock slots end up naming whole generations with its entries ({@code fsck --repair}).
+     */
+    static CatalogueWriter forRepair(DeviceSet set, CatalogueSnapshot keep, long highestGeneration, Runnable unlock) {
+        final CatalogueWriter w = new CatalogueWriter(set, keep, null, highestGeneration, System::currentTimeMillis,
+                unlock, null);
+        w.dirty = true;
+        return w;
+    }
+
+    /** Makes the next {@link #commit()} write the staged catalogue even when nothing changed. */
+    void recommit() {
+        dirty = true;
     }
 
     public static CatalogueWriter open(List<Path> devices) {
@@ -74,7 +109,7 @@ public final class CatalogueWriter implements AutoCloseable {
         DeviceSet set = null;
         try {
             set = DeviceSet.open(devices, opener);
-            return new CatalogueWriter(set, CatalogueSnapshot.load(set), System::currentTimeMillis, lock::close, null);
+            return healthy(set, lock::close, null);
         } catch (RuntimeException e) {
             if (set != null) {
                 set.close();
@@ -90,20 +125,26 @@ public final class CatalogueWriter implements AutoCloseable {
      */
     static CatalogueWriter forServedCatalogue(DeviceSet set, Collection<CatalogueSnapshot> stillServed,
                                               Runnable unlock) {
-        final CatalogueSnapshot base = CatalogueSnapshot.load(set);
+        final CatalogueHealth health = CatalogueHealth.assess(set);
+        health.requireWritable(set);
+        final CatalogueSnapshot base = health.newest();
         for (CatalogueSnapshot s : stillServed) {
             if (!s.primary().setUuid().equals(base.primary().setUuid()) || s.deviceCount() != base.deviceCount()) {
                 throw new IllegalArgumentException("a served snapshot of catalogue set " + s.primary().setUuid()
                         + " cannot be retained by an update of set " + base.primary().setUuid());
             }
         }
-        return new CatalogueWriter(set, base, System::currentTimeMillis, unlock, new ArrayList<>(stillServed));
+        return new CatalogueWriter(set, base, health.fallback(), base.generation(), System::currentTimeMillis, unlock,
+                new ArrayList<>(stillServed));
     }
 
     private void adopt(CatalogueSnapshot snapshot) {
         if (served != null && base != null) {
             // The server may already have loaded the generation this writer leaves behind.
             served.add(base);
+        }
+        if (base != null) {
+            previous = base;
         }
         base = snapshot;
         next.clear();
@@ -117,7 +158,7 @@ public final class CatalogueWriter implements AutoCloseable {
     /** Free space of the committed generation, less whatever a server may still be reading. */
     private ExtentAllocator[] freeSpace() {
         final ExtentAllocator[] free = base.allocators();
-        withheldBlocks = 0;
+        withheldBlocks = previous == null ? 0 : previous.withholdFrom(free);
         if (served != null) {
             for (CatalogueSnapshot s : served) {
                 withheldBlocks += s.withholdFrom(free);
@@ -185,7 +226,7 @@ public final class CatalogueWriter implements AutoCloseable {
             final int device = chooseDevice(blocks);
             if (device < 0) {
                 allocators = before;
-                throw full(items.get(i), lengths[i], total);
+                throw full(items, lengths, total);
             }
             devices[i] = device;
             lbas[i] = allocators[device].allocate(blocks);
@@ -238,20 +279,29 @@ public final class CatalogueWriter implements AutoCloseable {
         return bytes;
     }
 
-    private CatalogueFullException full(ImportItem item, long length, long total) {
+    private CatalogueFullException full(List<ImportItem> items, long[] lengths, long total) {
         long freeBlocks = 0;
         long largest = 0;
         for (ExtentAllocator a : allocators) {
             freeBlocks += a.freeBlocks();
             largest = Math.max(largest, a.largestFreeExtent());
         }
+        int biggest = 0;
+        for (int i = 1; i < lengths.length; i++) {
+            if (lengths[i] > lengths[biggest]) {
+                biggest = i;
+            }
+        }
         final long blockSize = CatalogueLayout.BLOCK_SIZE;
-        final String withheld = withheldBlocks == 0 ? "" : " (another " + Sizes.human(withheldBlocks * blockSize)
-                + " become free once the server no longer serves older generations)";
-        return new CatalogueFullException("not enough space for " + item.source() + " (" + Sizes.human(length)
-                + "): the largest free extent is " + Sizes.human(largest * blockSize) + " and "
-                + Sizes.human(freeBlocks * blockSize) + " are free in all" + withheld + ", this import needs "
-                + Sizes.human(total) + "; nothing was imported — free space with `rm` or add a device");
+        final String withheld = withheldBlocks == 0 ? "" : "; another " + Sizes.human(withheldBlocks * blockSize)
+                + " hold the previous generation" + (served == null ? "" : " and generations still being served")
+                + ", kept whole until a later commit";
+        return new CatalogueFullException("not enough space: this import needs " + Sizes.human(total) + " for "
+                + items.size() + " file(s) (the largest, " + CatalogueNames.abbreviate(items.get(biggest).name())
+                + ", needs " + Sizes.human(lengths[biggest]) + " in one piece), but the set has "
+                + Sizes.human(freeBlocks * blockSize) + " free and its largest free extent is "
+                + Sizes.human(largest * blockSize) + withheld + "; nothing was imported — free space with `rm` or add"
+                + " a device");
     }
 
     /** The device with the most free space among those with a free extent large enough. */
@@ -368,7 +418,7 @@ public final class CatalogueWriter implements AutoCloseable {
             set.device(d).flush();
         }
         final Superblock old = base.primary();
-        final long generation = old.generation() + 1;
+        final long generation = lastGeneration + 1;
         final List<CatalogueEntry> entries = new ArrayList<>(next.values());
         final MemorySegment index = IndexCodec.encode(generation, old.setUuid(), entries);
         final long indexBytes = index.byteSize();
@@ -394,7 +444,7 @@ public final class CatalogueWriter implements AutoCloseable {
         }
         primary.flush();
 
-        final Superblock committed = old.nextGeneration(indexLba, indexBytes, entries.size(),
+        final Superblock committed = old.nextGeneration(generation, indexLba, indexBytes, entries.size(),
                 IndexCodec.crc(index, indexBytes), clock.getAsLong());
         final MemorySegment block = buffer.asSlice(0, blockSize);
         committed.encode(block);
@@ -410,6 +460,7 @@ public final class CatalogueWriter implements AutoCloseable {
         for (int d = 0; d < deviceBlocks.length; d++) {
             deviceBlocks[d] = set.superblock(d).deviceBlocks();
         }
+        lastGeneration = generation;
         adopt(new CatalogueSnapshot(committed, deviceBlocks, entries));
         return generation;
     }

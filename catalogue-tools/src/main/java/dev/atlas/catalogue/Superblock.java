@@ -7,7 +7,10 @@ import java.util.UUID;
 
 /**
  * A decoded, checksum-verified superblock. Device 0's winning superblock is the commit record
- * of the whole set: it names the index; the other devices' superblocks only prove membership.
+ * of the whole set: it names the index; the other devices' superblocks only prove membership
+ * (each member keeps the same superblock in both slots, so one damaged block is survivable).
+ * Generation 0 is the empty catalogue that {@code format} leaves in device 0's slot 0, so that
+ * no slot of a formatted device is ever legitimately blank.
  */
 public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long generation, int deviceIndex,
                          int deviceCount, long deviceBlocks, long indexLba, long indexBytes, int indexEntries,
@@ -62,7 +65,7 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
             throw new CatalogueFormatException("device " + sb.deviceIndex() + " of " + sb.deviceCount()
                     + " is not a valid position in a set");
         }
-        if (sb.generation() < 1) {
+        if (sb.generation() < 0) {
             throw new CatalogueFormatException("invalid generation " + sb.generation());
         }
         if (sb.deviceBlocks() < CatalogueLayout.MIN_DEVICE_BLOCKS) {
@@ -89,9 +92,15 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
         return (indexBytes + blockSize - 1) / blockSize;
     }
 
-    /** The superblock that commits a new index, one generation later. */
-    public Superblock nextGeneration(long newIndexLba, long newIndexBytes, int entries, int crc, long nowMillis) {
-        return new Superblock(blockSize, setUuid, deviceUuid, generation + 1, deviceIndex, deviceCount,
+    /** The superblock that commits a new index as {@code newGeneration} (higher than any on the device). */
+    public Superblock nextGeneration(long newGeneration, long newIndexLba, long newIndexBytes, int entries, int crc,
+                                     long nowMillis) {
+        return new Superblock(blockSize, setUuid, deviceUuid, newGeneration, deviceIndex, deviceCount,
                 deviceBlocks, newIndexLba, newIndexBytes, entries, crc, nowMillis);
+    }
+
+    /** True when {@code other} is a superblock of the same device of the same set. */
+    public boolean sameDeviceAs(Superblock other) {
+        return setUuid.equals(other.setUuid) && deviceIndex == other.deviceIndex;
     }
 }

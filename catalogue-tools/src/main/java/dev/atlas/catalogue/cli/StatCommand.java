@@ -25,6 +25,7 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Catalogue catalogue = Catalogue.open(options.devices)) {
+            DeviceOptions.warnDamage(catalogue);
             final CatalogueEntry e = catalogue.lookup(name);
             if (e == null) {
                 throw new CatalogueException("no file named " + CatalogueNames.abbreviate(name) + " in the catalogue");

@@ -26,6 +26,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Catalogue catalogue = Catalogue.open(options.devices)) {
+            DeviceOptions.warnDamage(catalogue);
             final List<CatalogueEntry> chosen = new ArrayList<>();
             if (names.isEmpty()) {
                 chosen.addAll(catalogue.entries());
