@@ -109,6 +109,15 @@ class DamageTest {
         r = cli(withDevices(images, "rm", "gen2.ts"));
         assertEquals(1, r.exitCode(), r.toString());
         assertTrue(r.err().contains("is damaged"), r.toString());
+        // A server serving it reads on, but its admin API's updates are refused the same way.
+        try (Catalogue served = Catalogue.open(List.of(images))) {
+            assertEquals(2, served.generation());
+            assertEquals(1, served.damage().size(), served.damage().toString());
+            final CatalogueDamagedException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    CatalogueDamagedException.class, () -> served.beginUpdate(List.of()));
+            assertTrue(refused.getMessage().contains("fsck --repair"), refused.getMessage());
+            assertFalse(served.updating());
+        }
         // Nothing was written over generation 3's blocks while it was refused.
         assertThrowsDecode(images[0], 1);
 
