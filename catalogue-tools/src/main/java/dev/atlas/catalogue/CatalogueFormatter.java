@@ -94,25 +94,23 @@ public final class CatalogueFormatter {
         final UUID deviceUuid = UUID.randomUUID();
         final MemorySegment block = buffer.asSlice(0, blockSize);
         if (index == 0) {
-            // Device 0 gets an empty generation in each slot (0 in slot 0, 1 in slot 1), each with an
-            // index block of its own, so both slots are in use from the start: a slot that is not
-            // valid later is damage, and generation 1 has a whole generation to fall back to.
-            final long[] generations = {FIRST_GENERATION - 1, FIRST_GENERATION};
-            final Superblock[] superblocks = new Superblock[generations.length];
-            for (int i = 0; i < generations.length; i++) {
-                final MemorySegment empty = IndexCodec.encode(generations[i], setUuid, List.of());
-                final long indexLba = SuperblockDescriptor.FIRST_DATA_LBA + i;
+            // Device 0 names an empty generation 1 from both slots, each with its own index block,
+            // as every commit will: a slot that is not valid later is damage, never "unused".
+            final MemorySegment empty = IndexCodec.encode(FIRST_GENERATION, setUuid, List.of());
+            final Superblock[] superblocks = new Superblock[SuperblockDescriptor.SLOT_COUNT];
+            for (int slot = 0; slot < superblocks.length; slot++) {
+                final long indexLba = SuperblockDescriptor.FIRST_DATA_LBA + slot;
                 block.fill((byte) 0);
                 MemorySegment.copy(empty, 0, block, 0, empty.byteSize());
                 device.write(indexLba, block);
-                superblocks[i] = new Superblock(blockSize, setUuid, deviceUuid, generations[i], index, count,
+                superblocks[slot] = new Superblock(blockSize, setUuid, deviceUuid, FIRST_GENERATION, index, count,
                         device.blockCount(), indexLba, empty.byteSize(), 0, IndexCodec.crc(empty, empty.byteSize()),
                         now);
             }
             device.flush();
-            for (Superblock sb : superblocks) {
-                sb.encode(block);
-                device.write(SuperblockDescriptor.slotOf(sb.generation()), block);
+            for (int slot = 0; slot < superblocks.length; slot++) {
+                superblocks[slot].encode(block);
+                device.write(slot, block);
             }
         } else {
             // A member's superblock never changes after format: both slots hold the same copy.

@@ -6,13 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the superblock slots and the two generations on device 0 say about an open set: the
- * newest generation (if its index is whole), the previous one kept to fall back to (if whole),
+ * What the superblock slots and the two index copies on device 0 say about an open set: the
+ * newest generation (if its index is whole), what the other slot names to fall back to (the
+ * other copy of the newest generation, or the previous generation after a cut-short commit),
  * and every kind of damage as a sentence for the operator. Readers, writers, fsck and repair all
  * judge a set through this one assessment, so they agree on what is damaged.
  *
- * @param newest   the winning generation of device 0, or null when its index is damaged
- * @param fallback the previous generation on device 0, or null when it is damaged or absent
+ * @param newest   the newest generation of device 0 read from a whole index copy, or null
+ * @param fallback what the other slot of device 0 names, or null when it is damaged
  * @param problems damage, one sentence each; empty when the set is healthy
  * @param newestError why the newest generation could not be read, or null
  */
@@ -43,26 +44,35 @@ public record CatalogueHealth(CatalogueSnapshot newest, CatalogueSnapshot fallba
         }
         final String where = "device 0 (" + set.device(0).path() + ")";
         if (newestError != null) {
-            problems.add(newestError + (fallback != null
-                    ? "; the previous generation " + fallback.generation() + " (" + describe(fallback) + ") is whole:"
+            problems.add(newestError + (fallback == null
+                    ? "; no other generation on it is whole: restore the device from a backup"
+                    : fallback.generation() == top.generation()
+                    ? "; the other copy of generation " + top.generation() + " is whole and is read instead, but writes"
+                    + " are refused until `atlas-catalogue fsck --repair` restores the damaged copy from it (nothing is"
+                    + " lost)"
+                    : "; the previous generation " + fallback.generation() + " (" + describe(fallback) + ") is whole:"
                     + " `atlas-catalogue fsck --repair` falls back to it, losing what generation " + top.generation()
-                    + " changed, or restore the device from a backup"
-                    : "; no older generation is whole either: restore the device from a backup"));
+                    + " changed, or restore the device from a backup"));
         }
         for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
             final String why = primary.damage(slot);
             if (why != null) {
                 problems.add(where + ": superblock slot " + slot + " is damaged (" + why + "), so a newer catalogue"
-                        + " than generation " + top.generation() + " may have been lost; writes are refused until"
-                        + " you choose: `atlas-catalogue fsck --repair` accepts generation " + top.generation()
-                        + " (" + (newest != null ? describe(newest) : "damaged") + "), or restore the device from a"
-                        + " backup");
+                        + " than generation " + top.generation() + " may have been lost (only if a commit was cut"
+                        + " short before it reached both slots); writes are refused until you choose:"
+                        + " `atlas-catalogue fsck --repair` accepts generation " + top.generation() + " ("
+                        + (newest != null ? describe(newest) : "damaged") + "), or restore the device from a backup");
             }
         }
         if (fallbackError != null && newest != null) {
-            problems.add(where + ": the previous generation " + previous.generation() + ", kept to fall back to, is"
-                    + " damaged (" + fallbackError + "); `atlas-catalogue fsck --repair` writes generation "
-                    + newest.generation() + " again so there is a whole one to fall back to");
+            problems.add(where + ": the other superblock slot's "
+                    + (previous.generation() == top.generation() ? "copy of generation " : "generation ")
+                    + previous.generation() + ", kept to fall back to, is damaged (" + fallbackError
+                    + "); `atlas-catalogue fsck --repair` writes generation " + newest.generation()
+                    + " again into both slots");
+        }
+        if (newest == null && fallback != null && fallback.generation() == top.generation()) {
+            newest = fallback; // the same generation, from the index copy that is whole
         }
         for (int d = 1; d < set.deviceCount(); d++) {
             for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {

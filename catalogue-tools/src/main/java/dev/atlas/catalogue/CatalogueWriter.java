@@ -26,17 +26,16 @@ import java.util.function.LongSupplier;
  *
  * <p>Changes are staged: imported files are written at once into blocks that no committed
  * extent uses (nor the committed index), removals only drop names from the staged index.
- * {@link #commit()} makes them visible atomically: flush the data, write the new index
- * copy-on-write into free space on device 0, flush, then overwrite the <em>older</em> superblock
- * slot of device 0 with generation + 1 and flush. That single block write is the commit point;
- * a crash before it leaves the old catalogue untouched, a torn superblock fails its checksum and
- * loses to the other slot.
- *
- * <p>The previous generation (the one in the slot the next commit overwrites) stays whole until
- * that commit is durable: its index and its files' blocks are withheld from allocation, so a
- * fallback superblock always points at a whole catalogue. Blocks freed by a removal therefore
- * become reusable only after the commit after next. A writer refuses to open on a damaged set
- * ({@link CatalogueHealth}): the operator decides first, with {@code fsck --repair}.
+ * {@link #commit()} makes them visible atomically: flush the data, write two copies of the new
+ * index copy-on-write into free space on device 0, flush, then write generation + 1 into
+ * superblock slot (generation + 1) mod 2 and flush — that single sector write is the commit point,
+ * a crash before it leaves the old catalogue untouched — and then into the other slot, and flush,
+ * so a healthy set holds its newest generation twice. What the other slot names (the
+ * other copy, or the previous generation while a commit is under way or after one was cut short)
+ * stays whole until the next commit is durable: its index and its files' blocks are withheld from
+ * allocation, so a fallback superblock always points at a whole catalogue. A writer refuses to
+ * open on a damaged set ({@link CatalogueHealth}): the operator decides first, with
+ * {@code fsck --repair}.
  *
  * <p>The CLI {@link #open opens} a writer on a catalogue nobody serves. A server changes the
  * catalogue it serves through {@link Catalogue#beginUpdate}: that writer also keeps its hands
@@ -53,7 +52,7 @@ public final class CatalogueWriter implements AutoCloseable {
     /** Generations a server may still read; null when no server serves this catalogue. */
     private final List<CatalogueSnapshot> served;
     private CatalogueSnapshot base;
-    /** The generation the next commit overwrites the slot of: kept whole until then; may be null. */
+    /** What the other superblock slot names: kept whole until the next commit is durable; may be null. */
     private CatalogueSnapshot previous;
     /** The highest generation on device 0; the next commit is one more. */
     private long lastGeneration;
@@ -72,9 +71,8 @@ public final class CatalogueWriter implements AutoCloseable {
         this.unlock = unlock;
         this.served = served;
         this.importRings = new ImportRing[set.deviceCount()];
-        this.previous = previous;
         this.lastGeneration = lastGeneration;
-        adopt(base);
+        adopt(base, previous);
     }
 
     private static CatalogueWriter healthy(DeviceSet set, Runnable unlock, List<CatalogueSnapshot> served) {
@@ -86,7 +84,7 @@ public final class CatalogueWriter implements AutoCloseable {
 
     /**
      * A writer that commits {@code keep} again, above every generation on device 0, so that both
-     * superblock slots end up naming whole generations with its entries ({@code fsck --repair}).
+     * superblock slots name whole copies of its entries ({@code fsck --repair}).
      */
     static CatalogueWriter forRepair(DeviceSet set, CatalogueSnapshot keep, long highestGeneration, Runnable unlock) {
         final CatalogueWriter w = new CatalogueWriter(set, keep, null, highestGeneration, System::currentTimeMillis,
@@ -138,14 +136,13 @@ public final class CatalogueWriter implements AutoCloseable {
                 new ArrayList<>(stillServed));
     }
 
-    private void adopt(CatalogueSnapshot snapshot) {
+    /** Starts over from a committed generation: {@code snapshot}, and {@code other}, the other slot's. */
+    private void adopt(CatalogueSnapshot snapshot, CatalogueSnapshot other) {
         if (served != null && base != null) {
             // The server may already have loaded the generation this writer leaves behind.
             served.add(base);
         }
-        if (base != null) {
-            previous = base;
-        }
+        previous = other;
         base = snapshot;
         next.clear();
         for (CatalogueEntry e : snapshot.entries()) {
@@ -233,7 +230,7 @@ public final class CatalogueWriter implements AutoCloseable {
         }
         // The index of the next generation must still fit on device 0 after the data.
         final long indexBlocks = blocks(IndexCodec.encodedLength(next.values()) + projectedIndexBytes(items));
-        if (allocators[0].largestFreeExtent() < indexBlocks) {
+        if (allocators[0].piecesOf(indexBlocks) < SuperblockDescriptor.SLOT_COUNT) {
             allocators = before;
             throw new CatalogueFullException("not enough space: after these " + items.size() + " files the index ("
                     + indexBlocks + " blocks) would not fit on " + set.device(0).path()
@@ -294,8 +291,9 @@ public final class CatalogueWriter implements AutoCloseable {
         }
         final long blockSize = CatalogueLayout.BLOCK_SIZE;
         final String withheld = withheldBlocks == 0 ? "" : "; another " + Sizes.human(withheldBlocks * blockSize)
-                + " hold the previous generation" + (served == null ? "" : " and generations still being served")
-                + ", kept whole until a later commit";
+                + " are held for " + (served == null ? "the other superblock slot's generation, kept whole until"
+                + " the next commit" : "the other superblock slot and older generations still being served,"
+                + " free once their responses are done");
         return new CatalogueFullException("not enough space: this import needs " + Sizes.human(total) + " for "
                 + items.size() + " file(s) (the largest, " + CatalogueNames.abbreviate(items.get(biggest).name())
                 + ", needs " + Sizes.human(lengths[biggest]) + " in one piece), but the set has "
@@ -423,16 +421,60 @@ public final class CatalogueWriter implements AutoCloseable {
         final MemorySegment index = IndexCodec.encode(generation, old.setUuid(), entries);
         final long indexBytes = index.byteSize();
         final long indexBlocks = blocks(indexBytes);
-        final long indexLba = allocators[0].allocate(indexBlocks);
-        if (indexLba < 0) {
-            throw new CatalogueFullException("no room for the new index (" + indexBlocks + " blocks) on "
-                    + set.device(0).path() + "; nothing was committed — free space with `rm`");
+        // Two copies of the index, one per superblock slot, both in blocks that neither generation
+        // now on the device uses: until the second slot is written the first still names a whole one.
+        final long[] copies = new long[SuperblockDescriptor.SLOT_COUNT];
+        for (int c = 0; c < copies.length; c++) {
+            copies[c] = allocators[0].allocate(indexBlocks);
+            if (copies[c] < 0) {
+                allocators = snapshotAllocators();
+                throw new CatalogueFullException("no room for the new index (" + copies.length + " copies of "
+                        + indexBlocks + " blocks) on " + set.device(0).path() + "; nothing was committed — free space"
+                        + " with `rm`");
+            }
         }
         final BlockDevice primary = set.device(0);
+        for (long lba : copies) {
+            writeIndex(primary, index, lba);
+        }
+        primary.flush();
+
+        final int firstSlot = SuperblockDescriptor.slotOf(generation);
+        final int crc = IndexCodec.crc(index, indexBytes);
+        final long now = clock.getAsLong();
+        final Superblock[] committed = new Superblock[copies.length];
+        final MemorySegment block = set.transferBuffer(0).asSlice(0, primary.blockSize());
+        for (int c = 0; c < copies.length; c++) {
+            // The commit point is the first slot's write; the second makes the new generation
+            // redundant, overwriting the older generation only once the new one is durable.
+            committed[c] = old.nextGeneration(generation, copies[c], indexBytes, entries.size(), crc, now);
+            committed[c].encode(block);
+            primary.write((firstSlot + c) % SuperblockDescriptor.SLOT_COUNT, block);
+            primary.flush();
+        }
+
+        final Superblock reread = set.rereadPrimary();
+        if (reread.generation() != generation || set.slots(0).runnerUp() == null
+                || set.slots(0).runnerUp().generation() != generation) {
+            throw new CatalogueException("the commit of generation " + generation + " did not persist on "
+                    + primary.path() + " (it reads back generation " + reread.generation() + "); check the device");
+        }
+        final long[] deviceBlocks = new long[set.deviceCount()];
+        for (int d = 0; d < deviceBlocks.length; d++) {
+            deviceBlocks[d] = set.superblock(d).deviceBlocks();
+        }
+        lastGeneration = generation;
+        adopt(new CatalogueSnapshot(committed[0], deviceBlocks, entries),
+                new CatalogueSnapshot(committed[1], deviceBlocks, entries));
+        return generation;
+    }
+
+    private void writeIndex(BlockDevice primary, MemorySegment index, long lba) {
         final MemorySegment buffer = set.transferBuffer(0);
         final int blockSize = primary.blockSize();
+        final long indexBytes = index.byteSize();
         long written = 0;
-        long at = indexLba;
+        long at = lba;
         while (written < indexBytes) {
             final long chunk = Math.min(buffer.byteSize(), indexBytes - written);
             final long chunkBlocks = (chunk + blockSize - 1) / blockSize;
@@ -442,27 +484,6 @@ public final class CatalogueWriter implements AutoCloseable {
             written += chunk;
             at += chunkBlocks;
         }
-        primary.flush();
-
-        final Superblock committed = old.nextGeneration(generation, indexLba, indexBytes, entries.size(),
-                IndexCodec.crc(index, indexBytes), clock.getAsLong());
-        final MemorySegment block = buffer.asSlice(0, blockSize);
-        committed.encode(block);
-        primary.write(SuperblockDescriptor.slotOf(generation), block);
-        primary.flush();
-
-        final Superblock reread = set.rereadPrimary();
-        if (reread.generation() != generation) {
-            throw new CatalogueException("the commit of generation " + generation + " did not persist on "
-                    + primary.path() + " (it reads back generation " + reread.generation() + "); check the device");
-        }
-        final long[] deviceBlocks = new long[set.deviceCount()];
-        for (int d = 0; d < deviceBlocks.length; d++) {
-            deviceBlocks[d] = set.superblock(d).deviceBlocks();
-        }
-        lastGeneration = generation;
-        adopt(new CatalogueSnapshot(committed, deviceBlocks, entries));
-        return generation;
     }
 
     private static long blocks(long bytes) {

@@ -82,9 +82,9 @@ public final class Fsck {
     /**
      * Repairs what {@link #check} reports as damage, choosing explicitly what the operator accepts:
      * a member's damaged superblock slot is rewritten from its intact copy; on device 0 the newest
-     * whole generation is kept (the newest if its index is whole, else the previous one) and
-     * committed again above every generation on the device until both slots name whole
-     * generations. A newer generation whose superblock or index was damaged is given up.
+     * whole generation is kept (the newest copy whose index is whole, else the previous generation)
+     * and committed again above every generation on the device, into both slots. A newer
+     * generation whose superblock or index was damaged, with no whole copy, is given up.
      *
      * @return what was done, one sentence each (empty when nothing was damaged)
      * @throws CatalogueDamagedException when no generation on device 0 is whole
@@ -116,7 +116,7 @@ public final class Fsck {
                 rewriteMemberSlots(set, d, done);
             }
             final SuperblockSlots primary = set.slots(0);
-            final boolean primaryDamaged = health.newest() == null || primary.runnerUp() == null
+            final boolean primaryDamaged = health.newestError() != null || primary.runnerUp() == null
                     || health.fallback() == null;
             if (!primaryDamaged) {
                 set.close();
@@ -127,17 +127,11 @@ public final class Fsck {
             final DeviceSet writerSet = set;
             set = null;
             try (CatalogueWriter writer = CatalogueWriter.forRepair(writerSet, keep, top, lock::close)) {
-                long generation = writer.commit();
-                // Two commits when the kept generation's own slot was the one overwritten.
-                final Superblock other = writerSet.slots(0).runnerUp();
-                if (other == null || other.generation() != keep.generation()) {
-                    writer.recommit();
-                    generation = writer.commit();
-                }
+                final long generation = writer.commit();
                 done.add("device 0 (" + writerSet.device(0).path() + "): kept generation " + keep.generation() + " ("
                         + keep.size() + " files)" + (keep.generation() < top ? ", giving up the damaged generation "
                         + top : "") + ", and committed it again as generation " + generation
-                        + " so both superblock slots name whole generations");
+                        + ", so both superblock slots name whole copies of it");
             }
             return done;
         } catch (RuntimeException e) {
@@ -172,9 +166,6 @@ public final class Fsck {
         final SuperblockSlots slots = set.slots(d);
         final Superblock winner = slots.winner();
         final String name = "device " + d + " (" + set.device(d).path() + ")";
-        if (d == 0 && SuperblockDescriptor.slotOf(winner.generation()) != slotIndexOf(slots, winner)) {
-            problems.add(name + ": generation " + winner.generation() + " sits in the wrong superblock slot");
-        }
         for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
             final Superblock sb = slots.valid()[slot];
             if (slots.damage(slot) != null) {
@@ -184,10 +175,6 @@ public final class Fsck {
                 notes.add(name + " slot " + slot + ": generation " + sb.generation() + (sb == winner ? " (current)" : ""));
             }
         }
-    }
-
-    private static int slotIndexOf(SuperblockSlots slots, Superblock sb) {
-        return slots.valid()[0] == sb ? 0 : 1;
     }
 
     private static void verifyData(DeviceSet set, CatalogueSnapshot snapshot, long total, Progress progress,

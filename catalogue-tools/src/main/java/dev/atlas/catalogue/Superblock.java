@@ -9,8 +9,8 @@ import java.util.UUID;
  * A decoded, checksum-verified superblock. Device 0's winning superblock is the commit record
  * of the whole set: it names the index; the other devices' superblocks only prove membership
  * (each member keeps the same superblock in both slots, so one damaged block is survivable).
- * Generation 0 is the empty catalogue that {@code format} leaves in device 0's slot 0, so that
- * no slot of a formatted device is ever legitimately blank.
+ * A commit writes device 0's newest generation into both slots, each naming its own copy of the
+ * index, so no slot of a formatted device is ever legitimately blank.
  */
 public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long generation, int deviceIndex,
                          int deviceCount, long deviceBlocks, long indexLba, long indexBytes, int indexEntries,
@@ -65,7 +65,7 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
             throw new CatalogueFormatException("device " + sb.deviceIndex() + " of " + sb.deviceCount()
                     + " is not a valid position in a set");
         }
-        if (sb.generation() < 0) {
+        if (sb.generation() < 1) {
             throw new CatalogueFormatException("invalid generation " + sb.generation());
         }
         if (sb.deviceBlocks() < CatalogueLayout.MIN_DEVICE_BLOCKS) {

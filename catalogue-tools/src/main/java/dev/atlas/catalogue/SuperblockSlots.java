@@ -29,12 +29,21 @@ public record SuperblockSlots(Superblock[] valid, String[] problems) {
         return new SuperblockSlots(valid, problems);
     }
 
-    /** The winning superblock, or null when neither slot is valid. */
+    /**
+     * The winning superblock, or null when neither slot is valid: the higher generation; of two
+     * copies of one generation, the one in the slot a commit writes first.
+     */
     public Superblock winner() {
         Superblock best = null;
         for (Superblock sb : valid) {
             if (sb != null && (best == null || sb.generation() > best.generation())) {
                 best = sb;
+            }
+        }
+        if (best != null) {
+            final Superblock first = valid[SuperblockDescriptor.slotOf(best.generation())];
+            if (first != null && first.generation() == best.generation()) {
+                return first;
             }
         }
         return best;
@@ -53,7 +62,8 @@ public record SuperblockSlots(Superblock[] valid, String[] problems) {
 
     /**
      * The valid superblock in the other slot than the winner, of the same device of the same set:
-     * on device 0, the previous generation to fall back to. Null when that slot is damaged.
+     * on device 0, the other copy of the newest generation (or the previous generation, while a
+     * commit is under way or after one was cut short). Null when that slot is damaged.
      */
     public Superblock runnerUp() {
         final int w = winnerSlot();

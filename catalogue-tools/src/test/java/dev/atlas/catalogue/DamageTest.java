@@ -81,21 +81,34 @@ class DamageTest {
         return TestImages.randomFile(dir.resolve("src").resolve(name), bytes, name.hashCode());
     }
 
-    /** Item 1: the flipped byte of the newest slot no longer rolls the catalogue back silently. */
+    static byte[] block(Path image, long lba) throws IOException {
+        final byte[] block = new byte[BLOCK];
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
+            f.seek(lba * BLOCK);
+            f.readFully(block);
+        }
+        return block;
+    }
+
+    /**
+     * Item 1: the flipped byte of the newest slot no longer rolls the catalogue back silently: the
+     * other slot holds the same generation, the damage is loud, and writes wait for the operator.
+     */
     @Test
-    void aDamagedNewestSlotIsLoudAndBlocksWritesUntilRepair() throws IOException {
+    void aDamagedSlotIsLoudAndBlocksWritesUntilRepair() throws IOException {
         final Path[] images = formatted(1);
         importOk(images, source("gen2.ts", 20_000).toString());
         importOk(images, source("gen3.ts", 30_000).toString());
         assertEquals(3, slot(images[0], 1).generation());
+        assertEquals(3, slot(images[0], 0).generation());
         poke(images[0], BLOCK + 4, (byte) 0xff);
 
         final CliResult ls = cli(withDevices(images, "ls"));
         assertEquals(0, ls.exitCode(), ls.toString());
-        assertEquals("gen2.ts\n", ls.out());
+        assertEquals("gen2.ts\ngen3.ts\n", ls.out());
         assertTrue(ls.err().contains("WARNING") && ls.err().contains("slot 1 is damaged")
-                && ls.err().contains("newer catalogue than generation 2 may have been lost"), ls.toString());
-        final CliResult stat = cli(withDevices(images, "stat", "gen2.ts"));
+                && ls.err().contains("newer catalogue than generation 3 may have been lost"), ls.toString());
+        final CliResult stat = cli(withDevices(images, "stat", "gen3.ts"));
         assertTrue(stat.err().contains("slot 1 is damaged"), stat.toString());
 
         final CliResult fsck = cli(withDevices(images, "fsck"));
@@ -111,23 +124,23 @@ class DamageTest {
         assertTrue(r.err().contains("is damaged"), r.toString());
         // A server serving it reads on, but its admin API's updates are refused the same way.
         try (Catalogue served = Catalogue.open(List.of(images))) {
-            assertEquals(2, served.generation());
+            assertEquals(3, served.generation());
             assertEquals(1, served.damage().size(), served.damage().toString());
             final CatalogueDamagedException refused = org.junit.jupiter.api.Assertions.assertThrows(
                     CatalogueDamagedException.class, () -> served.beginUpdate(List.of()));
             assertTrue(refused.getMessage().contains("fsck --repair"), refused.getMessage());
             assertFalse(served.updating());
         }
-        // Nothing was written over generation 3's blocks while it was refused.
+        // Nothing was written over the damaged slot while it was refused.
         assertThrowsDecode(images[0], 1);
 
         r = cli(withDevices(images, "fsck", "--repair"));
         assertEquals(0, r.exitCode(), r.toString());
-        assertTrue(r.out().contains("REPAIRED device 0") && r.out().contains("kept generation 2"), r.toString());
+        assertTrue(r.out().contains("REPAIRED device 0") && r.out().contains("kept generation 3"), r.toString());
         assertEquals(0, cli(withDevices(images, "fsck")).exitCode());
         importOk(images, later.toString());
         assertEquals(0, cli(withDevices(images, "verify")).exitCode());
-        assertEquals("gen2.ts\nlater.ts\n", cli(withDevices(images, "ls")).out());
+        assertEquals("gen2.ts\ngen3.ts\nlater.ts\n", cli(withDevices(images, "ls")).out());
     }
 
     private static void assertThrowsDecode(Path image, int slot) {
@@ -139,6 +152,36 @@ class DamageTest {
         }
     }
 
+    /** Item 2: a damaged index copy is read around from the other copy and restored by fsck --repair. */
+    @Test
+    void aDamagedIndexCopyIsRestoredFromTheOther() throws IOException {
+        final Path[] images = formatted(1);
+        final Path a = source("a.ts", 50_000);
+        importOk(images, a.toString());
+        final Superblock newest = slot(images[0], 0);
+        assertEquals(2, newest.generation());
+        poke(images[0], newest.indexLba() * BLOCK + 40, (byte) 0x5a, (byte) 0xa5);
+
+        CliResult r = cli(withDevices(images, "ls"));
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals("a.ts\n", r.out());
+        assertTrue(r.err().contains("the other copy of generation 2 is whole"), r.toString());
+        r = cli(withDevices(images, "import", source("b.ts", 100).toString()));
+        assertEquals(1, r.exitCode(), r.toString());
+        r = cli(withDevices(images, "fsck", "--repair"));
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals(0, cli(withDevices(images, "fsck", "--data")).exitCode());
+        assertEquals("a.ts\n", cli(withDevices(images, "ls")).out());
+    }
+
+    /**
+     * Makes device 0 look like a commit of the newest generation was cut short after its first
+     * superblock write: the slot it writes second is put back as it was one generation earlier.
+     */
+    private static void cutShortLastCommit(Path image, byte[] earlierSlot, int slot) throws IOException {
+        poke(image, (long) slot * BLOCK, earlierSlot);
+    }
+
     /** Item 2: with the newest index damaged, fsck --repair falls back to the whole previous generation. */
     @Test
     void aDamagedNewestIndexFallsBackToThePreviousGeneration() throws IOException {
@@ -146,9 +189,12 @@ class DamageTest {
         final Path a = source("a.ts", 50_000);
         final Path b = source("b.mp4", 70_000);
         importOk(images, a.toString());
+        final byte[] generation2 = block(images[0], 0);
         importOk(images, b.toString());
+        cutShortLastCommit(images[0], generation2, 0);
         final Superblock newest = slot(images[0], 1);
         assertEquals(3, newest.generation());
+        assertEquals(0, cli(withDevices(images, "fsck")).exitCode(), "a commit cut short is no damage");
         poke(images[0], newest.indexLba() * BLOCK + 40, (byte) 0x5a, (byte) 0xa5);
 
         for (String command : new String[]{"ls", "verify"}) {
@@ -197,12 +243,17 @@ class DamageTest {
         }
     }
 
-    /** Item 2: an import that never commits leaves the previous generation's index and files whole. */
+    /**
+     * Item 2: after a commit cut short, the other slot names the previous generation; an import
+     * that then never commits must leave that generation's index and files whole.
+     */
     @Test
     void anInterruptedImportLeavesThePreviousGenerationWhole() throws IOException {
         final Path[] images = formatted(1);
         importOk(images, source("keep.ts", 200_000).toString(), source("gone.ts", 1_500_000).toString());
+        final byte[] generation2 = block(images[0], 0);
         assertEquals(0, cli(withDevices(images, "rm", "gone.ts")).exitCode());
+        cutShortLastCommit(images[0], generation2, 0);
         // Generation 3 no longer has gone.ts, but generation 2 (its fallback) does: its blocks are not free.
         final Path filler = source("filler.mp4", 2_000_000);
         try (CatalogueWriter w = CatalogueWriter.open(List.of(images))) {
@@ -212,9 +263,11 @@ class DamageTest {
         try (DeviceSet set = DeviceSet.open(List.of(images), dev.atlas.catalogue.device.BlockDevices.defaultOpener())) {
             final CatalogueHealth health = CatalogueHealth.assess(set);
             assertTrue(health.healthy(), health.problems().toString());
+            assertEquals(3, health.newest().generation());
             final CatalogueSnapshot previous = health.fallback();
             assertNotNull(previous);
             assertEquals(2, previous.generation());
+            assertEquals(2, previous.size());
             for (CatalogueEntry e : previous.entries()) {
                 assertTrue(ExtentReader.verify(set, e, Progress.NONE), e.name() + " of generation 2 was overwritten");
             }
