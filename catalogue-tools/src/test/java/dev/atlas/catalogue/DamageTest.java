@@ -285,4 +285,41 @@ class DamageTest {
                     r.toString());
         }
     }
+
+    /** Item 6: get -o on a file whose bytes no longer match leaves nothing at the output path. */
+    @Test
+    void getOfADamagedFileWritesNoOutput() throws IOException {
+        final Path[] images = formatted(1);
+        final Path a = source("a.mp4", 100_000);
+        importOk(images, a.toString());
+        final CatalogueEntry entry;
+        try (Catalogue c = Catalogue.open(List.of(images))) {
+            entry = c.lookup("a.mp4");
+        }
+        poke(images[0], entry.firstLba() * BLOCK + 5000, (byte) 0x42, (byte) 0x24);
+
+        final Path out = dir.resolve("out").resolve("a.mp4");
+        CliResult r = cli(withDevices(images, "get", "a.mp4", "-o", out.toString()));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("directory " + out.getParent() + " does not exist"), r.toString());
+        Files.createDirectories(out.getParent());
+
+        r = cli(withDevices(images, "get", "a.mp4", "-o", out.toString()));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("no longer match their SHA-256") && r.err().contains("was not written"), r.toString());
+        assertFalse(Files.exists(out), "the corrupted bytes were left in " + out);
+        Files.writeString(out, "an older copy");
+        r = cli(withDevices(images, "get", "a.mp4", "-o", out.toString()));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertEquals("an older copy", Files.readString(out));
+        try (var left = Files.list(out.getParent())) {
+            assertEquals(List.of(out), left.toList(), "a partial file was left behind");
+        }
+        // Once the file is imported again, get replaces the older copy.
+        assertEquals(0, cli(withDevices(images, "rm", "a.mp4")).exitCode());
+        importOk(images, a.toString());
+        r = cli(withDevices(images, "get", "a.mp4", "-o", out.toString()));
+        assertEquals(0, r.exitCode(), r.toString());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(out));
+    }
 }
