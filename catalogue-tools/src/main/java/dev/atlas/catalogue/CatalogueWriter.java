@@ -14,9 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Future;
 import java.util.function.LongSupplier;
@@ -198,13 +198,19 @@ public final class CatalogueWriter implements AutoCloseable {
 
     /** {@link #importFiles(List, Progress)} hashing on {@code hasher}. */
     void importFiles(List<ImportItem> items, Progress progress, ChunkHasher hasher) {
-        final Set<String> names = new HashSet<>();
+        final Map<String, Path> names = new HashMap<>();
         final long[] lengths = new long[items.size()];
         long total = 0;
         for (int i = 0; i < items.size(); i++) {
             final ImportItem item = items.get(i);
             CatalogueNames.check(item.name());
-            if (next.containsKey(item.name()) || !names.add(item.name())) {
+            final Path first = names.putIfAbsent(item.name(), item.source());
+            if (first != null) {
+                throw new CatalogueException("two sources map to the name " + CatalogueNames.abbreviate(item.name())
+                        + ": " + first + " and " + item.source() + "; import them under different --prefix values or"
+                        + " rename one; nothing was imported");
+            }
+            if (next.containsKey(item.name())) {
                 throw new CatalogueException("the name " + CatalogueNames.abbreviate(item.name())
                         + " is already in the catalogue; remove it first (`rm`) or import under another name");
             }

@@ -102,7 +102,7 @@ class BadInputTest {
         // The same relative name under two sources in one import.
         final Path other = TestImages.randomFile(dir.resolve("other/x.ts"), 10, 1);
         r = cli(withDevices(images, "import", "--prefix", "dup", f.toString(), other.toString()));
-        assertOneLineError(r, "already in the catalogue");
+        assertOneLineError(r, "two sources map to the name 'dup/x.ts'");
         assertEquals(2, cli(withDevices(images, "ls")).out().lines().count());
     }
 
