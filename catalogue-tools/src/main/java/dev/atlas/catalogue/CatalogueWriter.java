@@ -246,11 +246,13 @@ public final class CatalogueWriter implements AutoCloseable {
         final long[] mtimes = new long[items.size()];
         final List<Future<byte[]>> digests = new ArrayList<>(items.size());
         progress.begin("import", total);
+        progress.files(items.size());
         try {
             for (int i = 0; i < items.size(); i++) {
                 mtimes[i] = mtimeOf(items.get(i).source());
                 digests.add(writeFile(items.get(i).source(), lengths[i], importRing(devices[i]), lbas[i], hasher,
                         progress));
+                progress.fileDone();
             }
             for (ImportRing ring : importRings) {
                 if (ring != null) {

@@ -180,11 +180,13 @@ public final class Fsck {
     private static void verifyData(DeviceSet set, CatalogueSnapshot snapshot, long total, Progress progress,
                                    List<String> problems) {
         progress.begin("fsck --data", total);
+        progress.files(snapshot.size());
         try {
             for (CatalogueEntry e : snapshot.entries()) {
                 if (!ExtentReader.verify(set, e, progress)) {
                     problems.add("entry " + CatalogueNames.abbreviate(e.name()) + ": content does not match its SHA-256");
                 }
+                progress.fileDone();
             }
         } finally {
             progress.end();

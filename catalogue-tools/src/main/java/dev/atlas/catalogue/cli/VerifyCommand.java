@@ -47,11 +47,13 @@ final class VerifyCommand implements Callable<Integer> {
             final Progress progress = options.progress();
             final List<String> failed = new ArrayList<>();
             progress.begin("verify", total);
+            progress.files(chosen.size());
             try {
                 for (CatalogueEntry e : chosen) {
                     if (!catalogue.verify(e, progress)) {
                         failed.add(e.name());
                     }
+                    progress.fileDone();
                 }
             } finally {
                 progress.end();

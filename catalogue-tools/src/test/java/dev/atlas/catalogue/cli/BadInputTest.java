@@ -136,7 +136,7 @@ class BadInputTest {
         assertOneLineError(cli("ls", "-d", blank.toString()), "holds no valid catalogue superblock");
         assertOneLineError(cli("ls", "-d", images[0].toString()), "spans 2 devices but 1 were given");
         assertOneLineError(cli("ls", "-d", images[0].toString(), "-d", images[0].toString()),
-                "are both device 0");
+                "is named twice");
         assertOneLineError(cli("ls", "-d", dir.resolve("missing.img").toString()), "does not exist");
         final Path[] other = {dir.resolve("c.img"), dir.resolve("d.img")};
         assertEquals(0, cli(withDevices(other, "format", "--size", String.valueOf(SMALL_IMAGE))).exitCode());
