@@ -98,6 +98,7 @@ public final class Fsck {
         final List<String> done = new ArrayList<>();
         final DeviceLock lock = DeviceLock.acquire(paths, DeviceLock.Mode.EXCLUSIVE);
         DeviceSet set = null;
+        boolean lockHandedOver = false;
         try {
             set = DeviceSet.open(paths, opener);
             final CatalogueHealth health = CatalogueHealth.assess(set);
@@ -125,8 +126,10 @@ public final class Fsck {
             }
             final long top = primary.winner().generation();
             final DeviceSet writerSet = set;
-            set = null;
-            try (CatalogueWriter writer = CatalogueWriter.forRepair(writerSet, keep, top, lock::close)) {
+            final CatalogueWriter writer = CatalogueWriter.forRepair(writerSet, keep, top, lock::close);
+            set = null; // the writer closes the devices and the lock from here on
+            lockHandedOver = true;
+            try (writer) {
                 final long generation = writer.commit();
                 done.add("device 0 (" + writerSet.device(0).path() + "): kept generation " + keep.generation() + " ("
                         + keep.size() + " files)" + (keep.generation() < top ? ", giving up the damaged generation "
@@ -137,6 +140,8 @@ public final class Fsck {
         } catch (RuntimeException e) {
             if (set != null) {
                 set.close();
+            }
+            if (!lockHandedOver) {
                 lock.close();
             }
             throw e;

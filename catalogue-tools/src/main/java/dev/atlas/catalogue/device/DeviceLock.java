@@ -246,8 +246,8 @@ public final class DeviceLock implements AutoCloseable {
                     + " atlas-catalogue command; wait for it to finish (or stop it) and try again";
         }
         if (mode == Mode.EXCLUSIVE && h != null && !h.self() && h.mainClass().equals("ServeCommand")) {
-            return device + " is served" + holder + " by a running Atlas server; change a served catalogue through"
-                    + " the server's admin API, or stop the server";
+            return device + " is in use" + holder + ": a running Atlas server serves its catalogue; change a served"
+                    + " catalogue through the server's admin API, or stop the server";
         }
         if (mode == Mode.EXCLUSIVE) {
             return device + " is in use" + holder + ": a running Atlas server (or another atlas-catalogue) holds"
