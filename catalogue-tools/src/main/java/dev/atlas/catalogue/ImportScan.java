@@ -98,7 +98,8 @@ public record ImportScan(List<ImportItem> items, List<String> skipped) {
                 }
                 add(java.util.Arrays.copyOfRange(raw, slash + 1, raw.length), src);
             } else if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
-                throw new CatalogueException(src + " does not exist; nothing was imported");
+                throw new CatalogueException(src + " is not a file or directory (it does not exist); nothing was"
+                        + " imported");
             } else {
                 throw new CatalogueException(src + " is not a regular file or directory (or a link to one);"
                         + " nothing was imported");
