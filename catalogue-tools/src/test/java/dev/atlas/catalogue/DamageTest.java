@@ -174,6 +174,23 @@ class DamageTest {
         assertEquals("a.ts\n", cli(withDevices(images, "ls")).out());
     }
 
+    /** With both index copies of the only generation damaged, nothing is whole: every command says to restore. */
+    @Test
+    void withNothingWholeLeftRepairRefusesAndSaysToRestore() throws IOException {
+        final Path[] images = formatted(1);
+        importOk(images, source("a.ts", 50_000).toString());
+        for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
+            poke(images[0], slot(images[0], slot).indexLba() * BLOCK + 40, (byte) 0x5a);
+        }
+        CliResult r = cli(withDevices(images, "ls"));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("no other generation on it is whole: restore the device from a backup"), r.toString());
+        r = cli(withDevices(images, "fsck", "--repair"));
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("fsck --repair cannot choose one: restore the device from a backup"), r.toString());
+        assertEquals(2, slot(images[0], 0).generation(), "a refused repair wrote nothing");
+    }
+
     /**
      * Makes device 0 look like a commit of the newest generation was cut short after its first
      * superblock write: the slot it writes second is put back as it was one generation earlier.
