@@ -93,10 +93,6 @@ public final class CatalogueWriter implements AutoCloseable {
         return w;
     }
 
-    /** Makes the next {@link #commit()} write the staged catalogue even when nothing changed. */
-    void recommit() {
-        dirty = true;
-    }
 
     public static CatalogueWriter open(List<Path> devices) {
         return open(devices, BlockDevices.defaultOpener());
