@@ -1,8 +1,8 @@
 package dev.atlas.server;
 
 import dev.atlas.catalogue.Catalogue;
-import dev.atlas.catalogue.CatalogueBusyException;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueBusyException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFullException;
 import dev.atlas.diskmap.DiskmapException;
 import dev.atlas.server.storage.ExtentSource;
@@ -108,6 +108,13 @@ public final class AtlasServer implements AutoCloseable {
         if (!config.pattern()) {
             keeper = new CatalogueKeeper(openCatalogue());
             current = keeper.current();
+            // Damage the catalogue library found: served as read, but loud, and updates are refused.
+            for (String damage : keeper.catalogue().damage()) {
+                out.println("atlas serve: WARNING " + damage);
+            }
+            metrics.gauge(MetricNames.CATALOGUE_DAMAGE, "Kinds of damage found in the catalogue when it was opened;"
+                + " above 0, admin imports and removals are refused until `atlas-catalogue fsck --repair`.",
+                () -> keeper.catalogue().damage().size());
             metrics.gauge(MetricNames.CATALOGUE_GENERATION, "Generation of the catalogue new requests are served from.",
                 () -> keeper.current().get().generation());
             metrics.gauge(MetricNames.CATALOGUE_ENTRIES, "Files in the served catalogue.", () -> keeper.current().get().size());

@@ -4,6 +4,7 @@ import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueSnapshot;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
+import dev.atlas.catalogue.ImportScan;
 import dev.atlas.catalogue.Progress;
 import dev.atlas.server.storage.CurrentCatalogue;
 import dev.atlas.server.storage.GenerationPins;
@@ -63,7 +64,8 @@ final class CatalogueKeeper implements AutoCloseable {
 
     /** Imports files or directory trees as one new generation, served at once. */
     synchronized String importFiles(List<Path> sources, String prefix) {
-        final List<ImportItem> items = ImportItem.collect(sources, prefix);
+        final ImportScan scan = ImportScan.of(sources, prefix, false, false);
+        final List<ImportItem> items = scan.items();
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no files found under " + sources + "; nothing to import");
         }
@@ -74,7 +76,8 @@ final class CatalogueKeeper implements AutoCloseable {
         }
         catalogue.refreshIfChanged();
         publish();
-        return "imported " + items.size() + " file(s); serving generation " + generation + ", " + catalogue.size() + " files";
+        return "imported " + items.size() + " file(s); serving generation " + generation + ", " + catalogue.size() + " files"
+            + (scan.skipped().isEmpty() ? "" : "; " + String.join("; ", scan.skipped()));
     }
 
     /** Removes names as one new generation; responses already streaming them finish from the old one. */

@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueBusyException;
+
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DeviceLock;
@@ -24,11 +26,15 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
     private final DeviceLock lock;
     private final DeviceSet set;
     private CatalogueSnapshot snapshot;
+    /** Damage found when the catalogue was opened, one sentence each; writes are refused while any. */
+    private final List<String> damage;
     /** The open {@link #beginUpdate update}, or null. */
     private CatalogueWriter update;
 
     private Catalogue(List<Path> paths, BlockDeviceOpener opener, DeviceLock lock, DeviceSet set,
-                      CatalogueSnapshot snapshot) {
+                      CatalogueHealth health) {
+        this.damage = health.problems();
+        final CatalogueSnapshot snapshot = health.readable();
         this.paths = List.copyOf(paths);
         this.opener = opener;
         this.lock = lock;
@@ -36,7 +42,14 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
         this.snapshot = snapshot;
     }
 
-    /** Opens the set on these devices (any order) with direct I/O. */
+    /**
+     * Opens the set on these devices (any order) with direct I/O. A set with a damaged superblock
+     * slot or a damaged previous generation still opens (its newest generation is whole), with the
+     * damage in {@link #damage()}; one whose newest index is damaged does not.
+     *
+     * @throws CatalogueDamagedException when the newest generation cannot be read, saying whether
+     *                                   {@code fsck --repair} can fall back to the previous one
+     */
     public static Catalogue open(List<Path> devices) {
         return open(devices, BlockDevices.defaultOpener());
     }
@@ -46,7 +59,7 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
         DeviceSet set = null;
         try {
             set = DeviceSet.open(devices, opener);
-            return new Catalogue(devices, opener, lock, set, CatalogueSnapshot.load(set));
+            return new Catalogue(devices, opener, lock, set, CatalogueHealth.assess(set));
         } catch (RuntimeException e) {
             if (set != null) {
                 set.close();
@@ -54,6 +67,15 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * Damage found when the catalogue was opened, one sentence each (which device, which slot or
+     * generation, what to do); empty when it is healthy. While it is not empty, {@link #beginUpdate}
+     * and every writer refuse, and the operator decides with {@code atlas-catalogue fsck --repair}.
+     */
+    public List<String> damage() {
+        return damage;
     }
 
     /** O(1); null when the name is not in the catalogue. */

@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
@@ -89,25 +91,36 @@ public final class CatalogueFormatter {
         buffer.fill((byte) 0);
         device.write(0, buffer.asSlice(0, (long) SuperblockDescriptor.SLOT_COUNT * blockSize));
         device.flush();
-        long indexLba = 0;
-        long indexBytes = 0;
-        int indexCrc = 0;
-        if (index == 0) {
-            final MemorySegment empty = IndexCodec.encode(FIRST_GENERATION, setUuid, List.of());
-            indexLba = SuperblockDescriptor.FIRST_DATA_LBA;
-            indexBytes = empty.byteSize();
-            indexCrc = IndexCodec.crc(empty, indexBytes);
-            final MemorySegment block = buffer.asSlice(0, blockSize);
-            block.fill((byte) 0);
-            MemorySegment.copy(empty, 0, block, 0, indexBytes);
-            device.write(indexLba, block);
-            device.flush();
-        }
-        final Superblock sb = new Superblock(blockSize, setUuid, UUID.randomUUID(), FIRST_GENERATION, index, count,
-                device.blockCount(), indexLba, indexBytes, 0, indexCrc, now);
+        final UUID deviceUuid = UUID.randomUUID();
         final MemorySegment block = buffer.asSlice(0, blockSize);
-        sb.encode(block);
-        device.write(SuperblockDescriptor.slotOf(FIRST_GENERATION), block);
+        if (index == 0) {
+            // Device 0 names an empty generation 1 from both slots, each with its own index block,
+            // as every commit will: a slot that is not valid later is damage, never "unused".
+            final MemorySegment empty = IndexCodec.encode(FIRST_GENERATION, setUuid, List.of());
+            final Superblock[] superblocks = new Superblock[SuperblockDescriptor.SLOT_COUNT];
+            for (int slot = 0; slot < superblocks.length; slot++) {
+                final long indexLba = SuperblockDescriptor.FIRST_DATA_LBA + slot;
+                block.fill((byte) 0);
+                MemorySegment.copy(empty, 0, block, 0, empty.byteSize());
+                device.write(indexLba, block);
+                superblocks[slot] = new Superblock(blockSize, setUuid, deviceUuid, FIRST_GENERATION, index, count,
+                        device.blockCount(), indexLba, empty.byteSize(), 0, IndexCodec.crc(empty, empty.byteSize()),
+                        now);
+            }
+            device.flush();
+            for (int slot = 0; slot < superblocks.length; slot++) {
+                superblocks[slot].encode(block);
+                device.write(slot, block);
+            }
+        } else {
+            // A member's superblock never changes after format: both slots hold the same copy.
+            final Superblock sb = new Superblock(blockSize, setUuid, deviceUuid, FIRST_GENERATION, index, count,
+                    device.blockCount(), 0, 0, 0, 0, now);
+            for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
+                sb.encode(block);
+                device.write(slot, block);
+            }
+        }
         device.flush();
     }
 }

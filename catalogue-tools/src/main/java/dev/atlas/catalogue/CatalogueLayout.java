@@ -1,12 +1,13 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.format.IndexDescriptor;
 
 /** Sizes and limits of the catalogue as a whole (the per-structure offsets live in {@code format}). */
 public final class CatalogueLayout {
 
     /** Catalogue block: the unit of LBAs, extents and I/O alignment. */
-    public static final int BLOCK_SIZE = 4096;
+    public static final int BLOCK_SIZE = BlockDevice.BLOCK_SIZE;
     /** Two superblocks, an index block and room for at least a few files. */
     public static final long MIN_DEVICE_BLOCKS = 16;
     public static final int INDEX_HEADER_BYTES = IndexDescriptor.HEADER_LENGTH;

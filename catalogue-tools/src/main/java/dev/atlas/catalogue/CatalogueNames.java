@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import dev.atlas.catalogue.format.IndexEntryDescriptor;
 import java.nio.charset.StandardCharsets;
 

@@ -32,7 +32,11 @@ public final class CatalogueSnapshot {
 
     /** Reads and checks the generation that device 0's winning superblock commits. */
     static CatalogueSnapshot load(DeviceSet set) {
-        final Superblock primary = set.primary();
+        return load(set, set.primary());
+    }
+
+    /** Reads and checks the generation that {@code primary}, a superblock of device 0, commits. */
+    static CatalogueSnapshot load(DeviceSet set, Superblock primary) {
         final MemorySegment index = readIndex(set, primary);
         final String where = set.device(0).path().toString();
         final List<CatalogueEntry> entries = IndexCodec.decode(index, primary, where);
@@ -43,8 +47,8 @@ public final class CatalogueSnapshot {
         final CatalogueSnapshot snapshot = new CatalogueSnapshot(primary, blocks, entries);
         final String overlap = snapshot.firstStructuralProblem();
         if (overlap != null) {
-            throw new CatalogueFormatException("the catalogue on " + where + " is inconsistent: " + overlap
-                    + "; run `atlas-catalogue fsck`");
+            throw new CatalogueFormatException("generation " + primary.generation() + " of the catalogue on " + where
+                    + " is inconsistent: " + overlap);
         }
         return snapshot;
     }

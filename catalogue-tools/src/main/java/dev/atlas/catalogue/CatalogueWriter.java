@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
@@ -12,9 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Future;
 import java.util.function.LongSupplier;
@@ -24,11 +26,16 @@ import java.util.function.LongSupplier;
  *
  * <p>Changes are staged: imported files are written at once into blocks that no committed
  * extent uses (nor the committed index), removals only drop names from the staged index.
- * {@link #commit()} makes them visible atomically: flush the data, write the new index
- * copy-on-write into free space on device 0, flush, then overwrite the <em>older</em> superblock
- * slot of device 0 with generation + 1 and flush. That single block write is the commit point;
- * a crash before it leaves the old catalogue untouched, a torn superblock fails its checksum and
- * loses to the other slot. Blocks freed by a removal become reusable only after the commit.
+ * {@link #commit()} makes them visible atomically: flush the data, write two copies of the new
+ * index copy-on-write into free space on device 0, flush, then write generation + 1 into
+ * superblock slot (generation + 1) mod 2 and flush — that single sector write is the commit point,
+ * a crash before it leaves the old catalogue untouched — and then into the other slot, and flush,
+ * so a healthy set holds its newest generation twice. What the other slot names (the
+ * other copy, or the previous generation while a commit is under way or after one was cut short)
+ * stays whole until the next commit is durable: its index and its files' blocks are withheld from
+ * allocation, so a fallback superblock always points at a whole catalogue. A writer refuses to
+ * open on a damaged set ({@link CatalogueHealth}): the operator decides first, with
+ * {@code fsck --repair}.
  *
  * <p>The CLI {@link #open opens} a writer on a catalogue nobody serves. A server changes the
  * catalogue it serves through {@link Catalogue#beginUpdate}: that writer also keeps its hands
@@ -45,6 +52,10 @@ public final class CatalogueWriter implements AutoCloseable {
     /** Generations a server may still read; null when no server serves this catalogue. */
     private final List<CatalogueSnapshot> served;
     private CatalogueSnapshot base;
+    /** What the other superblock slot names: kept whole until the next commit is durable; may be null. */
+    private CatalogueSnapshot previous;
+    /** The highest generation on device 0; the next commit is one more. */
+    private long lastGeneration;
     private final TreeMap<String, CatalogueEntry> next = new TreeMap<>();
     /** Per device, the buffers {@link #writeFile} cycles through; null until the first import to it. */
     private final ImportRing[] importRings;
@@ -53,15 +64,35 @@ public final class CatalogueWriter implements AutoCloseable {
     private boolean dirty;
     private boolean closed;
 
-    private CatalogueWriter(DeviceSet set, CatalogueSnapshot base, LongSupplier clock, Runnable unlock,
-                            List<CatalogueSnapshot> served) {
+    private CatalogueWriter(DeviceSet set, CatalogueSnapshot base, CatalogueSnapshot previous, long lastGeneration,
+                            LongSupplier clock, Runnable unlock, List<CatalogueSnapshot> served) {
         this.set = set;
         this.clock = clock;
         this.unlock = unlock;
         this.served = served;
         this.importRings = new ImportRing[set.deviceCount()];
-        adopt(base);
+        this.lastGeneration = lastGeneration;
+        adopt(base, previous);
     }
+
+    private static CatalogueWriter healthy(DeviceSet set, Runnable unlock, List<CatalogueSnapshot> served) {
+        final CatalogueHealth health = CatalogueHealth.assess(set);
+        health.requireWritable(set);
+        return new CatalogueWriter(set, health.newest(), health.fallback(), health.newest().generation(),
+                System::currentTimeMillis, unlock, served);
+    }
+
+    /**
+     * A writer that commits {@code keep} again, above every generation on device 0, so that both
+     * superblock slots name whole copies of its entries ({@code fsck --repair}).
+     */
+    static CatalogueWriter forRepair(DeviceSet set, CatalogueSnapshot keep, long highestGeneration, Runnable unlock) {
+        final CatalogueWriter w = new CatalogueWriter(set, keep, null, highestGeneration, System::currentTimeMillis,
+                unlock, null);
+        w.dirty = true;
+        return w;
+    }
+
 
     public static CatalogueWriter open(List<Path> devices) {
         return open(devices, BlockDevices.defaultOpener());
@@ -72,7 +103,7 @@ public final class CatalogueWriter implements AutoCloseable {
         DeviceSet set = null;
         try {
             set = DeviceSet.open(devices, opener);
-            return new CatalogueWriter(set, CatalogueSnapshot.load(set), System::currentTimeMillis, lock::close, null);
+            return healthy(set, lock::close, null);
         } catch (RuntimeException e) {
             if (set != null) {
                 set.close();
@@ -88,21 +119,26 @@ public final class CatalogueWriter implements AutoCloseable {
      */
     static CatalogueWriter forServedCatalogue(DeviceSet set, Collection<CatalogueSnapshot> stillServed,
                                               Runnable unlock) {
-        final CatalogueSnapshot base = CatalogueSnapshot.load(set);
+        final CatalogueHealth health = CatalogueHealth.assess(set);
+        health.requireWritable(set);
+        final CatalogueSnapshot base = health.newest();
         for (CatalogueSnapshot s : stillServed) {
             if (!s.primary().setUuid().equals(base.primary().setUuid()) || s.deviceCount() != base.deviceCount()) {
                 throw new IllegalArgumentException("a served snapshot of catalogue set " + s.primary().setUuid()
                         + " cannot be retained by an update of set " + base.primary().setUuid());
             }
         }
-        return new CatalogueWriter(set, base, System::currentTimeMillis, unlock, new ArrayList<>(stillServed));
+        return new CatalogueWriter(set, base, health.fallback(), base.generation(), System::currentTimeMillis, unlock,
+                new ArrayList<>(stillServed));
     }
 
-    private void adopt(CatalogueSnapshot snapshot) {
+    /** Starts over from a committed generation: {@code snapshot}, and {@code other}, the other slot's. */
+    private void adopt(CatalogueSnapshot snapshot, CatalogueSnapshot other) {
         if (served != null && base != null) {
             // The server may already have loaded the generation this writer leaves behind.
             served.add(base);
         }
+        previous = other;
         base = snapshot;
         next.clear();
         for (CatalogueEntry e : snapshot.entries()) {
@@ -115,7 +151,7 @@ public final class CatalogueWriter implements AutoCloseable {
     /** Free space of the committed generation, less whatever a server may still be reading. */
     private ExtentAllocator[] freeSpace() {
         final ExtentAllocator[] free = base.allocators();
-        withheldBlocks = 0;
+        withheldBlocks = previous == null ? 0 : previous.withholdFrom(free);
         if (served != null) {
             for (CatalogueSnapshot s : served) {
                 withheldBlocks += s.withholdFrom(free);
@@ -158,13 +194,19 @@ public final class CatalogueWriter implements AutoCloseable {
 
     /** {@link #importFiles(List, Progress)} hashing on {@code hasher}. */
     void importFiles(List<ImportItem> items, Progress progress, ChunkHasher hasher) {
-        final Set<String> names = new HashSet<>();
+        final Map<String, Path> names = new HashMap<>();
         final long[] lengths = new long[items.size()];
         long total = 0;
         for (int i = 0; i < items.size(); i++) {
             final ImportItem item = items.get(i);
             CatalogueNames.check(item.name());
-            if (next.containsKey(item.name()) || !names.add(item.name())) {
+            final Path first = names.putIfAbsent(item.name(), item.source());
+            if (first != null) {
+                throw new CatalogueException("two sources map to the name " + CatalogueNames.abbreviate(item.name())
+                        + ": " + first + " and " + item.source() + "; import them under different --prefix values or"
+                        + " rename one; nothing was imported");
+            }
+            if (next.containsKey(item.name())) {
                 throw new CatalogueException("the name " + CatalogueNames.abbreviate(item.name())
                         + " is already in the catalogue; remove it first (`rm`) or import under another name");
             }
@@ -183,14 +225,14 @@ public final class CatalogueWriter implements AutoCloseable {
             final int device = chooseDevice(blocks);
             if (device < 0) {
                 allocators = before;
-                throw full(items.get(i), lengths[i], total);
+                throw full(items, lengths, total);
             }
             devices[i] = device;
             lbas[i] = allocators[device].allocate(blocks);
         }
         // The index of the next generation must still fit on device 0 after the data.
         final long indexBlocks = blocks(IndexCodec.encodedLength(next.values()) + projectedIndexBytes(items));
-        if (allocators[0].largestFreeExtent() < indexBlocks) {
+        if (allocators[0].piecesOf(indexBlocks) < SuperblockDescriptor.SLOT_COUNT) {
             allocators = before;
             throw new CatalogueFullException("not enough space: after these " + items.size() + " files the index ("
                     + indexBlocks + " blocks) would not fit on " + set.device(0).path()
@@ -200,11 +242,13 @@ public final class CatalogueWriter implements AutoCloseable {
         final long[] mtimes = new long[items.size()];
         final List<Future<byte[]>> digests = new ArrayList<>(items.size());
         progress.begin("import", total);
+        progress.files(items.size());
         try {
             for (int i = 0; i < items.size(); i++) {
                 mtimes[i] = mtimeOf(items.get(i).source());
                 digests.add(writeFile(items.get(i).source(), lengths[i], importRing(devices[i]), lbas[i], hasher,
                         progress));
+                progress.fileDone();
             }
             for (ImportRing ring : importRings) {
                 if (ring != null) {
@@ -236,20 +280,30 @@ public final class CatalogueWriter implements AutoCloseable {
         return bytes;
     }
 
-    private CatalogueFullException full(ImportItem item, long length, long total) {
+    private CatalogueFullException full(List<ImportItem> items, long[] lengths, long total) {
         long freeBlocks = 0;
         long largest = 0;
         for (ExtentAllocator a : allocators) {
             freeBlocks += a.freeBlocks();
             largest = Math.max(largest, a.largestFreeExtent());
         }
+        int biggest = 0;
+        for (int i = 1; i < lengths.length; i++) {
+            if (lengths[i] > lengths[biggest]) {
+                biggest = i;
+            }
+        }
         final long blockSize = CatalogueLayout.BLOCK_SIZE;
-        final String withheld = withheldBlocks == 0 ? "" : " (another " + Sizes.human(withheldBlocks * blockSize)
-                + " become free once the server no longer serves older generations)";
-        return new CatalogueFullException("not enough space for " + item.source() + " (" + Sizes.human(length)
-                + "): the largest free extent is " + Sizes.human(largest * blockSize) + " and "
-                + Sizes.human(freeBlocks * blockSize) + " are free in all" + withheld + ", this import needs "
-                + Sizes.human(total) + "; nothing was imported — free space with `rm` or add a device");
+        final String withheld = withheldBlocks == 0 ? "" : "; another " + Sizes.human(withheldBlocks * blockSize)
+                + " are held for " + (served == null ? "the other superblock slot's generation, kept whole until"
+                + " the next commit" : "the other superblock slot and older generations still being served,"
+                + " free once their responses are done");
+        return new CatalogueFullException("not enough space: this import needs " + Sizes.human(total) + " for "
+                + items.size() + " file(s) (the largest, " + CatalogueNames.abbreviate(items.get(biggest).name())
+                + ", needs " + Sizes.human(lengths[biggest]) + " in one piece), but the set has "
+                + Sizes.human(freeBlocks * blockSize) + " free and its largest free extent is "
+                + Sizes.human(largest * blockSize) + withheld + "; nothing was imported — free space with `rm` or add"
+                + " a device");
     }
 
     /** The device with the most free space among those with a free extent large enough. */
@@ -366,21 +420,65 @@ public final class CatalogueWriter implements AutoCloseable {
             set.device(d).flush();
         }
         final Superblock old = base.primary();
-        final long generation = old.generation() + 1;
+        final long generation = lastGeneration + 1;
         final List<CatalogueEntry> entries = new ArrayList<>(next.values());
         final MemorySegment index = IndexCodec.encode(generation, old.setUuid(), entries);
         final long indexBytes = index.byteSize();
         final long indexBlocks = blocks(indexBytes);
-        final long indexLba = allocators[0].allocate(indexBlocks);
-        if (indexLba < 0) {
-            throw new CatalogueFullException("no room for the new index (" + indexBlocks + " blocks) on "
-                    + set.device(0).path() + "; nothing was committed — free space with `rm`");
+        // Two copies of the index, one per superblock slot, both in blocks that neither generation
+        // now on the device uses: until the second slot is written the first still names a whole one.
+        final long[] copies = new long[SuperblockDescriptor.SLOT_COUNT];
+        for (int c = 0; c < copies.length; c++) {
+            copies[c] = allocators[0].allocate(indexBlocks);
+            if (copies[c] < 0) {
+                allocators = snapshotAllocators();
+                throw new CatalogueFullException("no room for the new index (" + copies.length + " copies of "
+                        + indexBlocks + " blocks) on " + set.device(0).path() + "; nothing was committed — free space"
+                        + " with `rm`");
+            }
         }
         final BlockDevice primary = set.device(0);
+        for (long lba : copies) {
+            writeIndex(primary, index, lba);
+        }
+        primary.flush();
+
+        final int firstSlot = SuperblockDescriptor.slotOf(generation);
+        final int crc = IndexCodec.crc(index, indexBytes);
+        final long now = clock.getAsLong();
+        final Superblock[] committed = new Superblock[copies.length];
+        final MemorySegment block = set.transferBuffer(0).asSlice(0, primary.blockSize());
+        for (int c = 0; c < copies.length; c++) {
+            // The commit point is the first slot's write; the second makes the new generation
+            // redundant, overwriting the older generation only once the new one is durable.
+            committed[c] = old.nextGeneration(generation, copies[c], indexBytes, entries.size(), crc, now);
+            committed[c].encode(block);
+            primary.write((firstSlot + c) % SuperblockDescriptor.SLOT_COUNT, block);
+            primary.flush();
+        }
+
+        final Superblock reread = set.rereadPrimary();
+        if (reread.generation() != generation || set.slots(0).runnerUp() == null
+                || set.slots(0).runnerUp().generation() != generation) {
+            throw new CatalogueException("the commit of generation " + generation + " did not persist on "
+                    + primary.path() + " (it reads back generation " + reread.generation() + "); check the device");
+        }
+        final long[] deviceBlocks = new long[set.deviceCount()];
+        for (int d = 0; d < deviceBlocks.length; d++) {
+            deviceBlocks[d] = set.superblock(d).deviceBlocks();
+        }
+        lastGeneration = generation;
+        adopt(new CatalogueSnapshot(committed[0], deviceBlocks, entries),
+                new CatalogueSnapshot(committed[1], deviceBlocks, entries));
+        return generation;
+    }
+
+    private void writeIndex(BlockDevice primary, MemorySegment index, long lba) {
         final MemorySegment buffer = set.transferBuffer(0);
         final int blockSize = primary.blockSize();
+        final long indexBytes = index.byteSize();
         long written = 0;
-        long at = indexLba;
+        long at = lba;
         while (written < indexBytes) {
             final long chunk = Math.min(buffer.byteSize(), indexBytes - written);
             final long chunkBlocks = (chunk + blockSize - 1) / blockSize;
@@ -390,26 +488,6 @@ public final class CatalogueWriter implements AutoCloseable {
             written += chunk;
             at += chunkBlocks;
         }
-        primary.flush();
-
-        final Superblock committed = old.nextGeneration(indexLba, indexBytes, entries.size(),
-                IndexCodec.crc(index, indexBytes), clock.getAsLong());
-        final MemorySegment block = buffer.asSlice(0, blockSize);
-        committed.encode(block);
-        primary.write(SuperblockDescriptor.slotOf(generation), block);
-        primary.flush();
-
-        final Superblock reread = set.rereadPrimary();
-        if (reread.generation() != generation) {
-            throw new CatalogueException("the commit of generation " + generation + " did not persist on "
-                    + primary.path() + " (it reads back generation " + reread.generation() + "); check the device");
-        }
-        final long[] deviceBlocks = new long[set.deviceCount()];
-        for (int d = 0; d < deviceBlocks.length; d++) {
-            deviceBlocks[d] = set.superblock(d).deviceBlocks();
-        }
-        adopt(new CatalogueSnapshot(committed, deviceBlocks, entries));
-        return generation;
     }
 
     private static long blocks(long bytes) {

@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.concurrent.ExecutionException;

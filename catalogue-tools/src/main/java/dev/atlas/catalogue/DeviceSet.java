@@ -1,7 +1,10 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.catalogue.format.SuperblockDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,12 +45,20 @@ public final class DeviceSet implements AutoCloseable {
             for (Path path : paths) {
                 final BlockDevice device = opener.open(path);
                 opened.add(device);
+                if (device.blockCount() < SuperblockDescriptor.SLOT_COUNT) {
+                    throw new CatalogueFormatException(path + " is too small to hold a catalogue (" + Sizes.human(
+                            sizeOf(path)) + "; even its two superblocks need " + Sizes.human(
+                            (long) SuperblockDescriptor.SLOT_COUNT * CatalogueLayout.BLOCK_SIZE)
+                            + "): check the --device path; if it is a catalogue image, it was truncated");
+                }
                 final MemorySegment buffer = device.allocateBuffer(CatalogueLayout.TRANSFER_BYTES);
                 final SuperblockSlots read = SuperblockSlots.read(device, buffer);
                 final Superblock sb = read.winner();
                 if (sb == null) {
-                    throw new CatalogueFormatException(path + " holds no valid catalogue superblock (" + read.whyInvalid()
-                            + "); format it with `atlas-catalogue format`, or check the --device path");
+                    throw new CatalogueFormatException(path + " holds no valid catalogue superblock in either slot ("
+                            + read.whyInvalid() + "): if it is a device of a catalogue set, both copies are damaged —"
+                            + " restore it from a backup; if it is a new device, check the --device path or format it"
+                            + " with `atlas-catalogue format`");
                 }
                 if (first == null) {
                     first = sb;
@@ -78,6 +89,14 @@ public final class DeviceSet implements AutoCloseable {
                 d.close();
             }
             throw e;
+        }
+    }
+
+    private static long sizeOf(Path path) {
+        try {
+            return java.nio.file.Files.size(path);
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 

@@ -40,6 +40,18 @@ public final class ExtentAllocator {
         return largest;
     }
 
+    /** How many separate runs of {@code blocks} blocks the free extents could give (0 for 0 blocks). */
+    public long piecesOf(long blocks) {
+        if (blocks <= 0) {
+            return 0;
+        }
+        long pieces = 0;
+        for (Map.Entry<Long, Long> e : free.entrySet()) {
+            pieces += (e.getValue() - e.getKey()) / blocks;
+        }
+        return pieces;
+    }
+
     public int freeExtentCount() {
         return free.size();
     }

@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import static dev.atlas.catalogue.format.IndexEntryDescriptor.*;
 
 import dev.atlas.catalogue.format.IndexDescriptor;
@@ -94,9 +96,10 @@ public final class IndexCodec {
      * Decodes the index that {@code superblock} commits, from a segment holding at least
      * {@code superblock.indexBytes()} bytes.
      *
-     * @param where the device, for messages
+     * @param device the device, for messages
      */
-    public static List<CatalogueEntry> decode(MemorySegment index, Superblock superblock, String where) {
+    public static List<CatalogueEntry> decode(MemorySegment index, Superblock superblock, String device) {
+        final String where = device + " (generation " + superblock.generation() + ")";
         final long length = superblock.indexBytes();
         if (index.byteSize() < length || length < IndexDescriptor.HEADER_LENGTH) {
             throw damaged(where, "it is " + length + " bytes long, shorter than its header");
@@ -187,8 +190,7 @@ public final class IndexCodec {
     }
 
     private static CatalogueFormatException damaged(String where, String why) {
-        return new CatalogueFormatException("the catalogue index on " + where + " is damaged: " + why
-                + "; run `atlas-catalogue fsck` and restore or re-import the catalogue");
+        return new CatalogueFormatException("the catalogue index on " + where + " is damaged: " + why);
     }
 
     static byte[] utf8(String s) {

@@ -20,6 +20,14 @@ public interface Progress {
 
     void begin(String task, long totalBytes);
 
+    /** After {@link #begin}: the work is {@code count} files, {@link #fileDone() counted} as they finish. */
+    default void files(int count) {
+    }
+
+    /** One more of the {@link #files} is done. */
+    default void fileDone() {
+    }
+
     void advance(long bytes);
 
     void end();

@@ -7,7 +7,10 @@ import java.util.UUID;
 
 /**
  * A decoded, checksum-verified superblock. Device 0's winning superblock is the commit record
- * of the whole set: it names the index; the other devices' superblocks only prove membership.
+ * of the whole set: it names the index; the other devices' superblocks only prove membership
+ * (each member keeps the same superblock in both slots, so one damaged block is survivable).
+ * A commit writes device 0's newest generation into both slots, each naming its own copy of the
+ * index, so no slot of a formatted device is ever legitimately blank.
  */
 public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long generation, int deviceIndex,
                          int deviceCount, long deviceBlocks, long indexLba, long indexBytes, int indexEntries,
@@ -89,9 +92,15 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
         return (indexBytes + blockSize - 1) / blockSize;
     }
 
-    /** The superblock that commits a new index, one generation later. */
-    public Superblock nextGeneration(long newIndexLba, long newIndexBytes, int entries, int crc, long nowMillis) {
-        return new Superblock(blockSize, setUuid, deviceUuid, generation + 1, deviceIndex, deviceCount,
+    /** The superblock that commits a new index as {@code newGeneration} (higher than any on the device). */
+    public Superblock nextGeneration(long newGeneration, long newIndexLba, long newIndexBytes, int entries, int crc,
+                                     long nowMillis) {
+        return new Superblock(blockSize, setUuid, deviceUuid, newGeneration, deviceIndex, deviceCount,
                 deviceBlocks, newIndexLba, newIndexBytes, entries, crc, nowMillis);
+    }
+
+    /** True when {@code other} is a superblock of the same device of the same set. */
+    public boolean sameDeviceAs(Superblock other) {
+        return setUuid.equals(other.setUuid) && deviceIndex == other.deviceIndex;
     }
 }

@@ -1,5 +1,7 @@
 package dev.atlas.catalogue;
 
+import dev.atlas.catalogue.error.CatalogueException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -23,7 +25,9 @@ import org.junit.jupiter.api.Test;
  * mixed commit at a random NVMe write (torn or dropped, with unflushed writes lost from the
  * volatile cache), or fail a random command with an error status. After each, reopening must
  * give exactly the old or exactly the new catalogue, fsck must be clean and every surviving
- * file must still hash to its index entry.
+ * file must still hash to its index entry; and what the other superblock slot names (a second
+ * copy of that catalogue, or the previous one when the cut fell between the two superblock
+ * writes) must be whole too: its index loads and every one of its files verifies.
  */
 class CrashSafetyTest {
 
@@ -84,9 +88,40 @@ class CrashSafetyTest {
                 TestImages.randomFile(dir.resolve("src/new-c"), 300_001, 1003));
     }
 
+    /**
+     * The fallback a crash leaves: the other slot of device 0 names the newest generation again or
+     * the one before it, with the old or new entries, and every one of its files verifies.
+     *
+     * @return the fallback's generation
+     */
+    static long assertFallbackWhole(Path[] images, List<List<CatalogueEntry>> allowed, String context) {
+        try (DeviceSet set = DeviceSet.open(List.of(images), EmulatedDevices.healthy())) {
+            final CatalogueHealth health = CatalogueHealth.assess(set);
+            assertTrue(health.healthy(), context + ": " + health.problems());
+            final CatalogueSnapshot fallback = health.fallback();
+            assertTrue(fallback != null, context + ": no whole generation in the other slot");
+            final long newest = health.newest().generation();
+            assertTrue(fallback.generation() == newest || fallback.generation() == newest - 1,
+                    context + ": the other slot holds generation " + fallback.generation() + " beside " + newest);
+            assertTrue(allowed.contains(fallback.entries()), context + ": the fallback's entries are neither old nor new");
+            for (CatalogueEntry e : fallback.entries()) {
+                assertTrue(ExtentReader.verify(set, e, Progress.NONE), context + ": " + e.name()
+                        + " of fallback generation " + fallback.generation() + " does not verify");
+            }
+            return fallback.generation();
+        }
+    }
+
     @AfterAll
     static void cleanUp() throws IOException {
         TestImages.deleteTree(dir);
+    }
+
+    /** True when the newest generation on the images is the new one (base + 1). */
+    private static boolean fallbackOfNew(Path[] images) {
+        try (Catalogue c = Catalogue.open(List.of(images), EmulatedDevices.healthy())) {
+            return c.generation() == 3;
+        }
     }
 
     private static Path[] copyBase(String name) throws IOException {
@@ -149,6 +184,7 @@ class CrashSafetyTest {
                 assertEquals(dry.entries(), after.entries(), "seed " + seed);
             }
             assertTrue(Fsck.check(List.of(images), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+            assertFallbackWhole(images, List.of(oldEntries, dry.entries()), "seed " + seed);
             for (Path image : images) {
                 Files.delete(image);
             }
@@ -159,6 +195,7 @@ class CrashSafetyTest {
     void everyCutLeavesTheOldOrTheNewCatalogue() throws IOException {
         int oldSeen = 0;
         int newSeen = 0;
+        int betweenSlots = 0;
         int trial = 0;
         final long baseGeneration = 2;
         for (Operation op : Operation.values()) {
@@ -217,6 +254,10 @@ class CrashSafetyTest {
                 }
                 final Fsck.Report report = Fsck.check(List.of(images), true, Progress.NONE, EmulatedDevices.healthy());
                 assertTrue(report.clean(), context + ": fsck " + report.problems());
+                if (assertFallbackWhole(images, List.of(oldEntries, dry.entries()), context)
+                        == baseGeneration && fallbackOfNew(images)) {
+                    betweenSlots++;
+                }
                 for (Path image : images) {
                     Files.delete(image);
                 }
@@ -224,6 +265,7 @@ class CrashSafetyTest {
         }
         assertTrue(trial >= 200, "trials: " + trial);
         assertTrue(oldSeen > 0 && newSeen > 0, "both outcomes must occur: old " + oldSeen + ", new " + newSeen);
-        System.out.println("crash trials: " + trial + ", old catalogue " + oldSeen + ", new catalogue " + newSeen);
+        System.out.println("crash trials: " + trial + ", old catalogue " + oldSeen + ", new catalogue " + newSeen
+                + " (of which " + betweenSlots + " cut between the two superblock writes, falling back to the old)");
     }
 }

@@ -61,7 +61,7 @@ class IndexCodecProperties {
         try {
             IndexCodec.decode(index, superblockFor(index, count), "test.img");
         } catch (CatalogueFormatException expected) {
-            if (!expected.getMessage().startsWith("the catalogue index on test.img is damaged")) {
+            if (!expected.getMessage().startsWith("the catalogue index on test.img (generation 7) is damaged")) {
                 fail("unclear message: " + expected.getMessage());
             }
         } catch (RuntimeException e) {

@@ -45,6 +45,8 @@ public final class MetricNames {
     public static final String CATALOGUE_GENERATION = "atlas_catalogue_generation";
     /** Files in the served catalogue (gauge). */
     public static final String CATALOGUE_ENTRIES = "atlas_catalogue_entries";
+    /** Damage found in the served catalogue's superblocks or generations (gauge; 0 when healthy). */
+    public static final String CATALOGUE_DAMAGE = "atlas_catalogue_damage";
     /** Bytes of content in the served catalogue (gauge). */
     public static final String CATALOGUE_BYTES = "atlas_catalogue_bytes";
     /** Last-level cache size of CPU 0, read once at start (gauge). */

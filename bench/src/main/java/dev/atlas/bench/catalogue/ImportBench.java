@@ -1,7 +1,7 @@
 package dev.atlas.bench.catalogue;
 
 import dev.atlas.bench.diskmap.ByteSize;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFormatter;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;

@@ -155,7 +155,8 @@ class LiveCatalogueTest {
         }
         final CatalogueServer.Reply reply = served.adminImport(huge, "big");
         assertEquals(507, reply.status(), reply::toString);
-        assertTrue(reply.body().startsWith("not enough space for " + huge.resolve("huge.mp4") + " (300 MiB)"), reply::toString);
+        assertTrue(reply.body().startsWith("not enough space: this import needs 300 MiB for 1 file(s) (the largest,"
+            + " 'big/huge.mp4'"), reply::toString);
         assertTrue(reply.body().contains("nothing was imported"), reply::toString);
         final PrometheusText after = served.scrape();
         assertEquals(before.count("atlas_catalogue_generation"), after.count("atlas_catalogue_generation"));

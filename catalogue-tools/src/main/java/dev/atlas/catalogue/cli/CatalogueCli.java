@@ -1,6 +1,6 @@
 package dev.atlas.catalogue.cli;
 
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.PrintWriter;
@@ -14,6 +14,10 @@ import picocli.CommandLine.Command;
 @Command(name = "atlas-catalogue", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         version = "atlas-catalogue 0.1",
         description = "Format, fill and check the catalogue on an Atlas edge node's devices.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:failed: one line on stderr says what went wrong and what to do (a damaged"
+                + " catalogue, a full set, a file that no longer matches its SHA-256, a device in use, ...)",
+                "2:usage error (unknown command or option, missing argument)"},
         subcommands = {FormatCommand.class, ImportCommand.class, LsCommand.class, StatCommand.class,
                 RmCommand.class, GetCommand.class, VerifyCommand.class, FsckCommand.class, DfCommand.class})
 public final class CatalogueCli implements Runnable {

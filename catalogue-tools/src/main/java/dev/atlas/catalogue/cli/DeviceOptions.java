@@ -16,6 +16,14 @@ final class DeviceOptions {
     @Option(names = "--progress", description = "Draw progress bars even when stderr is not a terminal.")
     boolean progress;
 
+    /** Warns on stderr about each kind of damage the opened catalogue has (reads go on; writes are refused). */
+    static void warnDamage(dev.atlas.catalogue.Catalogue catalogue) {
+        for (String damage : catalogue.damage()) {
+            System.err.println("atlas-catalogue: WARNING " + damage);
+        }
+        System.err.flush();
+    }
+
     Progress progress() {
         final java.io.Console console = System.console();
         final boolean terminal = console != null && console.isTerminal();

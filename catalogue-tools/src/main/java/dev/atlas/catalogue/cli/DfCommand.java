@@ -17,6 +17,7 @@ final class DfCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Catalogue catalogue = Catalogue.open(options.devices)) {
+            DeviceOptions.warnDamage(catalogue);
             final SpaceUsage[] usage = SpaceUsage.of(catalogue);
             System.out.printf("%-3s %-40s %10s %10s %10s %12s %7s%n", "dev", "path", "size", "used", "free",
                     "largest-free", "files");

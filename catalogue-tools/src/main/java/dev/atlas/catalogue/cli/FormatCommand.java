@@ -1,6 +1,6 @@
 package dev.atlas.catalogue.cli;
 
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFormatter;
 import dev.atlas.catalogue.Sizes;
 import java.io.IOException;

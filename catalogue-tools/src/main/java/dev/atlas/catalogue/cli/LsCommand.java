@@ -23,6 +23,7 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() {
         final PrintStream out = System.out;
         try (Catalogue catalogue = Catalogue.open(options.devices)) {
+            DeviceOptions.warnDamage(catalogue);
             for (CatalogueEntry e : catalogue) {
                 if (longFormat) {
                     out.printf("%14d  %s  %-30s  %d:%-10d  %s%n", e.length(), Instant.ofEpochMilli(e.mtimeMillis()),

@@ -2,7 +2,7 @@ package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueLayout;
 import dev.atlas.catalogue.CatalogueNames;
 import java.io.PrintStream;
@@ -25,6 +25,7 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Catalogue catalogue = Catalogue.open(options.devices)) {
+            DeviceOptions.warnDamage(catalogue);
             final CatalogueEntry e = catalogue.lookup(name);
             if (e == null) {
                 throw new CatalogueException("no file named " + CatalogueNames.abbreviate(name) + " in the catalogue");

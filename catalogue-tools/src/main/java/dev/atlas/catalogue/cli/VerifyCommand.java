@@ -2,7 +2,7 @@ package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueNames;
 import dev.atlas.catalogue.Progress;
 import dev.atlas.catalogue.Sizes;
@@ -26,6 +26,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Catalogue catalogue = Catalogue.open(options.devices)) {
+            DeviceOptions.warnDamage(catalogue);
             final List<CatalogueEntry> chosen = new ArrayList<>();
             if (names.isEmpty()) {
                 chosen.addAll(catalogue.entries());
@@ -46,11 +47,13 @@ final class VerifyCommand implements Callable<Integer> {
             final Progress progress = options.progress();
             final List<String> failed = new ArrayList<>();
             progress.begin("verify", total);
+            progress.files(chosen.size());
             try {
                 for (CatalogueEntry e : chosen) {
                     if (!catalogue.verify(e, progress)) {
                         failed.add(e.name());
                     }
+                    progress.fileDone();
                 }
             } finally {
                 progress.end();

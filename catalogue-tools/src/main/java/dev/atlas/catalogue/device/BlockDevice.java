@@ -10,14 +10,17 @@ import java.nio.file.Path;
  * which lets a bulk copy prepare its next buffer while earlier ones are being written.
  * Implementations never use the page cache.
  *
- * <p>Failures are {@link dev.atlas.catalogue.CatalogueException}s naming the device and the LBA.
+ * <p>Failures are {@link dev.atlas.catalogue.error.CatalogueException}s naming the device and the LBA.
  */
 public interface BlockDevice extends AutoCloseable {
 
     /** The path the operator named (image file or block device). */
     Path path();
 
-    /** Catalogue block size in bytes: always {@link dev.atlas.catalogue.CatalogueLayout#BLOCK_SIZE}. */
+    /** The catalogue block: the unit of LBAs, extents and I/O alignment on every device. */
+    int BLOCK_SIZE = 4096;
+
+    /** Catalogue block size in bytes: always {@link #BLOCK_SIZE}. */
     int blockSize();
 
     /** Number of whole catalogue blocks on the device. */
@@ -53,7 +56,7 @@ public interface BlockDevice extends AutoCloseable {
     /**
      * Waits until the write with {@code ticket} has completed.
      *
-     * @throws dev.atlas.catalogue.CatalogueException if a started write failed (each failure is
+     * @throws dev.atlas.catalogue.error.CatalogueException if a started write failed (each failure is
      *         reported once)
      */
     default void awaitWrite(long ticket) {

@@ -1,7 +1,7 @@
 package dev.atlas.catalogue.device;
 
-import dev.atlas.catalogue.CatalogueBusyException;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueBusyException;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -81,6 +81,7 @@ public final class DeviceLock implements AutoCloseable {
      * @throws CatalogueBusyException if another process holds a conflicting lock on one of them
      */
     public static DeviceLock acquire(List<Path> devices, Mode mode) {
+        refuseDuplicates(devices);
         final List<Integer> fds = new ArrayList<>(devices.size());
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = arena.allocate(CALL_STATE);
@@ -110,6 +111,34 @@ public final class DeviceLock implements AutoCloseable {
             throw new CatalogueException("cannot lock the devices: " + t);
         }
         return new DeviceLock(devices, fds, mode);
+    }
+
+    /**
+     * Refuses a device named twice (the same path, or two paths to one file): the second lock of
+     * it would conflict with the first and look like another process holding it.
+     */
+    private static void refuseDuplicates(List<Path> devices) {
+        for (int i = 0; i < devices.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (sameFile(devices.get(i), devices.get(j))) {
+                    throw new CatalogueException(devices.get(j).equals(devices.get(i))
+                            ? devices.get(i) + " is named twice; name each device of the set once"
+                            : devices.get(j) + " and " + devices.get(i) + " are the same device, named twice; name"
+                            + " each device of the set once");
+                }
+            }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+            return true;
+        }
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false; // a missing device is reported when it is opened
+        }
     }
 
     /**
@@ -210,7 +239,16 @@ public final class DeviceLock implements AutoCloseable {
     }
 
     private static String busyMessage(Path device, Mode mode) {
-        final String holder = LockHolders.describe(device);
+        final LockHolder h = LockHolders.find(device);
+        final String holder = h == null ? "" : h.inParentheses();
+        if (mode == Mode.EXCLUSIVE && h != null && !h.self() && h.mainClass().equals("CatalogueCli")) {
+            return device + (h.writes() ? " is being written" : " is being read") + holder + " by another"
+                    + " atlas-catalogue command; wait for it to finish (or stop it) and try again";
+        }
+        if (mode == Mode.EXCLUSIVE && h != null && !h.self() && h.mainClass().equals("ServeCommand")) {
+            return device + " is in use" + holder + ": a running Atlas server serves its catalogue; change a served"
+                    + " catalogue through the server's admin API, or stop the server";
+        }
         if (mode == Mode.EXCLUSIVE) {
             return device + " is in use" + holder + ": a running Atlas server (or another atlas-catalogue) holds"
                     + " its catalogue; stop it, or change a served catalogue through the server's admin API";
@@ -243,6 +281,19 @@ public final class DeviceLock implements AutoCloseable {
         closeAll(fds);
     }
 
+    /**
+     * Who holds an flock on a device, from /proc/locks and the holder's command line, for the
+     * refusal message: its pid, whether it is this process, whether it writes, and for a Java
+     * launcher line the main class's simple name and the word after it (e.g. "CatalogueCli verify").
+     */
+    record LockHolder(String pid, boolean self, boolean writes, String mainClass, String command) {
+
+        /** " (pid N, command)" for a message. */
+        String inParentheses() {
+            return " (pid " + pid + (self ? ", this process" : command.isEmpty() ? "" : ", " + command) + ")";
+        }
+    }
+
     /** Finds who holds an flock on a device, from /proc/locks, for the refusal message. */
     static final class LockHolders {
 
@@ -250,6 +301,12 @@ public final class DeviceLock implements AutoCloseable {
         }
 
         static String describe(Path device) {
+            final LockHolder h = find(device);
+            return h == null ? "" : h.inParentheses();
+        }
+
+        /** The first holder of an flock on {@code device} that /proc/locks lists, or null. */
+        static LockHolder find(Path device) {
             try {
                 final Object ino = Files.getAttribute(device, "unix:ino");
                 final String inode = ":" + ino + " ";
@@ -259,34 +316,37 @@ public final class DeviceLock implements AutoCloseable {
                     if (f.length >= 6 && f[1].equals("FLOCK") && (f[5] + " ").endsWith(inode)) {
                         final String pid = f[4];
                         final boolean self = pid.equals(Long.toString(ProcessHandle.current().pid()));
-                        return " (pid " + pid + (self ? ", this process" : commandOf(pid)) + ")";
+                        return holder(pid, self, f[3].equals("WRITE"));
                     }
                 }
             } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
                 // best effort: the refusal is clear without the holder
             }
-            return "";
+            return null;
         }
 
-        private static String commandOf(String pid) {
+        private static LockHolder holder(String pid, boolean self, boolean writes) {
+            String mainClass = "";
+            String cmd = "";
             try {
                 final byte[] raw = Files.readAllBytes(Path.of("/proc", pid, "cmdline"));
                 final String[] args = new String(raw, StandardCharsets.UTF_8).split("\0");
-                String cmd = String.join(" ", args).trim();
+                cmd = String.join(" ", args).trim();
                 for (int i = 0; i < args.length; i++) {
                     if (args[i].startsWith("dev.atlas.")) {
                         // a Java launcher line is mostly class path: show the main class and its command
-                        cmd = args[i].substring(args[i].lastIndexOf('.') + 1) + (i + 1 < args.length ? " " + args[i + 1] : "");
+                        mainClass = args[i].substring(args[i].lastIndexOf('.') + 1);
+                        cmd = mainClass + (i + 1 < args.length ? " " + args[i + 1] : "");
                         break;
                     }
                 }
                 if (cmd.length() > 80) {
                     cmd = cmd.substring(0, 77) + "...";
                 }
-                return cmd.isEmpty() ? "" : ", " + cmd;
             } catch (IOException e) {
-                return "";
+                // the pid alone still helps
             }
+            return new LockHolder(pid, self, writes, mainClass, cmd);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.atlas.catalogue.device;
 
-import dev.atlas.catalogue.CatalogueException;
-import dev.atlas.catalogue.CatalogueLayout;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.diskmap.DiskmapException;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
@@ -35,13 +34,13 @@ public final class DiskmapBlockDevice implements BlockDevice {
         this.timeout = timeout;
         this.started = new StartedWrites(device.queuePair().queueDepth() - 1);
         final int deviceBlockSize = device.geometry().blockSize();
-        if (deviceBlockSize > CatalogueLayout.BLOCK_SIZE) {
+        if (deviceBlockSize > BLOCK_SIZE) {
             device.close();
             throw new CatalogueException(path + " has " + deviceBlockSize + "-byte blocks; the catalogue needs"
-                    + " blocks of at most " + CatalogueLayout.BLOCK_SIZE + " bytes (reformat the namespace with 4 KiB"
+                    + " blocks of at most " + BLOCK_SIZE + " bytes (reformat the namespace with 4 KiB"
                     + " or 512-byte LBAs)");
         }
-        this.deviceBlocksPerBlock = CatalogueLayout.BLOCK_SIZE / deviceBlockSize;
+        this.deviceBlocksPerBlock = BLOCK_SIZE / deviceBlockSize;
         this.blockCount = device.geometry().blockCount() / deviceBlocksPerBlock;
     }
 
@@ -71,7 +70,7 @@ public final class DiskmapBlockDevice implements BlockDevice {
 
     @Override
     public int blockSize() {
-        return CatalogueLayout.BLOCK_SIZE;
+        return BLOCK_SIZE;
     }
 
     @Override
@@ -81,8 +80,8 @@ public final class DiskmapBlockDevice implements BlockDevice {
 
     @Override
     public MemorySegment allocateBuffer(long bytes) {
-        final long rounded = Math.max(CatalogueLayout.BLOCK_SIZE,
-                (bytes + CatalogueLayout.BLOCK_SIZE - 1) / CatalogueLayout.BLOCK_SIZE * CatalogueLayout.BLOCK_SIZE);
+        final long rounded = Math.max(BLOCK_SIZE,
+                (bytes + BLOCK_SIZE - 1) / BLOCK_SIZE * BLOCK_SIZE);
         if (rounded > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("buffer of " + bytes + " bytes is too large");
         }
@@ -205,11 +204,11 @@ public final class DiskmapBlockDevice implements BlockDevice {
     }
 
     private int blocksOf(long lba, MemorySegment buffer, String what) {
-        final long blocks = buffer.byteSize() / CatalogueLayout.BLOCK_SIZE;
-        if (buffer.byteSize() % CatalogueLayout.BLOCK_SIZE != 0 || blocks == 0 || lba < 0
+        final long blocks = buffer.byteSize() / BLOCK_SIZE;
+        if (buffer.byteSize() % BLOCK_SIZE != 0 || blocks == 0 || lba < 0
                 || lba > blockCount - blocks || blocks * deviceBlocksPerBlock > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(what + " of " + buffer.byteSize() + " bytes at LBA " + lba
-                    + " does not fit " + path + " (" + blockCount + " blocks of " + CatalogueLayout.BLOCK_SIZE + ")");
+                    + " does not fit " + path + " (" + blockCount + " blocks of " + BLOCK_SIZE + ")");
         }
         return (int) blocks;
     }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atlas.catalogue.Catalogue;
-import dev.atlas.catalogue.CatalogueException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.Progress;
@@ -102,7 +102,7 @@ class BadInputTest {
         // The same relative name under two sources in one import.
         final Path other = TestImages.randomFile(dir.resolve("other/x.ts"), 10, 1);
         r = cli(withDevices(images, "import", "--prefix", "dup", f.toString(), other.toString()));
-        assertOneLineError(r, "already in the catalogue");
+        assertOneLineError(r, "two sources map to the name 'dup/x.ts'");
         assertEquals(2, cli(withDevices(images, "ls")).out().lines().count());
     }
 
@@ -136,7 +136,7 @@ class BadInputTest {
         assertOneLineError(cli("ls", "-d", blank.toString()), "holds no valid catalogue superblock");
         assertOneLineError(cli("ls", "-d", images[0].toString()), "spans 2 devices but 1 were given");
         assertOneLineError(cli("ls", "-d", images[0].toString(), "-d", images[0].toString()),
-                "are both device 0");
+                "is named twice");
         assertOneLineError(cli("ls", "-d", dir.resolve("missing.img").toString()), "does not exist");
         final Path[] other = {dir.resolve("c.img"), dir.resolve("d.img")};
         assertEquals(0, cli(withDevices(other, "format", "--size", String.valueOf(SMALL_IMAGE))).exitCode());

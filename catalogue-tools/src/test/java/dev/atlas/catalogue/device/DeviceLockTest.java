@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.catalogue.CatalogueBusyException;
+import dev.atlas.catalogue.error.CatalogueBusyException;
 import dev.atlas.catalogue.TestImages;
 import dev.atlas.catalogue.device.DeviceLock.Mode;
 import java.io.IOException;

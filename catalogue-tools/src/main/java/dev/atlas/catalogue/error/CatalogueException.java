@@ -1,4 +1,4 @@
-package dev.atlas.catalogue;
+package dev.atlas.catalogue.error;
 
 /**
  * An expected failure at the catalogue's edge (bad image, full device, busy device, unknown
