@@ -47,10 +47,15 @@ final class Tools {
                 missing.add(tool);
             }
         }
-        if (missing.isEmpty()) {
+        requireThat(missing.isEmpty(), String.join(", ", missing));
+    }
+
+    /** Skips (or in CI fails) unless {@code present}; {@code what} names what the test needs. */
+    static void requireThat(boolean present, String what) {
+        if (present) {
             return;
         }
-        final String reason = "this test needs " + String.join(", ", missing) + " (./atlas test installs and sets up what it needs)";
+        final String reason = "this test needs " + what + " (./atlas test installs and sets up what it needs)";
         if ("true".equals(System.getenv("CI"))) {
             Assertions.fail(reason);
         }
