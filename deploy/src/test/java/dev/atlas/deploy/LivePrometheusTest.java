@@ -225,4 +225,24 @@ class LivePrometheusTest {
         unknown.removeAll(SYNTHETIC);
         assertEquals(Set.of(), unknown, "metric names in the rules or the dashboard that /metrics does not export");
     }
+
+    /** The unit's ExecReload and ExecStop: atlas-admin reads the management address from the config file. */
+    @Test
+    @Order(6)
+    void adminScriptReloadsThenDrainsUntilTheServerHasExited() throws Exception {
+        final Path config = work.resolve("serve.properties");
+        Files.writeString(config, "management = " + AtlasServerProcess.MANAGEMENT + "\ndrain-timeout-s = 10\n");
+        final String admin = DeployFiles.BIN.resolve("atlas-admin").toString();
+        final Tools.Result reload = Tools.run(COMMAND, null, Map.of(), List.of("ip", "netns", "exec", net.serverNamespace(),
+            admin, "--config", config.toString(), "reload"));
+        assertEquals(0, reload.exitCode(), reload::toString);
+
+        final long started = System.nanoTime();
+        final Tools.Result drain = Tools.run(COMMAND, null, Map.of(), List.of("ip", "netns", "exec", net.serverNamespace(),
+            admin, "--config", config.toString(), "drain", Long.toString(server.pid())));
+        assertEquals(0, drain.exitCode(), drain::toString);
+        assertFalse(server.isAlive(), () -> "atlas-admin drain returned while the server still runs:\n" + drain.output());
+        assertEquals(0, server.awaitExit(Duration.ofSeconds(5)), "a drained server exits 0");
+        System.out.printf("deploy: atlas-admin drain returned after %.1f s, the server exited 0%n", (System.nanoTime() - started) / 1e9);
+    }
 }
