@@ -107,6 +107,7 @@ class ContainerImageTest {
         if (clientNamespace != null) {
             Tools.run(COMMAND, null, "ip", "netns", "del", clientNamespace);
         }
+        DeployFiles.remove(work);
     }
 
     @Test
@@ -166,6 +167,15 @@ class ContainerImageTest {
         final PrometheusApi.Answer sent = api.awaitValue("sum(atlas_http_response_bytes_total)", served, Duration.ofSeconds(15));
         assertTrue(sent.ok() && !sent.result().isEmpty(), sent::toString);
         assertEquals(served, (long) sent.firstValue(), "Prometheus in its container scraped the bytes the download got");
+
+        // A pod's preStop: atlas-admin in the image drains the server, which then exits 0 by itself.
+        final var drain = atlas.execInContainer("/opt/atlas/bin/atlas-admin", "--config", "/etc/atlas/serve.properties", "drain");
+        assertEquals(0, drain.getExitCode(), drain::toString);
+        final long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (atlas.getCurrentContainerInfo().getState().getRunning() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals(0L, atlas.getCurrentContainerInfo().getState().getExitCodeLong(), atlas::getLogs);
     }
 
     /** Prometheus from the host's Debian package on the same base image, with the shipped config and rules. */

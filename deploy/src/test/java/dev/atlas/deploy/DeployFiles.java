@@ -29,6 +29,18 @@ final class DeployFiles {
         return base;
     }
 
+    /** Removes a scratch directory and everything in it (catalogue images are tens of MB). */
+    static void remove(Path dir) throws java.io.IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** A scratch directory under target/ for one test. */
     static Path scratch(String name) throws java.io.IOException {
         final Path dir = DEPLOY.resolve("target").resolve("deploy-tests");

@@ -82,6 +82,7 @@ class LivePrometheusTest {
         if (net != null) {
             net.close();
         }
+        DeployFiles.remove(work);
     }
 
     /** The shipped prometheus.yml and rules, the targets file naming the server's management address. */
