@@ -42,13 +42,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * downloads a segment byte for byte; the management port, mapped to the host, serves
  * {@code /metrics} with that download counted; a second container runs Prometheus (the host's
  * Debian binary on the same base) with the shipped configuration and scrapes the first over a
- * container network.
+ * container network. Last, atlas-admin in the image (a pod's preStop) drains the server, which
+ * exits 0.
  */
 @Tag("root")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ContainerImageTest {
     private static final String ATLAS_IMAGE = "localhost/atlas-deploy-test:latest";
-    private static final String PROMETHEUS_IMAGE = "localhost/atlas-deploy-test-prometheus:latest";
     private static final String BASE_IMAGE = "localhost/atlas-base:bookworm";
     private static final String PODMAN_SOCKET = "/run/podman/podman.sock";
     private static final String DATA_INTERFACE = "ds0";
@@ -178,30 +178,26 @@ class ContainerImageTest {
         assertEquals(0L, atlas.getCurrentContainerInfo().getState().getExitCodeLong(), atlas::getLogs);
     }
 
-    /** Prometheus from the host's Debian package on the same base image, with the shipped config and rules. */
+    /**
+     * Prometheus from the host's Debian package, bind-mounted into a container of the same base
+     * image (nothing to build), with the shipped configuration and rules.
+     */
     private void startPrometheus() throws IOException {
         final String config = Files.readString(DeployFiles.SCRAPE_CONFIG)
             .replace("scrape_interval: 15s", "scrape_interval: 1s")
             .replace("evaluation_interval: 15s", "evaluation_interval: 1s")
             .replace("scrape_timeout: 5s", "scrape_timeout: 1s");
-        final ImageFromDockerfile image = new ImageFromDockerfile(PROMETHEUS_IMAGE, false)
-            .withFileFromPath("prometheus", Path.of("/usr/bin/prometheus"))
-            .withFileFromString("prometheus.yml", config)
-            .withFileFromPath("atlas-alerts.yml", DeployFiles.ALERTS)
-            .withFileFromString("atlas-test.json", "[{\"targets\": [\"" + NODE_ALIAS + ":" + MANAGEMENT_PORT + "\"]}]\n")
-            .withDockerfileFromBuilder(file -> file
-                .from(BASE_IMAGE)
-                .copy("prometheus", "/usr/local/bin/prometheus")
-                .copy("prometheus.yml", "/etc/prometheus/prometheus.yml")
-                .copy("atlas-alerts.yml", "/etc/prometheus/atlas-alerts.yml")
-                .copy("atlas-test.json", "/etc/prometheus/targets/atlas-test.json")
-                .user("65534:65534")
-                .entryPoint("/usr/local/bin/prometheus", "--config.file=/etc/prometheus/prometheus.yml",
-                    "--storage.tsdb.path=/tmp/prometheus", "--web.listen-address=0.0.0.0:" + PROMETHEUS_PORT)
-                .build());
-        prometheus = new GenericContainer<>(image)
+        prometheus = new GenericContainer<>(BASE_IMAGE)
             .withNetwork(network)
             .withExposedPorts(PROMETHEUS_PORT)
+            .withFileSystemBind("/usr/bin/prometheus", "/usr/local/bin/prometheus", BindMode.READ_ONLY)
+            .withCopyToContainer(Transferable.of(config), "/etc/prometheus/prometheus.yml")
+            .withCopyToContainer(Transferable.of(Files.readString(DeployFiles.ALERTS)), "/etc/prometheus/atlas-alerts.yml")
+            .withCopyToContainer(Transferable.of("[{\"targets\": [\"" + NODE_ALIAS + ":" + MANAGEMENT_PORT + "\"]}]\n"),
+                "/etc/prometheus/targets/atlas-test.json")
+            .withCreateContainerCmdModifier(cmd -> cmd.withUser("65534:65534"))
+            .withCommand("/usr/local/bin/prometheus", "--config.file=/etc/prometheus/prometheus.yml",
+                "--storage.tsdb.path=/tmp/prometheus", "--web.listen-address=0.0.0.0:" + PROMETHEUS_PORT)
             .waitingFor(Wait.forHttp("/-/ready").forPort(PROMETHEUS_PORT))
             .withStartupTimeout(START);
         prometheus.start();
