@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,6 +37,7 @@ class KubernetesManifestsTest {
     private static final Duration RENDER = Duration.ofSeconds(60);
     private static final Set<String> KINDS = Set.of("Namespace", "ConfigMap", "Service", "DaemonSet", "ServiceMonitor",
         "PodDisruptionBudget");
+    private static final Pattern KUSTOMIZE_VERSION = Pattern.compile("Kustomize Version: v(\\d+)\\.");
     private static final Path CHECKER_SOURCE = DeployFiles.KUBERNETES.resolve("schema-check");
 
     private static Path checker;
@@ -42,6 +45,11 @@ class KubernetesManifestsTest {
     @BeforeAll
     static void installChecker() throws Exception {
         Tools.require(false, "kubectl", "node", "npm");
+        // The manifests use kustomize's current fields (resources naming a directory, patches,
+        // labels): kubectl 1.21 and later embed kustomize 4 or 5; Debian's kubectl 1.20 does not.
+        final Matcher kustomize = KUSTOMIZE_VERSION.matcher(Tools.run(RENDER, null, "kubectl", "version", "--client").output());
+        Tools.requireThat(kustomize.find() && Integer.parseInt(kustomize.group(1)) >= 4,
+            "kubectl with kustomize v4 or later (kubectl 1.21+)");
         // Installed under target/ once; again only when the lock file changes.
         checker = DeployFiles.DEPLOY.resolve("target").resolve("kubernetes-schema-check");
         Files.createDirectories(checker);
@@ -84,16 +92,18 @@ class KubernetesManifestsTest {
 
     /** {@code kubectl kustomize DIR}, then the schema check; the rendered objects. */
     private static List<Map<String, Object>> renderAndValidate(Path dir) throws Exception {
-        final Tools.Result rendered = Tools.run(RENDER, dir, "kubectl", "kustomize", dir.toString());
-        assertTrue(rendered.ok(), rendered::toString);
+        // Into a file: whatever kubectl says on stderr (deprecation notes) stays out of the YAML.
         final Path manifest = DeployFiles.scratch("kubernetes").resolve("rendered.yaml");
-        Files.writeString(manifest, rendered.output());
+        final Tools.Result rendered = Tools.run(RENDER, dir, "kubectl", "kustomize", dir.toString(), "--output", manifest.toString());
+        assertTrue(rendered.ok(), rendered::toString);
+        assertEquals("", rendered.output().strip(), "kubectl kustomize has nothing to say about the files");
+        final String yaml = Files.readString(manifest);
         final Tools.Result checked = Tools.run(RENDER, checker, "node", "validate.js", manifest.toString());
         System.out.println("deploy: schema check of " + DeployFiles.DEPLOY.relativize(dir) + ":\n" + checked.output().strip());
         assertEquals(0, checked.exitCode(), checked::toString);
 
         final List<Map<String, Object>> objects = new ArrayList<>();
-        for (Object document : new Yaml().loadAll(rendered.output())) {
+        for (Object document : new Yaml().loadAll(yaml)) {
             if (document != null) {
                 objects.add(map(document));
             }
