@@ -188,6 +188,8 @@ class LivePrometheusTest {
         final Map<String, String> health = api.ruleHealth();
         assertEquals(AlertRules.read(DeployFiles.ALERTS).size(), health.size(), health::toString);
         health.forEach((rule, state) -> assertEquals("ok", state, rule));
+        // A healthy node that just served a download fires nothing.
+        assertEquals(List.of(), api.firingAlerts(), "alerts firing on a healthy node");
     }
 
     @Test

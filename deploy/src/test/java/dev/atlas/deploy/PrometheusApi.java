@@ -63,6 +63,15 @@ final class PrometheusApi {
         return health;
     }
 
+    /** The names of the alerts Prometheus has firing now. */
+    @SuppressWarnings("unchecked")
+    List<String> firingAlerts() throws IOException, InterruptedException {
+        final Map<String, Object> json = parse(transport.get("/api/v1/alerts"));
+        final List<Map<String, Object>> alerts = (List<Map<String, Object>>) ((Map<String, Object>) json.get("data")).get("alerts");
+        return alerts.stream().filter(a -> "firing".equals(a.get("state")))
+            .map(a -> ((Map<String, String>) a.get("labels")).get("alertname")).toList();
+    }
+
     /** Polls {@code expr} until its first value is {@code expected} or {@code timeout} passes; returns the last answer. */
     Answer awaitValue(String expr, double expected, Duration timeout) throws IOException, InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
