@@ -104,6 +104,8 @@ class ContainerImageTest {
         if (network != null) {
             network.close();
         }
+        // The base image stays cached for the next run; the image built here would only pile up.
+        Tools.run(COMMAND, null, "podman", "rmi", "--force", ATLAS_IMAGE);
         if (clientNamespace != null) {
             Tools.run(COMMAND, null, "ip", "netns", "del", clientNamespace);
         }
