@@ -54,6 +54,8 @@ public final class ServeCommand implements Callable<Integer> {
     private static final int MIN_MSS = 536;
     private static final int MAX_MSS = 9000;
     private static final int MAX_LANES = 64;
+    /** The capability number of CAP_NET_RAW (linux/capability.h). */
+    private static final int CAP_NET_RAW = 13;
 
     @Option(names = "--config", paramLabel = "FILE",
         description = "Read settings from FILE (key = value, keys are the long option names without dashes; "
@@ -397,8 +399,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "no network interface named '" + interfaceName
                 + "' in this network namespace (see 'ip link'; in a namespace run through 'ip netns exec')");
         }
-        if (!isRoot()) {
-            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "AF_PACKET rings need root (CAP_NET_RAW): run as root");
+        if (!hasRawPacketAccess()) {
+            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, "AF_PACKET rings need CAP_NET_RAW: run as root, or "
+                + "give the process the capability (AmbientCapabilities=CAP_NET_RAW in a systemd unit, --cap-add NET_RAW "
+                + "for a container)");
         }
         long macValue = givenMac;
         if (mac == null) {
@@ -426,14 +430,18 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isRoot() {
+    /**
+     * Whether CAP_NET_RAW is in the effective set: root has it, and so does a dedicated user the
+     * capability was granted to (a systemd unit's ambient set, a container's file capabilities).
+     */
+    private static boolean hasRawPacketAccess() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0"); // effective uid
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16) & (1L << CAP_NET_RAW)) != 0;
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException e) {
             return false;
         }
         return false;
