@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,45 +37,6 @@ class DriveBackedTransferTest {
 
     @TempDir
     Path dir;
-
-    /**
-     * Sends {@code bytes} of an extent to every connection, then FIN; forgets chunks on close.
-     * The extent starts at {@link #EXTENT_ADDRESS}, or at {@code otherExtent} for {@code otherPort}.
-     */
-    private static final class ExtentApplication implements TcpApplication {
-        final long bytes;
-        int otherPort = -1;
-        long otherExtent;
-        ExtentSource source;
-        int closed;
-
-        ExtentApplication(long bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public void onAccept(TcpConnection c) {
-            if (!c.send(source, 0, c.remotePort() == otherPort ? otherExtent : EXTENT_ADDRESS, bytes)) {
-                throw new IllegalStateException("send refused");
-            }
-            c.shutdownOutput();
-        }
-
-        @Override
-        public int onData(TcpConnection c, MemorySegment data, long offset, int length) {
-            return length;
-        }
-
-        @Override
-        public void onSendComplete(TcpConnection c) {
-        }
-
-        @Override
-        public void onClose(TcpConnection c) {
-            closed++;
-            source.release(c);
-        }
-    }
 
     private Path patternImage() throws IOException {
         final Path image = dir.resolve("pattern.img");
@@ -111,7 +71,7 @@ class DriveBackedTransferTest {
         // The emulated controller completes out of order and late: chunks become ready in any order.
         final NvmeDevice.Options options = NvmeDevice.Options.defaults().withQueueDepth(32)
             .withFaults(EmulatedFaults.seeded(11).outOfOrder(true).delayPolls(0, 3));
-        final ExtentApplication app = new ExtentApplication(bytes);
+        final ExtentApplication app = new ExtentApplication(bytes, port -> EXTENT_ADDRESS);
         try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), transport, options, 64);
              StackLoop loop = loop(app, drives, loss, 5)) {
             final BulkReceiver receiver = new BulkReceiver(loop.wire.b(), PORT, EXTENT_ADDRESS);
@@ -157,7 +117,7 @@ class DriveBackedTransferTest {
     @Test
     void aTightChunkLimitNeverHoldsUpRecovery() throws IOException {
         final long bytes = 4L << 20;
-        final ExtentApplication app = new ExtentApplication(bytes);
+        final ExtentApplication app = new ExtentApplication(bytes, port -> EXTENT_ADDRESS);
         try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), "emulated",
                 NvmeDevice.Options.defaults().withFaults(EmulatedFaults.seeded(17).outOfOrder(true).delayPolls(0, 4)), 64);
              StackLoop loop = loop(app, drives, 0.01, 21, 2)) {
@@ -182,9 +142,7 @@ class DriveBackedTransferTest {
         final long badLba = (EXTENT_ADDRESS + (1L << 20)) / defaults.blockSize();
         final long bystanderExtent = EXTENT_ADDRESS + (6L << 20);
         final NvmeDevice.Options options = defaults.withFaults(EmulatedFaults.seeded(3).mediaError(badLba, 1));
-        final ExtentApplication app = new ExtentApplication(bytes);
-        app.otherPort = PORT + 1;
-        app.otherExtent = bystanderExtent;
+        final ExtentApplication app = new ExtentApplication(bytes, port -> port == PORT + 1 ? bystanderExtent : EXTENT_ADDRESS);
         try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), "emulated", options, 64);
              StackLoop loop = loop(app, drives, 0, 9)) {
             final BulkReceiver victim = new BulkReceiver(loop.wire.b(), PORT, EXTENT_ADDRESS);
@@ -215,7 +173,7 @@ class DriveBackedTransferTest {
     void steadyStateAllocatesNothing() throws IOException {
         final long bytes = 8L << 20;
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        final ExtentApplication app = new ExtentApplication(bytes);
+        final ExtentApplication app = new ExtentApplication(bytes, port -> EXTENT_ADDRESS);
         try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), "file",
                 NvmeDevice.Options.defaults().withQueueDepth(32), 64);
              StackLoop loop = loop(app, drives, 0.01, 13)) {

@@ -2,11 +2,9 @@ package dev.atlas.server.tcp;
 
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
-import dev.atlas.server.storage.ChunkLayout;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.LaneDrives;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,40 +55,6 @@ class FairServiceProperties {
         Files.deleteIfExists(dir);
     }
 
-    /** Sends each connection its own extent (by port), then FIN. */
-    private static final class Extents implements TcpApplication {
-        final long bytes;
-        final long[] extentByPort;
-        ExtentSource source;
-
-        Extents(long bytes, long[] extentByPort) {
-            this.bytes = bytes;
-            this.extentByPort = extentByPort;
-        }
-
-        @Override
-        public void onAccept(TcpConnection c) {
-            if (!c.send(source, 0, extentByPort[c.remotePort() - FIRST_PORT], bytes)) {
-                throw new IllegalStateException("send refused");
-            }
-            c.shutdownOutput();
-        }
-
-        @Override
-        public int onData(TcpConnection c, MemorySegment data, long offset, int length) {
-            return length;
-        }
-
-        @Override
-        public void onSendComplete(TcpConnection c) {
-        }
-
-        @Override
-        public void onClose(TcpConnection c) {
-            source.release(c);
-        }
-    }
-
     @Provide
     Arbitrary<Double> losses() {
         return Arbitraries.of(0.0, 0.0, 0.005, 0.01, 0.03);
@@ -122,7 +86,7 @@ class FairServiceProperties {
         }
         final NvmeDevice.Options options = NvmeDevice.Options.defaults().withQueueDepth(queueDepth)
                 .withFaults(EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, maxDelayPolls));
-        final Extents app = new Extents(bytes, extents);
+        final ExtentApplication app = new ExtentApplication(bytes, port -> extents[port - FIRST_PORT]);
         final TcpConfig config = TcpConfig.defaults().maxConnections(connections + 8);
         try (LaneDrives drives = LaneDrives.open(List.of(image), "emulated", options, buffers);
              StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L)) {
