@@ -71,11 +71,27 @@ record HostSample(long nanos, long busyTicks, long cachedBytes) {
 
     /** utime + stime of one process (all its threads), seconds; 0 when it has exited. */
     static double processCpuSeconds(long pid) {
+        return cpuSeconds(pid, false);
+    }
+
+    /**
+     * utime + stime of one process and of its children that have exited and been waited for
+     * (cutime + cstime): a parent that reaps its workers keeps their CPU time this way.
+     */
+    static double processCpuSecondsWithReapedChildren(long pid) {
+        return cpuSeconds(pid, true);
+    }
+
+    private static double cpuSeconds(long pid, boolean reapedChildren) {
         try {
             final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // comm (field 2) may hold spaces: count from its closing parenthesis; utime and stime are fields 14 and 15.
+            // comm (field 2) may hold spaces: count from its closing parenthesis; utime, stime, cutime, cstime are fields 14-17.
             final String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(rest[11]) + Long.parseLong(rest[12])) / TICKS_PER_SECOND;
+            long ticks = Long.parseLong(rest[11]) + Long.parseLong(rest[12]);
+            if (reapedChildren) {
+                ticks += Long.parseLong(rest[13]) + Long.parseLong(rest[14]);
+            }
+            return ticks / TICKS_PER_SECOND;
         } catch (IOException | RuntimeException gone) {
             return 0;
         }

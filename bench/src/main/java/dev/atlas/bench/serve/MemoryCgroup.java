@@ -69,6 +69,20 @@ final class MemoryCgroup implements AutoCloseable {
         return Long.parseLong(Files.readString(dir.resolve("memory.usage_in_bytes")).strip());
     }
 
+    /** Processes the OOM killer ended in this group so far ({@code oom_kill} of {@code memory.oom_control}). */
+    long oomKills() {
+        try {
+            for (String line : Files.readAllLines(dir.resolve("memory.oom_control"))) {
+                if (line.startsWith("oom_kill ")) {
+                    return Long.parseLong(line.substring("oom_kill ".length()).strip());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
     /** The processes in the group. */
     List<Long> pids() throws IOException {
         final List<Long> pids = new ArrayList<>();

@@ -104,12 +104,16 @@ final class NginxServer implements MeasuredServer {
         return host;
     }
 
+    /** The master with the workers it has reaped (a worker killed and respawned keeps counting), plus the live workers. */
     @Override
     public double cpuSeconds() {
-        double sum = 0;
+        final long master = process.pid();
+        double sum = HostSample.processCpuSecondsWithReapedChildren(master);
         try {
             for (long pid : cgroup.pids()) {
-                sum += HostSample.processCpuSeconds(pid);
+                if (pid != master) {
+                    sum += HostSample.processCpuSeconds(pid);
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot list nginx's processes in cgroup " + cgroup.name() + ": " + e.getMessage(), e);
@@ -117,9 +121,10 @@ final class NginxServer implements MeasuredServer {
         return sum;
     }
 
+    /** {@code oomKills}: processes of the cgroup the kernel killed for memory so far (a cgroup limit set too low). */
     @Override
     public Map<String, Long> counters() {
-        return Map.of();
+        return Map.of("oomKills", cgroup.oomKills());
     }
 
     @Override

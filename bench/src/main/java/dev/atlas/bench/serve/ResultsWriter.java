@@ -97,7 +97,7 @@ final class ResultsWriter {
         final StringBuilder gp = new StringBuilder();
         gp.append("# gnuplot script of `./atlas bench serve`; run in this directory: gnuplot plots.gp\n")
             .append("set terminal pngcairo size 960,600 font \",11\"\n")
-            .append("set grid\nset key outside right top\nset datafile separator whitespace\n");
+            .append("set grid\nset key below\nset datafile separator whitespace\n");
         final List<String> pngs = new ArrayList<>();
         for (Rtt rtt : measuredRtts()) {
             final List<String> series = new ArrayList<>();
@@ -115,7 +115,7 @@ final class ResultsWriter {
                     }
                     final String file = "plot-data/" + rtt.id() + "-" + s.id() + "-" + c.id() + ".dat";
                     Files.writeString(dir.resolve(file), rows);
-                    series.add(String.format("\"%s\" using 1:%%d with linespoints lw 2 pt 7 lc rgb \"%s\" dt %d title \"%s, %s\"",
+                    series.add(String.format("\"%s\" using 1:@COLUMN@ with linespoints lw 2 pt 7 lc rgb \"%s\" dt %d title \"%s, %s\"",
                         file, COLOURS[colour % COLOURS.length], c == ContentCase.COLD ? 1 : 2, s.label(), c.label()));
                 }
                 colour++;
@@ -142,7 +142,7 @@ final class ResultsWriter {
             .append("set title \"").append(title).append("\"\n")
             .append("set logscale x\nunset logscale y\nset xlabel \"connections\"\nset ylabel \"").append(ylabel).append("\"\n")
             .append("set yrange [0:*]\nset xrange [*:*]\n")
-            .append("plot ").append(String.join(", \\\n     ", series.stream().map(s -> s.formatted(column)).toList())).append('\n');
+            .append("plot ").append(String.join(", \\\n     ", series.stream().map(s -> s.replace("@COLUMN@", Integer.toString(column))).toList())).append('\n');
         return png;
     }
 

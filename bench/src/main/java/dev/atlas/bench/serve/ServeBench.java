@@ -35,6 +35,8 @@ import java.util.stream.Stream;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Atlas vs nginx on random 300 KiB chunks (cold/hot content, no delay/delay bands): CSV, plots, summary.")
 public final class ServeBench implements Callable<Integer> {
+    /** Namespaces of this bench are named {@code serve-<random>-cli} and so on. */
+    static final String TOPOLOGY_PREFIX = "serve";
     private static final int SAMPLE_MILLIS = 200;
     private static final int CHECK_ATTEMPTS = 50;
 
@@ -145,7 +147,7 @@ public final class ServeBench implements Callable<Integer> {
 
     private void runTopology(RunPlan plan, Rtt rtt, ContentSet content, MemoryCgroup cgroup, Path work, Cleanup cleanup,
                              List<RunResult> results, long deadline) throws Exception {
-        final Topology net = Topology.up(Topology.uniqueName("serve"), rtt == Rtt.NONE ? Topology.Mode.DIRECT : Topology.Mode.MIDDLEBOX);
+        final Topology net = Topology.up(Topology.uniqueName(TOPOLOGY_PREFIX), rtt == Rtt.NONE ? Topology.Mode.DIRECT : Topology.Mode.MIDDLEBOX);
         final Cleanup.Step removeNet = net::close;
         cleanup.add(net, removeNet);
         net.removeOnExit();
@@ -158,7 +160,7 @@ public final class ServeBench implements Callable<Integer> {
         } else {
             stopMiddlebox = null;
         }
-        final WrkLoad wrk = new WrkLoad(net.clientNamespace(), work);
+        final WrkLoad wrk = new WrkLoad(net.clientNamespace(), work, cleanup);
         for (RunPlan.Block block : plan.blocks()) {
             if (block.rtt() != rtt) {
                 continue;
@@ -302,6 +304,11 @@ public final class ServeBench implements Callable<Integer> {
                 }
             }
             atlas.putAll(server.takePeaks());
+        }
+        final long oomKills = server.counters().getOrDefault("oomKills", 0L) - atStart.getOrDefault("oomKills", 0L);
+        if (oomKills > 0) {
+            note("The kernel killed nginx processes for memory (" + oomKills + " in the " + rtt.id() + "/" + contentCase.id() + " run at "
+                + connections + " connections): its cgroup limit is too small for its own memory; give a larger --cgroup-mib.");
         }
         final List<Long> shares = snapshots.containsKey("to")
             ? ConnectionShares.between(snapshots.get("from"), snapshots.get("to")) : List.of();

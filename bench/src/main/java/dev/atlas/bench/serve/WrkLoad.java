@@ -27,9 +27,12 @@ final class WrkLoad {
 
     private final String namespace;
     private final Path script;
+    private final Cleanup cleanup;
 
-    WrkLoad(String namespace, Path workDir) throws IOException {
+    /** {@code cleanup} kills a running wrk if the bench is stopped while it runs. */
+    WrkLoad(String namespace, Path workDir, Cleanup cleanup) throws IOException {
         this.namespace = namespace;
+        this.cleanup = cleanup;
         this.script = workDir.resolve(SCRIPT);
         try (InputStream in = WrkLoad.class.getResourceAsStream(SCRIPT)) {
             if (in == null) {
@@ -63,6 +66,16 @@ final class WrkLoad {
 
     WrkReport run(Spec spec, Observer observer, int periodMillis) throws IOException, InterruptedException {
         final Process process = new ProcessBuilder(command(spec)).redirectErrorStream(true).start();
+        final Cleanup.Step killWrk = () -> kill(process);
+        cleanup.add(process, killWrk);
+        try {
+            return await(spec, process, observer, periodMillis);
+        } finally {
+            cleanup.runNow(killWrk);
+        }
+    }
+
+    private WrkReport await(Spec spec, Process process, Observer observer, int periodMillis) throws IOException, InterruptedException {
         final CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try (InputStream in = process.getInputStream()) {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -92,6 +105,9 @@ final class WrkLoad {
     }
 
     private static void kill(Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
         final List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
         process.destroyForcibly();
         family.forEach(ProcessHandle::destroyForcibly);

@@ -56,6 +56,8 @@ record WrkReport(long requests, long bytes, long durationMicros, long connectErr
                 break;
             }
         }
+        // wrk's percentile(100) finds no rank past the last sample and says 0: the maximum is the 100th percentile.
+        percentiles.put(100.0, maxLatency);
         if (summary == null) {
             throw new IllegalStateException("wrk printed no summary (did it run to its end?); it said:\n" + output.strip());
         }
