@@ -20,6 +20,12 @@ final class Machine {
             + "- Last-level cache: " + llcDescription() + "\n";
     }
 
+    /** The 1/5/15-minute load averages now: how busy the machine was with other work around the run. */
+    static String loadAverage() {
+        final String[] f = read(Path.of("/proc/loadavg")).split("\\s+");
+        return f.length < 3 ? "unknown" : f[0] + " / " + f[1] + " / " + f[2];
+    }
+
     /** The LLC size from sysfs, or a sentence saying the machine does not tell. */
     static String llcDescription() {
         final String size = read(LLC_SIZE);

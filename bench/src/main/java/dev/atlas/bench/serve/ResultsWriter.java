@@ -29,9 +29,11 @@ final class ResultsWriter {
     private final Map<String, String> commandLines;
     private final String invocation;
     private final double minutes;
+    private final String loadAtStart;
 
     ResultsWriter(Path dir, RunPlan plan, List<RunResult> runs, List<String> notes, Map<String, String> commandLines,
-                  String invocation, double minutes) {
+                  String invocation, double minutes, String loadAtStart) {
+        this.loadAtStart = loadAtStart;
         this.dir = dir;
         this.plan = plan;
         this.runs = List.copyOf(runs);
@@ -121,9 +123,9 @@ final class ResultsWriter {
                 colour++;
             }
             pngs.add(lines(gp, "throughput-" + rtt.id() + ".png", "Body throughput against connections, " + rtt.label()
-                + " (median of runs)", "body Gb/s", series, 2));
+                + " (median of runs)", "body Gb/s", series, 2, false));
             pngs.add(lines(gp, "cpu-per-gb-" + rtt.id() + ".png", "Server CPU per GB served, " + rtt.label(),
-                "server CPU-seconds per GB", series, 3));
+                "server CPU-seconds per GB (log scale)", series, 3, true));
             for (ContentCase c : measuredCases(rtt)) {
                 pngs.add(cdf(gp, data, rtt, c));
             }
@@ -137,11 +139,14 @@ final class ResultsWriter {
         return pngs;
     }
 
-    private static String lines(StringBuilder gp, String png, String title, String ylabel, List<String> series, int column) {
+    /** A figure against connections (log x); a log y-axis where a collapse would flatten every other line. */
+    private static String lines(StringBuilder gp, String png, String title, String ylabel, List<String> series, int column,
+                                boolean logY) {
         gp.append("\nset output \"").append(png).append("\"\n")
             .append("set title \"").append(title).append("\"\n")
-            .append("set logscale x\nunset logscale y\nset xlabel \"connections\"\nset ylabel \"").append(ylabel).append("\"\n")
-            .append("set yrange [0:*]\nset xrange [*:*]\n")
+            .append("set logscale x\n").append(logY ? "set logscale y\nset yrange [*:*]\n" : "unset logscale y\nset yrange [0:*]\n")
+            .append("set xlabel \"connections\"\nset ylabel \"").append(ylabel).append("\"\n")
+            .append("set xrange [*:*]\n")
             .append("plot ").append(String.join(", \\\n     ", series.stream().map(s -> s.replace("@COLUMN@", Integer.toString(column))).toList())).append('\n');
         return png;
     }
@@ -180,7 +185,9 @@ final class ResultsWriter {
         md.append("# `./atlas bench serve`: ").append(dir.getFileName()).append("\n\n");
         md.append("Command: `").append(invocation).append("` (").append(plan.mode()).append(" mode, ")
             .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" minutes, ").append(runs.size()).append(" measured runs).\n\n");
-        md.append("## Machine\n\n").append(Machine.describe()).append('\n');
+        md.append("## Machine\n\n").append(Machine.describe())
+            .append("- Load average (1/5/15 min) at the start: ").append(loadAtStart).append("; at the end: ")
+            .append(Machine.loadAverage()).append(" (other work on the machine competes for the same cores)\n\n");
         conditions(md);
         results(md);
         ratios(md);
@@ -227,7 +234,9 @@ final class ResultsWriter {
             + " workers in the cgroup). Tick-based accounting charges veth softirq work to whichever task runs, so compare on"
             + " the same setup only. Busy cores: all of /proc/stat (client, server, middlebox, other users of the machine).\n");
         md.append("- Fairness: Jain's index over the bytes each connection received in the middle of the run, from the client"
-            + " kernel's per-socket counters (wrk's Lua callbacks do not say which connection a response came on).\n\n");
+            + " kernel's per-socket counters (wrk's Lua callbacks do not say which connection a response came on). Latency"
+            + " (wrk's) covers completed requests only: a connection that waits the whole run adds nothing to it, so read the"
+            + " latency columns and CDFs together with Jain's index.\n\n");
     }
 
     private void results(StringBuilder md) {
@@ -261,7 +270,7 @@ final class ResultsWriter {
     }
 
     private void ratios(StringBuilder md) {
-        md.append("## Atlas / nginx (medians; above 1 means Atlas is ahead)\n\n");
+        md.append("## Atlas / nginx (medians; above 1 means Atlas is ahead, for p99 below 1; – where nginx served nothing)\n\n");
         md.append("| RTT | content | connections | Atlas server | Gb/s ratio | Gb/s per core ratio | p99 ratio |\n");
         md.append("|---|---|---:|---|---:|---:|---:|\n");
         boolean any = false;
@@ -278,15 +287,24 @@ final class ResultsWriter {
                             continue;
                         }
                         any = true;
-                        md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.2f | %.2f | %.2f |%n", rtt.label(), c.label(), n,
-                            s.label(), median(atlas, RunResult::gbitPerSecond) / median(nginx, RunResult::gbitPerSecond),
-                            median(atlas, RunResult::gbitPerServerCore) / median(nginx, RunResult::gbitPerServerCore),
-                            median(atlas, r -> r.wrk().latencyMillis(99)) / median(nginx, r -> r.wrk().latencyMillis(99))));
+                        md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s |%n", rtt.label(), c.label(), n,
+                            s.label(), ratio(atlas, nginx, RunResult::gbitPerSecond), ratio(atlas, nginx, RunResult::gbitPerServerCore),
+                            ratio(atlas, nginx, r -> r.wrk().latencyMillis(99))));
                     }
                 }
             }
         }
         md.append(any ? "\n" : "| (no pair of Atlas and nginx runs at the same point) | | | | | | |\n\n");
+    }
+
+    /** Median over median, or a dash when nginx's side is zero or unknown (it served nothing). */
+    private static String ratio(List<RunResult> atlas, List<RunResult> nginx, ToDoubleFunction<RunResult> f) {
+        final double below = median(nginx, f);
+        final double above = median(atlas, f);
+        if (!(below > 0) || Double.isNaN(above)) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f", above / below);
     }
 
     private void spread(StringBuilder md) {

@@ -114,6 +114,7 @@ public final class ServeBench implements Callable<Integer> {
         log.printf(Locale.ROOT, "bench serve (%s): %d servers, %d blocks, %d measured runs, about %d min; results in %s%n",
             plan.mode(), plan.servers().size(), plan.blocks().size(), plan.runCount(), (plan.estimatedSeconds() + 59) / 60, dir);
         final long started = System.nanoTime();
+        final String loadAtStart = Machine.loadAverage();
         final List<RunResult> results = new ArrayList<>();
         try (Cleanup cleanup = new Cleanup()) {
             if (!keepContent) {
@@ -138,7 +139,7 @@ public final class ServeBench implements Callable<Integer> {
         } finally {
             if (!results.isEmpty()) {
                 final double minutes = (System.nanoTime() - started) / 60e9;
-                new ResultsWriter(dir, plan, results, notes, commandLines, invocation(), minutes).writeAll();
+                new ResultsWriter(dir, plan, results, notes, commandLines, invocation(), minutes, loadAtStart).writeAll();
                 log.println("bench serve: wrote " + dir.resolve("summary.md") + ", runs.csv, latency-cdf.csv and the plots");
             }
         }
@@ -154,7 +155,9 @@ public final class ServeBench implements Callable<Integer> {
         MiddleboxProcess middlebox = null;
         final Cleanup.Step stopMiddlebox;
         if (rtt == Rtt.BANDS) {
-            middlebox = net.startMiddlebox(plan.delayBandsMillis(), 0.0, plan.seed());
+            Files.createDirectories(work.resolve("servers"));
+            middlebox = MiddleboxProcess.start(net.mboxNamespace(), plan.delayBandsMillis(), 0.0, plan.seed(),
+                work.resolve("servers").resolve("middlebox.log"));
             stopMiddlebox = middlebox::close;
             cleanup.add(middlebox, stopMiddlebox);
         } else {
@@ -197,6 +200,9 @@ public final class ServeBench implements Callable<Integer> {
         }
         if (middlebox != null) {
             cleanup.runNow(stopMiddlebox);
+            middlebox.output().lines().filter(l -> l.startsWith("middlebox counters")).reduce((a, b) -> b)
+                .ifPresent(counters -> note("The delay middlebox over the whole " + rtt.id() + " block (drops or a full frame pool"
+                    + " here limit every server alike): " + counters.substring("middlebox counters: ".length())));
         }
         cleanup.runNow(removeNet);
     }
