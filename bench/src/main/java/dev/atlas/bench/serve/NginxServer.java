@@ -132,6 +132,11 @@ final class NginxServer implements MeasuredServer {
         return commandLine;
     }
 
+    /** Sets the memory limit of nginx's cgroup (between runs; the page cache it holds counts). */
+    void limitMemory(long bytes) throws IOException {
+        cgroup.limit(bytes);
+    }
+
     /** What nginx wrote to its error log and stdout, for failure messages. */
     String errors() {
         final List<String> parts = new ArrayList<>();

@@ -205,8 +205,9 @@ final class ResultsWriter {
             notes.forEach(n -> md.append("- ").append(n).append('\n'));
             md.append('\n');
         }
-        md.append("## Command lines\n\n");
-        commandLines.forEach((what, line) -> md.append("- ").append(what).append(": `").append(line).append("`\n"));
+        md.append("## Command lines\n\n(`<results>` is this directory.)\n\n");
+        commandLines.forEach((what, line) -> md.append("- ").append(what).append(": `")
+            .append(line.replace(dir.toAbsolutePath().toString(), "<results>")).append("`\n"));
         return md.toString();
     }
 
@@ -216,13 +217,22 @@ final class ResultsWriter {
                 + " (%.0f MiB); the same files in a directory tree (nginx) and in one catalogue image (Atlas).%n",
             ContentSet.CHUNK_BYTES / 1024, plan.coldChunks(), (double) plan.coldChunks() * ContentSet.CHUNK_BYTES / (1L << 30),
             plan.hotChunks(), (double) plan.hotChunks() * ContentSet.CHUNK_BYTES / (1 << 20)));
-        md.append(String.format(Locale.ROOT, "- 0%% cache: nginx in a memory cgroup of %d MiB (about %.0f%% of the cold set can be"
-                + " resident), caches dropped before every run. 100%% cache: the hot set read into the page cache before every"
-                + " run. Atlas reads every byte from the drive with O_DIRECT in both cases.%n", plan.cgroupBytes() >> 20,
-            100.0 * plan.cgroupBytes() / Math.max(1, (long) plan.coldChunks() * ContentSet.CHUNK_BYTES)));
+        final long coldBytes = Math.max(1, (long) plan.coldChunks() * ContentSet.CHUNK_BYTES);
+        final List<String> limits = new ArrayList<>();
+        for (int n : plan.connections()) {
+            limits.add(String.format(Locale.ROOT, "%d MiB at %d (%.0f%% of the cold set)", plan.cgroupBytesFor(n) >> 20, n,
+                100.0 * plan.cgroupBytesFor(n) / coldBytes));
+        }
+        md.append("- 0% cache: nginx in a memory cgroup that holds the chunks in flight but not the set, caches dropped before"
+            + " every run. Its limit is the configured one or 1.25 × connections × chunk + 32 MiB, whichever is larger (pages"
+            + " queued by sendfile cannot be evicted; below that nginx re-reads what it sends or is OOM-killed): "
+            + String.join(", ", limits) + ". 100% cache: the hot set read into the page cache before every run. Atlas reads"
+            + " every byte from the drive with O_DIRECT in both cases.\n");
         if (plan.mode().equals("quick")) {
-            md.append("- Quick mode: the cold set (1 GiB) and nginx's cgroup (64 MiB) are smaller than the full run's (6 GB in"
-                + " 256 MB) but keep the same ratio of cache to set; runs are 4 s; the delay bands are measured on cold content only.\n");
+            md.append("- Quick mode: the cold set (1 GiB) and nginx's base cgroup (64 MiB) are smaller than the full run's (6 GB"
+                + " in 256 MB) at about the same ratio; at 1,000 connections the chunks in flight need more, so there up to"
+                + " the share above of the smaller set can be resident (the full run's 6 GB set keeps it lower); runs are"
+                + " 4 s; the delay bands are measured on cold content only.\n");
         }
         md.append(String.format(Locale.ROOT, "- Load: wrk, up to 2 threads, random chunks over persistent connections, %d s per run"
                 + " after a %d s warm-up per server start, request timeout %d s; %d repetitions at %d connections, one run at"

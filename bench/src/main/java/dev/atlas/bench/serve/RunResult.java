@@ -11,7 +11,7 @@ import java.util.Map;
  */
 record RunResult(Rtt rtt, ContentCase contentCase, ServerKind server, int connections, int repetition, WrkReport wrk,
                  double serverCpuSeconds, double busyCores, long cachedChangeBytes, double jain, int connectionsMeasured,
-                 Map<String, Long> atlas) {
+                 long cgroupBytes, Map<String, Long> atlas) {
     private static final double GB = 1e9;
 
     double seconds() {
@@ -48,7 +48,7 @@ record RunResult(Rtt rtt, ContentCase contentCase, ServerKind server, int connec
         final StringBuilder h = new StringBuilder("rtt,content,server,connections,repetition,seconds,requests,requests_per_s,"
             + "body_gbit_per_s,server_cpu_s,server_cpu_s_per_gb,gbit_per_server_core,client_cpu_s,busy_cores,cached_change_mib,"
             + "errors_connect,errors_read,errors_write,errors_status,timeouts,latency_p50_ms,latency_p99_ms,latency_max_ms,"
-            + "jain_index,connections_measured");
+            + "jain_index,connections_measured,nginx_cgroup_mib");
         for (String c : ATLAS_COLUMNS) {
             h.append(",atlas_").append(c.replace('.', '_'));
         }
@@ -57,12 +57,12 @@ record RunResult(Rtt rtt, ContentCase contentCase, ServerKind server, int connec
 
     String csvRow() {
         final StringBuilder r = new StringBuilder(String.format(Locale.ROOT,
-            "%s,%s,%s,%d,%d,%.3f,%d,%.1f,%.4f,%.3f,%.4f,%.4f,%.3f,%.3f,%.1f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.4f,%d",
+            "%s,%s,%s,%d,%d,%.3f,%d,%.1f,%.4f,%.3f,%.4f,%.4f,%.3f,%.3f,%.1f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.4f,%d,%s",
             rtt.id(), contentCase.id(), server.id(), connections, repetition, seconds(), wrk.requests(), requestsPerSecond(),
             gbitPerSecond(), serverCpuSeconds, cpuSecondsPerGB(), gbitPerServerCore(), wrk.clientCpuSeconds(), busyCores,
             cachedChangeBytes / 1048576.0, wrk.connectErrors(), wrk.readErrors(), wrk.writeErrors(), wrk.statusErrors(),
             wrk.timeouts(), wrk.latencyMillis(50), wrk.latencyMillis(99), wrk.maxLatencyMicros() / 1000.0, jain,
-            connectionsMeasured));
+            connectionsMeasured, cgroupBytes > 0 ? Long.toString(cgroupBytes >> 20) : ""));
         for (String c : ATLAS_COLUMNS) {
             r.append(',');
             if (server.isAtlas() && atlas.containsKey(c)) {

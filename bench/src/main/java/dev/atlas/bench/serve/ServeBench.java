@@ -186,7 +186,16 @@ public final class ServeBench implements Callable<Integer> {
                         checkContent(net, server, content, block.contentCase());
                         warmUp(plan, wrk, server, content, block.contentCase());
                         for (int connections : plan.connectionsFor(rep)) {
-                            final RunResult r = measure(plan, wrk, net, server, content, block.contentCase(), rtt, connections, rep);
+                            final RunResult r;
+                            try {
+                                r = measure(plan, wrk, net, server, content, block.contentCase(), rtt, connections, rep);
+                            } catch (IOException failed) {
+                                // One run that hangs or fails must not cost the others: say so, restart with the next server.
+                                note("No row for " + kind.id() + " at " + connections + " connections (" + rtt.id() + "/"
+                                    + block.contentCase().id() + ", repetition " + rep + "): " + failed.getMessage().strip()
+                                    + "; the rest of this server's runs in that repetition were skipped.");
+                                break;
+                            }
                             results.add(r);
                             log.printf(Locale.ROOT, "  %-6s %-4s %-12s c=%-5d rep %d: %6.2f Gb/s, %6.2f Gb/s/core, p99 %8.1f ms,"
                                     + " Jain %.3f, errors %d%n", rtt.id(), block.contentCase().id(), kind.id(), connections, rep,
@@ -275,6 +284,10 @@ public final class ServeBench implements Callable<Integer> {
 
     private RunResult measure(RunPlan plan, WrkLoad wrk, Topology net, MeasuredServer server, ContentSet content,
                               ContentCase contentCase, Rtt rtt, int connections, int rep) throws Exception {
+        final long cgroupBytes = plan.cgroupBytesFor(connections);
+        if (server instanceof NginxServer nginx) {
+            nginx.limitMemory(cgroupBytes);
+        }
         if (contentCase == ContentCase.COLD) {
             HostSample.dropCaches();
         } else {
@@ -319,7 +332,8 @@ public final class ServeBench implements Callable<Integer> {
         final List<Long> shares = snapshots.containsKey("to")
             ? ConnectionShares.between(snapshots.get("from"), snapshots.get("to")) : List.of();
         return new RunResult(rtt, contentCase, server.kind(), connections, rep, report, cpu, hostAfter.busyCoresSince(hostBefore),
-            hostAfter.cachedChangeSince(hostBefore), ConnectionShares.jainIndex(shares), shares.size(), atlas);
+            hostAfter.cachedChangeSince(hostBefore), ConnectionShares.jainIndex(shares), shares.size(),
+            server.kind().isAtlas() ? 0 : cgroupBytes, atlas);
     }
 
     RunPlan plan() {

@@ -44,11 +44,14 @@ class ServeBenchPartsTest {
     @Test
     void bodyThroughputCountsWholeChunksOfSuccessfulResponses() {
         final WrkReport wrk = WrkReport.parse(WRK_OUTPUT);
-        final RunResult r = new RunResult(Rtt.NONE, ContentCase.COLD, ServerKind.NGINX, 100, 1, wrk, 2.0, 1.5, 0, 0.9, 100, Map.of());
+        final RunResult r = new RunResult(Rtt.NONE, ContentCase.COLD, ServerKind.NGINX, 100, 1, wrk, 2.0, 1.5, 0, 0.9, 100,
+            64L << 20, Map.of());
         assertEquals(5320L * ContentSet.CHUNK_BYTES, r.bodyBytes());
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 4.003311, r.gbitPerSecond(), 1e-9);
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 2.0, r.gbitPerServerCore(), 1e-9);
         assertEquals(RunResult.csvHeader().split(",").length, r.csvRow().split(",", -1).length, "one CSV field per column");
+        final List<String> header = List.of(RunResult.csvHeader().split(","));
+        assertEquals("64", r.csvRow().split(",", -1)[header.indexOf("nginx_cgroup_mib")]);
     }
 
     @Test
@@ -96,13 +99,24 @@ class ServeBenchPartsTest {
     }
 
     @Test
+    void nginxMemoryHoldsTheChunksInFlightButNotTheSet() {
+        final RunPlan quick = RunPlan.quick();
+        assertEquals(quick.cgroupBytes(), quick.cgroupBytesFor(10), "few connections: the configured limit");
+        final long at1000 = quick.cgroupBytesFor(1000);
+        assertTrue(at1000 > 1000L * ContentSet.CHUNK_BYTES, "1,000 chunks in flight must fit: " + (at1000 >> 20) + " MiB");
+        assertTrue(at1000 < (long) quick.coldChunks() * ContentSet.CHUNK_BYTES / 2, "but not the cold set");
+        final RunPlan full = RunPlan.full();
+        assertTrue(full.cgroupBytesFor(4000) < (long) full.coldChunks() * ContentSet.CHUNK_BYTES / 3);
+    }
+
+    @Test
     void quickPlanFitsInTenMinutesAndAlternatesServers() {
         final RunPlan quick = RunPlan.quick();
         assertTrue(quick.estimatedSeconds() < 9 * 60, "quick plan estimated at " + quick.estimatedSeconds() + " s");
         assertEquals(quick.servers(), quick.serverOrder(1));
         assertEquals(quick.servers().reversed(), quick.serverOrder(2));
         assertEquals(List.of(100), quick.connectionsFor(2));
-        assertTrue(quick.coldChunks() * (long) ContentSet.CHUNK_BYTES > 10 * quick.cgroupBytes(),
+        assertTrue(quick.coldChunks() * (long) ContentSet.CHUNK_BYTES > 10 * quick.cgroupBytesFor(100),
             "the cold set must be much larger than nginx's memory");
         final RunPlan full = RunPlan.full();
         assertEquals(List.of(10, 100, 1000, 4000), full.connections());
