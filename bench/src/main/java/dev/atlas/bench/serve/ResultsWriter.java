@@ -238,6 +238,7 @@ final class ResultsWriter {
                 + " after a %d s warm-up per server start, request timeout %d s; %d repetitions at %d connections, one run at"
                 + " the other counts; servers alternate order between repetitions.%n", plan.seconds(), plan.warmupSeconds(),
             WrkLoad.REQUEST_TIMEOUT_SECONDS, plan.repetitions(), plan.spreadConnections()));
+        md.append("- HTTPS: TLS 1.3 with AES-128-GCM (nginx is held to it; OpenSSL in userspace, as this kernel has no kTLS).\n");
         md.append("- Delay bands: the middlebox holds client→server frames ").append(plan.delayBandsMillis())
             .append(" ms by flow hash (server→client frames cross the bridge undelayed).\n");
         md.append("- Server CPU: utime+stime from /proc of every process of the server (Atlas: the whole JVM; nginx: master and"
