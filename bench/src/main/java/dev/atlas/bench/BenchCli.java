@@ -2,6 +2,7 @@ package dev.atlas.bench;
 
 import dev.atlas.bench.catalogue.ImportBench;
 import dev.atlas.bench.diskmap.DiskmapBench;
+import dev.atlas.bench.serve.ServeBench;
 import dev.atlas.bench.tcp.TcpBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DiskmapBench.class,
             ImportBench.class,
+            ServeBench.class,
             TcpBench.class,
         })
 public final class BenchCli implements Runnable {

@@ -1,0 +1,125 @@
+package dev.atlas.bench.serve;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The parts of the serve bench that need no root: wrk and ss output, Jain's index, the nginx configuration, the plan. */
+class ServeBenchPartsTest {
+    private static final String WRK_OUTPUT = """
+        Running 4s test @ http://198.18.0.2:80/
+          2 threads and 100 connections
+          Thread Stats   Avg      Stdev     Max   +/- Stdev
+        serve-bench summary requests=5321 bytes=1636900000 duration_us=4003311 connect=0 read=2 write=0 status=1 timeout=3
+        serve-bench latency min_us=812 mean_us=70123.5 max_us=2100444
+        serve-bench percentile 50.00 61000
+        serve-bench percentile 99.00 412000
+        serve-bench percentile 99.99 1900000
+        serve-bench thread 1 requests=2700
+        serve-bench thread 2 requests=2721
+        0m0.004000s 0m0.001000s
+        0m1.250000s 2m0.500000s
+        """;
+
+    @Test
+    void wrkReportReadsTheScriptLinesAndTheShellsTimes() {
+        final WrkReport r = WrkReport.parse(WRK_OUTPUT);
+        assertEquals(5321, r.requests());
+        assertEquals(4003311, r.durationMicros());
+        assertEquals(6, r.errors());
+        assertEquals(3, r.timeouts());
+        assertEquals(61.0, r.latencyMillis(50), 1e-9);
+        assertEquals(412.0, r.latencyMillis(99), 1e-9);
+        assertEquals(2100.444, r.latencyMillis(100), 1e-9, "the maximum stands for the 100th percentile");
+        assertEquals(List.of(2700L, 2721L), r.threadRequests());
+        assertEquals(1.25 + 120.5, r.clientCpuSeconds(), 1e-9, "the second `times` line is the children's");
+    }
+
+    @Test
+    void bodyThroughputCountsWholeChunksOfSuccessfulResponses() {
+        final WrkReport wrk = WrkReport.parse(WRK_OUTPUT);
+        final RunResult r = new RunResult(Rtt.NONE, ContentCase.COLD, ServerKind.NGINX, 100, 1, wrk, 2.0, 1.5, 0, 0.9, 100,
+            64L << 20, Map.of());
+        assertEquals(5320L * ContentSet.CHUNK_BYTES, r.bodyBytes());
+        assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 4.003311, r.gbitPerSecond(), 1e-9);
+        assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 2.0, r.gbitPerServerCore(), 1e-9);
+        assertEquals(RunResult.csvHeader().split(",").length, r.csvRow().split(",", -1).length, "one CSV field per column");
+        final List<String> header = List.of(RunResult.csvHeader().split(","));
+        assertEquals("64", r.csvRow().split(",", -1)[header.indexOf("nginx_cgroup_mib")]);
+    }
+
+    @Test
+    void wrkWithoutASummaryIsAnErrorThatQuotesIt() {
+        final IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> WrkReport.parse("unable to connect to 198.18.0.2:80 Connection refused"));
+        assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
+    }
+
+    @Test
+    void ssOutputGivesBytesPerSocketAndTheirGrowth() {
+        final String before = """
+            0      0          198.18.0.1:40000       198.18.0.2:80
+            \t cubic wscale:7,7 rto:204 rtt:0.5/0.25 mss:1448 bytes_sent:100 bytes_acked:101 bytes_received:1000 segs_out:3
+            0      0          198.18.0.1:40002       198.18.0.2:80
+            \t cubic wscale:7,7 rto:204 bytes_received:5000 segs_out:3
+            0      0          198.18.0.1:40004       198.18.0.2:80
+            \t cubic wscale:7,7 rto:204 segs_out:1
+            """;
+        final String after = before.replace("bytes_received:1000", "bytes_received:301000")
+            .replace("bytes_received:5000", "bytes_received:305000").replace("rto:204 segs_out:1", "rto:204 bytes_received:300000");
+        final Map<String, Long> a = ConnectionShares.parse(before);
+        assertEquals(Map.of("198.18.0.1:40000", 1000L, "198.18.0.1:40002", 5000L, "198.18.0.1:40004", 0L), a);
+        final List<Long> shares = ConnectionShares.between(a, ConnectionShares.parse(after));
+        assertEquals(3, shares.size());
+        assertEquals(1.0, ConnectionShares.jainIndex(shares), 1e-12);
+    }
+
+    @Test
+    void jainIndexIsOneOverNWhenOneConnectionGetsEverything() {
+        assertEquals(0.25, ConnectionShares.jainIndex(List.of(0L, 0L, 0L, 7L)), 1e-12);
+        assertEquals(1.0, ConnectionShares.jainIndex(List.of(3L, 3L)), 1e-12);
+        assertEquals((3.0 * 3.0) / (2 * (1 + 4)), ConnectionShares.jainIndex(List.of(1L, 2L)), 1e-12);
+        assertTrue(Double.isNaN(ConnectionShares.jainIndex(List.of())));
+    }
+
+    @Test
+    void nginxConfigurationHasEveryPlaceholderFilledIn() throws Exception {
+        final String conf = NginxServer.config(2, Path.of("/w"), "198.18.0.3", Path.of("/content/tree"), "");
+        assertFalse(conf.matches("(?s).*@[A-Z]+@.*"), conf);
+        assertTrue(conf.contains("worker_processes 2;"));
+        assertTrue(conf.contains("listen 198.18.0.3:80"));
+        assertTrue(conf.contains("root /content/tree;"));
+        assertTrue(conf.contains("aio threads;") && conf.contains("sendfile on;") && conf.contains("open_file_cache max="));
+    }
+
+    @Test
+    void nginxMemoryHoldsTheChunksInFlightButNotTheSet() {
+        final RunPlan quick = RunPlan.quick();
+        assertEquals(quick.cgroupBytes(), quick.cgroupBytesFor(10), "few connections: the configured limit");
+        final long at1000 = quick.cgroupBytesFor(1000);
+        assertTrue(at1000 > 1000L * ContentSet.CHUNK_BYTES, "1,000 chunks in flight must fit: " + (at1000 >> 20) + " MiB");
+        assertTrue(at1000 < (long) quick.coldChunks() * ContentSet.CHUNK_BYTES / 2, "but not the cold set");
+        final RunPlan full = RunPlan.full();
+        assertTrue(full.cgroupBytesFor(4000) < (long) full.coldChunks() * ContentSet.CHUNK_BYTES / 3);
+    }
+
+    @Test
+    void quickPlanFitsInTenMinutesAndAlternatesServers() {
+        final RunPlan quick = RunPlan.quick();
+        assertTrue(quick.estimatedSeconds() < 9 * 60, "quick plan estimated at " + quick.estimatedSeconds() + " s");
+        assertEquals(quick.servers(), quick.serverOrder(1));
+        assertEquals(quick.servers().reversed(), quick.serverOrder(2));
+        assertEquals(List.of(100), quick.connectionsFor(2));
+        assertTrue(quick.coldChunks() * (long) ContentSet.CHUNK_BYTES > 10 * quick.cgroupBytesFor(100),
+            "the cold set must be much larger than nginx's memory");
+        final RunPlan full = RunPlan.full();
+        assertEquals(List.of(10, 100, 1000, 4000), full.connections());
+        assertTrue(full.coldChunks() * (long) ContentSet.CHUNK_BYTES > 20 * full.cgroupBytes());
+    }
+}
