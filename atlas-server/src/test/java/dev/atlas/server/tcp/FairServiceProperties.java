@@ -88,8 +88,10 @@ class FairServiceProperties {
                 .withFaults(EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, maxDelayPolls));
         final ExtentApplication app = new ExtentApplication(bytes, port -> extents[port - FIRST_PORT]);
         final TcpConfig config = TcpConfig.defaults().maxConnections(connections + 8);
-        try (LaneDrives drives = LaneDrives.open(List.of(image), "emulated", options, buffers);
-             StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L)) {
+        // The drives close first: reads still in flight are aborted and their connections reset
+        // while the wire is still there to carry the resets.
+        try (StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L);
+             LaneDrives drives = LaneDrives.open(List.of(image), "emulated", options, buffers)) {
             app.source = new ExtentSource(drives, config.maxConnections(), chunksPerConnection);
             loop.planning = app.source::planning;
             loop.submit = app.source::submit;
