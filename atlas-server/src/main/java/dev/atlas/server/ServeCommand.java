@@ -1,6 +1,7 @@
 package dev.atlas.server;
 
 import dev.atlas.diskmap.NvmeDevice;
+import dev.atlas.diskmap.Transport;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.server.http.HttpLimits;
 import dev.atlas.server.lane.LaneIdle;
@@ -298,8 +299,8 @@ public final class ServeCommand implements Callable<Integer> {
         check(drainTimeoutSeconds >= 1, "--drain-timeout-s must be at least 1");
         check(maxConnections >= 1, "--max-connections must be at least 1");
         check(idleTimeoutMs >= 1, "--idle-timeout-ms must be at least 1");
-        check(List.of("file", "passthru", "emulated").contains(transport),
-            "--transport must be file, passthru or emulated, not '" + transport + "'");
+        check(Transport.labels().contains(transport),
+            "--transport must be " + Transport.choices() + ", not '" + transport + "'");
         final EmulatedFaults faults;
         try {
             faults = EmulatedFaults.parse(emulatedFaults);
