@@ -80,9 +80,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--lanes", defaultValue = "1", description = "Lanes (threads, fanout members); default ${DEFAULT-VALUE}.")
     int lanes;
 
-    @Option(names = "--transport", defaultValue = "file", paramLabel = "file|passthru|emulated",
+    @Option(names = "--transport", defaultValue = "file", paramLabel = "file|passthru|diskmap|emulated",
         description = "How lanes reach the drives: io_uring on a file or block device (file), NVMe passthrough on "
-            + "/dev/ngXnY (passthru), or the emulated controller (tests); default ${DEFAULT-VALUE}.")
+            + "/dev/ngXnY (passthru), a queue pair lent by diskmap.ko on /dev/diskmapN (diskmap), or the emulated controller (tests); default ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--emulated-faults", paramLabel = "SPEC", defaultValue = "none",

@@ -1,6 +1,7 @@
 package dev.atlas.diskmap;
 
 import dev.atlas.diskmap.emulated.EmulatedTransport;
+import dev.atlas.diskmap.kernel.DiskmapTransport;
 import dev.atlas.diskmap.transport.QueueTransport;
 import dev.atlas.diskmap.uring.FileTransport;
 import dev.atlas.diskmap.uring.PassthruTransport;
@@ -28,6 +29,13 @@ public enum Transport {
         @Override
         QueueTransport open(Path path, NvmeDevice.Options options) {
             return PassthruTransport.open(path, options.queueDepth());
+        }
+    },
+    /** A queue pair lent by {@code diskmap.ko} on {@code /dev/diskmapN}: raw queues, checked doorbells. */
+    DISKMAP("diskmap") {
+        @Override
+        QueueTransport open(Path path, NvmeDevice.Options options) {
+            return DiskmapTransport.open(path, options.queueDepth());
         }
     },
     /** The NVMe controller model in Java over an image file (tests, fault injection). */
@@ -74,7 +82,7 @@ public enum Transport {
         throw new IllegalArgumentException("unknown transport '" + label + "'; choose " + choices());
     }
 
-    /** "file, passthru or emulated": the labels as a sentence lists them. */
+    /** "file, passthru, diskmap or emulated": the labels as a sentence lists them. */
     public static String choices() {
         final List<String> labels = labels();
         return String.join(", ", labels.subList(0, labels.size() - 1)) + " or " + labels.getLast();

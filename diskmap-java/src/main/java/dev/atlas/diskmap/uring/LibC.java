@@ -178,6 +178,17 @@ public final class LibC {
         }
     }
 
+    /** Maps {@code length} bytes of {@code fd} at {@code offset} for reading only; {@code NULL} on failure. */
+    public static MemorySegment mmapReadOnly(MemorySegment callState, long length, int fd, long offset) {
+        try {
+            MemorySegment address = (MemorySegment) MMAP.invokeExact(callState, MemorySegment.NULL, length,
+                    PROT_READ, MAP_SHARED | MAP_POPULATE, fd, offset);
+            return address.address() == -1L ? MemorySegment.NULL : address.reinterpret(length);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     public static int munmap(MemorySegment callState, MemorySegment mapping) {
         try {
             return (int) MUNMAP.invokeExact(callState, mapping, mapping.byteSize());

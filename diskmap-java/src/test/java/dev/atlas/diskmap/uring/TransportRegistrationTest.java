@@ -25,18 +25,18 @@ class TransportRegistrationTest {
 
     @Test
     void operatorsNameEachTransportByItsLabel() {
-        assertEquals(java.util.List.of("file", "passthru", "emulated"), Transport.labels());
+        assertEquals(java.util.List.of("file", "passthru", "diskmap", "emulated"), Transport.labels());
         for (Transport transport : Transport.values()) {
             assertEquals(transport, Transport.named(transport.label()));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Transport.named("nvme"));
-        assertEquals("unknown transport 'nvme'; choose file, passthru or emulated", e.getMessage());
+        assertEquals("unknown transport 'nvme'; choose file, passthru, diskmap or emulated", e.getMessage());
     }
 
     @Test
     void anUnknownTransportIsAnOperatorSentence() {
         DiskmapException e = assertThrows(DiskmapException.class, () -> NvmeDevice.open(dir.resolve("x.img"), "nvme"));
-        assertTrue(e.getMessage().contains("unknown transport 'nvme'; choose file, passthru or emulated"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown transport 'nvme'; choose file, passthru, diskmap or emulated"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds diskmap.ko against Debian's kernel headers, packs a busybox initramfs with that kernel's
+# NVMe modules, the module, a jlinked Java runtime and the given classes, boots it under QEMU
+# (TCG; KVM is not needed) with an emulated NVMe drive over IMAGE, and runs the checks of
+# guest/init inside. The guest console goes to OUTDIR/console.log and to stdout.
+#
+#   run-guest-checks.sh IMAGE CLASSPATH OUTDIR
+#
+# Exit: 0 when the guest ran to the end (the caller judges the check lines), 3 when a
+# prerequisite is missing (the message says which), anything else on failure.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+IMAGE=$1 CLASSPATH_IN=$2 OUT=$3
+CACHE=${DISKMAP_GUEST_CACHE:-$HERE/build}
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+BOOT_TIMEOUT=${DISKMAP_GUEST_TIMEOUT:-420}
+
+missing() { echo "run-guest-checks: $*" >&2; exit 3; }
+command -v qemu-system-x86_64 >/dev/null || missing "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)"
+command -v cpio >/dev/null || missing "cpio is not installed"
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || missing "a static busybox is needed (Debian: busybox-static)"
+[ -x "$JAVA_HOME/bin/jlink" ] || missing "no JDK at $JAVA_HOME"
+
+# The kernel: the version Debian's linux-headers-amd64 points at, so headers and image match.
+ABI=${DISKMAP_GUEST_KERNEL:-$(apt-cache depends linux-headers-amd64 2>/dev/null \
+  | sed -n 's/.*Depends: linux-headers-\(.*\)/\1/p' | head -n 1)}
+[ -n "$ABI" ] || missing "cannot tell which Debian kernel to use (apt-cache depends linux-headers-amd64 said nothing)"
+KDIR=/usr/src/linux-headers-$ABI
+if [ ! -d "$KDIR" ]; then
+  [ "$(id -u)" -eq 0 ] || missing "$KDIR is missing; install linux-headers-$ABI (as root)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "linux-headers-$ABI" >/dev/null
+fi
+KROOT=$CACHE/kernel-$ABI
+if [ ! -f "$KROOT/boot/vmlinuz-$ABI" ]; then
+  mkdir -p "$CACHE/debs" && rm -rf "$KROOT"
+  (cd "$CACHE/debs" && apt-get download -q "linux-image-$ABI" >/dev/null 2>&1) \
+    || missing "cannot download linux-image-$ABI with apt-get"
+  dpkg-deb -x "$CACHE"/debs/linux-image-"$ABI"_*.deb "$KROOT"
+fi
+MODULES=$KROOT/lib/modules/$ABI
+
+# diskmap.ko, built out of tree in a copy so the source folder stays clean.
+BUILD=$CACHE/module-$ABI
+mkdir -p "$BUILD"
+cp "$HERE/diskmap.c" "$HERE/diskmap_uapi.h" "$HERE/Kbuild" "$HERE/Makefile" "$BUILD/"
+make -s -C "$KDIR" M="$BUILD" modules >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log" >&2; exit 1; }
+if grep -E "warning|error" "$BUILD/build.log" >&2; then echo "run-guest-checks: diskmap.ko must build without warnings" >&2; exit 1; fi
+
+# A small Java runtime (java.base is all the checks use; java.logging keeps the CDS archive whole).
+JDK_ID=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.runtime.version = //p')
+JRE=$CACHE/jre-$JDK_ID
+if [ ! -x "$JRE/bin/java" ]; then
+  rm -rf "$JRE"
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging --strip-debug --no-man-pages --no-header-files \
+    --generate-cds-archive --output "$JRE"
+fi
+
+# The initramfs.
+ROOT=$OUT/root
+rm -rf "$ROOT" && mkdir -p "$ROOT"/{bin,proc,sys,dev,tmp,lib/modules,app}
+cp "$BUSYBOX" "$ROOT/bin/busybox"
+cp "$HERE/guest/init" "$ROOT/init"
+cp "$BUILD/diskmap.ko" "$ROOT/diskmap.ko"
+# nvme.ko and what it needs, dependencies first (read from each module's modinfo "depends=").
+order=()
+add_module() {
+  local name=$1 file dep
+  for dep in "${order[@]}"; do [ "$dep" = "$name" ] && return 0; done
+  file=$(find "$MODULES/kernel" -name "$name.ko" | head -n 1)
+  [ -n "$file" ] || file=$(find "$MODULES/kernel" -name "${name//-/_}.ko" | head -n 1)
+  [ -n "$file" ] || { echo "run-guest-checks: module $name not in linux-image-$ABI" >&2; exit 1; }
+  for dep in $(strings -a "$file" | sed -n 's/^depends=//p' | tr ',' ' '); do add_module "$dep"; done
+  order+=("$name")
+  cp "$file" "$ROOT/lib/modules/$name.ko"
+}
+add_module nvme
+printf '%s\n' "${order[@]}" >"$ROOT/lib/modules/load-order"
+cp -a "$JRE" "$ROOT/jre"
+# The runtime's shared libraries from the host's C library (the guest has none of its own).
+for lib in $(ldd "$JRE/bin/java" "$JRE"/lib/*.so "$JRE"/lib/server/libjvm.so 2>/dev/null \
+    | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+  [ -e "$lib" ] || continue
+  mkdir -p "$ROOT$(dirname "$lib")"
+  cp -L "$lib" "$ROOT$lib"
+done
+guest_cp=() i=0
+IFS=: read -r -a entries <<<"$CLASSPATH_IN"
+for entry in "${entries[@]}"; do
+  [ -e "$entry" ] || continue
+  cp -a "$entry" "$ROOT/app/cp$i"
+  guest_cp+=("/app/cp$i")
+  i=$((i + 1))
+done
+(IFS=:; echo "${guest_cp[*]}") >"$ROOT/app/classpath"
+(cd "$ROOT" && find . | cpio -o -H newc --quiet) >"$OUT/initramfs.cpio"
+
+rm -f "$OUT/console.log"
+status=0
+timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nodefaults -display none \
+  -no-reboot -kernel "$KROOT/boot/vmlinuz-$ABI" -initrd "$OUT/initramfs.cpio" \
+  -append "console=ttyS0 panic=-1 quiet rdinit=/init" \
+  -serial "file:$OUT/console.log" \
+  -drive "file=$IMAGE,if=none,id=nvm,format=raw" -device nvme,serial=atlas0001,drive=nvm || status=$?
+cat "$OUT/console.log"
+[ "$status" -eq 0 ] || echo "run-guest-checks: qemu exited with $status (124: the guest ran out of its ${BOOT_TIMEOUT}s)" >&2
+exit "$status"
