@@ -37,6 +37,7 @@
 #include <linux/slab.h>
 #include <linux/idr.h>
 #include <linux/kref.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include "diskmap_uapi.h"
 
@@ -136,6 +137,7 @@ struct dm_queue {
 	size_t cq_bytes;
 	__le64 *prp_lists;      /* one kernel PRP list page per SQ slot */
 	dma_addr_t prp_lists_dma;
+	bool detached;          /* queues deleted; the rings wait for release */
 	struct xarray pages;    /* bus page frame -> pinned struct page */
 	unsigned long page_count;
 };
@@ -151,6 +153,7 @@ struct dm_ctrl {
 	struct miscdevice misc;
 	bool misc_registered;
 	bool dead;              /* controller disabled: no admin commands, no doorbells */
+	struct rw_semaphore gate; /* doorbells read-hold it; removal write-holds it to set dead */
 
 	struct mutex admin_lock;
 	struct sqe *asq;
@@ -373,6 +376,8 @@ static void dm_ctrl_free(struct kref *ref)
 	struct dm_ctrl *c = container_of(ref, struct dm_ctrl, ref);
 	struct device *dev = &c->pdev->dev;
 
+	if (c->bar)
+		pci_iounmap(c->pdev, c->bar);
 	if (c->asq)
 		dma_free_coherent(dev, ADMIN_DEPTH * SQE_SIZE, c->asq, c->asq_dma);
 	if (c->acq)
@@ -547,8 +552,11 @@ static long ring_doorbell(struct dm_queue *q, struct diskmap_doorbell __user *ar
 		return -EFAULT;
 	if (!q->qid)
 		return -ENOTCONN;
-	if (c->dead)
+	down_read(&c->gate);
+	if (c->dead) {
+		up_read(&c->gate);
 		return -ENODEV;
+	}
 	slot = q->sq_tail;
 	if (bell.sq_tail >= q->depth || bell.cq_head >= q->depth) {
 		reason = DISKMAP_REJECT_DOORBELL;
@@ -567,6 +575,11 @@ static long ring_doorbell(struct dm_queue *q, struct diskmap_doorbell __user *ar
 		writel(slot, sq_doorbell(c, q->qid));
 		q->sq_tail = slot;
 	}
+	if (!reason && bell.cq_head != q->cq_head) {
+		writel(bell.cq_head, cq_doorbell(c, q->qid));
+		q->cq_head = bell.cq_head;
+	}
+	up_read(&c->gate);
 	if (reason) {
 		dev_warn_ratelimited(&c->pdev->dev,
 				     "refused SQ entry %u of queue %u (pid %d): %s\n", slot, q->qid,
@@ -576,10 +589,6 @@ static long ring_doorbell(struct dm_queue *q, struct diskmap_doorbell __user *ar
 		if (copy_to_user(arg, &bell, sizeof(bell)))
 			return -EFAULT;
 		return -EINVAL;
-	}
-	if (bell.cq_head != q->cq_head) {
-		writel(bell.cq_head, cq_doorbell(c, q->qid));
-		q->cq_head = bell.cq_head;
 	}
 	return 0;
 }
@@ -616,8 +625,8 @@ static long attach(struct dm_queue *q, struct diskmap_attach __user *arg)
 
 	if (copy_from_user(&a, arg, sizeof(a)))
 		return -EFAULT;
-	if (q->qid)
-		return -EISCONN;
+	if (q->qid || q->detached)
+		return -EISCONN; /* one queue pair per open file: open the device again */
 	if (a.depth < 2 || a.depth > c->max_depth || a.queue_id > c->queue_pairs)
 		return -EINVAL;
 
@@ -694,7 +703,11 @@ unlock:
 	return ret;
 }
 
-/* Deletes the queues (the controller aborts or finishes what they hold), then lets go of memory. */
+/*
+ * Deletes the queues (the controller aborts or finishes what they hold) and unpins the
+ * registered pages. The rings stay allocated until the file is released: the process may still
+ * have them mapped, and only the last close proves it does not.
+ */
 static void detach(struct dm_queue *q)
 {
 	struct dm_ctrl *c = q->ctrl;
@@ -722,8 +735,8 @@ static void detach(struct dm_queue *q)
 		}
 		dev_info(&c->pdev->dev, "I/O queue %u released (pid %d)\n", q->qid, q->owner);
 		q->qid = 0;
+		q->detached = true;
 	}
-	free_queue_memory(q);
 	unpin_registered_pages(q);
 }
 
@@ -754,6 +767,7 @@ static int dm_release(struct inode *inode, struct file *file)
 
 	mutex_lock(&q->lock);
 	detach(q);
+	free_queue_memory(q);
 	mutex_unlock(&q->lock);
 	kfree(q);
 	kref_put(&c->ref, dm_ctrl_free);
@@ -853,6 +867,7 @@ static int dm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&c->ref);
 	mutex_init(&c->admin_lock);
+	init_rwsem(&c->gate);
 	c->pdev = pci_dev_get(pdev);
 	ret = ida_alloc(&dm_instances, GFP_KERNEL);
 	if (ret < 0) {
@@ -938,13 +953,18 @@ static void dm_remove(struct pci_dev *pdev)
 	int i;
 
 	misc_deregister(&c->misc);
-	/* Stop all DMA first; open files keep their memory until they close. */
-	mutex_lock(&c->admin_lock);
+	/* No doorbell after this; then stop all DMA. Open files keep their memory until they close. */
+	down_write(&c->gate);
 	c->dead = true;
+	up_write(&c->gate);
+	mutex_lock(&c->admin_lock);
 	disable_controller(c);
 	mutex_unlock(&c->admin_lock);
+	/*
+	 * The BAR stays mapped until the last open file is gone: a doorbell racing with this
+	 * removal then writes to a disabled device, not to an unmapped address.
+	 */
 	pci_clear_master(pdev);
-	pci_iounmap(pdev, c->bar);
 	pci_release_mem_regions(pdev);
 	pci_disable_device(pdev);
 	pci_set_drvdata(pdev, NULL);
