@@ -15,6 +15,8 @@ IMAGE=$1 CLASSPATH_IN=$2 OUT=$3
 CACHE=${DISKMAP_GUEST_CACHE:-$HERE/build}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 BOOT_TIMEOUT=${DISKMAP_GUEST_TIMEOUT:-420}
+MODE=${DISKMAP_GUEST_MODE:-module}
+BLOCK=${DISKMAP_GUEST_BLOCK:-512}
 
 missing() { echo "run-guest-checks: $*" >&2; exit 3; }
 command -v qemu-system-x86_64 >/dev/null || missing "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)"
@@ -48,12 +50,18 @@ cp "$HERE/diskmap.c" "$HERE/diskmap_uapi.h" "$HERE/Kbuild" "$HERE/Makefile" "$BU
 make -s -C "$KDIR" M="$BUILD" modules >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log" >&2; exit 1; }
 if grep -E "warning|error" "$BUILD/build.log" >&2; then echo "run-guest-checks: diskmap.ko must build without warnings" >&2; exit 1; fi
 
-# A small Java runtime (java.base is all the checks use; java.logging keeps the CDS archive whole).
+# A small Java runtime: java.base is all the module checks use (java.logging keeps the CDS archive
+# whole); atlas-server needs what jdeps finds in it and its libraries.
+if [ "$MODE" = serve ]; then
+  JMODS=java.base,java.logging,java.management,jdk.management,jdk.unsupported,jdk.httpserver,java.sql,java.desktop,java.compiler
+else
+  JMODS=java.base,java.logging
+fi
 JDK_ID=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.runtime.version = //p')
-JRE=$CACHE/jre-$JDK_ID
+JRE=$CACHE/jre-$JDK_ID-$(echo "$JMODS" | cksum | cut -d' ' -f1)
 if [ ! -x "$JRE/bin/java" ]; then
   rm -rf "$JRE"
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging --strip-debug --no-man-pages --no-header-files \
+  "$JAVA_HOME/bin/jlink" --add-modules "$JMODS" --strip-debug --no-man-pages --no-header-files \
     --generate-cds-archive --output "$JRE"
 fi
 
@@ -76,11 +84,21 @@ add_module() {
   cp "$file" "$ROOT/lib/modules/$name.ko"
 }
 add_module nvme
+binaries=("$JRE/bin/java" "$JRE"/lib/*.so "$JRE"/lib/server/libjvm.so)
+if [ "$MODE" = serve ]; then
+  add_module veth
+  for tool in ip ethtool curl; do
+    command -v "$tool" >/dev/null || missing "$tool is not installed (Debian: iproute2, ethtool, curl)"
+    cp "$(command -v "$tool")" "$ROOT/bin/$tool.real"
+    binaries+=("$(command -v "$tool")")
+  done
+  cp "${DISKMAP_GUEST_EXPECTED:?serve mode needs DISKMAP_GUEST_EXPECTED}" "$ROOT/app/expected"
+fi
+echo "$MODE" >"$ROOT/app/mode"
 printf '%s\n' "${order[@]}" >"$ROOT/lib/modules/load-order"
 cp -a "$JRE" "$ROOT/jre"
-# The runtime's shared libraries from the host's C library (the guest has none of its own).
-for lib in $(ldd "$JRE/bin/java" "$JRE"/lib/*.so "$JRE"/lib/server/libjvm.so 2>/dev/null \
-    | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+# Shared libraries from the host's C library for the runtime and tools (the guest has none).
+for lib in $(ldd "${binaries[@]}" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
   [ -e "$lib" ] || continue
   mkdir -p "$ROOT$(dirname "$lib")"
   cp -L "$lib" "$ROOT$lib"
@@ -102,7 +120,7 @@ timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -n
   -no-reboot -kernel "$KROOT/boot/vmlinuz-$ABI" -initrd "$OUT/initramfs.cpio" \
   -append "console=ttyS0 panic=-1 quiet rdinit=/init" \
   -serial "file:$OUT/console.log" \
-  -drive "file=$IMAGE,if=none,id=nvm,format=raw" -device nvme,serial=atlas0001,drive=nvm || status=$?
+  -drive "file=$IMAGE,if=none,id=nvm,format=raw" -device "nvme,serial=atlas0001,drive=nvm,logical_block_size=$BLOCK,physical_block_size=$BLOCK" || status=$?
 cat "$OUT/console.log"
 [ "$status" -eq 0 ] || echo "run-guest-checks: qemu exited with $status (124: the guest ran out of its ${BOOT_TIMEOUT}s)" >&2
 exit "$status"

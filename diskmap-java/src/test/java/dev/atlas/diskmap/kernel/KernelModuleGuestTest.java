@@ -37,7 +37,8 @@ class KernelModuleGuestTest {
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
     void theModuleDrivesAnEmulatedNvmeControllerInAGuest() throws Exception {
-        Path moduleDir = Path.of("..", "kernel-module").toAbsolutePath().normalize();
+        Path root = Path.of(System.getenv().getOrDefault("ATLAS_ROOT", "..")).toAbsolutePath().normalize();
+        Path moduleDir = root.resolve("kernel-module");
         Path out = Path.of("target", "kernel-guest").toAbsolutePath();
         Files.createDirectories(out);
         Path image = out.resolve("nvme.img");
@@ -58,7 +59,7 @@ class KernelModuleGuestTest {
         String log = Files.readString(out.resolve("run.log"), StandardCharsets.UTF_8);
         if (guest.exitValue() == 3) {
             String reason = log.lines().filter(l -> l.startsWith("run-guest-checks:")).findFirst().orElse(log);
-            if (System.getenv("CI") != null) {
+            if ("true".equals(System.getenv("CI"))) {
                 fail("prerequisite missing in CI: " + reason);
             }
             Assumptions.abort(reason);
