@@ -21,13 +21,17 @@ BLOCK=${DISKMAP_GUEST_BLOCK:-512}
 missing() { echo "run-guest-checks: $*" >&2; exit 3; }
 command -v qemu-system-x86_64 >/dev/null || missing "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)"
 command -v cpio >/dev/null || missing "cpio is not installed"
-BUSYBOX=$(command -v busybox || true)
-[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || missing "a static busybox is needed (Debian: busybox-static)"
 [ -x "$JAVA_HOME/bin/jlink" ] || missing "no JDK at $JAVA_HOME"
 
 # The kernel: the version Debian's linux-headers-amd64 points at, so headers and image match.
-ABI=${DISKMAP_GUEST_KERNEL:-$(apt-cache depends linux-headers-amd64 2>/dev/null \
-  | sed -n 's/.*Depends: linux-headers-\(.*\)/\1/p' | head -n 1)}
+kernel_abi() {
+  apt-cache depends linux-headers-amd64 2>/dev/null | sed -n 's/.*Depends: linux-headers-\(.*\)/\1/p' | head -n 1
+}
+ABI=${DISKMAP_GUEST_KERNEL:-$(kernel_abi)}
+if [ -z "$ABI" ] && [ "$(id -u)" -eq 0 ]; then
+  apt-get update -qq >/dev/null 2>&1 || true
+  ABI=$(kernel_abi)
+fi
 [ -n "$ABI" ] || missing "cannot tell which Debian kernel to use (apt-cache depends linux-headers-amd64 said nothing)"
 KDIR=/usr/src/linux-headers-$ABI
 if [ ! -d "$KDIR" ]; then
@@ -42,6 +46,15 @@ if [ ! -f "$KROOT/boot/vmlinuz-$ABI" ]; then
   dpkg-deb -x "$CACHE"/debs/linux-image-"$ABI"_*.deb "$KROOT"
 fi
 MODULES=$KROOT/lib/modules/$ABI
+
+# A static busybox for the guest's shell and tools, unpacked like the kernel (never installed).
+BUSYBOX=$CACHE/busybox-static/bin/busybox
+if [ ! -x "$BUSYBOX" ]; then
+  mkdir -p "$CACHE/debs" && rm -rf "$CACHE/busybox-static"
+  (cd "$CACHE/debs" && rm -f busybox-static_*.deb && apt-get download -q busybox-static >/dev/null 2>&1) \
+    || missing "cannot download busybox-static with apt-get"
+  dpkg-deb -x "$CACHE"/debs/busybox-static_*.deb "$CACHE/busybox-static"
+fi
 
 # diskmap.ko, built out of tree in a copy so the source folder stays clean.
 BUILD=$CACHE/module-$ABI
