@@ -209,18 +209,22 @@ public final class DiskmapTransport implements QueueTransport {
         doorbell.set(ValueLayout.JAVA_INT, DiskmapAbi.DOORBELL_SQ_TAIL, sqTail);
         doorbell.set(ValueLayout.JAVA_INT, DiskmapAbi.DOORBELL_CQ_HEAD, cqHead);
         doorbell.set(ValueLayout.JAVA_INT, DiskmapAbi.DOORBELL_REASON, 0);
-        if (LibC.ioctl(callState, fd, DiskmapAbi.IOC_DOORBELL, doorbell) == 0) {
+        if (LibC.ioctlUncaptured(fd, DiskmapAbi.IOC_DOORBELL, doorbell) == 0) {
             sqTailRung = sqTail;
             return Rejection.NONE;
         }
-        final int errno = LibC.errno(callState);
         final int reason = doorbell.get(ValueLayout.JAVA_INT, DiskmapAbi.DOORBELL_REASON);
-        if (errno != 22 || reason == 0) {
-            throw new DiskmapException("the doorbell of " + device + " failed: " + LibC.strerror(errno)
-                    + (errno == 19 ? " (the controller was unbound or failed; see the kernel log)" : ""));
+        if (reason != 0) {
+            sqTailRung = doorbell.get(ValueLayout.JAVA_INT, DiskmapAbi.DOORBELL_REJECTED_SLOT);
+            return Rejection.ofCode(reason);
         }
-        sqTailRung = doorbell.get(ValueLayout.JAVA_INT, DiskmapAbi.DOORBELL_REJECTED_SLOT);
-        return Rejection.ofCode(reason);
+        // Not a refusal: ring again with what the module already has (so nothing is submitted)
+        // to learn the error, which the fast call does not capture.
+        doorbell.set(ValueLayout.JAVA_INT, DiskmapAbi.DOORBELL_SQ_TAIL, sqTailRung);
+        final int errno = LibC.ioctl(callState, fd, DiskmapAbi.IOC_DOORBELL, doorbell) < 0 ? LibC.errno(callState) : 0;
+        throw new DiskmapException("the doorbell of " + device + " failed: "
+                + (errno == 0 ? "the module refused it once and then accepted it" : LibC.strerror(errno))
+                + (errno == 19 ? " (the controller was unbound or failed; see the kernel log)" : ""));
     }
 
     /** SQ tail the module has submitted up to. */

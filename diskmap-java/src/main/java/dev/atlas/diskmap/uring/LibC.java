@@ -95,6 +95,10 @@ public final class LibC {
             FunctionDescriptor.of(INT, INT, ADDRESS), -1);
     private static final MethodHandle IOCTL = downcall("ioctl",
             FunctionDescriptor.of(INT, INT, LONG, ADDRESS), 2);
+    /** ioctl without errno capture, for a doorbell on the hot path (same reason as io_uring_enter). */
+    private static final MethodHandle IOCTL_UNCAPTURED = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(INT, INT, LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, INT));
@@ -232,6 +236,15 @@ public final class LibC {
     public static int ioctl(MemorySegment callState, int fd, long request, MemorySegment arg) {
         try {
             return (int) IOCTL.invokeExact(callState, fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** ioctl without errno: -1 on failure; callers learn errno from {@link #ioctl} when they need it. */
+    public static int ioctlUncaptured(int fd, long request, MemorySegment arg) {
+        try {
+            return (int) IOCTL_UNCAPTURED.invokeExact(fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
