@@ -115,6 +115,11 @@ public final class GuestChecks {
             }
             refused = expected.getMessage();
         }
+        // Meanwhile another queue pair of the same controller serves this process.
+        String beside;
+        try (NvmeDevice other = NvmeDevice.over(DiskmapTransport.open(device, 8), Duration.ofSeconds(20))) {
+            beside = "queue " + ((DiskmapTransport) other.transport()).queueId() + " beside it: " + readPattern(other);
+        }
         flooder.destroyForcibly(); // SIGKILL in the middle of its I/O
         if (!flooder.waitFor(30, TimeUnit.SECONDS)) {
             throw new AssertionError("the killed flooding process did not exit");
@@ -122,7 +127,8 @@ public final class GuestChecks {
         try (NvmeDevice disk = NvmeDevice.over(DiskmapTransport.open(device, 8, 1), Duration.ofSeconds(20))) {
             readPattern(disk);
         }
-        return "second process refused (" + refused + "); after SIGKILL mid-I/O queue 1 attached again and read back";
+        return "second process refused (" + refused + "); " + beside
+                + "; after SIGKILL mid-I/O queue 1 attached again and read back";
     }
 
     /** Reads and writes on queue 1 as fast as it can until it is killed. */
