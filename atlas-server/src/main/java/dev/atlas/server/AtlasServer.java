@@ -4,7 +4,11 @@ import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.error.CatalogueBusyException;
 import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFullException;
+import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.catalogue.device.BlockDevices;
+import dev.atlas.catalogue.device.DiskmapBlockDevice;
 import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.Transport;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.AccessLogWriter;
@@ -184,12 +188,25 @@ public final class AtlasServer implements AutoCloseable {
 
     private Catalogue openCatalogue() throws StartFailure {
         try {
-            return Catalogue.open(config.devices());
+            return Catalogue.open(config.devices(), catalogueOpener());
         } catch (CatalogueBusyException e) {
             throw new StartFailure(EXIT_ENVIRONMENT, e.getMessage());
         } catch (CatalogueException | DiskmapException e) {
             throw new StartFailure(EXIT_ENVIRONMENT, "cannot serve the catalogue on " + config.devices() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The index is read through the lanes' transport, so devices only that transport opens
+     * ({@code /dev/ngXnY}, {@code /dev/diskmapN}) serve too; emulated images are read as files,
+     * since the emulated controller's fault plan is meant for the data path.
+     */
+    private BlockDeviceOpener catalogueOpener() {
+        final Transport transport = Transport.named(config.transport());
+        return switch (transport) {
+            case FILE, EMULATED -> BlockDevices.defaultOpener();
+            case PASSTHRU, DISKMAP -> path -> DiskmapBlockDevice.open(path, transport.label(), config.drives());
+        };
     }
 
     /** The operator may name the devices in any order; lanes address them by their index in the set. */

@@ -1,6 +1,7 @@
 package dev.atlas.server;
 
 import dev.atlas.diskmap.NvmeDevice;
+import dev.atlas.diskmap.Transport;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.server.http.HttpLimits;
 import dev.atlas.server.mgmt.LastLevelCache;
@@ -82,9 +83,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--lanes", defaultValue = "1", description = "Lanes (threads, fanout members); default ${DEFAULT-VALUE}.")
     int lanes;
 
-    @Option(names = "--transport", defaultValue = "file", paramLabel = "file|passthru|emulated",
+    @Option(names = "--transport", defaultValue = "file", paramLabel = "file|passthru|diskmap|emulated",
         description = "How lanes reach the drives: io_uring on a file or block device (file), NVMe passthrough on "
-            + "/dev/ngXnY (passthru), or the emulated controller (tests); default ${DEFAULT-VALUE}.")
+            + "/dev/ngXnY (passthru), a queue pair lent by diskmap.ko on /dev/diskmapN (diskmap), or the emulated controller (tests); default ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--emulated-faults", paramLabel = "SPEC", defaultValue = "none",
@@ -321,8 +322,8 @@ public final class ServeCommand implements Callable<Integer> {
         check(drainTimeoutSeconds >= 1, "--drain-timeout-s must be at least 1");
         check(maxConnections >= 1, "--max-connections must be at least 1");
         check(idleTimeoutMs >= 1, "--idle-timeout-ms must be at least 1");
-        check(List.of("file", "passthru", "emulated").contains(transport),
-            "--transport must be file, passthru or emulated, not '" + transport + "'");
+        check(Transport.labels().contains(transport),
+            "--transport must be " + Transport.choices() + ", not '" + transport + "'");
         final EmulatedFaults faults;
         try {
             faults = EmulatedFaults.parse(emulatedFaults);

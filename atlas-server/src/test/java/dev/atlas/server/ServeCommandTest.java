@@ -143,7 +143,7 @@ class ServeCommandTest {
 
     @Test
     void wordsThatAreNoChoice() {
-        assertEquals("--transport must be file, passthru or emulated, not 'nvme'", usageError(array(pattern("--transport", "nvme"))));
+        assertEquals("--transport must be file, passthru, diskmap or emulated, not 'nvme'", usageError(array(pattern("--transport", "nvme"))));
         assertEquals("--congestion must be newreno or cubic, not 'bbr'", usageError(array(pattern("--congestion", "bbr"))));
         assertTrue(usageError(array(pattern("--idle", "sleepy"))).startsWith("--idle: "));
         assertEquals("--management: management address 'nohost' is not host:port, e.g. 127.0.0.1:9100",

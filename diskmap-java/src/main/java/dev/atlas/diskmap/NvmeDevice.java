@@ -7,7 +7,6 @@ import dev.atlas.diskmap.nvme.NvmeOpcode;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import dev.atlas.diskmap.transport.DeviceGeometry;
 import dev.atlas.diskmap.transport.QueueTransport;
-import dev.atlas.diskmap.transport.TransportFactory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -89,32 +88,42 @@ public final class NvmeDevice implements AutoCloseable {
     }
 
     /**
-     * Opens {@code path} through the transport named {@code transportName}
-     * ({@code emulated}, {@code file}, {@code passthru}).
+     * Opens {@code path} through {@code transport}.
      *
      * @throws DiskmapException with an operator sentence when it cannot be opened
      */
-    public static NvmeDevice open(Path path, String transportName, Options options) {
-        final QueueTransport transport;
+    public static NvmeDevice open(Path path, Transport transport, Options options) {
+        final QueueTransport opened;
         try {
-            if ("emulated".equals(transportName)) {
-                transport = EmulatedTransport.open(path, options.queueDepth(), options.blockSize(),
-                        options.maxTransferBytes(), options.faults());
-            } else {
-                transport = TransportFactory.open(transportName, path, options.queueDepth());
-            }
+            opened = transport.open(path, options);
         } catch (IOException e) {
-            throw new DiskmapException("cannot open " + path + " with the " + transportName + " transport: "
+            throw new DiskmapException("cannot open " + path + " with the " + transport + " transport: "
                     + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new DiskmapException("cannot open " + path + ": " + e.getMessage(), e);
         }
-        return new NvmeDevice(transportName + ":" + path, transport, options.syncTimeout());
+        return new NvmeDevice(transport + ":" + path, opened, options.syncTimeout());
+    }
+
+    /**
+     * Opens {@code path} through the transport an operator named ({@code file}, {@code passthru},
+     * {@code emulated}; see {@link Transport}).
+     *
+     * @throws DiskmapException with an operator sentence for an unknown name or when it cannot be opened
+     */
+    public static NvmeDevice open(Path path, String transportLabel, Options options) {
+        final Transport transport;
+        try {
+            transport = Transport.named(transportLabel);
+        } catch (IllegalArgumentException e) {
+            throw new DiskmapException("cannot open " + path + ": " + e.getMessage(), e);
+        }
+        return open(path, transport, options);
     }
 
     /** Opens {@code path} with default options. */
-    public static NvmeDevice open(Path path, String transportName) {
-        return open(path, transportName, Options.defaults());
+    public static NvmeDevice open(Path path, String transportLabel) {
+        return open(path, transportLabel, Options.defaults());
     }
 
     /** Wraps an already opened transport (benchmarks, tests); the device closes it. */

@@ -2,6 +2,7 @@ package dev.atlas.bench.diskmap;
 
 import dev.atlas.diskmap.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
+import dev.atlas.diskmap.Transport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -18,7 +19,9 @@ import picocli.CommandLine.Spec;
  * {@code ./atlas bench diskmap}: random O_DIRECT reads of one block size over the whole image
  * through NvmeDevice and a transport, with QD outstanding, then fio's io_uring engine on the
  * same file at the same queue depths. Prints one table row per tool and depth and, as the last
- * line, {@code ratio=<diskmap IOPS ÷ fio IOPS at the highest QD>}.
+ * line, {@code ratio=<diskmap IOPS ÷ fio IOPS at the highest QD>}. With {@code --transport diskmap}
+ * the image is the module's device ({@code /dev/diskmap0}) and fio is left out: while the module
+ * owns the controller the kernel has no block device for it.
  */
 @Command(name = "diskmap", mixinStandardHelpOptions = true,
         description = "Random reads through diskmap-java vs fio (io_uring, O_DIRECT) on the same image.")
@@ -66,6 +69,14 @@ public final class DiskmapBench implements Callable<Integer> {
             return 2;
         }
         try {
+            // While diskmap.ko owns the controller there is no block device for fio to read.
+            boolean withFio = Transport.named(transport) != Transport.DISKMAP;
+            if (!withFio && !Files.exists(image)) {
+                log.println("atlas bench diskmap: " + image + " does not exist; the diskmap transport needs the"
+                        + " module's device (e.g. /dev/diskmap0), bound as kernel-module/README.md describes");
+                log.flush();
+                return 1;
+            }
             if (!Files.exists(image)) {
                 log.printf("creating %s: %d MiB of random data with O_DIRECT%n", image, size >> 20);
                 ImageMaker.create(image, size, log);
@@ -81,6 +92,10 @@ public final class DiskmapBench implements Callable<Integer> {
                 log.flush();
                 Measurement ours = measureDiskmap(qd);
                 rows.add(ours);
+                if (!withFio) {
+                    diskmapAtHighest = qd == highest ? ours : diskmapAtHighest;
+                    continue;
+                }
                 log.println("  " + String.join(" ", fioRunner.command(image, block, qd, seconds)));
                 Measurement theirs = fioRunner.run(image, block, qd, seconds);
                 rows.add(theirs);
@@ -94,7 +109,9 @@ public final class DiskmapBench implements Callable<Integer> {
             for (Measurement row : rows) {
                 out.println(row.row());
             }
-            out.printf("ratio=%.3f%n", diskmapAtHighest.iops() / fioAtHighest.iops());
+            if (fioAtHighest != null) {
+                out.printf("ratio=%.3f%n", diskmapAtHighest.iops() / fioAtHighest.iops());
+            }
             out.flush();
             return 0;
         } catch (DiskmapException | IOException | IllegalArgumentException e) {

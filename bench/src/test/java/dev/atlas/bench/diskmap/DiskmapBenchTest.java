@@ -85,4 +85,17 @@ class DiskmapBenchTest {
         assertTrue(err.toString().contains("atlas bench diskmap: " + tmp + " is a directory")
                 && !err.toString().contains("\tat "), err.toString());
     }
+
+    @Test
+    void theDiskmapTransportNeedsTheModulesDeviceNotAnImageToCreate(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new BenchCli());
+        cli.setErr(new PrintWriter(err));
+        Path device = tmp.resolve("diskmap0");
+        int exit = cli.execute("diskmap", "--transport", "diskmap", "--image", device.toString(), "--seconds", "1");
+        assertEquals(1, exit);
+        assertTrue(err.toString().contains(device + " does not exist; the diskmap transport needs the module's device")
+                && !err.toString().contains("\tat "), err.toString());
+        assertTrue(!java.nio.file.Files.exists(device), "no image file is created for the diskmap transport");
+    }
 }

@@ -95,6 +95,10 @@ public final class LibC {
             FunctionDescriptor.of(INT, INT, ADDRESS), -1);
     private static final MethodHandle IOCTL = downcall("ioctl",
             FunctionDescriptor.of(INT, INT, LONG, ADDRESS), 2);
+    /** ioctl without errno capture, for a doorbell on the hot path (same reason as io_uring_enter). */
+    private static final MethodHandle IOCTL_UNCAPTURED = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(INT, INT, LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, INT));
@@ -178,6 +182,17 @@ public final class LibC {
         }
     }
 
+    /** Maps {@code length} bytes of {@code fd} at {@code offset} for reading only; {@code NULL} on failure. */
+    public static MemorySegment mmapReadOnly(MemorySegment callState, long length, int fd, long offset) {
+        try {
+            MemorySegment address = (MemorySegment) MMAP.invokeExact(callState, MemorySegment.NULL, length,
+                    PROT_READ, MAP_SHARED | MAP_POPULATE, fd, offset);
+            return address.address() == -1L ? MemorySegment.NULL : address.reinterpret(length);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     public static int munmap(MemorySegment callState, MemorySegment mapping) {
         try {
             return (int) MUNMAP.invokeExact(callState, mapping, mapping.byteSize());
@@ -221,6 +236,15 @@ public final class LibC {
     public static int ioctl(MemorySegment callState, int fd, long request, MemorySegment arg) {
         try {
             return (int) IOCTL.invokeExact(callState, fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** ioctl without errno: -1 on failure; callers learn errno from {@link #ioctl} when they need it. */
+    public static int ioctlUncaptured(int fd, long request, MemorySegment arg) {
+        try {
+            return (int) IOCTL_UNCAPTURED.invokeExact(fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -171,10 +171,9 @@ public final class PassthruTransport extends UringQueueTransport {
         long address = length == 0 ? 0 : command.prp1();
         sqe.opcode(IoUringOpcode.URING_CMD).fd(fd).cmdOp(NvmeUringCommand.NVME_URING_CMD_IO)
                 .userData(((long) opcode << USER_DATA_OPCODE_SHIFT) | commandId);
-        int bufferIndex = length == 0 ? -1 : registeredIndex(address, length);
-        if (bufferIndex >= 0) {
-            sqe.opFlags(NvmeUringCommand.URING_CMD_FIXED).bufferIndex(bufferIndex);
-        }
+        // No fixed buffers here: on Debian's Linux 6.1 (the kernel-module guest) NVMe passthrough
+        // fails with EINVAL for fixed-buffer transfers out of larger registered regions, while the
+        // same commands on plain user memory work; the kernel then maps the pages per command.
         uringCommand.wrap(sqe.segment(), sqe.commandOffset()).fromNvme(command, address, length);
         submitted();
     }

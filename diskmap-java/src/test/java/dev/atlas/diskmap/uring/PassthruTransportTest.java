@@ -144,7 +144,7 @@ class PassthruTransportTest {
     }
 
     @Test
-    void registeredBuffersUseFixedUringCommandsAndFlushCarriesNoData() throws IOException {
+    void commandsCarryTheBufferAddressWithoutFixedBuffersAndFlushCarriesNoData() throws IOException {
         Path file = Files.write(dir.resolve("fixed.img"), new byte[4096]);
         try (Arena arena = Arena.ofConfined(); PassthruTransport transport = overPlainFile(arena, file, 1)) {
             MemorySegment pool = arena.allocate(65536, 4096);
@@ -155,9 +155,10 @@ class PassthruTransportTest {
             host.ring();
             MemorySegment sqes = transport.ring.submissionEntryArray();
             SubmissionEntry write = new SubmissionEntry().wrap(sqes, 0, SubmissionEntry.SIZE_128);
-            assertEquals(NvmeUringCommand.URING_CMD_FIXED, write.opFlags());
-            assertEquals(0, write.bufferIndex());
+            // Linux 6.1 fails fixed-buffer passthrough out of large regions (see PassthruTransport).
+            assertEquals(0, write.opFlags());
             NvmeUringCommand writeCmd = new NvmeUringCommand().wrap(sqes, write.commandOffset());
+            assertEquals(pool.address() + 8192, writeCmd.address());
             assertEquals(NvmeOpcode.WRITE, writeCmd.opcode());
             assertEquals(4096, writeCmd.dataLength());
             SubmissionEntry flush = new SubmissionEntry().wrap(sqes, SubmissionEntry.SIZE_128, SubmissionEntry.SIZE_128);

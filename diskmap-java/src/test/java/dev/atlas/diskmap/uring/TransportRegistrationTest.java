@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.atlas.diskmap.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
-import dev.atlas.diskmap.transport.TransportFactory;
+import dev.atlas.diskmap.Transport;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,14 +18,25 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code file} and {@code passthru} are reachable by name, as an operator would pick them. */
+/** Every transport is reachable by its label, as an operator would pick it. */
 class TransportRegistrationTest {
     @TempDir
     Path dir;
 
     @Test
-    void bothIoUringTransportsAreRegistered() {
-        assertTrue(TransportFactory.names().containsAll(java.util.Set.of("file", "passthru")), TransportFactory.names().toString());
+    void operatorsNameEachTransportByItsLabel() {
+        assertEquals(java.util.List.of("file", "passthru", "diskmap", "emulated"), Transport.labels());
+        for (Transport transport : Transport.values()) {
+            assertEquals(transport, Transport.named(transport.label()));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Transport.named("nvme"));
+        assertEquals("unknown transport 'nvme'; choose file, passthru, diskmap or emulated", e.getMessage());
+    }
+
+    @Test
+    void anUnknownTransportIsAnOperatorSentence() {
+        DiskmapException e = assertThrows(DiskmapException.class, () -> NvmeDevice.open(dir.resolve("x.img"), "nvme"));
+        assertTrue(e.getMessage().contains("unknown transport 'nvme'; choose file, passthru, diskmap or emulated"), e.getMessage());
     }
 
     @Test
