@@ -7,7 +7,7 @@ import dev.atlas.catalogue.CatalogueFullException;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DiskmapBlockDevice;
-import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.Transport;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.http.CatalogueResponder;

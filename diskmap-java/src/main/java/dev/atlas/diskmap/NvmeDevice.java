@@ -1,5 +1,6 @@
 package dev.atlas.diskmap;
 
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.diskmap.emulated.EmulatedTransport;

@@ -7,6 +7,7 @@ import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.nvme.NvmeOpcode;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import dev.atlas.diskmap.transport.DeviceGeometry;
+import dev.atlas.diskmap.transport.QueueLimits;
 import dev.atlas.diskmap.transport.QueueTransport;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,10 +35,6 @@ public final class NvmeQueuePair implements AutoCloseable {
     /** Returned by a submission when the SQ or the command table has no room; consume and retry. */
     public static final int QUEUE_FULL = -1;
 
-    /** Smallest queue: one entry always stays empty, so two entries carry one command. */
-    public static final int MIN_QUEUE_DEPTH = 2;
-    /** Largest I/O queue NVMe allows (a 16-bit zero-based size). */
-    public static final int MAX_QUEUE_DEPTH = 1 << 16;
 
     /** NVMe memory page size (CC.MPS = 0): PRP entries describe pages of this size. */
     public static final int MEMORY_PAGE_SIZE = 4096;
@@ -98,9 +95,9 @@ public final class NvmeQueuePair implements AutoCloseable {
         this.transport = transport;
         this.geometry = transport.geometry();
         this.depth = transport.queueDepth();
-        if (depth < MIN_QUEUE_DEPTH || depth > MAX_QUEUE_DEPTH) {
-            throw new IllegalArgumentException("NVMe queue depth must be " + MIN_QUEUE_DEPTH + ".."
-                    + MAX_QUEUE_DEPTH + ", not " + depth);
+        if (depth < QueueLimits.MIN_QUEUE_DEPTH || depth > QueueLimits.MAX_QUEUE_DEPTH) {
+            throw new IllegalArgumentException("NVMe queue depth must be " + QueueLimits.MIN_QUEUE_DEPTH + ".."
+                    + QueueLimits.MAX_QUEUE_DEPTH + ", not " + depth);
         }
         this.namespaceId = geometry.namespaceId();
         this.blockSize = geometry.blockSize();

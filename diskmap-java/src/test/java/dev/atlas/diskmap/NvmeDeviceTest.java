@@ -1,5 +1,6 @@
 package dev.atlas.diskmap;
 
+import dev.atlas.diskmap.transport.DiskmapException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -41,7 +41,7 @@ public final class LaneDrives implements AutoCloseable {
      * Opens every drive of the catalogue (in the catalogue's device order) through {@code transport}
      * and a pool of {@code bufferCount} chunk buffers registered with each.
      *
-     * @throws dev.atlas.diskmap.DiskmapException with an operator sentence when a drive cannot be opened
+     * @throws dev.atlas.diskmap.transport.DiskmapException with an operator sentence when a drive cannot be opened
      */
     public static LaneDrives open(List<Path> drives, String transport, NvmeDevice.Options options, int bufferCount) {
         final NvmeDevice[] devices = new NvmeDevice[drives.size()];

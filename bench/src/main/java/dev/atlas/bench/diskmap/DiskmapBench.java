@@ -1,6 +1,6 @@
 package dev.atlas.bench.diskmap;
 
-import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.Transport;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.atlas.catalogue.device;
 
 import dev.atlas.catalogue.error.CatalogueException;
-import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;

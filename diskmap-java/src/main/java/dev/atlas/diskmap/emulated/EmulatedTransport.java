@@ -1,6 +1,6 @@
 package dev.atlas.diskmap.emulated;
 
-import dev.atlas.diskmap.NvmeQueuePair;
+import dev.atlas.diskmap.transport.QueueLimits;
 import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.transport.DeviceGeometry;
@@ -63,9 +63,9 @@ public final class EmulatedTransport implements QueueTransport {
      */
     public static EmulatedTransport open(Path image, int queueDepth, int blockSize, int maxTransferBytes,
                                          EmulatedFaults faults) throws IOException {
-        if (queueDepth < NvmeQueuePair.MIN_QUEUE_DEPTH || queueDepth > NvmeQueuePair.MAX_QUEUE_DEPTH) {
-            throw new IllegalArgumentException("NVMe queue depth must be " + NvmeQueuePair.MIN_QUEUE_DEPTH + ".."
-                    + NvmeQueuePair.MAX_QUEUE_DEPTH + ", not " + queueDepth);
+        if (queueDepth < QueueLimits.MIN_QUEUE_DEPTH || queueDepth > QueueLimits.MAX_QUEUE_DEPTH) {
+            throw new IllegalArgumentException("NVMe queue depth must be " + QueueLimits.MIN_QUEUE_DEPTH + ".."
+                    + QueueLimits.MAX_QUEUE_DEPTH + ", not " + queueDepth);
         }
         if (Files.exists(image) && !Files.isRegularFile(image)) {
             throw new IOException(image + " is not a regular file; the emulated transport serves image files"

@@ -1,7 +1,7 @@
 package dev.atlas.diskmap.kernel;
 
-import dev.atlas.diskmap.DiskmapException;
-import dev.atlas.diskmap.NvmeQueuePair;
+import dev.atlas.diskmap.transport.DiskmapException;
+import dev.atlas.diskmap.transport.QueueLimits;
 import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.transport.DeviceGeometry;
@@ -77,9 +77,9 @@ public final class DiskmapTransport implements QueueTransport {
      * @throws DiskmapException with an operator sentence when the device is missing, busy or refuses
      */
     public static DiskmapTransport open(Path device, int queueDepth, int queueId) {
-        if (queueDepth < NvmeQueuePair.MIN_QUEUE_DEPTH || queueDepth > NvmeQueuePair.MAX_QUEUE_DEPTH) {
-            throw new IllegalArgumentException("NVMe queue depth must be " + NvmeQueuePair.MIN_QUEUE_DEPTH + ".."
-                    + NvmeQueuePair.MAX_QUEUE_DEPTH + ", not " + queueDepth);
+        if (queueDepth < QueueLimits.MIN_QUEUE_DEPTH || queueDepth > QueueLimits.MAX_QUEUE_DEPTH) {
+            throw new IllegalArgumentException("NVMe queue depth must be " + QueueLimits.MIN_QUEUE_DEPTH + ".."
+                    + QueueLimits.MAX_QUEUE_DEPTH + ", not " + queueDepth);
         }
         if (!Files.exists(device)) {
             throw new DiskmapException(device + " does not exist: load diskmap.ko and bind an NVMe controller to it"

@@ -1,6 +1,6 @@
 package dev.atlas.diskmap.uring;
 
-import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.nvme.NvmeOpcode;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import dev.atlas.diskmap.transport.DeviceGeometry;

@@ -1,6 +1,6 @@
 package dev.atlas.diskmap.uring;
 
-import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.transport.DiskmapException;
 
 /** An io_uring or libc call failed; the message is an operator sentence, {@link #errno()} the cause. */
 public final class UringException extends DiskmapException {

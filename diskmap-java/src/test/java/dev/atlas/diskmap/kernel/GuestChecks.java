@@ -1,6 +1,6 @@
 package dev.atlas.diskmap.kernel;
 
-import dev.atlas.diskmap.DiskmapException;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;

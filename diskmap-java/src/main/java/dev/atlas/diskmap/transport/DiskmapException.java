@@ -1,4 +1,4 @@
-package dev.atlas.diskmap;
+package dev.atlas.diskmap.transport;
 
 import dev.atlas.diskmap.nvme.NvmeStatus;
 
