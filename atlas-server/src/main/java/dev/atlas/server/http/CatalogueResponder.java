@@ -146,6 +146,13 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         }
     }
 
+    /** A request head too slow (408, close) or a keep-alive connection idle too long (close). */
+    @Override
+    public void onDeadline(TcpConnection connection) {
+        arrivalNanos = System.nanoTime();
+        input.onDeadline(connection, this);
+    }
+
     @Override
     public void onClose(TcpConnection connection) {
         completeAcknowledged(connection, System.nanoTime());

@@ -14,7 +14,15 @@ import java.lang.foreign.MemorySegment;
  * ({@link Handler#WAIT}), the request stays parsed in its slot and the bytes behind it are held
  * ({@link HeldInput}, a bounded budget per connection); the connection's receive window is capped
  * at what it can still hold, so a client far ahead is held back by TCP instead of being reset.
- * The responder calls {@link #resume} when answers have completed. Lane thread only; no allocation.
+ * The responder calls {@link #resume} when answers have completed.
+ *
+ * <p>Slow clients are bounded: a request head must be complete {@link HttpLimits#headTimeoutNanos}
+ * after its first byte (a new connection's first request that long after the handshake), else it
+ * is answered 408 and the connection closes; a keep-alive connection waiting for its next request
+ * closes after {@link HttpLimits#keepAliveTimeoutNanos}. Both are the connection's TCP deadline
+ * ({@link TcpConnection#deadline}); the responder passes {@code onDeadline} on to
+ * {@link #onDeadline}. A connection with nothing to send is also marked evictable — idle between
+ * requests, or stalled in a head — so a full table makes room with it. Lane thread only; no allocation.
  */
 final class HttpInput {
     /** Bytes of input one connection may hold while its answers wait for room (its receive window). */
@@ -45,6 +53,13 @@ final class HttpInput {
     private final HttpRequestParser parser;
     private final RequestBufferPool requests;
     private final HeldInput held;
+    private final long headTimeoutNanos;
+    private final long keepAliveTimeoutNanos;
+    /** Per request slot: the head deadline runs (since the head's first byte, or the handshake). */
+    private final boolean[] headClock;
+    /** Heads answered 408, and keep-alive connections closed for idling. */
+    private long headTimeouts;
+    private long keepAliveCloses;
     /** Bytes refused because the connection's budget or the lane's held-input pool was full. */
     private long declinedBytes;
     /** Times a request had to wait for room to queue its answer. */
@@ -55,6 +70,9 @@ final class HttpInput {
         this.requests = new RequestBufferPool(arena, limits, connections);
         this.held = new HeldInput(arena, connections, Math.max(MIN_HELD_BLOCKS, connections / CONNECTIONS_PER_HELD_BLOCK),
             HELD_BYTES_PER_CONNECTION);
+        this.headTimeoutNanos = limits.headTimeoutNanos();
+        this.keepAliveTimeoutNanos = limits.keepAliveTimeoutNanos();
+        this.headClock = new boolean[connections];
     }
 
     /** Gives a new connection its request slot; false when every slot is taken (refuse the connection). */
@@ -65,6 +83,10 @@ final class HttpInput {
         }
         connection.attachment(request);
         connection.receiveLimit(held.room(request.poolSlot));
+        // The first request is awaited no longer than a head takes.
+        headClock[request.poolSlot] = true;
+        connection.deadline(headTimeoutNanos);
+        connection.stalled();
         return true;
     }
 
@@ -73,6 +95,12 @@ final class HttpInput {
      * returns how many bytes were taken (the rest is refused: TCP does not acknowledge it).
      */
     int onData(TcpConnection connection, MemorySegment data, long offset, int length, Handler handler) {
+        final int taken = parse(connection, data, offset, length, handler);
+        settle(connection);
+        return taken;
+    }
+
+    private int parse(TcpConnection connection, MemorySegment data, long offset, int length, Handler handler) {
         if (!(connection.attachment() instanceof HttpRequest request)) {
             return length; // answered with an error and closing: the rest of the input is ignored
         }
@@ -100,6 +128,7 @@ final class HttpInput {
                 return hold(connection, slot, data, position, remaining, length - remaining);
             }
             request.reset();
+            headClock[slot] = false; // the next head's clock starts with its own first byte
         }
         return length;
     }
@@ -118,6 +147,11 @@ final class HttpInput {
      * receive window by what was freed.
      */
     void resume(TcpConnection connection, Handler handler) {
+        resumeParsing(connection, handler);
+        settle(connection);
+    }
+
+    private void resumeParsing(TcpConnection connection, Handler handler) {
         if (!(connection.attachment() instanceof HttpRequest request)) {
             return;
         }
@@ -131,6 +165,7 @@ final class HttpInput {
                 return;
             }
             request.reset();
+            headClock[slot] = false;
         }
         while (!held.isEmpty(slot)) {
             final int length = held.held(slot);
@@ -150,8 +185,77 @@ final class HttpInput {
                 break;
             }
             request.reset();
+            headClock[slot] = false;
         }
         connection.receiveLimit(held.room(slot));
+    }
+
+    /**
+     * After input or completed answers: which clock runs for the connection and whether a full
+     * table may evict it. Sending answers: neither (their completion settles it again). Nothing
+     * to send and a head under way: the head clock from its first byte, evictable as stalled.
+     * Nothing at all: the keep-alive clock, evictable as idle.
+     */
+    private void settle(TcpConnection connection) {
+        if (!(connection.attachment() instanceof HttpRequest request)) {
+            return; // closing: the rest of its life is TCP's
+        }
+        final int slot = request.poolSlot;
+        final boolean sending = connection.unacknowledgedBytes() > 0;
+        if (request.inProgress() || !held.isEmpty(slot)) {
+            if (!headClock[slot]) {
+                headClock[slot] = true;
+                connection.deadline(headTimeoutNanos);
+            }
+            if (sending) {
+                connection.active();
+            } else {
+                connection.stalled();
+            }
+        } else if (sending) {
+            connection.cancelDeadline();
+            connection.active();
+        } else if (!headClock[slot]) {
+            connection.deadline(keepAliveTimeoutNanos);
+            connection.idle();
+        }
+    }
+
+    /**
+     * The connection's deadline passed: a head not complete in time (or a first request that
+     * never came) is answered 408 through {@code handler} and the connection closes; an idle
+     * keep-alive connection closes. While answers are still being sent the head waits on.
+     */
+    void onDeadline(TcpConnection connection, Handler handler) {
+        if (!(connection.attachment() instanceof HttpRequest request)) {
+            return;
+        }
+        final int slot = request.poolSlot;
+        if (connection.unacknowledgedBytes() > 0) {
+            if (headClock[slot]) {
+                connection.deadline(headTimeoutNanos); // its answers are slow to be taken, not its head to come
+            }
+            return;
+        }
+        if (headClock[slot]) {
+            headTimeouts++;
+            request.state = HttpRequest.STATE_ERROR;
+            request.errorStatus = HttpStatus.REQUEST_TIMEOUT;
+            request.errorReason = "request head not complete in time";
+            held.release(slot);
+            handler.onMalformed(connection, request);
+        } else {
+            keepAliveCloses++;
+            closeAfterQueued(connection);
+        }
+    }
+
+    long headTimeouts() {
+        return headTimeouts;
+    }
+
+    long keepAliveCloses() {
+        return keepAliveCloses;
     }
 
     /** A request parsed (or refused) and not yet answered: its answer waits for room. */
@@ -175,6 +279,9 @@ final class HttpInput {
     void release(TcpConnection connection) {
         if (connection.attachment() instanceof HttpRequest request) {
             held.release(request.poolSlot);
+            headClock[request.poolSlot] = false;
+            connection.cancelDeadline();
+            connection.active();
             requests.release(request);
             connection.attachment(null);
         }

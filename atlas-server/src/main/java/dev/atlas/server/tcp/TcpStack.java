@@ -51,8 +51,8 @@ public final class TcpStack implements TcpSegmentHandler {
         }
         final SplittableRandom random = new SplittableRandom();
         final TcpOptions options = new TcpOptions();
-        this.connections = new TcpConnections(slots, arpTable, counters);
-        this.timers = new TcpTimers(config, counters, this);
+        this.connections = new TcpConnections(slots, arpTable, counters, config.maxConnectionsPerAddress());
+        this.timers = new TcpTimers(config, counters, this, application);
         final TcpHandshake handshake = new TcpHandshake(config, counters, connections, options, timers, this, random);
         this.output = new TcpOutput(local, ring, config, counters, connections, timers, random.nextInt());
         this.input = new TcpInput(local, config, counters, connections, options, timers, handshake, output, this, application);
@@ -120,6 +120,18 @@ public final class TcpStack implements TcpSegmentHandler {
 
     void requestOutput(TcpConnection c) {
         output.requestOutput(c);
+    }
+
+    void deadline(TcpConnection c, long delayNanos) {
+        timers.applicationDeadline(c, delayNanos);
+    }
+
+    void cancelDeadline(TcpConnection c) {
+        timers.cancel(c, TcpTimers.APPLICATION);
+    }
+
+    void evictable(TcpConnection c, int queue) {
+        connections.queue(c, queue);
     }
 
     void establish(TcpConnection c, long now) {
