@@ -6,9 +6,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The request side shared by a lane's responders: a request slot per connection (riding on its
- * attachment), the parse loop over arriving bytes that hands each complete or refused request to
- * the responder, and closing a connection after what is queued.
+ * The request side shared by a lane's responders: a request slot for each connection with a
+ * request under way (riding on its attachment, taken at a head's first byte and given back
+ * between requests, so a hundred thousand idle keep-alive connections touch no request buffer),
+ * the parse loop over arriving bytes that hands each complete or refused request to the
+ * responder, and closing a connection after what is queued.
  *
  * <p>Pipelining of any depth: when the responder has no room to queue an answer
  * ({@link Handler#WAIT}), the request stays parsed in its slot and the bytes behind it are held
@@ -50,12 +52,15 @@ final class HttpInput {
         int onMalformed(TcpConnection connection, HttpRequest request);
     }
 
+    /** The attachment of an open connection between requests: it holds no request slot. */
+    private static final Object BETWEEN_REQUESTS = new Object();
+
     private final HttpRequestParser parser;
     private final RequestBufferPool requests;
     private final HeldInput held;
     private final long headTimeoutNanos;
     private final long keepAliveTimeoutNanos;
-    /** Per request slot: the head deadline runs (since the head's first byte, or the handshake). */
+    /** Per connection: the head deadline runs (since the head's first byte, or the handshake). */
     private final boolean[] headClock;
     /** Heads answered 408, and keep-alive connections closed for idling. */
     private long headTimeouts;
@@ -68,23 +73,24 @@ final class HttpInput {
     HttpInput(Arena arena, HttpLimits limits, int connections) {
         this.parser = new HttpRequestParser(limits);
         this.requests = new RequestBufferPool(arena, limits, connections);
-        this.held = new HeldInput(arena, connections, Math.max(MIN_HELD_BLOCKS, connections / CONNECTIONS_PER_HELD_BLOCK),
+        this.held = new HeldInput(connections, Math.max(MIN_HELD_BLOCKS, connections / CONNECTIONS_PER_HELD_BLOCK),
             HELD_BYTES_PER_CONNECTION);
         this.headTimeoutNanos = limits.headTimeoutNanos();
         this.keepAliveTimeoutNanos = limits.keepAliveTimeoutNanos();
         this.headClock = new boolean[connections];
     }
 
-    /** Gives a new connection its request slot; false when every slot is taken (refuse the connection). */
+    /**
+     * Takes a new connection in, between requests: its request slot is taken with the first byte
+     * of a head and given back when the connection is between requests again, so the slots
+     * touched (resident) are those of the heads in progress at once, not one per connection.
+     * False when it cannot be served (never, the table and the slots are sized alike).
+     */
     boolean attach(TcpConnection connection) {
-        final HttpRequest request = requests.acquire();
-        if (request == null) {
-            return false;
-        }
-        connection.attachment(request);
-        connection.receiveLimit(held.room(request.poolSlot));
+        connection.attachment(BETWEEN_REQUESTS);
+        connection.receiveLimit(held.blockBytes());
         // The first request is awaited no longer than a head takes.
-        headClock[request.poolSlot] = true;
+        headClock[connection.id()] = true;
         connection.deadline(headTimeoutNanos);
         connection.stalled();
         return true;
@@ -101,6 +107,10 @@ final class HttpInput {
     }
 
     private int parse(TcpConnection connection, MemorySegment data, long offset, int length, Handler handler) {
+        if (connection.attachment() == BETWEEN_REQUESTS && !takeSlot(connection)) {
+            declinedBytes += length;
+            return 0; // no slot free: not acknowledged, the client sends the bytes again
+        }
         if (!(connection.attachment() instanceof HttpRequest request)) {
             return length; // answered with an error and closing: the rest of the input is ignored
         }
@@ -128,9 +138,26 @@ final class HttpInput {
                 return hold(connection, slot, data, position, remaining, length - remaining);
             }
             request.reset();
-            headClock[slot] = false; // the next head's clock starts with its own first byte
+            headClock[connection.id()] = false; // the next head's clock starts with its own first byte
         }
         return length;
+    }
+
+    /** Gives a connection between requests a request slot; false when none is free. */
+    private boolean takeSlot(TcpConnection connection) {
+        final HttpRequest request = requests.acquire();
+        if (request == null) {
+            return false;
+        }
+        connection.attachment(request);
+        return true;
+    }
+
+    /** Gives the slot of a connection between requests (nothing parsed, nothing held) back. */
+    private void giveSlotBack(TcpConnection connection, HttpRequest request) {
+        held.release(request.poolSlot);
+        requests.release(request);
+        connection.attachment(BETWEEN_REQUESTS);
     }
 
     /** Holds what it can of the bytes; returns {@code taken} plus how many were held. */
@@ -165,7 +192,7 @@ final class HttpInput {
                 return;
             }
             request.reset();
-            headClock[slot] = false;
+            headClock[connection.id()] = false;
         }
         while (!held.isEmpty(slot)) {
             final int length = held.held(slot);
@@ -185,7 +212,7 @@ final class HttpInput {
                 break;
             }
             request.reset();
-            headClock[slot] = false;
+            headClock[connection.id()] = false;
         }
         connection.receiveLimit(held.room(slot));
     }
@@ -197,14 +224,17 @@ final class HttpInput {
      * Nothing at all: the keep-alive clock, evictable as idle.
      */
     private void settle(TcpConnection connection) {
-        if (!(connection.attachment() instanceof HttpRequest request)) {
+        final Object attachment = connection.attachment();
+        if (attachment instanceof HttpRequest request && !request.inProgress() && held.isEmpty(request.poolSlot)) {
+            giveSlotBack(connection, request);
+        }
+        if (connection.attachment() == null) {
             return; // closing: the rest of its life is TCP's
         }
-        final int slot = request.poolSlot;
         final boolean sending = connection.unacknowledgedBytes() > 0;
-        if (request.inProgress() || !held.isEmpty(slot)) {
-            if (!headClock[slot]) {
-                headClock[slot] = true;
+        if (connection.attachment() instanceof HttpRequest) {
+            if (!headClock[connection.id()]) {
+                headClock[connection.id()] = true;
                 connection.deadline(headTimeoutNanos);
             }
             if (sending) {
@@ -215,7 +245,7 @@ final class HttpInput {
         } else if (sending) {
             connection.cancelDeadline();
             connection.active();
-        } else if (!headClock[slot]) {
+        } else if (!headClock[connection.id()]) {
             connection.deadline(keepAliveTimeoutNanos);
             connection.idle();
         }
@@ -227,22 +257,26 @@ final class HttpInput {
      * keep-alive connection closes. While answers are still being sent the head waits on.
      */
     void onDeadline(TcpConnection connection, Handler handler) {
-        if (!(connection.attachment() instanceof HttpRequest request)) {
+        if (connection.attachment() == null) {
             return;
         }
-        final int slot = request.poolSlot;
         if (connection.unacknowledgedBytes() > 0) {
-            if (headClock[slot]) {
+            if (headClock[connection.id()]) {
                 connection.deadline(headTimeoutNanos); // its answers are slow to be taken, not its head to come
             }
             return;
         }
-        if (headClock[slot]) {
+        if (headClock[connection.id()]) {
+            if (connection.attachment() == BETWEEN_REQUESTS && !takeSlot(connection)) {
+                connection.abort(); // no slot to answer from: a reset says as much
+                return;
+            }
+            final HttpRequest request = (HttpRequest) connection.attachment();
             headTimeouts++;
             request.state = HttpRequest.STATE_ERROR;
             request.errorStatus = HttpStatus.REQUEST_TIMEOUT;
             request.errorReason = "request head not complete in time";
-            held.release(slot);
+            held.release(request.poolSlot);
             handler.onMalformed(connection, request);
         } else {
             keepAliveCloses++;
@@ -263,10 +297,11 @@ final class HttpInput {
         return request.isComplete() || request.state == HttpRequest.STATE_ERROR;
     }
 
-    /** The connection's request, when it is idle between requests (no bytes of the next one yet), else null. */
-    HttpRequest idleRequest(TcpConnection connection) {
-        return connection.attachment() instanceof HttpRequest request && !request.inProgress()
-            && held.isEmpty(request.poolSlot) ? request : null;
+    /** Whether the connection is open and between requests (no bytes of the next one yet). */
+    boolean isBetweenRequests(TcpConnection connection) {
+        final Object attachment = connection.attachment();
+        return attachment == BETWEEN_REQUESTS || attachment instanceof HttpRequest request && !request.inProgress()
+            && held.isEmpty(request.poolSlot);
     }
 
     /** FIN after what is queued; later input on the connection is ignored. */
@@ -277,14 +312,18 @@ final class HttpInput {
 
     /** Gives the connection's request slot back (it closed, or answers no more requests). */
     void release(TcpConnection connection) {
-        if (connection.attachment() instanceof HttpRequest request) {
-            held.release(request.poolSlot);
-            headClock[request.poolSlot] = false;
-            connection.cancelDeadline();
-            connection.active();
-            requests.release(request);
-            connection.attachment(null);
+        final Object attachment = connection.attachment();
+        if (attachment == null) {
+            return;
         }
+        if (attachment instanceof HttpRequest request) {
+            held.release(request.poolSlot);
+            requests.release(request);
+        }
+        headClock[connection.id()] = false;
+        connection.cancelDeadline();
+        connection.active();
+        connection.attachment(null);
     }
 
     long declinedBytes() {

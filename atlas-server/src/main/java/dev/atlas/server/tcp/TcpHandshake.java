@@ -176,8 +176,14 @@ final class TcpHandshake {
             return;
         }
         if (ack != c.iss + 1) {
-            output.sendResetFor(c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
-            return;
+            if (!config.synCookies() || cookies.decode(c.key, seq, ack, now) < 0) {
+                output.sendResetFor(c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
+                return;
+            }
+            // The peer answers the cookie SYN-ACK its first SYN got while the table was full; its
+            // resent SYN found room and a queued SYN-ACK of ours. Both sequence numbers were ours:
+            // take the one it acknowledged instead of resetting a client we let in.
+            c.iss = ack - 1;
         }
         connections.synQueued(-1);
         if (c.synAckRetries == 0) {

@@ -40,7 +40,8 @@ public final class TcpStack implements TcpSegmentHandler {
         this.application = application;
         final int n = config.maxConnections();
         final long retained = config.retainedBytesPerConnection();
-        final MemorySegment arena = Arena.ofAuto().allocate(retained * n, Long.BYTES);
+        // Reserved, not allocated: a slot's retained store is resident only once a connection in it has sent a head.
+        final MemorySegment arena = ReservedMemory.reserve(retained * n);
         final TcpConnection[] slots = new TcpConnection[n];
         for (int i = 0; i < n; i++) {
             slots[i] = new TcpConnection(this, i,
