@@ -148,6 +148,19 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-connections", defaultValue = "4096", description = "Connections per lane; default ${DEFAULT-VALUE}.")
     int maxConnections;
 
+    @Option(names = "--max-connections-per-address", defaultValue = "0", paramLabel = "N",
+        description = "Connections one client address may hold per lane (0: no limit; clients behind a NAT share one); default ${DEFAULT-VALUE}.")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--request-head-timeout-ms", defaultValue = "10000",
+        description = "A request head must be complete this long after its first byte (a new connection's first request this long"
+            + " after the handshake), else 408 and close; default ${DEFAULT-VALUE}.")
+    long requestHeadTimeoutMs;
+
+    @Option(names = "--keepalive-timeout-ms", defaultValue = "60000",
+        description = "A keep-alive connection waiting for its next request closes after this long; default ${DEFAULT-VALUE}.")
+    long keepAliveTimeoutMs;
+
     @Option(names = "--mss", defaultValue = "1460",
         description = "MSS we announce and the most we send per segment; default ${DEFAULT-VALUE}.")
     int mss;
@@ -365,11 +378,16 @@ public final class ServeCommand implements Callable<Integer> {
             "--max-request-head must be between 256 and 65536 bytes, not " + maxRequestHead);
         check(maxHeaderFields >= 8 && maxHeaderFields <= 1024,
             "--max-header-fields must be between 8 and 1024, not " + maxHeaderFields);
-        final HttpLimits limits = new HttpLimits(maxRequestHead, maxHeaderFields, HttpLimits.DEFAULT.skippedBodyBytes());
+        check(requestHeadTimeoutMs >= 1, "--request-head-timeout-ms must be at least 1");
+        check(keepAliveTimeoutMs >= 1, "--keepalive-timeout-ms must be at least 1");
+        check(maxConnectionsPerAddress >= 0, "--max-connections-per-address must be 0 (no limit) or more");
+        final HttpLimits limits = new HttpLimits(maxRequestHead, maxHeaderFields, HttpLimits.DEFAULT.skippedBodyBytes(),
+            TimeUnit.MILLISECONDS.toNanos(requestHeadTimeoutMs), TimeUnit.MILLISECONDS.toNanos(keepAliveTimeoutMs));
         final InterfaceAddress interfaceAddress = interfaceAddress();
         final TcpConfig tcp = TcpConfig.defaults()
             .congestionControl(kind)
             .maxConnections(maxConnections)
+            .maxConnectionsPerAddress(maxConnectionsPerAddress)
             .mss(mss)
             .idleTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs));
         final NvmeDevice.Options driveOptions = NvmeDevice.Options.defaults().withQueueDepth(queueDepth).withFaults(faults);

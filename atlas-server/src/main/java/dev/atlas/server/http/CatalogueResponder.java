@@ -73,7 +73,7 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         this.readiness = readiness;
         this.accessLog = accessLog;
         this.input = new HttpInput(arena, limits, connections);
-        this.pending = new PendingResponses(arena, connections, PENDING_RESPONSES);
+        this.pending = new PendingResponses(connections, PENDING_RESPONSES);
         this.head = new ResponseHead(new CachedDate(clock), "atlas");
         this.errors = new ErrorResponses(head, true);
         this.scratch = arena.allocate(HEAD_CAPACITY);
@@ -141,9 +141,16 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         final long waits = input.waits();
         input.resume(connection, this);
         counters.pipelineWaits += input.waits() - waits;
-        if (readiness.isDraining() && input.idleRequest(connection) != null) {
+        if (readiness.isDraining() && input.isBetweenRequests(connection)) {
             input.closeAfterQueued(connection); // a drain closes keep-alive connections once they are idle
         }
+    }
+
+    /** A request head too slow (408, close) or a keep-alive connection idle too long (close). */
+    @Override
+    public void onDeadline(TcpConnection connection) {
+        arrivalNanos = System.nanoTime();
+        input.onDeadline(connection, this);
     }
 
     @Override
@@ -169,7 +176,7 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         for (int id = 0; id < connections.length; id++) {
             final TcpConnection connection = connections[id];
             if (connection != null && connection.isWritable() && pending.count(id) == 0
-                && input.idleRequest(connection) != null) {
+                && input.isBetweenRequests(connection)) {
                 input.closeAfterQueued(connection);
                 closed++;
             }

@@ -1,6 +1,7 @@
 package dev.atlas.server.http;
 
-import java.lang.foreign.Arena;
+import dev.atlas.server.tcp.ReservedMemory;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -29,10 +30,10 @@ final class HeldInput {
      * @param blocks     blocks in the pool (at most {@code slots} are ever used)
      * @param blockBytes bytes one connection may hold
      */
-    HeldInput(Arena arena, int slots, int blocks, int blockBytes) {
+    HeldInput(int slots, int blocks, int blockBytes) {
         final int count = Math.max(1, Math.min(slots, blocks));
         this.blockBytes = blockBytes;
-        this.slab = arena.allocate((long) count * blockBytes, Long.BYTES);
+        this.slab = ReservedMemory.reserve((long) count * blockBytes); // blocks become resident as they are first used
         this.freeBlocks = new int[count];
         for (int i = 0; i < count; i++) {
             freeBlocks[i] = count - 1 - i;

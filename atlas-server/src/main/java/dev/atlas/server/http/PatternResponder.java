@@ -113,6 +113,12 @@ public final class PatternResponder implements Responder, HttpInput.Handler {
         input.resume(connection, this);
     }
 
+    /** A request head too slow (408, close) or a keep-alive connection idle too long (close). */
+    @Override
+    public void onDeadline(TcpConnection connection) {
+        input.onDeadline(connection, this);
+    }
+
     @Override
     public void onClose(TcpConnection connection) {
         input.release(connection);

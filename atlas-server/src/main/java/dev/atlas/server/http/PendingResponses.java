@@ -1,6 +1,7 @@
 package dev.atlas.server.http;
 
-import java.lang.foreign.Arena;
+import dev.atlas.server.tcp.ReservedMemory;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -25,7 +26,7 @@ final class PendingResponses {
     private final int[] count;
 
     /** Room for {@code depth} pipelined responses on each of {@code connections} connections. */
-    PendingResponses(Arena arena, int connections, int depth) {
+    PendingResponses(int connections, int depth) {
         this.depth = depth;
         final int n = connections * depth;
         this.streamStart = new long[n];
@@ -34,7 +35,7 @@ final class PendingResponses {
         this.startNanos = new long[n];
         this.generation = new long[n];
         this.lineLength = new int[n];
-        this.lines = arena.allocate((long) n * LINE_BYTES);
+        this.lines = ReservedMemory.reserve((long) n * LINE_BYTES); // resident as connections log their first lines
         this.head = new int[connections];
         this.count = new int[connections];
     }

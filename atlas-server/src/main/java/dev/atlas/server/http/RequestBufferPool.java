@@ -1,5 +1,7 @@
 package dev.atlas.server.http;
 
+import dev.atlas.server.tcp.ReservedMemory;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -16,7 +18,7 @@ public final class RequestBufferPool {
     private int freeCount;
 
     /**
-     * @param arena       owns the slab (usually the lane's arena)
+     * @param arena       unused: the slab is {@link ReservedMemory}, resident only where slots are used
      * @param limits      gives the request buffer size
      * @param connections how many requests can be parsed at once
      */
@@ -26,7 +28,8 @@ public final class RequestBufferPool {
         }
         final long headBytes = limits.requestHeadBytes();
         final long slotBytes = 2 * headBytes;
-        final MemorySegment slab = arena.allocate(slotBytes * connections, Long.BYTES);
+        // Reserved, not allocated: a slot is resident only once a request has been parsed into it.
+        final MemorySegment slab = ReservedMemory.reserve(slotBytes * connections);
         requests = new HttpRequest[connections];
         free = new int[connections];
         for (int slot = 0; slot < connections; slot++) {

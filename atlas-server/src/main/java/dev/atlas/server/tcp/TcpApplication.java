@@ -25,4 +25,11 @@ public interface TcpApplication {
 
     /** The connection is gone (closed, reset or timed out); the object is reused afterwards. */
     void onClose(TcpConnection connection);
+
+    /**
+     * The deadline set with {@link TcpConnection#deadline(long)} has passed (it fires once; set it
+     * again to be called again). Nothing happens by default.
+     */
+    default void onDeadline(TcpConnection connection) {
+    }
 }

@@ -16,6 +16,7 @@ public final class TcpConfig {
     public enum CongestionControlKind { NEW_RENO, CUBIC }
 
     private int maxConnections = 4096;
+    private int maxConnectionsPerAddress = 0;
     private int synQueueCapacity = 256;
     private boolean synCookies = true;
     private int mss = 1460;
@@ -52,6 +53,13 @@ public final class TcpConfig {
 
     public int maxConnections() { return maxConnections; }
     public TcpConfig maxConnections(int v) { maxConnections = positive(v, "maxConnections"); return this; }
+
+    /** Connections one remote address may hold on the lane; 0 for no limit (clients behind one NAT share an address). */
+    public int maxConnectionsPerAddress() { return maxConnectionsPerAddress; }
+    public TcpConfig maxConnectionsPerAddress(int v) {
+        if (v < 0) throw new IllegalArgumentException("maxConnectionsPerAddress must be 0 (no limit) or positive, got " + v);
+        maxConnectionsPerAddress = v; return this;
+    }
 
     /** Connections in SYN_RECEIVED kept in the table; SYNs beyond it get SYN cookies. */
     public int synQueueCapacity() { return synQueueCapacity; }

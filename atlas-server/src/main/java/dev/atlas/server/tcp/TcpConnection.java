@@ -168,6 +168,43 @@ public final class TcpConnection {
         }
     }
 
+    /**
+     * Calls {@link TcpApplication#onDeadline} once, {@code delayNanos} from now (the lane pass's
+     * clock), replacing a deadline set before.
+     */
+    public void deadline(long delayNanos) {
+        if (state != TcpState.CLOSED) {
+            stack.deadline(this, delayNanos);
+        }
+    }
+
+    /** Cancels the deadline set with {@link #deadline}. */
+    public void cancelDeadline() {
+        stack.cancelDeadline(this);
+    }
+
+    /**
+     * The connection waits for its client's next request with nothing to send: the table may
+     * reset it, oldest first, to make room for a new client. Idle keep-alive connections go first.
+     */
+    public void idle() {
+        if (state != TcpState.CLOSED) {
+            stack.evictable(this, TcpConnections.IDLE);
+        }
+    }
+
+    /** A request head is arriving (slowly) with nothing to send: evictable after every idle connection. */
+    public void stalled() {
+        if (state != TcpState.CLOSED) {
+            stack.evictable(this, TcpConnections.STALLED);
+        }
+    }
+
+    /** The connection is serving: not evictable. */
+    public void active() {
+        stack.evictable(this, TcpConnections.ACTIVE);
+    }
+
     /** Free stream-segment slots: each queued send takes one (adjacent retained sends share one). */
     public int segmentsFree() {
         return stream.segmentsFree();

@@ -37,6 +37,12 @@ public final class TcpCounters {
     public long connectionsRefused;
     public long connectionTableFull;
     public long idleTimeouts;
+    /** Application deadlines that fired (request heads too slow, keep-alive connections idle too long). */
+    public long applicationDeadlines;
+    /** Connections reset to make room for a new one in a full table (idle keep-alive first, then stalled). */
+    public long connectionsEvicted;
+    /** SYNs dropped because their address had its limit of connections. */
+    public long perAddressLimited;
     public long retransmitTimeouts;
     public long outOfOrderSegments;
     public long droppedSegments;

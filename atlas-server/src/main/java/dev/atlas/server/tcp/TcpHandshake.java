@@ -11,6 +11,11 @@ import java.util.SplittableRandom;
  * queue and gets a SYN-ACK; beyond the queue it gets a SYN cookie instead and the connection is
  * built from the cookie when the ACK returns; the ACK of our SYN-ACK establishes it. Options are
  * negotiated here (MSS, window scale, SACK-permitted, timestamps).
+ *
+ * <p>A full table does not lock new clients out: the SYN gets a cookie, and when its ACK comes
+ * back (so the address is real) the oldest idle keep-alive connection, else the oldest stalled
+ * one, is reset to make room ({@link TcpConnections#evictionCandidate}). A spoofed SYN flood
+ * therefore evicts nobody. Without cookies the SYN itself makes room.
  */
 final class TcpHandshake {
     private static final int MIN_MSS = 64;
@@ -49,8 +54,15 @@ final class TcpHandshake {
     /** A SYN for a port we listen on, with no connection for its 4-tuple. */
     void onSyn(long key, long sourceMac, int source, int sourcePort, int localPort, int seq, int window, long now) {
         counters.synsReceived++;
+        if (connections.atAddressLimit(source)) {
+            counters.perAddressLimited++;
+            return;
+        }
         if (connections.isFull()) {
             counters.connectionTableFull++;
+            if (!config.synCookies()) {
+                makeRoom();
+            }
         }
         if (connections.synQueued() < config.synQueueCapacity() && !connections.isFull()) {
             final TcpConnection c = connections.open(key, sourceMac, source, sourcePort, localPort, now);
@@ -92,7 +104,10 @@ final class TcpHandshake {
     TcpConnection fromCookie(long key, long sourceMac, int source, int sourcePort, int localPort,
                              int seq, int ack, int window, long now) {
         final int mssIndex = cookies.decode(key, seq, ack, now);
-        if (mssIndex < 0 || connections.isFull()) {
+        if (mssIndex >= 0 && connections.isFull()) {
+            makeRoom();
+        }
+        if (mssIndex < 0 || connections.isFull() || connections.atAddressLimit(source)) {
             counters.synCookiesRejected++;
             return null;
         }
@@ -116,6 +131,15 @@ final class TcpHandshake {
         c.sndWl2 = ack;
         stack.establish(c, now);
         return c;
+    }
+
+    /** Resets the oldest idle, else the oldest stalled, connection so a new one gets its slot. */
+    private void makeRoom() {
+        final TcpConnection victim = connections.evictionCandidate();
+        if (victim != null) {
+            counters.connectionsEvicted++;
+            stack.abort(victim, true);
+        }
     }
 
     private void negotiate(TcpConnection c, int peerMss, int peerWindowScale, boolean sackPermitted, boolean timestamps) {
@@ -153,8 +177,14 @@ final class TcpHandshake {
             return;
         }
         if (ack != c.iss + 1) {
-            sender.sendResetFor(c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
-            return;
+            if (!config.synCookies() || cookies.decode(c.key, seq, ack, now) < 0) {
+                sender.sendResetFor(c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
+                return;
+            }
+            // The peer answers the cookie SYN-ACK its first SYN got while the table was full; its
+            // resent SYN found room and a queued SYN-ACK of ours. Both sequence numbers were ours:
+            // take the one it acknowledged instead of resetting a client we let in.
+            c.iss = ack - 1;
         }
         connections.synQueued(-1);
         if (c.synAckRetries == 0) {

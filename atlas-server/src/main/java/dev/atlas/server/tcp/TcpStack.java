@@ -41,7 +41,8 @@ public final class TcpStack implements TcpSegmentHandler {
         this.application = application;
         final int n = config.maxConnections();
         final long retained = config.retainedBytesPerConnection();
-        final MemorySegment arena = Arena.ofAuto().allocate(retained * n, Long.BYTES);
+        // Reserved, not allocated: a slot's retained store is resident only once a connection in it has sent a head.
+        final MemorySegment arena = ReservedMemory.reserve(retained * n);
         final TcpConnection[] slots = new TcpConnection[n];
         for (int i = 0; i < n; i++) {
             slots[i] = new TcpConnection(this, i,
@@ -52,8 +53,8 @@ public final class TcpStack implements TcpSegmentHandler {
         }
         final SplittableRandom random = new SplittableRandom();
         final TcpOptions options = new TcpOptions();
-        this.connections = new TcpConnections(slots, arpTable, counters);
-        this.timers = new TcpTimers(config, counters, this);
+        this.connections = new TcpConnections(slots, arpTable, counters, config.maxConnectionsPerAddress());
+        this.timers = new TcpTimers(config, counters, this, application);
         this.sender = new SegmentSender(local, ring, config, counters, timers, random.nextInt());
         final TcpHandshake handshake = new TcpHandshake(config, counters, connections, options, timers, sender, this, random);
         this.output = new TcpOutput(config, counters, connections, timers, sender);
@@ -123,6 +124,18 @@ public final class TcpStack implements TcpSegmentHandler {
 
     void requestOutput(TcpConnection c) {
         output.requestOutput(c);
+    }
+
+    void deadline(TcpConnection c, long delayNanos) {
+        timers.applicationDeadline(c, delayNanos);
+    }
+
+    void cancelDeadline(TcpConnection c) {
+        timers.cancel(c, TcpTimers.APPLICATION);
+    }
+
+    void evictable(TcpConnection c, int queue) {
+        connections.queue(c, queue);
     }
 
     void establish(TcpConnection c, long now) {

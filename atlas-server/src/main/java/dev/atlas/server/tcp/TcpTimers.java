@@ -4,15 +4,18 @@ import dev.atlas.server.tcp.timer.HashedTimingWheel;
 import dev.atlas.server.tcp.timer.TimerHandler;
 
 /**
- * The timer step of a lane's TCP engine: each connection has three timers in one hashed timing
+ * The timer step of a lane's TCP engine: each connection has four timers in one hashed timing
  * wheel — retransmission (which doubles as the persist timer and the SYN-ACK resend), delayed
- * ACK, and lifetime (idle timeout, TIME_WAIT) — and this class says what happens when one fires.
+ * ACK, lifetime (idle timeout, TIME_WAIT) and the application's deadline (a request head that
+ * must be complete, a keep-alive connection's idle bound) — and this class says what happens
+ * when one fires.
  */
 final class TcpTimers implements TimerHandler {
     static final int RETRANSMIT = 0;
     static final int DELAYED_ACK = 1;
     static final int LIFETIME = 2;
-    static final int KINDS = 3;
+    static final int APPLICATION = 3;
+    static final int KINDS = 4;
 
     /** Largest back-off shift of the persist timer; the interval is capped by the maximum RTO anyway. */
     private static final int MAX_PERSIST_SHIFT = 20;
@@ -21,14 +24,18 @@ final class TcpTimers implements TimerHandler {
     private final TcpConfig config;
     private final TcpCounters counters;
     private final TcpStack stack;
+    private final TcpApplication application;
     private TcpOutput output;
     private SegmentSender sender;
     private boolean started;
+    /** The clock of the step running now (the lane pass's), for deadlines the application sets from its callbacks. */
+    private long now;
 
-    TcpTimers(TcpConfig config, TcpCounters counters, TcpStack stack) {
+    TcpTimers(TcpConfig config, TcpCounters counters, TcpStack stack, TcpApplication application) {
         this.config = config;
         this.counters = counters;
         this.stack = stack;
+        this.application = application;
         this.wheel = new HashedTimingWheel(config.maxConnections() * KINDS, config.timerWheelSlots(), config.timerTickNanos(),
             System.nanoTime());
     }
@@ -41,10 +48,16 @@ final class TcpTimers implements TimerHandler {
 
     /** The wheel's clock starts with the lane's first pass, not at construction. */
     void start(long now) {
+        this.now = now;
         if (!started) {
             started = true;
             wheel.start(now);
         }
+    }
+
+    /** The application's deadline for {@code c}: {@code delay} from the current step's clock. */
+    void applicationDeadline(TcpConnection c, long delay) {
+        wheel.schedule(id(c, APPLICATION), now + delay);
     }
 
     /** The lane's timer step: fires what is due; returns how many fired. */
@@ -107,7 +120,13 @@ final class TcpTimers implements TimerHandler {
                     output.requestOutput(c);
                 }
             }
-            default -> lifetimeTimeout(c, now);
+            case LIFETIME -> lifetimeTimeout(c, now);
+            default -> {
+                if (c.appAttached) {
+                    counters.applicationDeadlines++;
+                    application.onDeadline(c);
+                }
+            }
         }
     }
 

@@ -17,7 +17,7 @@ class HeldInputTest {
 
     @Test
     void bytesComeBackInOrderThroughAppendsConsumesAndCompaction() {
-        final HeldInput held = new HeldInput(Arena.ofAuto(), 2, 2, BLOCK);
+        final HeldInput held = new HeldInput(2, 2, BLOCK);
         final SplittableRandom random = new SplittableRandom(7);
         final ArrayDeque<Byte> expected = new ArrayDeque<>();
         final MemorySegment source = Arena.ofAuto().allocate(BLOCK);
@@ -48,7 +48,7 @@ class HeldInputTest {
 
     @Test
     void aConnectionHoldsABlockOnlyWhileItHoldsBytesAndAnEmptyPoolRefuses() {
-        final HeldInput held = new HeldInput(Arena.ofAuto(), 3, 2, BLOCK);
+        final HeldInput held = new HeldInput(3, 2, BLOCK);
         final MemorySegment bytes = MemorySegment.ofArray(new byte[] {1, 2, 3});
         assertEquals(3, held.append(0, bytes, 0, 3));
         assertEquals(3, held.append(1, bytes, 0, 3));

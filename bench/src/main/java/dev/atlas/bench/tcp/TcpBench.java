@@ -43,6 +43,10 @@ public final class TcpBench implements Callable<Integer> {
     @Option(names = "--iperf-seconds", defaultValue = "5", description = "iperf3 run length (0 skips it); default ${DEFAULT-VALUE}.")
     int iperfSeconds;
 
+    @Option(names = "--client-rmem", paramLabel = "\"MIN DEFAULT MAX\"",
+        description = "net.ipv4.tcp_rmem in the client namespace, e.g. \"4096 4096 4096\" for a client with a tiny receive window.")
+    String clientRmem;
+
     @Option(names = "--csv", description = "Also write the table as CSV to this file.")
     Path csv;
 
@@ -69,6 +73,11 @@ public final class TcpBench implements Callable<Integer> {
         final List<Row> rows = new ArrayList<>();
         try (Topology net = Topology.up(Topology.uniqueName("bench-tcp"), Topology.Mode.DIRECT).removeOnExit()) {
             out.printf("bench tcp: namespaces %s, %d × %d bytes per server%n", net.namespaces(), runs, bytes);
+            if (clientRmem != null) {
+                Commands.output(List.of("ip", "netns", "exec", net.clientNamespace(), "sysctl", "-q", "-w",
+                    "net.ipv4.tcp_rmem=" + clientRmem));
+                out.printf("  client receive buffer (tcp_rmem): %s%n", clientRmem);
+            }
             rows.add(measureAtlas(net, work));
             rows.add(measureKernel(net));
             if (iperfSeconds > 0) {

@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
  * imported with the catalogue CLI, kept on disk so every downloaded byte can be compared with
  * its source.
  */
-final class ServedContent {
-    final Path image;
+public final class ServedContent {
+    public final Path image;
     final Path sources;
     final Map<String, Long> sizes;
 
@@ -29,7 +29,7 @@ final class ServedContent {
     }
 
     /** Writes {@code files} (name → size) of seeded random bytes and imports them into a fresh image of {@code imageSize}. */
-    static ServedContent build(Path dir, String imageSize, Map<String, Long> files, long seed) throws IOException {
+    public static ServedContent build(Path dir, String imageSize, Map<String, Long> files, long seed) throws IOException {
         final SplittableRandom random = new SplittableRandom(seed);
         final Path sources = dir.resolve("content");
         final byte[] block = new byte[1 << 20];
@@ -58,7 +58,7 @@ final class ServedContent {
         }
     }
 
-    Path source(String name) {
+    public Path source(String name) {
         return sources.resolve(name);
     }
 

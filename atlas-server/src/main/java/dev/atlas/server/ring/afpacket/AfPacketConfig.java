@@ -5,9 +5,8 @@ package dev.atlas.server.ring.afpacket;
  * {@code txFrameCount} no TX ring (the middlebox receives on one port and sends on another).
  *
  * @param interfaceName  the interface to bind, in the calling thread's network namespace
- * @param rxBlockSize    bytes per TPACKET_V3 block (a power of two, multiple of the page size)
+ * @param rxBlockSize    bytes per RX ring block, cut into 2 KiB frames (a power of two, multiple of the page size)
  * @param rxBlockCount   blocks in the RX ring
- * @param rxRetireMillis the kernel hands a partly filled block over after this many milliseconds
  * @param txFrameSize    bytes per TPACKET_V2 TX frame: must hold a 64 KiB super-frame plus headers
  * @param txFrameCount   TX frames (slots)
  * @param fanoutGroup    PACKET_FANOUT_HASH group id (0..65535) shared by a lane's rings, or
@@ -15,11 +14,10 @@ package dev.atlas.server.ring.afpacket;
  * @param qdiscBypass    PACKET_QDISC_BYPASS: only for devices with real TSO; on veth it drops
  *                       every frame that needs software GSO
  */
-public record AfPacketConfig(String interfaceName, int rxBlockSize, int rxBlockCount, int rxRetireMillis,
+public record AfPacketConfig(String interfaceName, int rxBlockSize, int rxBlockCount,
                              int txFrameSize, int txFrameCount, int fanoutGroup, boolean qdiscBypass) {
     public static final int DEFAULT_RX_BLOCK_SIZE = 1 << 20;
     public static final int DEFAULT_RX_BLOCK_COUNT = 8;
-    public static final int DEFAULT_RX_RETIRE_MILLIS = 1;
     /** 64 KiB is too small for a maximal super-frame plus virtio-net and ring headers (FACTS). */
     public static final int DEFAULT_TX_FRAME_SIZE = 128 * 1024;
     public static final int DEFAULT_TX_FRAME_COUNT = 128;
@@ -38,23 +36,23 @@ public record AfPacketConfig(String interfaceName, int rxBlockSize, int rxBlockC
 
     /** Defaults for a server lane on {@code interfaceName}: 8 MiB RX, 128 × 128 KiB TX, no fanout. */
     public static AfPacketConfig defaults(String interfaceName) {
-        return new AfPacketConfig(interfaceName, DEFAULT_RX_BLOCK_SIZE, DEFAULT_RX_BLOCK_COUNT, DEFAULT_RX_RETIRE_MILLIS,
+        return new AfPacketConfig(interfaceName, DEFAULT_RX_BLOCK_SIZE, DEFAULT_RX_BLOCK_COUNT,
             DEFAULT_TX_FRAME_SIZE, DEFAULT_TX_FRAME_COUNT, AfPacketRing.NO_FANOUT, false);
     }
 
     public AfPacketConfig withFanoutGroup(int group) {
-        return new AfPacketConfig(interfaceName, rxBlockSize, rxBlockCount, rxRetireMillis, txFrameSize, txFrameCount, group, qdiscBypass);
+        return new AfPacketConfig(interfaceName, rxBlockSize, rxBlockCount, txFrameSize, txFrameCount, group, qdiscBypass);
     }
 
     public AfPacketConfig withRx(int blockSize, int blockCount) {
-        return new AfPacketConfig(interfaceName, blockSize, blockCount, rxRetireMillis, txFrameSize, txFrameCount, fanoutGroup, qdiscBypass);
+        return new AfPacketConfig(interfaceName, blockSize, blockCount, txFrameSize, txFrameCount, fanoutGroup, qdiscBypass);
     }
 
     public AfPacketConfig withTx(int frameSize, int frameCount) {
-        return new AfPacketConfig(interfaceName, rxBlockSize, rxBlockCount, rxRetireMillis, frameSize, frameCount, fanoutGroup, qdiscBypass);
+        return new AfPacketConfig(interfaceName, rxBlockSize, rxBlockCount, frameSize, frameCount, fanoutGroup, qdiscBypass);
     }
 
     public AfPacketConfig withQdiscBypass(boolean bypass) {
-        return new AfPacketConfig(interfaceName, rxBlockSize, rxBlockCount, rxRetireMillis, txFrameSize, txFrameCount, fanoutGroup, bypass);
+        return new AfPacketConfig(interfaceName, rxBlockSize, rxBlockCount, txFrameSize, txFrameCount, fanoutGroup, bypass);
     }
 }

@@ -13,11 +13,15 @@ import java.nio.ByteOrder;
 import static dev.atlas.server.ring.afpacket.TpacketDescriptor.*;
 
 /**
- * The {@code af_packet} backend: a TPACKET_V3 RX ring and a TPACKET_V2 TX ring with
+ * The {@code af_packet} backend: a TPACKET_V2 RX ring and a TPACKET_V2 TX ring with
  * {@code PACKET_VNET_HDR}, mapped into the process, on two packet sockets bound to one interface.
  *
- * <p>RX walks the kernel's blocks in place (no copy by us; the kernel copies each received frame
- * into the ring, counted in {@link #rxBytes()}); our own transmissions are filtered out with
+ * <p>RX walks the kernel's frames in place (no copy by us; the kernel copies each received frame
+ * into the ring, counted in {@link #rxBytes()}). Each frame is ours as soon as the kernel has
+ * written it: TPACKET_V3 hands a block over only when it is full or its retire timer (at least
+ * 1 ms) fires, which put a millisecond between a lone ACK and our answer to it — a client with a
+ * small receive window, which sends one window update per round trip, then got a millisecond
+ * round trip instead of tens of microseconds. Our own transmissions are filtered out with
  * {@code PACKET_IGNORE_OUTGOING}. TX slots are written in place by the caller; a super-frame's
  * offload metadata goes into the slot's virtio-net header so the kernel (qdisc path, software
  * GSO on veth) or the NIC (TSO) segments it. {@link #txSync()} is the doorbell,
@@ -25,15 +29,17 @@ import static dev.atlas.server.ring.afpacket.TpacketDescriptor.*;
  * never receives. {@code PACKET_LOSS} makes the kernel skip a malformed frame instead of
  * stalling the ring. Status words shared with the kernel use acquire/release.
  *
- * <p>Frame views are {@code MemorySegment} slices, cached per 16-byte position of each block;
- * frame positions recur as blocks are reused, so steady-state RX allocates nothing.
+ * <p>Steady-state RX allocates nothing: a frame is handed out as an offset into the mapping.
  */
 public final class AfPacketRing implements PacketRing {
     /** No PACKET_FANOUT: this ring sees every frame of the interface. */
     public static final int NO_FANOUT = -1;
     /** Largest frame a TX slot carries: a 64 KiB IPv4 datagram behind an Ethernet header. */
     public static final int MAX_SUPER_FRAME = 14 + 0xFFFF;
+    /** Holds a 1514-byte Ethernet frame behind the TPACKET_V2 header and address (veth does no GRO by default). */
     private static final int RX_FRAME_SIZE = 2048;
+    /** {@link #rxSync()} counts ready frames up to this many (the lane only asks whether there are any). */
+    private static final int RX_SYNC_SCAN = 64;
 
     private static final VarHandle STATUS = ValueLayout.JAVA_INT.varHandle();
     private static final ValueLayout.OfShort HOST_U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
@@ -50,12 +56,11 @@ public final class AfPacketRing implements PacketRing {
     // RX walk state (single lane thread).
     private final int rxBlocks;
     private final int rxBlockSize;
-    private int rxBlock;
-    private boolean rxOpen;
-    private int rxRemaining;
-    private long rxFrameAt;
+    private final int rxFrameCount;
+    /** The next frame to walk, the frames walked and not yet given back, and the first of them. */
+    private int rxFrame;
     private int rxPendingRelease;
-    private int rxReleaseBlock;
+    private int rxReleaseFrame;
 
     // TX state: positions count up forever; slot = position % txSlots.
     private final int txCount;
@@ -92,6 +97,7 @@ public final class AfPacketRing implements PacketRing {
         this.statsLength = arena.allocate(Integer.BYTES);
         this.rxBlocks = config.rxBlockCount();
         this.rxBlockSize = config.rxBlockSize();
+        this.rxFrameCount = rxBlocks * (rxBlockSize / RX_FRAME_SIZE);
         this.txCount = config.txFrameCount();
         this.txFrames = new MemorySegment[txCount];
         this.slotCapacity = txCount == 0 ? 0 : Math.min(MAX_SUPER_FRAME,
@@ -128,17 +134,14 @@ public final class AfPacketRing implements PacketRing {
     private void openRx(int ifindex) {
         // Protocol 0 until the ring exists, so no frame queues up before it; bind turns capture on.
         rxFd = socket("RX");
-        setInt(rxFd, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION V3");
+        setInt(rxFd, PACKET_VERSION, TPACKET_V2, "PACKET_VERSION V2");
         setInt(rxFd, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
-        MemorySegment req = arena.allocate(REQ3_SIZE);
-        req.set(HOST_U32, REQ3_BLOCK_SIZE, rxBlockSize);
-        req.set(HOST_U32, REQ3_BLOCK_NR, rxBlocks);
-        req.set(HOST_U32, REQ3_FRAME_SIZE, RX_FRAME_SIZE);
-        req.set(HOST_U32, REQ3_FRAME_NR, (rxBlockSize / RX_FRAME_SIZE) * rxBlocks);
-        req.set(HOST_U32, REQ3_RETIRE_BLK_TOV, config.rxRetireMillis());
-        req.set(HOST_U32, REQ3_SIZEOF_PRIV, 0);
-        req.set(HOST_U32, REQ3_FEATURE_REQ_WORD, 0);
-        setOption(rxFd, PACKET_RX_RING, req, REQ3_SIZE, "PACKET_RX_RING");
+        MemorySegment req = arena.allocate(REQ_SIZE);
+        req.set(HOST_U32, REQ_BLOCK_SIZE, rxBlockSize);
+        req.set(HOST_U32, REQ_BLOCK_NR, rxBlocks);
+        req.set(HOST_U32, REQ_FRAME_SIZE, RX_FRAME_SIZE);
+        req.set(HOST_U32, REQ_FRAME_NR, rxFrameCount);
+        setOption(rxFd, PACKET_RX_RING, req, REQ_SIZE, "PACKET_RX_RING");
         long size = (long) rxBlockSize * rxBlocks;
         if (size > Integer.MAX_VALUE) {
             // Frames are handed out as int offsets into the mapping.
@@ -228,74 +231,40 @@ public final class AfPacketRing implements PacketRing {
 
     // ---------------------------------------------------------------- RX
 
-    private long blockBase(int block) {
-        return (long) block * rxBlockSize;
+    /** Frames are contiguous: a block holds a whole number of them. */
+    private static long frameBase(int frame) {
+        return (long) frame * RX_FRAME_SIZE;
     }
 
-    private boolean blockReady(int block) {
-        return ((int) STATUS.getAcquire(rxMap, blockBase(block) + BLOCK_STATUS) & TP_STATUS_USER) != 0;
-    }
-
-    private boolean openNextBlock() {
-        // Every block walked but not yet released: the next one is still ours, not the kernel's.
-        if (rxPendingRelease >= rxBlocks) {
-            return false;
-        }
-        if (!blockReady(rxBlock)) {
-            return false;
-        }
-        long base = blockBase(rxBlock);
-        rxRemaining = rxMap.get(HOST_U32, base + BLOCK_NUM_PKTS);
-        rxFrameAt = base + Integer.toUnsignedLong(rxMap.get(HOST_U32, base + BLOCK_OFFSET_TO_FIRST_PKT));
-        rxOpen = true;
-        return true;
-    }
-
-    private void closeBlock() {
-        rxOpen = false;
-        rxPendingRelease++;
-        rxBlock = rxBlock + 1 == rxBlocks ? 0 : rxBlock + 1;
+    private boolean frameReady(int frame) {
+        return ((int) STATUS.getAcquire(rxMap, frameBase(frame) + V2_STATUS) & TP_STATUS_USER) != 0;
     }
 
     @Override
     public int rxSync() {
-        if (rxBlocks == 0) {
-            return 0;
+        int ready = 0;
+        int frame = rxFrame;
+        while (ready < RX_SYNC_SCAN && rxPendingRelease + ready < rxFrameCount && frameReady(frame)) {
+            ready++;
+            frame = frame + 1 == rxFrameCount ? 0 : frame + 1;
         }
-        if (!rxOpen && rxPendingRelease < rxBlocks) {
-            openNextBlock();
-        }
-        return rxOpen ? rxRemaining : 0;
+        return ready;
     }
 
     @Override
     public boolean rxNext(RxSlot slot) {
-        if (rxBlocks == 0) {
-            return false;
-        }
-        while (true) {
-            if (!rxOpen) {
-                if (rxPendingRelease >= rxBlocks || !openNextBlock()) {
-                    return false;
-                }
-            }
-            if (rxRemaining == 0) {
-                closeBlock();
-                continue;
-            }
-            long header = rxFrameAt;
-            rxRemaining--;
-            if (rxRemaining > 0) {
-                rxFrameAt = header + Integer.toUnsignedLong(rxMap.get(HOST_U32, header + V3_NEXT_OFFSET));
-            }
-            if (Byte.toUnsignedInt(rxMap.get(ValueLayout.JAVA_BYTE, header + V3_SLL_PKTTYPE)) == PACKET_OUTGOING) {
+        while (rxPendingRelease < rxFrameCount && frameReady(rxFrame)) {
+            final long header = frameBase(rxFrame);
+            rxFrame = rxFrame + 1 == rxFrameCount ? 0 : rxFrame + 1;
+            rxPendingRelease++;
+            if (Byte.toUnsignedInt(rxMap.get(ValueLayout.JAVA_BYTE, header + V2_SLL_PKTTYPE)) == PACKET_OUTGOING) {
                 rxOutgoingSkipped++;
                 continue;
             }
-            int status = rxMap.get(HOST_U32, header + V3_STATUS);
-            int snaplen = rxMap.get(HOST_U32, header + V3_SNAPLEN);
-            int wireLength = rxMap.get(HOST_U32, header + V3_LEN);
-            long mac = header + Short.toUnsignedInt(rxMap.get(HOST_U16, header + V3_MAC));
+            int status = rxMap.get(HOST_U32, header + V2_STATUS);
+            int snaplen = rxMap.get(HOST_U32, header + V2_SNAPLEN);
+            int wireLength = rxMap.get(HOST_U32, header + V2_LEN);
+            long mac = header + Short.toUnsignedInt(rxMap.get(HOST_U16, header + V2_MAC));
             if (snaplen < wireLength) {
                 rxTruncated++;
             }
@@ -311,16 +280,14 @@ public final class AfPacketRing implements PacketRing {
             rxBytes += snaplen;
             return true;
         }
+        return false;
     }
 
     @Override
     public void rxRelease() {
-        if (rxOpen && rxRemaining == 0) {
-            closeBlock();
-        }
         while (rxPendingRelease > 0) {
-            STATUS.setRelease(rxMap, blockBase(rxReleaseBlock) + BLOCK_STATUS, TP_STATUS_KERNEL);
-            rxReleaseBlock = rxReleaseBlock + 1 == rxBlocks ? 0 : rxReleaseBlock + 1;
+            STATUS.setRelease(rxMap, frameBase(rxReleaseFrame) + V2_STATUS, TP_STATUS_KERNEL);
+            rxReleaseFrame = rxReleaseFrame + 1 == rxFrameCount ? 0 : rxReleaseFrame + 1;
             rxPendingRelease--;
         }
     }

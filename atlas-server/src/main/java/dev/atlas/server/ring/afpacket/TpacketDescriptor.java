@@ -35,7 +35,7 @@ final class TpacketDescriptor {
     static final int REQ3_FEATURE_REQ_WORD = 24;
     static final int REQ3_SIZE = 28;
 
-    // struct tpacket_req (TX, V2): four u32.
+    // struct tpacket_req (V2 RX and TX): four u32.
     static final int REQ_BLOCK_SIZE = 0;
     static final int REQ_BLOCK_NR = 4;
     static final int REQ_FRAME_SIZE = 8;
@@ -66,13 +66,15 @@ final class TpacketDescriptor {
     /** {@code sll_pkttype} of the sockaddr_ll that follows the V3 header. */
     static final int V3_SLL_PKTTYPE = V3_HDR_SIZE + 10;
 
-    // struct tpacket2_hdr (V2 TX frame header); data starts at its aligned size.
+    // struct tpacket2_hdr (V2 RX and TX frame header), followed on RX by a struct sockaddr_ll at its aligned end.
     static final int V2_STATUS = 0;
     static final int V2_LEN = 4;
     static final int V2_SNAPLEN = 8;
     static final int V2_MAC = 12;
     static final int V2_NET = 14;
     static final int V2_HDR_SIZE = 32;
+    /** {@code sll_pkttype} of the sockaddr_ll that follows the V2 header of a received frame. */
+    static final int V2_SLL_PKTTYPE = V2_HDR_SIZE + 10;
     /** Where TX data starts in a V2 frame: {@code TPACKET2_HDRLEN - sizeof(struct sockaddr_ll)}. */
     static final int V2_TX_DATA_OFFSET = 32;
     /** The kernel needs this much slack beyond {@code tp_len} in a TX frame (verified: FACTS). */
