@@ -18,4 +18,11 @@ public interface SendFilter {
 
     /** Application bytes that {@link #sendRetained} can take now. */
     long retainedFree(TcpConnection connection);
+
+    /**
+     * The application is done sending ({@link TcpConnection#shutdownOutput}): the filter may queue
+     * its last bytes (TLS's close_notify) before the FIN.
+     */
+    default void closing(TcpConnection connection) {
+    }
 }

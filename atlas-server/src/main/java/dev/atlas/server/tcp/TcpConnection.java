@@ -138,6 +138,9 @@ public final class TcpConnection {
         if (!TcpState.canSend(state) || finQueued) {
             return;
         }
+        if (sendFilter != null) {
+            sendFilter.closing(this);
+        }
         finQueued = true;
         finOffset = stream.end();
         sendCompleteNotified = false;
