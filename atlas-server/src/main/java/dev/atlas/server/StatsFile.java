@@ -71,6 +71,14 @@ final class StatsFile {
                 default -> {
                 }
             }
+            if (lane.tls() != null) {
+                CounterDump.addTo(values, "tls", lane.tls().counters());
+                values.merge("tls.handshakesCompleted", lane.tls().counters().handshakesCompletedTotal(), Long::sum);
+                values.merge("tls.sealedBytes", lane.tls().sealer().sealedBytes(), Long::sum);
+                values.merge("tls.recordsSealed", lane.tls().bodies().recordsSealed(), Long::sum);
+                values.merge("tls.slicesEncrypted", lane.tls().bodies().slicesEncrypted(), Long::sum);
+                values.merge("tls.stagedRecordHits", lane.tls().bodies().cacheHits(), Long::sum);
+            }
             if (lane.lane().ring() instanceof AfPacketRing ring) {
                 values.merge("ring.rxFrames", ring.rxFrames(), Long::sum);
                 values.merge("ring.rxBytes", ring.rxBytes(), Long::sum);

@@ -9,7 +9,11 @@ import org.bouncycastle.tls.crypto.impl.TlsImplUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import java.io.IOException;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.Signature;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * Bouncy Castle's JCA crypto for one handshake, watching it create the record cipher: for TLS
@@ -23,7 +27,25 @@ final class HandshakeCrypto extends JcaTlsCrypto {
     private int keyBytes;
 
     HandshakeCrypto(SecureRandom random) {
-        super(new DefaultJcaJceHelper(), random, random);
+        super(JdkFirstHelper.INSTANCE, random, random);
+    }
+
+    /**
+     * The JDK's providers first (AES-NI, the JDK's EC and RSA), Bouncy Castle's provider for the
+     * signature names the JDK does not know (TLS 1.3's RSA-PSS as {@code SHA256WITHRSASSA-PSS}).
+     */
+    private static final class JdkFirstHelper extends DefaultJcaJceHelper {
+        static final JdkFirstHelper INSTANCE = new JdkFirstHelper();
+        private static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
+
+        @Override
+        public Signature createSignature(String algorithm) throws NoSuchAlgorithmException {
+            try {
+                return super.createSignature(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return Signature.getInstance(algorithm, BOUNCY_CASTLE);
+            }
+        }
     }
 
     @Override

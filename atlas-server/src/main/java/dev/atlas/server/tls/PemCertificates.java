@@ -92,7 +92,9 @@ public final class PemCertificates {
             Object o;
             while ((o = pem.readObject()) != null) {
                 if (o instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    // Traditional RSA/EC form (openssl's default for EC); its public half may be absent.
+                    return pair.getPublicKeyInfo() != null ? converter.getKeyPair(pair).getPrivate()
+                        : converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
                 if (o instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);

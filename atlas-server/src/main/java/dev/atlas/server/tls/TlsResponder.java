@@ -484,6 +484,16 @@ public final class TlsResponder implements Responder, SendFilter {
         return true;
     }
 
+    /** The HTTP side closes the connection: close_notify goes before the FIN, so the client knows the end is real. */
+    @Override
+    public void closing(TcpConnection connection) {
+        final TlsSession session = sessions[connection.id()];
+        if (session != null && session.state == TlsSession.ESTABLISHED) {
+            queueAlert(connection, session, AlertLevel.warning, AlertDescription.close_notify);
+            session.state = TlsSession.CLOSED;
+        }
+    }
+
     @Override
     public long retainedFree(TcpConnection connection) {
         final TlsSession session = sessions[connection.id()];

@@ -31,7 +31,7 @@ final class InMemoryHandshake {
     InMemoryHandshake(CertificateStore store, ProtocolVersion version, int suite, String serverName) throws IOException {
         final SecureRandom random = new SecureRandom();
         session.start(store, random, counters, System.nanoTime());
-        client.connect(new DefaultTlsClient(new JcaTlsCryptoProvider().create(random)) {
+        client.connect(new DefaultTlsClient(new JcaTlsCryptoProvider().setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).create(random)) {
             @Override
             protected ProtocolVersion[] getSupportedVersions() {
                 return new ProtocolVersion[] {version};

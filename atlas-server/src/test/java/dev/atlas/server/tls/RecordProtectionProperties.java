@@ -55,6 +55,13 @@ class RecordProtectionProperties {
         CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
 
+    @net.jqwik.api.Example
+    void rsaCertificatesServeTls13Too() throws Exception {
+        final InMemoryHandshake h = new InMemoryHandshake(rsa, ProtocolVersion.TLSv13, CipherSuite.TLS_AES_256_GCM_SHA384,
+            "edge.test");
+        assertTrue(h.session.tls13);
+    }
+
     private static InMemoryHandshake handshake(int suite) throws Exception {
         final CertificateStore store = suite >= 4 ? rsa : ecdsa;
         return new InMemoryHandshake(store, VERSIONS[suite], SUITES[suite], "edge.test");

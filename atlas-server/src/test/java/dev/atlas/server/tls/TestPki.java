@@ -76,7 +76,7 @@ final class TestPki {
         final Path cert = dir.resolve(stem + ".crt");
         final Path keyFile = dir.resolve(stem + ".key");
         Files.writeString(cert, pem(leaf) + pem(ca), StandardCharsets.US_ASCII);
-        Files.writeString(keyFile, pem(key.getPrivate()), StandardCharsets.US_ASCII);
+        Files.writeString(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key.getPrivate(), null)), StandardCharsets.US_ASCII);
         return new TlsCertificates.Files(cert, keyFile);
     }
 
