@@ -296,7 +296,11 @@ public final class SealedBodies implements PayloadSource {
                 MemorySegment.copy(headerSegment, at - recordStart, dst, out, n);
             } else {
                 final long plainStart = RecordLayout.plaintextStart(start, body, k);
-                if (pieceEnd > dataEnd || innerReady(connection, slot, k, plainStart, 0, plain, dataStart) == plain) {
+                // The whole record when the piece needs the tag, or starts at the record (a first
+                // transmission: the next frame takes the rest from the staged record); a piece
+                // inside the record's data (a lost segment resent) costs only its own bytes by CTR.
+                if (pieceEnd > dataEnd
+                    || at < dataStart && innerReady(connection, slot, k, plainStart, 0, plain, dataStart) == plain) {
                     sealRecord(connection, slot, k, plainStart, plain, dataStart, tls13);
                     MemorySegment.copy(staging, at - recordStart, dst, out, n);
                 } else {
