@@ -78,6 +78,7 @@ final class StatsFile {
                 values.merge("tls.recordsSealed", lane.tls().bodies().recordsSealed(), Long::sum);
                 values.merge("tls.slicesEncrypted", lane.tls().bodies().slicesEncrypted(), Long::sum);
                 values.merge("tls.stagedRecordHits", lane.tls().bodies().cacheHits(), Long::sum);
+                values.merge("tls.stagingCopyBytes", lane.tls().bodies().stagingCopyBytes(), Long::sum);
             }
             if (lane.lane().ring() instanceof AfPacketRing ring) {
                 values.merge("ring.rxFrames", ring.rxFrames(), Long::sum);

@@ -52,6 +52,8 @@ public final class SealedBodies implements PayloadSource {
     private int cachedGeneration;
     private long cachedRecord;
 
+    /** Bytes copied out of the staging area into frames (the copy the JCA's heap-only speed costs). */
+    private long stagingCopyBytes;
     private long recordsSealed;
     private long slicesEncrypted;
     private long cacheHits;
@@ -291,6 +293,7 @@ public final class SealedBodies implements PayloadSource {
             if (isCached(slot, k)) {
                 cacheHits++;
                 MemorySegment.copy(staging, at - recordStart, dst, out, n);
+                stagingCopyBytes += n;
             } else if (pieceEnd <= dataStart) {
                 writeHeader(writeKeys, baseSeq[slot] + k, plain, tls13);
                 MemorySegment.copy(headerSegment, at - recordStart, dst, out, n);
@@ -303,6 +306,7 @@ public final class SealedBodies implements PayloadSource {
                     || at < dataStart && innerReady(connection, slot, k, plainStart, 0, plain, dataStart) == plain) {
                     sealRecord(connection, slot, k, plainStart, plain, dataStart, tls13);
                     MemorySegment.copy(staging, at - recordStart, dst, out, n);
+                    stagingCopyBytes += n;
                 } else {
                     if (at < dataStart) {
                         writeHeader(writeKeys, baseSeq[slot] + k, plain, tls13);
@@ -316,6 +320,7 @@ public final class SealedBodies implements PayloadSource {
                     sealer.encryptSlice(writeKeys, baseSeq[slot] + k, from - dataStart, 0, slice);
                     slicesEncrypted++;
                     MemorySegment.copy(staging, 0, dst, out + (from - at), slice);
+                    stagingCopyBytes += slice;
                 }
             }
             out += n;
@@ -398,6 +403,10 @@ public final class SealedBodies implements PayloadSource {
             head[id] = (head[id] + 1) % BODIES_PER_CONNECTION;
             count[id]--;
         }
+    }
+
+    public long stagingCopyBytes() {
+        return stagingCopyBytes;
     }
 
     public long recordsSealed() {

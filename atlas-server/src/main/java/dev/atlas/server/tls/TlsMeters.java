@@ -61,6 +61,8 @@ public final class TlsMeters implements CounterSource {
             .gauge(HANDSHAKE_MAX_SECONDS, "The longest TLS handshake seen.", () -> c.handshakeNanosMax, 1e-9)
             .counter(MetricNames.SEAL_BYTES, "Bytes sealed (encrypted) by TLS, by engine.", "engine", tls.sealer().name(),
                 () -> tls.sealer().sealedBytes())
+            .counter(MetricNames.COPY_BYTES, "Bytes copied by software on the data path, by reason.", "reason", "tls_staging",
+                () -> tls.bodies().stagingCopyBytes())
             .counter(RECORDS_OPENED, "TLS records from clients decrypted and authenticated.", () -> c.recordsOpened)
             .counter(BAD_RECORDS, "TLS records from clients that failed authentication.", () -> c.badRecords)
             .counter(KEY_UPDATES, "TLS 1.3 KeyUpdate messages, by direction.", "direction", "received", () -> c.keyUpdatesReceived)

@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
  */
 final class ArraySource implements PayloadSource {
     final byte[] bytes;
+    private final MemorySegment segment;
     private final long bodyStart;
     private final long bodyLength;
     boolean denyWholeRecords;
@@ -19,6 +20,7 @@ final class ArraySource implements PayloadSource {
 
     ArraySource(byte[] bytes, long bodyStart, long bodyLength) {
         this.bytes = bytes;
+        this.segment = MemorySegment.ofArray(bytes);
         this.bodyStart = bodyStart;
         this.bodyLength = bodyLength;
     }
@@ -26,7 +28,7 @@ final class ArraySource implements PayloadSource {
     @Override
     public void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset, MemorySegment dst,
                      long dstOffset, int length) {
-        MemorySegment.copy(MemorySegment.ofArray(bytes), sourceOffset, dst, dstOffset, length);
+        MemorySegment.copy(segment, sourceOffset, dst, dstOffset, length);
         filled += length;
     }
 
