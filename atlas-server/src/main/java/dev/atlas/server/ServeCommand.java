@@ -254,7 +254,8 @@ public final class ServeCommand implements Callable<Integer> {
         }, "atlas-shutdown"));
         out.printf("atlas serve: %s on %s, %s port %s, %d lane(s), %s congestion control%s%n",
             pattern ? "pattern responder" : "catalogue " + settings.devices() + " (" + transport + ")",
-            interfaceName, address, port + (settings.tls() == null ? "" : ", HTTPS port " + settings.tls().port()), lanes, congestion,
+            interfaceName, address, port + (settings.tls() == null ? ""
+                : ", HTTPS port " + settings.tls().port() + " (sealer " + settings.tls().sealerReport() + ")"), lanes, congestion,
             server.managementAddress() == null ? "" : "; management on " + hostPort(server.managementAddress()));
         out.flush();
         String why = "failed";

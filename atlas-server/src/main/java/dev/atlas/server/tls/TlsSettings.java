@@ -9,7 +9,8 @@ import java.util.function.Supplier;
  *
  * @param port                    the HTTPS port (HTTP keeps its own)
  * @param certificates            the certificates, chosen per handshake by SNI
- * @param sealer                  the sealing engine's name ({@code sunjce})
+ * @param sealer                  the sealing engine's name: {@code sunjce}, {@code openssl}, or {@code auto} (the
+ *                                faster of the two on this machine, measured once)
  * @param handshakeRecordsPerPass handshake records Bouncy Castle may process per lane pass
  */
 public record TlsSettings(int port, TlsCertificates certificates, String sealer, int handshakeRecordsPerPass) {
@@ -28,6 +29,11 @@ public record TlsSettings(int port, TlsCertificates certificates, String sealer,
         sealerFactory(sealer); // refuses an unknown name now rather than at the first lane
     }
 
+    /** Which engine {@code auto} chose and the speeds it measured, or the engine named; for the start-up line. */
+    public String sealerReport() {
+        return "auto".equalsIgnoreCase(sealer) && SealerChoice.report() != null ? SealerChoice.report() : sealer;
+    }
+
     /** A new sealing engine for one lane. */
     public RecordSealer newSealer() {
         return sealerFactory(sealer).get();
@@ -35,8 +41,15 @@ public record TlsSettings(int port, TlsCertificates certificates, String sealer,
 
     private static Supplier<RecordSealer> sealerFactory(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "sunjce", "auto" -> SunJceSealer::new;
-            default -> throw new IllegalArgumentException("--sealer must be sunjce or auto, not '" + name + "'");
+            case "sunjce" -> SunJceSealer::new;
+            case "openssl" -> {
+                if (!OpenSslSealer.isAvailable()) {
+                    throw new IllegalArgumentException("--sealer openssl needs libcrypto.so.3 (OpenSSL 3), which is not installed");
+                }
+                yield OpenSslSealer::new;
+            }
+            case "auto" -> SealerChoice.fastest();
+            default -> throw new IllegalArgumentException("--sealer must be auto, sunjce or openssl, not '" + name + "'");
         };
     }
 }

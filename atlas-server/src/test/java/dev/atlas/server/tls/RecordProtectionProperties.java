@@ -119,7 +119,8 @@ class RecordProtectionProperties {
         // Frames of random sizes (as TSO frames cut the body), then random ranges again, some
         // with the record's plaintext only partly at hand (the AES-CTR path), some interleaved
         // with another body's frames (the staged record gone).
-        final SealedBodies bodies = new SealedBodies(2, new SunJceSealer());
+        // The cut body through the other engine where OpenSSL is installed: both engines, one layout, same bytes.
+        final SealedBodies bodies = new SealedBodies(2, OpenSslSealer.isAvailable() ? new OpenSslSealer() : new SunJceSealer());
         final ArraySource plain = new ArraySource(source, phase, length);
         final int slot = bodies.add(0, 0, h.session.writeKeys, h.session.writeSeq, plain, 0, phase, length);
         final int other = bodies.add(1, 0, h.session.writeKeys, h.session.writeSeq + 1000,

@@ -68,6 +68,30 @@ class SealerProperties {
         assertArrayEquals(ours, Arrays.copyOfRange(sealer.stagingArray(), at, at + length + RecordFormat.TAG_BYTES));
     }
 
+    @Property(tries = 150)
+    void openSslSealsAndSlicesAsSunJceDoes(@ForAll boolean tls13, @ForAll boolean aes256, @ForAll long seed,
+                                           @ForAll long seq, @ForAll @IntRange(min = 1, max = 16 * 1024 + 1) int length,
+                                           @ForAll @Size(max = 13) byte[] aad, @ForAll @IntRange(min = 0, max = 16 * 1024) int a) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(OpenSslSealer.isAvailable(), "libcrypto.so.3 is not installed");
+        final TrafficKeys keys = keys(tls13, aes256, seed);
+        final byte[] plain = new byte[length];
+        new Random(seed - seq).nextBytes(plain);
+        final SunJceSealer jce = new SunJceSealer();
+        final OpenSslSealer openSsl = new OpenSslSealer();
+        System.arraycopy(plain, 0, jce.stagingArray(), 0, length);
+        jce.seal(keys, seq, aad, aad.length, 0, length);
+        java.lang.foreign.MemorySegment.copy(plain, 0, openSsl.staging(), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, length);
+        openSsl.seal(keys, seq, aad, aad.length, 0, length);
+        final byte[] theirs = openSsl.staging().asSlice(0, length + RecordFormat.TAG_BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        assertArrayEquals(Arrays.copyOfRange(jce.stagingArray(), 0, length + RecordFormat.TAG_BYTES), theirs);
+        final int from = a % length;
+        final int n = length - from;
+        java.lang.foreign.MemorySegment.copy(plain, from, openSsl.staging(), java.lang.foreign.ValueLayout.JAVA_BYTE, 64, n);
+        openSsl.encryptSlice(keys, seq, from, 64, n);
+        assertArrayEquals(Arrays.copyOfRange(theirs, from, length),
+            openSsl.staging().asSlice(64, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    }
+
     @Property(tries = 300)
     void ctrSliceEqualsTheGcmCiphertextSlice(@ForAll boolean tls13, @ForAll boolean aes256, @ForAll long seed,
                                              @ForAll long seq, @ForAll @IntRange(min = 1, max = 16 * 1024) int length,

@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What filling frames of sealed records allocates, per thread, after warm-up: our record layer
- * (layout, headers, staging, the CTR path) nothing at all; with SunJCE as the engine, only what
- * each {@code Cipher.init} allocates for its parameters, measured and bounded here.
+ * (layout, headers, staging, the CTR path) nothing at all, nor with OpenSSL through FFM as the
+ * engine; with SunJCE, only what each {@code Cipher.init} allocates for its parameters,
+ * measured and bounded here.
  */
 class SealingAllocationTest {
     private static final int FRAME = 64_000;
@@ -86,7 +87,7 @@ class SealingAllocationTest {
     }
 
     @Test
-    void theRecordLayerAllocatesNothingAndSunJceOnlyItsInit() {
+    void theRecordLayerAndOpenSslAllocateNothingSunJceOnlyItsInit() {
         assumeTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");
         threads.setThreadAllocatedMemoryEnabled(true);
         assertEquals(0.0, bytesPerRecord(new PassThroughSealer(), 400, 50), "bytes the record layer allocates per record");
@@ -94,5 +95,8 @@ class SealingAllocationTest {
         System.out.printf("sealing: SunJCE allocates %.0f bytes per 16 KiB record (Cipher.init and its parameter objects)%n",
             sunJce);
         assertTrue(sunJce < 2048, "SunJCE allocates " + sunJce + " bytes per record");
+        if (OpenSslSealer.isAvailable()) {
+            assertEquals(0.0, bytesPerRecord(new OpenSslSealer(), 600, 20), "bytes per record with OpenSSL through FFM");
+        }
     }
 }
