@@ -15,6 +15,7 @@ import dev.atlas.server.http.AccessLogWriter;
 import dev.atlas.server.http.HttpStatus;
 import dev.atlas.server.lane.Lane;
 import dev.atlas.server.lane.Lanes;
+import dev.atlas.server.tls.TlsMeters;
 import dev.atlas.server.mgmt.AccessLogFlusher;
 import dev.atlas.server.mgmt.AtlasMetrics;
 import dev.atlas.server.mgmt.DataPathMeters;
@@ -144,7 +145,7 @@ public final class AtlasServer implements AutoCloseable {
             }
             final ServerLane lane;
             if (config.pattern()) {
-                lane = ServerLane.pattern(i, ring, config.address(), config.tcp(), config.port(), readiness);
+                lane = ServerLane.pattern(i, ring, config.address(), config.tcp(), config.port(), readiness, config.tls());
             } else {
                 final LaneDrives laneDrives;
                 try {
@@ -156,7 +157,7 @@ public final class AtlasServer implements AutoCloseable {
                 drives.add(laneDrives);
                 final AccessLogWriter log = accessLog == null ? AccessLogWriter.DISABLED : accessLog.writer(i);
                 lane = ServerLane.catalogue(i, ring, config.address(), config.tcp(), config.port(), laneDrives,
-                    config.chunksPerConnection(), current, readiness, log, config.limits());
+                    config.chunksPerConnection(), current, readiness, log, config.limits(), config.tls());
             }
             lanes.add(lane);
             registerMeters(i, lane);
@@ -177,11 +178,17 @@ public final class AtlasServer implements AutoCloseable {
                 throw new StartFailure(EXIT_ENVIRONMENT, e.getMessage());
             }
             management.addDrainHook(this::watchDrain);
+            if (config.tls() != null) {
+                management.addReloadHook("certificates", () -> TlsMeters.reload(config.tls().certificates()));
+            }
             if (keeper != null) {
                 management.addReloadHook("catalogue", keeper::reload);
                 management.addAdminAction("/admin/catalogue/import", this::importAction);
                 management.addAdminAction("/admin/catalogue/rm", this::removeAction);
             }
+        }
+        if (config.tls() != null) {
+            TlsMeters.registerCertificates(metrics, config.tls().certificates());
         }
         stats = new StatsFile(config.statsFile(), out, config.statsStdout(), lanes);
     }
@@ -229,6 +236,9 @@ public final class AtlasServer implements AutoCloseable {
                 .counter(MetricNames.TX_BYTES, "Bytes handed to the data-plane TX ring.", ring::txBytes)
                 .counter(MetricNames.RX_RING_DROPS, "Frames the kernel dropped because the lane's RX ring was full.",
                     ring::kernelRxDrops));
+        }
+        if (lane.tls() != null) {
+            metrics.registerLane(name, new TlsMeters(lane.tls()));
         }
         if (lane.responder() instanceof CatalogueResponder responder) {
             metrics.registerLane(name, DataPathMeters.http(responder.counters()));

@@ -11,6 +11,9 @@ import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.proto.Ipv4Address;
 import dev.atlas.server.proto.MacAddress;
 import dev.atlas.server.tcp.TcpConfig;
+import dev.atlas.server.tls.CertificateFailure;
+import dev.atlas.server.tls.TlsCertificates;
+import dev.atlas.server.tls.TlsSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
@@ -175,6 +178,26 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--stats-stdout", description = "Also print a one-line counter summary on stdout every interval.")
     boolean statsStdout;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+        description = "Serve HTTPS with this certificate chain (PEM, the server's own first); repeat with --tls-key for "
+            + "more names (SNI). The first is the default.")
+    List<Path> tlsCertificates = new ArrayList<>();
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of the --tls-cert at the same position.")
+    List<Path> tlsKeys = new ArrayList<>();
+
+    @Option(names = "--tls-port", defaultValue = "443", description = "HTTPS port (with --tls-cert); default ${DEFAULT-VALUE}.")
+    int tlsPort;
+
+    @Option(names = "--tls-unknown-name", defaultValue = "default", paramLabel = "default|refuse",
+        description = "A client naming a host no certificate has gets the default certificate, or alert unrecognized_name; "
+            + "default ${DEFAULT-VALUE}.")
+    String tlsUnknownName;
+
+    @Option(names = "--sealer", defaultValue = "auto", paramLabel = "auto|sunjce",
+        description = "TLS record sealing engine; default ${DEFAULT-VALUE}.")
+    String sealer;
+
     /** Set by {@link #main} just before {@code System.exit}: the exit is ours, not a signal's. */
     private static volatile boolean exiting;
 
@@ -257,9 +280,10 @@ public final class ServeCommand implements Callable<Integer> {
             }
             Runtime.getRuntime().halt(0);
         }, "atlas-shutdown"));
-        out.printf("atlas serve: %s on %s, %s port %d, %d lane(s), %s congestion control%s%n",
+        out.printf("atlas serve: %s on %s, %s port %s, %d lane(s), %s congestion control%s%n",
             pattern ? "pattern responder" : "catalogue " + settings.devices() + " (" + transport + ")",
-            interfaceName, address, port, lanes, congestion,
+            interfaceName, address, port + (settings.tls() == null ? ""
+                : ", HTTPS port " + settings.tls().port() + " (sealer " + settings.tls().sealerReport() + ")"), lanes, congestion,
             server.managementAddress() == null ? "" : "; management on " + hostPort(server.managementAddress()));
         out.flush();
         String why = "failed";
@@ -391,10 +415,43 @@ public final class ServeCommand implements Callable<Integer> {
             .mss(mss)
             .idleTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs));
         final NvmeDevice.Options driveOptions = NvmeDevice.Options.defaults().withQueueDepth(queueDepth).withFaults(faults);
+        final TlsSettings tls = tlsSettings();
+        if (tls != null) {
+            // The server's handshake flight (certificate chain included) waits in the retained bytes until acknowledged.
+            tcp.retainedBytesPerConnection(Math.max(tcp.retainedBytesPerConnection(), TlsSettings.RETAINED_BYTES_PER_CONNECTION));
+        }
         return new ServerConfig(interfaceName, interfaceAddress, port, lanes, pin, idleStrategy, tcp, pattern,
             devices.stream().map(Path::toAbsolutePath).toList(), transport, driveOptions, buffers, chunksPerConnection,
             managementAddress, accessLog, limits, Duration.ofSeconds(drainTimeoutSeconds), statsFile,
-            Duration.ofMillis(statsIntervalMs), statsStdout);
+            Duration.ofMillis(statsIntervalMs), statsStdout, tls);
+    }
+
+    /** HTTPS settings from the --tls options, certificates loaded and checked; null without --tls-cert. */
+    private TlsSettings tlsSettings() throws ConfigurationError {
+        if (tlsCertificates.isEmpty() && tlsKeys.isEmpty()) {
+            return null;
+        }
+        check(tlsCertificates.size() == tlsKeys.size(), "give one --tls-key for each --tls-cert (" + tlsCertificates.size()
+            + " certificate(s), " + tlsKeys.size() + " key(s))");
+        check(tlsPort >= 1 && tlsPort <= 65535 && tlsPort != port,
+            "--tls-port must be between 1 and 65535 and differ from --port, not " + tlsPort);
+        check(List.of("default", "refuse").contains(tlsUnknownName),
+            "--tls-unknown-name must be default or refuse, not '" + tlsUnknownName + "'");
+        final List<TlsCertificates.Files> files = new ArrayList<>();
+        for (int i = 0; i < tlsCertificates.size(); i++) {
+            files.add(new TlsCertificates.Files(tlsCertificates.get(i).toAbsolutePath(), tlsKeys.get(i).toAbsolutePath()));
+        }
+        final TlsCertificates certificates;
+        try {
+            certificates = new TlsCertificates(files, "refuse".equals(tlsUnknownName), java.time.Clock.systemUTC());
+        } catch (CertificateFailure e) {
+            throw new ConfigurationError(AtlasServer.EXIT_ENVIRONMENT, e.getMessage());
+        }
+        try {
+            return new TlsSettings(tlsPort, certificates, sealer, TlsSettings.DEFAULT_HANDSHAKE_RECORDS_PER_PASS);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(AtlasServer.EXIT_USAGE, e.getMessage());
+        }
     }
 
     private InterfaceAddress interfaceAddress() throws ConfigurationError {

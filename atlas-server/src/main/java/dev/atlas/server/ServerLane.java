@@ -20,6 +20,8 @@ import dev.atlas.server.storage.LaneDrives;
 import dev.atlas.server.storage.LaneStorage;
 import dev.atlas.server.tcp.TcpConfig;
 import dev.atlas.server.tcp.TcpStack;
+import dev.atlas.server.tls.TlsResponder;
+import dev.atlas.server.tls.TlsSettings;
 import org.agrona.concurrent.SystemEpochClock;
 
 /**
@@ -36,13 +38,22 @@ public final class ServerLane implements LaneSteps {
     private final FrameInput input;
     private final LaneStorage storage;
     private final Responder responder;
+    /** What the TCP engine talks to: the HTTP responder, or HTTPS in front of it. */
+    private final Responder application;
+    private final TlsResponder tls;
     private final GenerationPins pins;
 
     private ServerLane(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
-                       LaneStorage storage, Responder responder, GenerationPins pins) {
+                       LaneStorage storage, Responder responder, GenerationPins pins, TlsSettings tlsSettings) {
         final ArpTable arp = new ArpTable();
-        this.stack = new TcpStack(address, arp, ring, tcp, responder);
+        this.tls = tlsSettings == null ? null : new TlsResponder(responder, tlsSettings.port(), tlsSettings.certificates(),
+            tcp.maxConnections(), tlsSettings.newSealer(), tlsSettings.handshakeRecordsPerPass());
+        this.application = tls == null ? responder : tls;
+        this.stack = new TcpStack(address, arp, ring, tcp, application);
         stack.listen(port);
+        if (tlsSettings != null) {
+            stack.listen(tlsSettings.port());
+        }
         this.input = new FrameInput(address, arp, ring, stack);
         this.storage = storage;
         this.responder = responder;
@@ -54,19 +65,32 @@ public final class ServerLane implements LaneSteps {
     static ServerLane catalogue(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
                                 LaneDrives drives, int chunksPerConnection, CurrentCatalogue catalogue, Readiness readiness,
                                 AccessLogWriter accessLog, HttpLimits limits) {
+        return catalogue(index, ring, address, tcp, port, drives, chunksPerConnection, catalogue, readiness, accessLog, limits, null);
+    }
+
+    /** A lane serving the catalogue from {@code drives}, over HTTPS too when {@code tls} is not null. */
+    static ServerLane catalogue(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
+                                LaneDrives drives, int chunksPerConnection, CurrentCatalogue catalogue, Readiness readiness,
+                                AccessLogWriter accessLog, HttpLimits limits, TlsSettings tls) {
         final ExtentSource extents = new ExtentSource(drives, tcp.maxConnections(), chunksPerConnection);
         final GenerationPins pins = new GenerationPins();
         final CatalogueResponder responder = new CatalogueResponder(tcp.maxConnections(), catalogue, extents, pins,
             readiness, accessLog, limits, SystemEpochClock.INSTANCE);
-        return new ServerLane(index, ring, address, tcp, port, extents, responder, pins);
+        return new ServerLane(index, ring, address, tcp, port, extents, responder, pins, tls);
     }
 
     /** A lane with the network stack's test responder only ({@code GET /pattern/<bytes>}): its bytes come from memory. */
     static ServerLane pattern(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
                               Readiness readiness) {
+        return pattern(index, ring, address, tcp, port, readiness, null);
+    }
+
+    /** A pattern lane, over HTTPS too when {@code tls} is not null. */
+    static ServerLane pattern(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
+                              Readiness readiness, TlsSettings tls) {
         final PatternResponder responder = new PatternResponder(tcp.maxConnections(), HttpLimits.DEFAULT,
             SystemEpochClock.INSTANCE, readiness);
-        return new ServerLane(index, ring, address, tcp, port, LaneStorage.NO_DRIVES, responder, new GenerationPins());
+        return new ServerLane(index, ring, address, tcp, port, LaneStorage.NO_DRIVES, responder, new GenerationPins(), tls);
     }
 
     @Override
@@ -88,7 +112,7 @@ public final class ServerLane implements LaneSteps {
 
     @Override
     public int output(long nowNanos) {
-        final int swept = responder.doWork();
+        final int swept = application.doWork();
         return swept + stack.output(nowNanos);
     }
 
@@ -123,6 +147,11 @@ public final class ServerLane implements LaneSteps {
     /** The HTTP responder: a {@link CatalogueResponder} or a {@link PatternResponder}. */
     public Responder responder() {
         return responder;
+    }
+
+    /** HTTPS on this lane, or null when it serves HTTP only. */
+    public TlsResponder tls() {
+        return tls;
     }
 
     /** Generations this lane's responses read from (none on a pattern lane). */

@@ -76,6 +76,26 @@ final class StatsFile {
                 default -> {
                 }
             }
+            if (lane.tls() != null) {
+                CounterDump.addTo(values, "tls", lane.tls().counters());
+                values.merge("tls.handshakesCompleted", lane.tls().counters().handshakesCompletedTotal(), Long::sum);
+                values.merge("tls.sealedBytes", lane.tls().sealer().sealedBytes(), Long::sum);
+                values.merge("tls.recordsSealed", lane.tls().bodies().recordsSealed(), Long::sum);
+                values.merge("tls.slicesEncrypted", lane.tls().bodies().slicesEncrypted(), Long::sum);
+                values.merge("tls.stagedRecordHits", lane.tls().bodies().cacheHits(), Long::sum);
+                values.merge("tls.stagingCopyBytes", lane.tls().bodies().stagingCopyBytes(), Long::sum);
+                final long[] sent = lane.tls().counters().alertsSent;
+                final long[] received = lane.tls().counters().alertsReceived;
+                for (int code = 0; code < sent.length; code++) {
+                    if (sent[code] > 0) {
+                        values.merge("tls.alertsSent." + org.bouncycastle.tls.AlertDescription.getName((short) code), sent[code], Long::sum);
+                    }
+                    if (received[code] > 0) {
+                        values.merge("tls.alertsReceived." + org.bouncycastle.tls.AlertDescription.getName((short) code), received[code],
+                            Long::sum);
+                    }
+                }
+            }
             if (lane.lane().ring() instanceof AfPacketRing ring) {
                 values.merge("ring.rxFrames", ring.rxFrames(), Long::sum);
                 values.merge("ring.rxBytes", ring.rxBytes(), Long::sum);

@@ -82,6 +82,8 @@ public final class TcpConnection {
     long plannedPass = -1;
 
     private Object attachment;
+    /** Transforms what the application queues (TLS), or null: bytes go into the stream as they are. */
+    private SendFilter sendFilter;
 
     TcpConnection(TcpStack stack, int id, SendStream stream, SackScoreboard scoreboard, RtoEstimator rto, CongestionControl cc) {
         this.stack = stack;
@@ -99,6 +101,14 @@ public final class TcpConnection {
      * or its retained store or segment list is full.
      */
     public boolean sendRetained(MemorySegment bytes, long offset, int length) {
+        if (sendFilter != null) {
+            return sendFilter.sendRetained(this, bytes, offset, length);
+        }
+        return sendRetainedDirect(bytes, offset, length);
+    }
+
+    /** {@link #sendRetained} past the {@link SendFilter}: the bytes go into the stream as they are. */
+    public boolean sendRetainedDirect(MemorySegment bytes, long offset, int length) {
         if (!TcpState.canSend(state) || finQueued || !stream.appendRetained(bytes, offset, length)) {
             return false;
         }
@@ -112,6 +122,14 @@ public final class TcpConnection {
      * its segment list is full.
      */
     public boolean send(PayloadSource src, long token, long sourceOffset, long length) {
+        if (sendFilter != null) {
+            return sendFilter.send(this, src, token, sourceOffset, length);
+        }
+        return sendDirect(src, token, sourceOffset, length);
+    }
+
+    /** {@link #send} past the {@link SendFilter}: the source's bytes go into the stream as they are. */
+    public boolean sendDirect(PayloadSource src, long token, long sourceOffset, long length) {
         if (!TcpState.canSend(state) || finQueued || !stream.appendSource(src, token, sourceOffset, length)) {
             return false;
         }
@@ -123,6 +141,9 @@ public final class TcpConnection {
     public void shutdownOutput() {
         if (!TcpState.canSend(state) || finQueued) {
             return;
+        }
+        if (sendFilter != null) {
+            sendFilter.closing(this);
         }
         finQueued = true;
         finOffset = stream.end();
@@ -240,7 +261,17 @@ public final class TcpConnection {
 
     /** Free bytes in the retained store. */
     public long retainedFree() {
+        return sendFilter != null ? sendFilter.retainedFree(this) : stream.retainedFree();
+    }
+
+    /** Free bytes in the retained store, past the {@link SendFilter}. */
+    public long retainedFreeDirect() {
         return stream.retainedFree();
+    }
+
+    /** Sets (or with null removes) the filter what the application queues goes through; the slot's next connection starts without. */
+    public void sendFilter(SendFilter filter) {
+        this.sendFilter = filter;
     }
 
     /** True while the application may queue bytes. */
@@ -325,6 +356,7 @@ public final class TcpConnection {
         remotePort = fromPort;
         localPort = toPort;
         lastReceivedNanos = now;
+        sendFilter = null;
         cookie = false;
         appAttached = false;
         sndUna = 0;

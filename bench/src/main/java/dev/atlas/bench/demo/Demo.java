@@ -69,8 +69,16 @@ final class Demo {
     private volatile boolean stopping;
     private boolean tornDown;
     private int serverExit;
+    /** Serve and play over HTTPS (its own CA and certificate) instead of HTTP. */
+    private final boolean tls;
+    private DemoPki pki;
 
     Demo(PrintStream out, Path workOption, boolean keep, int seconds) {
+        this(out, workOption, keep, seconds, false);
+    }
+
+    Demo(PrintStream out, Path workOption, boolean keep, int seconds, boolean tls) {
+        this.tls = tls;
         this.out = out;
         this.workOption = workOption;
         this.keep = keep;
@@ -151,9 +159,14 @@ final class Demo {
     }
 
     private String startServer() throws IOException, InterruptedException {
+        final List<String> serveArgs = new ArrayList<>();
+        if (tls) {
+            pki = DemoPki.make(work.resolve("pki"), Topology.SERVER_ADDRESS);
+            serveArgs.addAll(List.of("--tls-cert", pki.certificate().toString(), "--tls-key", pki.key().toString()));
+        }
         try {
             server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-                List.of(image), List.of(), work.resolve("server"));
+                List.of(image), serveArgs, work.resolve("server"));
             server.awaitReady(SERVER_READY);
         } catch (IOException e) {
             throw new DemoFailure("the Atlas server did not start: " + e.getMessage().lines().findFirst().orElse(""), e);
@@ -165,7 +178,8 @@ final class Demo {
                 List.of("curl", "-sS", "--max-time", "2", "-o", "/dev/null", "-w", "%{http_code}", server.managementUrl("/readyz"))));
             status = ready.stdout().strip();
             if (status.equals(Integer.toString(HTTP_OK))) {
-                return "pid " + server.pid() + ", serving " + url("") + ", /readyz 200 on " + AtlasServerProcess.MANAGEMENT;
+                return "pid " + server.pid() + ", serving " + url("") + ", /readyz 200 on " + AtlasServerProcess.MANAGEMENT
+                    + (tls ? "; certificate for " + Topology.SERVER_ADDRESS + " from the demo's own CA (" + pki.caCertificate() + ")" : "");
             }
             if (!server.isAlive()) {
                 break;
@@ -280,6 +294,7 @@ final class Demo {
         final Path fetched = work.resolve("fetched");
         final List<String> command = new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time",
             Long.toString(CURL_TIMEOUT.toSeconds()), "--create-dirs", "-w", "%{http_code} %{num_connects}\\n"));
+        command.addAll(trust());
         for (String name : ladder.files()) {
             command.addAll(List.of("-o", fetched.resolve(name).toString(), url(name)));
         }
@@ -299,16 +314,19 @@ final class Demo {
             final Path source = ladder.root().resolve(name);
             final long mismatch = Files.mismatch(source, fetched.resolve(name));
             if (mismatch != -1) {
-                throw new DemoFailure("http://" + net.serverAddress() + "/" + name + " differs from " + source
+                throw new DemoFailure(url(name) + " differs from " + source
                     + " at byte " + mismatch);
             }
             bytes += Files.size(source);
         }
         final String largest = ladder.files().stream().max(Comparator.comparingLong(n -> size(ladder.root().resolve(n)))).orElseThrow();
         final Path part = fetched.resolve("range.bin");
-        final ToolRun range = ToolRun.run(CURL_TIMEOUT, ToolRun.inNamespace(net.clientNamespace(), List.of("curl", "-sS", "--fail",
+        final List<String> rangeCommand = new ArrayList<>(List.of("curl", "-sS", "--fail",
             "--max-time", Long.toString(CURL_TIMEOUT.toSeconds()), "-r", RANGE_FIRST + "-" + RANGE_LAST, "-o", part.toString(),
-            "-w", "%{http_code}", url(largest))));
+            "-w", "%{http_code}"));
+        rangeCommand.addAll(trust());
+        rangeCommand.add(url(largest));
+        final ToolRun range = ToolRun.run(CURL_TIMEOUT, ToolRun.inNamespace(net.clientNamespace(), rangeCommand));
         final byte[] whole = Files.readAllBytes(ladder.root().resolve(largest));
         final byte[] expected = Arrays.copyOfRange(whole, (int) RANGE_FIRST, (int) RANGE_LAST + 1);
         if (!range.ok() || !range.stdout().strip().equals(Integer.toString(HTTP_PARTIAL))
@@ -412,6 +430,17 @@ final class Demo {
         steps.detail(pad("pipeline") + String.format(Locale.ROOT, "working set %s now, peak %d of %d chunk buffers in use "
                 + "during playback (sampled); last-level cache %s", Sizes.human(Math.round(m.sum("atlas_pipeline_working_set_bytes"))),
             peakBuffersInUse.get(), Math.round(m.sum("atlas_buffers")), llc > 0 ? Sizes.human(llc) : "size unknown (sysfs does not say)"));
+        if (tls) {
+            final Map<String, Double> handshakes = m.sumBy("atlas_tls_handshakes_total", "result");
+            final long sealed = Math.round(m.sum("atlas_seal_bytes_total"));
+            steps.detail(pad("tls") + String.format(Locale.ROOT, "%.0f handshakes ok, %.0f failed; %s sealed by our record layer "
+                    + "(atlas_tls_handshakes_total, atlas_seal_bytes_total)", handshakes.getOrDefault("ok", 0.0),
+                handshakes.getOrDefault("failed", 0.0), Sizes.human(sealed)));
+            if (handshakes.getOrDefault("ok", 0.0) < 1 || sealed < responseBytes / 2) {
+                throw new DemoFailure("/metrics shows no completed TLS handshake or fewer sealed bytes (" + sealed
+                    + ") than the responses need");
+            }
+        }
         final long expectedOk = 2L * ladder.files().size() + 1;
         if (ok < expectedOk || serverErrors > 0 || reads == 0 || diskErrors > 0 || m.sum("atlas_ready") < 1) {
             throw new DemoFailure(String.format(Locale.ROOT, "/metrics disagrees with what the clients saw: %d successful "
@@ -439,8 +468,9 @@ final class Demo {
         out.println("Atlas is serving " + url(HlsLadder.MASTER) + " (reachable only from " + net.clientNamespace() + "). Try:");
         out.println("  " + cli + String.join(" ", playCommand(true)));
         out.println("  " + cli + "ffplay " + url(HlsLadder.MASTER) + "        # needs a display");
-        out.println("  " + cli + "curl -sI " + url(HlsLadder.segment(0, 0)));
-        out.println("  " + cli + "curl -s -r 0-99 " + url(HlsLadder.MASTER));
+        final String ca = String.join(" ", trust()) + (tls ? " " : "");
+        out.println("  " + cli + "curl -sI " + ca + url(HlsLadder.segment(0, 0)));
+        out.println("  " + cli + "curl -s -r 0-99 " + ca + url(HlsLadder.MASTER));
         out.println("  " + srv + "curl -s " + server.managementUrl("/metrics") + " | grep ^atlas_");
         out.println("  " + srv + "curl -s " + server.managementUrl("/readyz"));
         out.println("  tail -f " + server.accessLog());
@@ -533,7 +563,12 @@ final class Demo {
     }
 
     private String url(String name) {
-        return "http://" + Topology.SERVER_ADDRESS + "/" + name;
+        return (tls ? "https://" : "http://") + Topology.SERVER_ADDRESS + "/" + name;
+    }
+
+    /** curl's options for the demo's CA (HTTPS: every transfer verifies the server's certificate). */
+    private List<String> trust() {
+        return tls ? List.of("--cacert", pki.caCertificate().toString()) : List.of();
     }
 
     private static boolean success(int status) {

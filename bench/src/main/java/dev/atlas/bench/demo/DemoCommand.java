@@ -38,6 +38,9 @@ public final class DemoCommand implements Callable<Integer> {
         description = "Work directory (absent or empty; removed at the end unless --keep); default: a new one under /tmp.")
     Path work;
 
+    @Option(names = "--tls", description = "Serve and play over HTTPS: the demo makes its own CA and server certificate.")
+    boolean tls;
+
     @Option(names = "--keep", description = "Keep the work directory (ladder, catalogue image, server and access logs).")
     boolean keep;
 
@@ -77,7 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.println(missing);
             return EXIT_FAILED;
         }
-        final Demo demo = new Demo(out, work, keep, seconds);
+        final Demo demo = new Demo(out, work, keep, seconds, tls);
         // Ctrl-C (or SIGTERM) at any point: stop what was started and remove what was made.
         final Thread hook = new Thread(demo::interrupted, "atlas-demo-teardown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -32,11 +32,24 @@ class DemoCheckTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void checkPlaysTheStreamAndCleansUp() {
+        check("--check");
+    }
+
+    /** {@code --check --tls}: the same over HTTPS, with the demo's own CA; curl verifies the certificate. */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void checkPlaysTheStreamOverHttps() {
+        final String output = check("--check", "--tls");
+        assertTrue(output.contains("https://"), output);
+        assertTrue(output.contains("handshakes ok"), output);
+    }
+
+    private static String check(String... args) {
         Prerequisites.require("ip", "ethtool", "curl", "ffmpeg", "ffprobe");
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final int exit;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            exit = DemoCommand.run(new String[] {"--check"}, out);
+            exit = DemoCommand.run(args, out);
         }
         final String output = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(output);
@@ -52,5 +65,6 @@ class DemoCheckTest {
         final Matcher work = WORK.matcher(output);
         assertTrue(work.find(), output);
         assertFalse(Files.exists(Path.of(work.group(1))), "work directory left behind: " + work.group(1));
+        return output;
     }
 }

@@ -1,0 +1,110 @@
+package dev.atlas.server.tls;
+
+import org.bouncycastle.tls.DefaultTlsClient;
+import org.bouncycastle.tls.ProtocolName;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.ServerName;
+import org.bouncycastle.tls.ServerOnlyTlsAuthentication;
+import org.bouncycastle.tls.TlsAuthentication;
+import org.bouncycastle.tls.TlsClientProtocol;
+import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.crypto.TlsCertificate;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Vector;
+
+/**
+ * A Bouncy Castle client (non-blocking) handshaking with a {@link TlsSession} in memory: the
+ * bytes go straight from one protocol object to the other. Afterwards the client decrypts what
+ * our record layer wrote, and the server's Bouncy Castle protocol can still be asked to write
+ * a record, to compare with ours.
+ */
+final class InMemoryHandshake {
+    final TlsClientProtocol client = new TlsClientProtocol();
+    final TlsSession session = new TlsSession();
+    final TlsCounters counters = new TlsCounters();
+    TlsCertificate serverLeaf;
+
+    InMemoryHandshake(CertificateStore store, ProtocolVersion version, int suite, String serverName) throws IOException {
+        final SecureRandom random = new SecureRandom();
+        session.start(store, random, counters, System.nanoTime());
+        client.connect(new DefaultTlsClient(new JcaTlsCryptoProvider().setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).create(random)) {
+            @Override
+            protected ProtocolVersion[] getSupportedVersions() {
+                return new ProtocolVersion[] {version};
+            }
+
+            @Override
+            protected int[] getSupportedCipherSuites() {
+                return new int[] {suite};
+            }
+
+            @Override
+            protected Vector getProtocolNames() {
+                final Vector<ProtocolName> names = new Vector<>();
+                names.add(ProtocolName.HTTP_1_1);
+                return names;
+            }
+
+            @Override
+            protected Vector getSNIServerNames() {
+                if (serverName == null) {
+                    return null;
+                }
+                final Vector<ServerName> names = new Vector<>();
+                names.add(new ServerName(org.bouncycastle.tls.NameType.host_name, serverName.getBytes(StandardCharsets.US_ASCII)));
+                return names;
+            }
+
+            @Override
+            public TlsAuthentication getAuthentication() {
+                return new ServerOnlyTlsAuthentication() {
+                    @Override
+                    public void notifyServerCertificate(TlsServerCertificate certificate) {
+                        serverLeaf = certificate.getCertificate().getCertificateAt(0);
+                    }
+                };
+            }
+        });
+        for (int round = 0; round < 20 && (client.isHandshaking() || session.state == TlsSession.HANDSHAKING); round++) {
+            pump(client.getAvailableOutputBytes(), true);
+            pump(session.protocol.getAvailableOutputBytes(), false);
+        }
+        if (session.state != TlsSession.ESTABLISHED || client.isHandshaking()) {
+            throw new IOException("the in-memory handshake did not complete");
+        }
+    }
+
+    private void pump(int available, boolean fromClient) throws IOException {
+        if (available <= 0) {
+            return;
+        }
+        final byte[] bytes = new byte[available];
+        if (fromClient) {
+            client.readOutput(bytes, 0, available);
+            session.protocol.offerInput(bytes);
+        } else {
+            session.protocol.readOutput(bytes, 0, available);
+            client.offerInput(bytes);
+        }
+    }
+
+    /** The server's Bouncy Castle protocol writes {@code data} as application data; returns the records. */
+    byte[] bcServerWrites(byte[] data) throws IOException {
+        session.protocol.writeApplicationData(data, 0, data.length);
+        final byte[] out = new byte[session.protocol.getAvailableOutputBytes()];
+        session.protocol.readOutput(out, 0, out.length);
+        return out;
+    }
+
+    /** The client takes {@code records} (our output) and returns the plaintext it decrypted. */
+    byte[] clientReads(byte[] records) throws IOException {
+        client.offerInput(records);
+        final byte[] plain = new byte[client.getAvailableInputBytes()];
+        client.readInput(plain, 0, plain.length);
+        return plain;
+    }
+}
