@@ -74,8 +74,8 @@ public final class TcpBench implements Callable<Integer> {
         try (Topology net = Topology.up(Topology.uniqueName("bench-tcp"), Topology.Mode.DIRECT).removeOnExit()) {
             out.printf("bench tcp: namespaces %s, %d × %d bytes per server%n", net.namespaces(), runs, bytes);
             if (clientRmem != null) {
-                Commands.output(List.of("ip", "netns", "exec", net.clientNamespace(), "sysctl", "-q", "-w",
-                    "net.ipv4.tcp_rmem=" + clientRmem));
+                Commands.output(List.of("ip", "netns", "exec", net.clientNamespace(), "sh", "-c",
+                "echo \"$0\" > /proc/sys/net/ipv4/tcp_rmem", clientRmem));
                 out.printf("  client receive buffer (tcp_rmem): %s%n", clientRmem);
             }
             rows.add(measureAtlas(net, work));

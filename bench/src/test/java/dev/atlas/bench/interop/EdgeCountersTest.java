@@ -40,7 +40,7 @@ class EdgeCountersTest {
     private static final String BIG = "media/big.bin";
     private static final long BIG_BYTES = 16L << 20;
     private static final String SMALL = "media/small.bin";
-    /** The ring (8 blocks, each handed over after 1 ms) holds about a thousand frames of a burst this fast. */
+    /** The RX ring holds 4,096 frames (8 MiB in 2 KiB frames): a burst of this many overflows it. */
     private static final int BURST_FRAMES = 20_000;
     /** Frames of other kinds that may cross the link during the burst (ARP). */
     private static final int OTHER_FRAMES_SLACK = 20;
