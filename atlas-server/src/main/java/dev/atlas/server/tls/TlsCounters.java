@@ -28,6 +28,8 @@ public final class TlsCounters {
     public final long[] alertsReceived = new long[ALERT_CODES];
     public long recordsOpened;
     public long badRecords;
+    /** Decrypted request bytes the HTTP side could not hold (pipelined past its budget): the session ended with internal_error. */
+    public long plaintextRefused;
     public long keyUpdatesReceived;
     public long keyUpdatesSent;
     public long renegotiationsRefused;

@@ -113,18 +113,17 @@ public final class TlsResponder implements Responder, SendFilter {
     }
 
     @Override
-    public void onData(TcpConnection connection, MemorySegment data, long offset, int length) {
+    public int onData(TcpConnection connection, MemorySegment data, long offset, int length) {
         final TlsSession session = sessions[connection.id()];
         if (session == null) {
-            http.onData(connection, data, offset, length);
-            return;
+            return http.onData(connection, data, offset, length);
         }
         long at = offset;
         int remaining = length;
         while (remaining > 0 && session.state != TlsSession.CLOSED && sessions[connection.id()] == session) {
             final int room = session.input.length - session.inputLength;
             if (room == 0) {
-                return; // a deferred handshake holds a full buffer; TCP's window holds the rest back
+                break; // a full buffer (a deferred handshake): the bytes not taken are not acknowledged, the peer resends them
             }
             final int n = Math.min(room, remaining);
             MemorySegment.copy(data, at, session.inputSegment, session.inputLength, n);
@@ -133,6 +132,7 @@ public final class TlsResponder implements Responder, SendFilter {
             remaining -= n;
             process(connection, session);
         }
+        return length - remaining;
     }
 
     /** Handles every whole record in the session's input; leaves a partial one (or a deferred handshake) there. */
@@ -278,8 +278,13 @@ public final class TlsResponder implements Responder, SendFilter {
         }
         return switch (type) {
             case RecordFormat.APPLICATION_DATA -> {
-                if (contentLength > 0) {
-                    http.onData(connection, session.inputSegment, prefix, contentLength);
+                if (contentLength > 0 && http.onData(connection, session.inputSegment, prefix, contentLength) < contentLength) {
+                    // The HTTP side holds pipelined requests only within its budget and the record
+                    // is already acknowledged, so the rest cannot be asked for again: end the
+                    // session rather than lose requests in the middle of the stream.
+                    counters.plaintextRefused++;
+                    fatal(connection, session, AlertDescription.internal_error);
+                    yield false;
                 }
                 yield sessions[connection.id()] == session && session.state == TlsSession.ESTABLISHED;
             }
@@ -384,6 +389,14 @@ public final class TlsResponder implements Responder, SendFilter {
         queueAlert(connection, session, AlertLevel.fatal, description);
         session.state = TlsSession.CLOSED;
         connection.shutdownOutput();
+    }
+
+    /** Deadlines are the HTTP side's (request heads, keep-alive): they count once the handshake has handed over. */
+    @Override
+    public void onDeadline(TcpConnection connection) {
+        if (sessions[connection.id()] == null || httpAttached[connection.id()]) {
+            http.onDeadline(connection);
+        }
     }
 
     @Override
