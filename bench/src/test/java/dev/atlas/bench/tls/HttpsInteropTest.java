@@ -359,6 +359,48 @@ class HttpsInteropTest {
         assertBodies(curl(ECDSA_NAME, List.of("--tlsv1.3"), "tiny.bin"), "tiny.bin");
     }
 
+    /**
+     * The same bytes over HTTP and over HTTPS from one lane in the same run: each way, one curl
+     * fetching the 24 MiB file four times on one connection; wall time and the server's CPU
+     * seconds, printed as a ratio (the machine is shared, so the figures inform, the bytes are
+     * what is checked).
+     */
+    @Test
+    @Order(7)
+    void httpsAgainstHttpOnTheSameContent() throws Exception {
+        final String name = "vod/long.mp4";
+        final double[] http = timed(false, name);
+        final double[] https = timed(true, name);
+        final double bytes = 4.0 * Files.size(content.resolve(name));
+        System.out.printf("https-vs-http: HTTP %.2f Gb/s (%.2f s, server CPU %.2f s), HTTPS %.2f Gb/s (%.2f s, server CPU %.2f s); "
+                + "HTTPS/HTTP throughput %.2f, bytes per server CPU second %.2f%n",
+            bytes * 8 / http[0] / 1e9, http[0], http[1], bytes * 8 / https[0] / 1e9, https[0], https[1], http[0] / https[0],
+            (bytes / https[1]) / (bytes / http[1]));
+    }
+
+    /** {wall seconds, server CPU seconds} for four downloads of {@code name} on one connection, checked byte for byte. */
+    private double[] timed(boolean tls, String name) throws Exception {
+        final Path dir = Files.createTempDirectory(work, tls ? "https-" : "http-");
+        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS",
+            "--max-time", "120", "--cacert", ca.caFile().toString(), "--resolve", ECDSA_NAME + ":443:" + net.serverAddress()));
+        for (int i = 0; i < 4; i++) {
+            command.addAll(List.of("-o", dir.resolve("body-" + i).toString(),
+                (tls ? "https://" + ECDSA_NAME : "http://" + net.serverAddress()) + "/" + name));
+        }
+        final double cpuBefore = server.cpuSeconds();
+        final long start = System.nanoTime();
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String says = read(p.getInputStream());
+        assertTrue(p.waitFor(150, TimeUnit.SECONDS));
+        final double wall = (System.nanoTime() - start) / 1e9;
+        final double cpu = server.cpuSeconds() - cpuBefore;
+        assertEquals(0, p.exitValue(), says);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(-1L, Files.mismatch(dir.resolve("body-" + i), content.resolve(name)));
+        }
+        return new double[] {wall, cpu};
+    }
+
     private static long size(java.io.ByteArrayOutputStream received) {
         synchronized (received) {
             return received.size();
