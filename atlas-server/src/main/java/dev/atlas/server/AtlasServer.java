@@ -1,21 +1,20 @@
 package dev.atlas.server;
 
 import dev.atlas.catalogue.Catalogue;
-import dev.atlas.catalogue.error.CatalogueBusyException;
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFullException;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DiskmapBlockDevice;
-import dev.atlas.diskmap.transport.DiskmapException;
+import dev.atlas.catalogue.error.CatalogueBusyException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.diskmap.Transport;
-import dev.atlas.server.storage.ExtentSource;
-import dev.atlas.server.http.CatalogueResponder;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.server.http.AccessLogWriter;
+import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.HttpStatus;
 import dev.atlas.server.lane.Lane;
 import dev.atlas.server.lane.Lanes;
-import dev.atlas.server.tls.TlsMeters;
+import dev.atlas.server.lane.Readiness;
 import dev.atlas.server.mgmt.AccessLogFlusher;
 import dev.atlas.server.mgmt.AtlasMetrics;
 import dev.atlas.server.mgmt.DataPathMeters;
@@ -23,14 +22,13 @@ import dev.atlas.server.mgmt.LaneCounterSource;
 import dev.atlas.server.mgmt.ManagementServer;
 import dev.atlas.server.mgmt.ManagementServer.AdminResult;
 import dev.atlas.server.mgmt.MetricNames;
-import dev.atlas.server.lane.Readiness;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.afpacket.AfPacketRing;
 import dev.atlas.server.storage.CurrentCatalogue;
+import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.GenerationPins;
 import dev.atlas.server.storage.LaneDrives;
-import org.agrona.concurrent.SystemEpochClock;
-
+import dev.atlas.server.tls.TlsMeters;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -40,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.agrona.concurrent.SystemEpochClock;
 
 /**
  * The appliance as one object: the served catalogue, the lanes (ring, TCP/IP, HTTP, drive
@@ -53,6 +52,7 @@ public final class AtlasServer implements AutoCloseable {
     public static final int EXIT_USAGE = 2;
     /** Exit code: the machine is not as needed (no interface, no privilege, a drive missing or busy). */
     public static final int EXIT_ENVIRONMENT = 1;
+
     private static final int ACCESS_LOG_RING_BYTES = 1 << 20;
     private static final long DRAIN_POLL_MILLIS = 100;
     /** Once no response is in flight, how long idle connections get to close before the rest are reset. */
@@ -117,47 +117,74 @@ public final class AtlasServer implements AutoCloseable {
             for (String damage : keeper.catalogue().damage()) {
                 out.println("atlas serve: WARNING " + damage);
             }
-            metrics.gauge(MetricNames.CATALOGUE_DAMAGE, "Kinds of damage found in the catalogue when it was opened;"
-                + " above 0, admin imports and removals are refused until `atlas-catalogue fsck --repair`.",
-                () -> keeper.catalogue().damage().size());
-            metrics.gauge(MetricNames.CATALOGUE_GENERATION, "Generation of the catalogue new requests are served from.",
-                () -> keeper.current().get().generation());
-            metrics.gauge(MetricNames.CATALOGUE_ENTRIES, "Files in the served catalogue.", () -> keeper.current().get().size());
-            metrics.gauge(MetricNames.CATALOGUE_BYTES, "Bytes of content in the served catalogue.",
-                () -> keeper.current().get().totalBytes());
+            metrics.gauge(
+                    MetricNames.CATALOGUE_DAMAGE,
+                    "Kinds of damage found in the catalogue when it was opened;"
+                            + " above 0, admin imports and removals are refused until `atlas-catalogue fsck --repair`.",
+                    () -> keeper.catalogue().damage().size());
+            metrics.gauge(
+                    MetricNames.CATALOGUE_GENERATION,
+                    "Generation of the catalogue new requests are served from.",
+                    () -> keeper.current().get().generation());
+            metrics.gauge(
+                    MetricNames.CATALOGUE_ENTRIES,
+                    "Files in the served catalogue.",
+                    () -> keeper.current().get().size());
+            metrics.gauge(
+                    MetricNames.CATALOGUE_BYTES,
+                    "Bytes of content in the served catalogue.",
+                    () -> keeper.current().get().totalBytes());
         }
         if (config.accessLog() != null) {
             try {
-                accessLog = AccessLogFlusher.toFile(config.accessLog(), config.lanes(), ACCESS_LOG_RING_BYTES,
-                    SystemEpochClock.INSTANCE);
+                accessLog = AccessLogFlusher.toFile(
+                        config.accessLog(), config.lanes(), ACCESS_LOG_RING_BYTES, SystemEpochClock.INSTANCE);
             } catch (UncheckedIOException e) {
                 throw new StartFailure(EXIT_ENVIRONMENT, e.getMessage());
             }
             accessLog.registerMetrics(metrics);
         }
-        final int fanoutGroup = config.lanes() > 1 ? (int) (ProcessHandle.current().pid() & 0xFFFF) : AfPacketRing.NO_FANOUT;
+        final int fanoutGroup =
+                config.lanes() > 1 ? (int) (ProcessHandle.current().pid() & 0xFFFF) : AfPacketRing.NO_FANOUT;
         for (int i = 0; i < config.lanes(); i++) {
             final PacketRing ring;
             try {
                 ring = AfPacketRing.open(config.interfaceName(), fanoutGroup);
             } catch (RuntimeException e) {
-                throw new StartFailure(EXIT_ENVIRONMENT, "cannot attach to interface " + config.interfaceName() + ": " + e.getMessage());
+                throw new StartFailure(
+                        EXIT_ENVIRONMENT,
+                        "cannot attach to interface " + config.interfaceName() + ": " + e.getMessage());
             }
             final ServerLane lane;
             if (config.pattern()) {
-                lane = ServerLane.pattern(i, ring, config.address(), config.tcp(), config.port(), readiness, config.tls());
+                lane = ServerLane.pattern(
+                        i, ring, config.address(), config.tcp(), config.port(), readiness, config.tls());
             } else {
                 final LaneDrives laneDrives;
                 try {
-                    laneDrives = LaneDrives.open(devicesInSetOrder(), config.transport(), config.drives(), config.buffersPerLane());
+                    laneDrives = LaneDrives.open(
+                            devicesInSetOrder(), config.transport(), config.drives(), config.buffersPerLane());
                 } catch (DiskmapException | IllegalArgumentException e) {
                     ring.close();
-                    throw new StartFailure(EXIT_ENVIRONMENT, "cannot open the catalogue's drives for lane " + i + ": " + e.getMessage());
+                    throw new StartFailure(
+                            EXIT_ENVIRONMENT,
+                            "cannot open the catalogue's drives for lane " + i + ": " + e.getMessage());
                 }
                 drives.add(laneDrives);
                 final AccessLogWriter log = accessLog == null ? AccessLogWriter.DISABLED : accessLog.writer(i);
-                lane = ServerLane.catalogue(i, ring, config.address(), config.tcp(), config.port(), laneDrives,
-                    config.chunksPerConnection(), current, readiness, log, config.limits(), config.tls());
+                lane = ServerLane.catalogue(
+                        i,
+                        ring,
+                        config.address(),
+                        config.tcp(),
+                        config.port(),
+                        laneDrives,
+                        config.chunksPerConnection(),
+                        current,
+                        readiness,
+                        log,
+                        config.limits(),
+                        config.tls());
             }
             lanes.add(lane);
             registerMeters(i, lane);
@@ -179,7 +206,8 @@ public final class AtlasServer implements AutoCloseable {
             }
             management.addDrainHook(this::watchDrain);
             if (config.tls() != null) {
-                management.addReloadHook("certificates", () -> TlsMeters.reload(config.tls().certificates()));
+                management.addReloadHook(
+                        "certificates", () -> TlsMeters.reload(config.tls().certificates()));
             }
             if (keeper != null) {
                 management.addReloadHook("catalogue", keeper::reload);
@@ -199,7 +227,8 @@ public final class AtlasServer implements AutoCloseable {
         } catch (CatalogueBusyException e) {
             throw new StartFailure(EXIT_ENVIRONMENT, e.getMessage());
         } catch (CatalogueException | DiskmapException e) {
-            throw new StartFailure(EXIT_ENVIRONMENT, "cannot serve the catalogue on " + config.devices() + ": " + e.getMessage());
+            throw new StartFailure(
+                    EXIT_ENVIRONMENT, "cannot serve the catalogue on " + config.devices() + ": " + e.getMessage());
         }
     }
 
@@ -229,13 +258,18 @@ public final class AtlasServer implements AutoCloseable {
         final String name = Integer.toString(index);
         final Lane l = lane.lane();
         metrics.registerLane(name, new LaneCounterSource(l.counters()));
-        metrics.registerLane(name, DataPathMeters.tcp(lane.stack().counters(), lane.input().counters()));
+        metrics.registerLane(
+                name, DataPathMeters.tcp(lane.stack().counters(), lane.input().counters()));
         if (l.ring() instanceof AfPacketRing ring) {
-            metrics.registerLane(name, meters -> meters
-                .counter(MetricNames.RX_BYTES, "Bytes received on the data-plane ring.", ring::rxBytes)
-                .counter(MetricNames.TX_BYTES, "Bytes handed to the data-plane TX ring.", ring::txBytes)
-                .counter(MetricNames.RX_RING_DROPS, "Frames the kernel dropped because the lane's RX ring was full.",
-                    ring::kernelRxDrops));
+            metrics.registerLane(
+                    name,
+                    meters -> meters.counter(
+                                    MetricNames.RX_BYTES, "Bytes received on the data-plane ring.", ring::rxBytes)
+                            .counter(MetricNames.TX_BYTES, "Bytes handed to the data-plane TX ring.", ring::txBytes)
+                            .counter(
+                                    MetricNames.RX_RING_DROPS,
+                                    "Frames the kernel dropped because the lane's RX ring was full.",
+                                    ring::kernelRxDrops));
         }
         if (lane.tls() != null) {
             metrics.registerLane(name, new TlsMeters(lane.tls()));
@@ -244,8 +278,10 @@ public final class AtlasServer implements AutoCloseable {
             metrics.registerLane(name, DataPathMeters.http(responder.counters()));
         }
         if (lane.storage() instanceof ExtentSource extents) {
-            metrics.registerLane(name, DataPathMeters.storage(extents.counters(), extents.drives().buffers(),
-                extents.drives()::readsInFlight));
+            metrics.registerLane(
+                    name,
+                    DataPathMeters.storage(
+                            extents.counters(), extents.drives().buffers(), extents.drives()::readsInFlight));
             metrics.registerReadLatency(name, extents.counters());
             metrics.registerLane(name, DataPathMeters.bufferSharing(extents));
         }
@@ -337,34 +373,40 @@ public final class AtlasServer implements AutoCloseable {
 
     /** After POST /admin/drain: stops the server once the responses in flight have finished. */
     private void watchDrain() {
-        final Thread watcher = new Thread(() -> {
-            final long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-            long quietSince = -1;
-            try {
-                while (System.nanoTime() - deadline < 0) {
-                    final Map<String, Long> now = stats.snapshot();
-                    // The pattern responder keeps no per-response record: its connections are the measure.
-                    final long inFlight = config.pattern() ? now.getOrDefault("tcp.connectionsOpen", 0L) : responsesInFlight(now);
-                    final long open = now.getOrDefault("tcp.connectionsOpen", 0L);
-                    if (inFlight == 0) {
-                        if (quietSince < 0) {
-                            quietSince = System.nanoTime();
+        final Thread watcher = new Thread(
+                () -> {
+                    final long deadline =
+                            System.nanoTime() + config.drainTimeout().toNanos();
+                    long quietSince = -1;
+                    try {
+                        while (System.nanoTime() - deadline < 0) {
+                            final Map<String, Long> now = stats.snapshot();
+                            // The pattern responder keeps no per-response record: its connections are the measure.
+                            final long inFlight = config.pattern()
+                                    ? now.getOrDefault("tcp.connectionsOpen", 0L)
+                                    : responsesInFlight(now);
+                            final long open = now.getOrDefault("tcp.connectionsOpen", 0L);
+                            if (inFlight == 0) {
+                                if (quietSince < 0) {
+                                    quietSince = System.nanoTime();
+                                }
+                                if (open == 0 || System.nanoTime() - quietSince > DRAIN_CLOSE_GRACE_NANOS) {
+                                    requestStop("drained: every response in flight finished");
+                                    return;
+                                }
+                            } else {
+                                quietSince = -1;
+                            }
+                            Thread.sleep(DRAIN_POLL_MILLIS);
                         }
-                        if (open == 0 || System.nanoTime() - quietSince > DRAIN_CLOSE_GRACE_NANOS) {
-                            requestStop("drained: every response in flight finished");
-                            return;
-                        }
-                    } else {
-                        quietSince = -1;
+                        requestStop(
+                                "drain timeout after " + config.drainTimeout().toSeconds() + " s; "
+                                        + responsesInFlight(stats.snapshot()) + " response(s) cut short");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
-                    Thread.sleep(DRAIN_POLL_MILLIS);
-                }
-                requestStop("drain timeout after " + config.drainTimeout().toSeconds() + " s; "
-                    + responsesInFlight(stats.snapshot()) + " response(s) cut short");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "atlas-drain");
+                },
+                "atlas-drain");
         watcher.setDaemon(true);
         watcher.start();
     }

@@ -9,7 +9,6 @@ import dev.atlas.catalogue.Progress;
 import dev.atlas.server.storage.CurrentCatalogue;
 import dev.atlas.server.storage.GenerationPins;
 import dev.atlas.server.storage.ServedCatalogue;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,8 +75,8 @@ final class CatalogueKeeper implements AutoCloseable {
         }
         catalogue.refreshIfChanged();
         publish();
-        return "imported " + items.size() + " file(s); serving generation " + generation + ", " + catalogue.size() + " files"
-            + (scan.skipped().isEmpty() ? "" : "; " + String.join("; ", scan.skipped()));
+        return "imported " + items.size() + " file(s); serving generation " + generation + ", " + catalogue.size()
+                + " files" + (scan.skipped().isEmpty() ? "" : "; " + String.join("; ", scan.skipped()));
     }
 
     /** Removes names as one new generation; responses already streaming them finish from the old one. */
@@ -94,7 +93,8 @@ final class CatalogueKeeper implements AutoCloseable {
         }
         catalogue.refreshIfChanged();
         publish();
-        return "removed " + names.size() + " file(s); serving generation " + generation + ", " + catalogue.size() + " files";
+        return "removed " + names.size() + " file(s); serving generation " + generation + ", " + catalogue.size()
+                + " files";
     }
 
     private void publish() {

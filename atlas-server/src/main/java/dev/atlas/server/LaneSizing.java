@@ -16,12 +16,12 @@ final class LaneSizing {
     static final int FALLBACK_BUFFERS = 256;
     /** Fewer than this and a few hundred viewers queue for buffers most of the time. */
     static final int MIN_BUFFERS = 64;
+
     static final int MAX_BUFFERS = 4096;
     /** The buffers of all lanes together may take at most this fraction of the machine's memory. */
     private static final int MEMORY_FRACTION = 8;
 
-    private LaneSizing() {
-    }
+    private LaneSizing() {}
 
     /**
      * Buffers per lane: the lane's share of the last-level cache ({@code llcBytes}, 0 when
@@ -43,15 +43,15 @@ final class LaneSizing {
         final long workingSet = (long) buffers * ChunkLayout.BUFFER_BYTES * lanes;
         if (llcBytes > 0 && workingSet > llcBytes) {
             warnings.add("the chunk buffers of all lanes (" + (workingSet >> 20) + " MiB) exceed the last-level cache ("
-                + (llcBytes >> 20) + " MiB): under full load bytes go through DRAM between the drive and the NIC");
+                    + (llcBytes >> 20) + " MiB): under full load bytes go through DRAM between the drive and the NIC");
         }
         if (buffers < 2) {
             warnings.add("with one chunk buffer per lane every connection waits for every other, and segments that span"
-                + " a record go out in two pieces; use --buffers " + MIN_BUFFERS + " or more");
+                    + " a record go out in two pieces; use --buffers " + MIN_BUFFERS + " or more");
         }
         if (chunksPerConnection < 2) {
             warnings.add("with --chunks-per-connection 1 a segment that spans two records goes out in two pieces"
-                + " and a connection reads at most one record per round trip; 2 or more is better");
+                    + " and a connection reads at most one record per round trip; 2 or more is better");
         }
         return warnings;
     }

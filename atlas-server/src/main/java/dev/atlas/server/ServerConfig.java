@@ -6,7 +6,6 @@ import dev.atlas.server.lane.LaneIdle;
 import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.tcp.TcpConfig;
 import dev.atlas.server.tls.TlsSettings;
-
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,22 +37,75 @@ import java.util.List;
  * @param statsStdout        also print a one-line summary every interval
  * @param tls                HTTPS settings, or null for HTTP only
  */
-public record ServerConfig(String interfaceName, InterfaceAddress address, int port, int lanes, boolean pin, LaneIdle idle,
-                           TcpConfig tcp, boolean pattern, List<Path> devices, String transport, NvmeDevice.Options drives,
-                           int buffersPerLane, int chunksPerConnection, InetSocketAddress management, Path accessLog,
-                           HttpLimits limits, Duration drainTimeout, Path statsFile, Duration statsInterval,
-                           boolean statsStdout, TlsSettings tls) {
+public record ServerConfig(
+        String interfaceName,
+        InterfaceAddress address,
+        int port,
+        int lanes,
+        boolean pin,
+        LaneIdle idle,
+        TcpConfig tcp,
+        boolean pattern,
+        List<Path> devices,
+        String transport,
+        NvmeDevice.Options drives,
+        int buffersPerLane,
+        int chunksPerConnection,
+        InetSocketAddress management,
+        Path accessLog,
+        HttpLimits limits,
+        Duration drainTimeout,
+        Path statsFile,
+        Duration statsInterval,
+        boolean statsStdout,
+        TlsSettings tls) {
     public ServerConfig {
         devices = List.copyOf(devices);
     }
 
     /** HTTP only. */
-    public ServerConfig(String interfaceName, InterfaceAddress address, int port, int lanes, boolean pin, LaneIdle idle,
-                        TcpConfig tcp, boolean pattern, List<Path> devices, String transport, NvmeDevice.Options drives,
-                        int buffersPerLane, int chunksPerConnection, InetSocketAddress management, Path accessLog,
-                        HttpLimits limits, Duration drainTimeout, Path statsFile, Duration statsInterval,
-                        boolean statsStdout) {
-        this(interfaceName, address, port, lanes, pin, idle, tcp, pattern, devices, transport, drives, buffersPerLane,
-            chunksPerConnection, management, accessLog, limits, drainTimeout, statsFile, statsInterval, statsStdout, null);
+    public ServerConfig(
+            String interfaceName,
+            InterfaceAddress address,
+            int port,
+            int lanes,
+            boolean pin,
+            LaneIdle idle,
+            TcpConfig tcp,
+            boolean pattern,
+            List<Path> devices,
+            String transport,
+            NvmeDevice.Options drives,
+            int buffersPerLane,
+            int chunksPerConnection,
+            InetSocketAddress management,
+            Path accessLog,
+            HttpLimits limits,
+            Duration drainTimeout,
+            Path statsFile,
+            Duration statsInterval,
+            boolean statsStdout) {
+        this(
+                interfaceName,
+                address,
+                port,
+                lanes,
+                pin,
+                idle,
+                tcp,
+                pattern,
+                devices,
+                transport,
+                drives,
+                buffersPerLane,
+                chunksPerConnection,
+                management,
+                accessLog,
+                limits,
+                drainTimeout,
+                statsFile,
+                statsInterval,
+                statsStdout,
+                null);
     }
 }

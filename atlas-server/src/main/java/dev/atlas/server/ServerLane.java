@@ -40,14 +40,30 @@ public final class ServerLane implements LaneSteps {
     private final Responder responder;
     /** What the TCP engine talks to: the HTTP responder, or HTTPS in front of it. */
     private final Responder application;
+
     private final TlsResponder tls;
     private final GenerationPins pins;
 
-    private ServerLane(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
-                       LaneStorage storage, Responder responder, GenerationPins pins, TlsSettings tlsSettings) {
+    private ServerLane(
+            int index,
+            PacketRing ring,
+            InterfaceAddress address,
+            TcpConfig tcp,
+            int port,
+            LaneStorage storage,
+            Responder responder,
+            GenerationPins pins,
+            TlsSettings tlsSettings) {
         final ArpTable arp = new ArpTable();
-        this.tls = tlsSettings == null ? null : new TlsResponder(responder, tlsSettings.port(), tlsSettings.certificates(),
-            tcp.maxConnections(), tlsSettings.newSealer(), tlsSettings.handshakeRecordsPerPass());
+        this.tls = tlsSettings == null
+                ? null
+                : new TlsResponder(
+                        responder,
+                        tlsSettings.port(),
+                        tlsSettings.certificates(),
+                        tcp.maxConnections(),
+                        tlsSettings.newSealer(),
+                        tlsSettings.handshakeRecordsPerPass());
         this.application = tls == null ? responder : tls;
         this.stack = new TcpStack(address, arp, ring, tcp, application);
         stack.listen(port);
@@ -62,35 +78,80 @@ public final class ServerLane implements LaneSteps {
     }
 
     /** A lane serving the catalogue from {@code drives}. */
-    static ServerLane catalogue(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
-                                LaneDrives drives, int chunksPerConnection, CurrentCatalogue catalogue, Readiness readiness,
-                                AccessLogWriter accessLog, HttpLimits limits) {
-        return catalogue(index, ring, address, tcp, port, drives, chunksPerConnection, catalogue, readiness, accessLog, limits, null);
+    static ServerLane catalogue(
+            int index,
+            PacketRing ring,
+            InterfaceAddress address,
+            TcpConfig tcp,
+            int port,
+            LaneDrives drives,
+            int chunksPerConnection,
+            CurrentCatalogue catalogue,
+            Readiness readiness,
+            AccessLogWriter accessLog,
+            HttpLimits limits) {
+        return catalogue(
+                index,
+                ring,
+                address,
+                tcp,
+                port,
+                drives,
+                chunksPerConnection,
+                catalogue,
+                readiness,
+                accessLog,
+                limits,
+                null);
     }
 
     /** A lane serving the catalogue from {@code drives}, over HTTPS too when {@code tls} is not null. */
-    static ServerLane catalogue(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
-                                LaneDrives drives, int chunksPerConnection, CurrentCatalogue catalogue, Readiness readiness,
-                                AccessLogWriter accessLog, HttpLimits limits, TlsSettings tls) {
+    static ServerLane catalogue(
+            int index,
+            PacketRing ring,
+            InterfaceAddress address,
+            TcpConfig tcp,
+            int port,
+            LaneDrives drives,
+            int chunksPerConnection,
+            CurrentCatalogue catalogue,
+            Readiness readiness,
+            AccessLogWriter accessLog,
+            HttpLimits limits,
+            TlsSettings tls) {
         final ExtentSource extents = new ExtentSource(drives, tcp.maxConnections(), chunksPerConnection);
         final GenerationPins pins = new GenerationPins();
-        final CatalogueResponder responder = new CatalogueResponder(tcp.maxConnections(), catalogue, extents, pins,
-            readiness, accessLog, limits, SystemEpochClock.INSTANCE);
+        final CatalogueResponder responder = new CatalogueResponder(
+                tcp.maxConnections(),
+                catalogue,
+                extents,
+                pins,
+                readiness,
+                accessLog,
+                limits,
+                SystemEpochClock.INSTANCE);
         return new ServerLane(index, ring, address, tcp, port, extents, responder, pins, tls);
     }
 
     /** A lane with the network stack's test responder only ({@code GET /pattern/<bytes>}): its bytes come from memory. */
-    static ServerLane pattern(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
-                              Readiness readiness) {
+    static ServerLane pattern(
+            int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port, Readiness readiness) {
         return pattern(index, ring, address, tcp, port, readiness, null);
     }
 
     /** A pattern lane, over HTTPS too when {@code tls} is not null. */
-    static ServerLane pattern(int index, PacketRing ring, InterfaceAddress address, TcpConfig tcp, int port,
-                              Readiness readiness, TlsSettings tls) {
-        final PatternResponder responder = new PatternResponder(tcp.maxConnections(), HttpLimits.DEFAULT,
-            SystemEpochClock.INSTANCE, readiness);
-        return new ServerLane(index, ring, address, tcp, port, LaneStorage.NO_DRIVES, responder, new GenerationPins(), tls);
+    static ServerLane pattern(
+            int index,
+            PacketRing ring,
+            InterfaceAddress address,
+            TcpConfig tcp,
+            int port,
+            Readiness readiness,
+            TlsSettings tls) {
+        final PatternResponder responder =
+                new PatternResponder(tcp.maxConnections(), HttpLimits.DEFAULT, SystemEpochClock.INSTANCE, readiness);
+        return new ServerLane(
+                index, ring, address, tcp, port, LaneStorage.NO_DRIVES, responder, new GenerationPins(), tls);
     }
 
     @Override

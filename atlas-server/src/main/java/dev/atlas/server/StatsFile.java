@@ -4,11 +4,10 @@ import dev.atlas.server.http.CatalogueResponder;
 import dev.atlas.server.http.HttpStatus;
 import dev.atlas.server.http.PatternResponder;
 import dev.atlas.server.http.RequestOutcome;
-import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.lane.CounterDump;
 import dev.atlas.server.lane.Lanes;
 import dev.atlas.server.ring.afpacket.AfPacketRing;
-
+import dev.atlas.server.storage.ExtentSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -58,23 +57,29 @@ final class StatsFile {
             CounterDump.addTo(values, "tcp", lane.stack().counters());
             if (lane.storage() instanceof ExtentSource extents) {
                 CounterDump.addTo(values, "disk", extents.counters());
-                values.merge("disk.buffersInUse", (long) extents.drives().buffers().buffersInUse(), Long::sum);
+                values.merge(
+                        "disk.buffersInUse", (long) extents.drives().buffers().buffersInUse(), Long::sum);
                 values.merge("disk.readsInFlight", (long) extents.drives().readsInFlight(), Long::sum);
             }
             switch (lane.responder()) {
                 case CatalogueResponder responder -> {
                     CounterDump.addTo(values, "http", responder.counters());
                     for (HttpStatus status : HttpStatus.values()) {
-                        values.merge("http.status." + status.code(), responder.counters().responses(status), Long::sum);
+                        values.merge(
+                                "http.status." + status.code(),
+                                responder.counters().responses(status),
+                                Long::sum);
                     }
                     // Requests by how they ended, as atlas_http_requests_total{outcome} sums them.
                     for (RequestOutcome outcome : RequestOutcome.values()) {
-                        values.merge("http.outcome." + outcome.key(), responder.counters().ended(outcome), Long::sum);
+                        values.merge(
+                                "http.outcome." + outcome.key(),
+                                responder.counters().ended(outcome),
+                                Long::sum);
                     }
                 }
                 case PatternResponder responder -> CounterDump.addTo(values, "pattern", responder.counters);
-                default -> {
-                }
+                default -> {}
             }
             if (lane.tls() != null) {
                 CounterDump.addTo(values, "tls", lane.tls().counters());
@@ -88,11 +93,16 @@ final class StatsFile {
                 final long[] received = lane.tls().counters().alertsReceived;
                 for (int code = 0; code < sent.length; code++) {
                     if (sent[code] > 0) {
-                        values.merge("tls.alertsSent." + org.bouncycastle.tls.AlertDescription.getName((short) code), sent[code], Long::sum);
+                        values.merge(
+                                "tls.alertsSent." + org.bouncycastle.tls.AlertDescription.getName((short) code),
+                                sent[code],
+                                Long::sum);
                     }
                     if (received[code] > 0) {
-                        values.merge("tls.alertsReceived." + org.bouncycastle.tls.AlertDescription.getName((short) code), received[code],
-                            Long::sum);
+                        values.merge(
+                                "tls.alertsReceived." + org.bouncycastle.tls.AlertDescription.getName((short) code),
+                                received[code],
+                                Long::sum);
                     }
                 }
             }
@@ -133,17 +143,22 @@ final class StatsFile {
                 if (!failing) {
                     failing = true;
                     out.println("atlas serve: cannot write the stats file " + file + " (" + describe(e)
-                        + "); serving goes on, the counters are on /metrics");
+                            + "); serving goes on, the counters are on /metrics");
                     out.flush();
                 }
             }
         }
         if (summary) {
-            out.printf("stats: conns=%d framesOut=%d payloadOut=%d retransFast=%d retransRto=%d rtoEvents=%d rx=%d diskReads=%d%n",
-                values.getOrDefault("tcp.connectionsOpen", 0L), values.getOrDefault("tcp.framesOut", 0L),
-                values.getOrDefault("tcp.payloadBytesOut", 0L), values.getOrDefault("tcp.fastRetransmits", 0L),
-                values.getOrDefault("tcp.rtoRetransmits", 0L), values.getOrDefault("tcp.rtoEvents", 0L),
-                values.getOrDefault("lane.rxFrames", 0L), values.getOrDefault("disk.reads", 0L));
+            out.printf(
+                    "stats: conns=%d framesOut=%d payloadOut=%d retransFast=%d retransRto=%d rtoEvents=%d rx=%d diskReads=%d%n",
+                    values.getOrDefault("tcp.connectionsOpen", 0L),
+                    values.getOrDefault("tcp.framesOut", 0L),
+                    values.getOrDefault("tcp.payloadBytesOut", 0L),
+                    values.getOrDefault("tcp.fastRetransmits", 0L),
+                    values.getOrDefault("tcp.rtoRetransmits", 0L),
+                    values.getOrDefault("tcp.rtoEvents", 0L),
+                    values.getOrDefault("lane.rxFrames", 0L),
+                    values.getOrDefault("disk.reads", 0L));
             out.flush();
         }
     }

@@ -1,7 +1,8 @@
 package dev.atlas.server;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,10 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code atlas serve} as an operator meets it before anything is served: a wrong setting on the
@@ -49,7 +48,7 @@ class ServeCommandTest {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final int code;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             code = ServeCommand.run(args, o, e);
         }
         return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -72,14 +71,16 @@ class ServeCommandTest {
 
     private static void assertOneSentence(Outcome outcome) {
         final List<String> lines = outcome.err().lines().toList();
-        assertTrue(lines.size() == 1 || lines.size() == 2 && lines.get(1).equals("Try './atlas serve --help'."),
-            outcome::toString);
+        assertTrue(
+                lines.size() == 1 || lines.size() == 2 && lines.get(1).equals("Try './atlas serve --help'."),
+                outcome::toString);
         assertFalse(outcome.err().contains("Exception") || outcome.err().contains("\tat "), outcome::toString);
         assertEquals("", outcome.out(), "nothing on stdout for a refused start");
     }
 
     private static List<String> pattern(String... more) {
-        final List<String> args = new ArrayList<>(List.of("--interface", "lo", "--address", "198.18.0.2/24", "--pattern"));
+        final List<String> args =
+                new ArrayList<>(List.of("--interface", "lo", "--address", "198.18.0.2/24", "--pattern"));
         args.addAll(List.of(more));
         return args;
     }
@@ -105,30 +106,37 @@ class ServeCommandTest {
 
     @Test
     void interfaceAndAddressAreRequired() {
-        assertTrue(usageError("--address", "198.18.0.2/24", "--pattern").startsWith("--interface and --address are required"));
+        assertTrue(usageError("--address", "198.18.0.2/24", "--pattern")
+                .startsWith("--interface and --address are required"));
         assertTrue(usageError("--interface", "lo", "--pattern").startsWith("--interface and --address are required"));
         assertTrue(usageError().contains("--config file"), "says where else the settings may come from");
     }
 
     @Test
     void badAddressesAreNamed() {
-        assertEquals("--address needs a prefix length, e.g. 198.18.0.2/24, not '198.18.0.2'",
-            usageError("--interface", "lo", "--address", "198.18.0.2", "--pattern"));
-        assertEquals("--address '300.1.1.1/24' is not an IPv4 address with a prefix length",
-            usageError("--interface", "lo", "--address", "300.1.1.1/24", "--pattern"));
-        assertEquals("--address '198.18.0.2/x' is not an IPv4 address with a prefix length",
-            usageError("--interface", "lo", "--address", "198.18.0.2/x", "--pattern"));
-        assertEquals("--address prefix length must be 1..32, not 33",
-            usageError("--interface", "lo", "--address", "198.18.0.2/33", "--pattern"));
-        assertEquals("--mac 'zz' is not a MAC address like 02:00:00:00:00:01", usageError(array(pattern("--mac", "zz"))));
+        assertEquals(
+                "--address needs a prefix length, e.g. 198.18.0.2/24, not '198.18.0.2'",
+                usageError("--interface", "lo", "--address", "198.18.0.2", "--pattern"));
+        assertEquals(
+                "--address '300.1.1.1/24' is not an IPv4 address with a prefix length",
+                usageError("--interface", "lo", "--address", "300.1.1.1/24", "--pattern"));
+        assertEquals(
+                "--address '198.18.0.2/x' is not an IPv4 address with a prefix length",
+                usageError("--interface", "lo", "--address", "198.18.0.2/x", "--pattern"));
+        assertEquals(
+                "--address prefix length must be 1..32, not 33",
+                usageError("--interface", "lo", "--address", "198.18.0.2/33", "--pattern"));
+        assertEquals(
+                "--mac 'zz' is not a MAC address like 02:00:00:00:00:01", usageError(array(pattern("--mac", "zz"))));
     }
 
     @Test
     void patternAndDeviceExcludeEachOther() {
-        assertEquals("--pattern serves no catalogue: drop the --device options",
-            usageError(array(pattern("--device", MISSING_DEVICE))));
+        assertEquals(
+                "--pattern serves no catalogue: drop the --device options",
+                usageError(array(pattern("--device", MISSING_DEVICE))));
         assertTrue(usageError("--interface", "lo", "--address", "198.18.0.2/24")
-            .startsWith("name the catalogue to serve with --device PATH"));
+                .startsWith("name the catalogue to serve with --device PATH"));
     }
 
     @Test
@@ -136,50 +144,64 @@ class ServeCommandTest {
         assertEquals("--port must be between 1 and 65535, not 0", usageError(array(pattern("--port", "0"))));
         assertEquals("--lanes must be between 1 and 64, not 65", usageError(array(pattern("--lanes", "65"))));
         assertEquals("--mss must be between 536 and 9000, not 100", usageError(array(pattern("--mss", "100"))));
-        assertEquals("--queue-depth must be between 2 and 4096, not 1", usageError(array(pattern("--queue-depth", "1"))));
+        assertEquals(
+                "--queue-depth must be between 2 and 4096, not 1", usageError(array(pattern("--queue-depth", "1"))));
         assertEquals("--drain-timeout-s must be at least 1", usageError(array(pattern("--drain-timeout-s", "0"))));
-        assertEquals("Invalid value for option '--port': 'http' is not an int", usageError(array(pattern("--port", "http"))));
+        assertEquals(
+                "Invalid value for option '--port': 'http' is not an int",
+                usageError(array(pattern("--port", "http"))));
     }
 
     @Test
     void wordsThatAreNoChoice() {
-        assertEquals("--transport must be file, passthru, diskmap or emulated, not 'nvme'", usageError(array(pattern("--transport", "nvme"))));
-        assertEquals("--congestion must be newreno or cubic, not 'bbr'", usageError(array(pattern("--congestion", "bbr"))));
+        assertEquals(
+                "--transport must be file, passthru, diskmap or emulated, not 'nvme'",
+                usageError(array(pattern("--transport", "nvme"))));
+        assertEquals(
+                "--congestion must be newreno or cubic, not 'bbr'", usageError(array(pattern("--congestion", "bbr"))));
         assertTrue(usageError(array(pattern("--idle", "sleepy"))).startsWith("--idle: "));
-        assertEquals("--management: management address 'nohost' is not host:port, e.g. 127.0.0.1:9100",
-            usageError(array(pattern("--management", "nohost"))));
-        assertEquals("--management: management port in '127.0.0.1:http' must be a number from 0 to 65535",
-            usageError(array(pattern("--management", "127.0.0.1:http"))));
+        assertEquals(
+                "--management: management address 'nohost' is not host:port, e.g. 127.0.0.1:9100",
+                usageError(array(pattern("--management", "nohost"))));
+        assertEquals(
+                "--management: management port in '127.0.0.1:http' must be a number from 0 to 65535",
+                usageError(array(pattern("--management", "127.0.0.1:http"))));
     }
 
     @Test
     void aBadFaultPlanIsAUsageError() {
         final String problem = usageError(array(pattern("--transport", "emulated", "--emulated-faults", "sometimes")));
-        assertTrue(problem.startsWith("--emulated-faults: unknown fault term \"sometimes\"; the accepted terms are "), problem);
+        assertTrue(
+                problem.startsWith("--emulated-faults: unknown fault term \"sometimes\"; the accepted terms are "),
+                problem);
     }
 
     @Test
     void aMissingDeviceIsAnEnvironmentError() {
-        assertEquals("device " + MISSING_DEVICE + " does not exist; format one with './atlas catalogue format', or fix the --device path",
-            environmentError("--interface", "lo", "--address", "198.18.0.2/24", "--device", MISSING_DEVICE));
+        assertEquals(
+                "device " + MISSING_DEVICE
+                        + " does not exist; format one with './atlas catalogue format', or fix the --device path",
+                environmentError("--interface", "lo", "--address", "198.18.0.2/24", "--device", MISSING_DEVICE));
     }
 
     @Test
     void aMissingInterfaceIsAnEnvironmentError() {
         assertTrue(environmentError("--interface", "atlas-none0", "--address", "198.18.0.2/24", "--pattern")
-            .startsWith("no network interface named 'atlas-none0' in this network namespace"));
+                .startsWith("no network interface named 'atlas-none0' in this network namespace"));
     }
 
     @Test
     void aMissingAccessLogDirectoryIsAnEnvironmentError() {
-        assertEquals("the access log's directory /nonexistent/atlas-test does not exist",
-            environmentError(array(pattern("--access-log", "/nonexistent/atlas-test/access.log"))));
+        assertEquals(
+                "the access log's directory /nonexistent/atlas-test does not exist",
+                environmentError(array(pattern("--access-log", "/nonexistent/atlas-test/access.log"))));
     }
 
     @Test
     void aMissingStatsFileDirectoryIsAnEnvironmentError() {
-        assertEquals("the stats file's directory /nonexistent/atlas-test does not exist",
-            environmentError(array(pattern("--stats-file", "/nonexistent/atlas-test/stats.txt"))));
+        assertEquals(
+                "the stats file's directory /nonexistent/atlas-test does not exist",
+                environmentError(array(pattern("--stats-file", "/nonexistent/atlas-test/stats.txt"))));
     }
 
     @Test
@@ -199,7 +221,8 @@ class ServeCommandTest {
 
     @Test
     void configurationValuesAreUsed() throws IOException {
-        final Path file = config("# an edge node", "interface = lo", "address = 198.18.0.2/24", "pattern = true", "port = 70000");
+        final Path file =
+                config("# an edge node", "interface = lo", "address = 198.18.0.2/24", "pattern = true", "port = 70000");
         assertEquals("--port must be between 1 and 65535, not 70000", usageError("--config", file.toString()));
         assertEquals("--port must be between 1 and 65535, not 70000", usageError("--config=" + file));
     }
@@ -207,41 +230,56 @@ class ServeCommandTest {
     @Test
     void theCommandLineWinsOverTheFile() throws IOException {
         // The port is checked before the MSS: an MSS error means the port from the command line passed.
-        final Path file = config("interface = lo", "address = 198.18.0.2/24", "pattern = true", "port = 70000", "mss = 100");
-        assertEquals("--mss must be between 536 and 9000, not 100", usageError("--config", file.toString(), "--port", "8080"));
-        assertEquals("--port must be between 1 and 65535, not 0", usageError("--port", "0", "--config", file.toString()));
+        final Path file =
+                config("interface = lo", "address = 198.18.0.2/24", "pattern = true", "port = 70000", "mss = 100");
+        assertEquals(
+                "--mss must be between 536 and 9000, not 100",
+                usageError("--config", file.toString(), "--port", "8080"));
+        assertEquals(
+                "--port must be between 1 and 65535, not 0", usageError("--port", "0", "--config", file.toString()));
     }
 
     @Test
     void devicesInTheFileAreCommaSeparatedAndReplacedByTheCommandLine() throws IOException {
-        final Path file = config("interface = lo", "address = 198.18.0.2/24",
-            "device = /nonexistent/atlas-test/a.img, /nonexistent/atlas-test/b.img");
-        assertTrue(environmentError("--config", file.toString()).startsWith("device /nonexistent/atlas-test/a.img does not exist"));
-        final Path second = config("interface = lo", "address = 198.18.0.2/24", "device = " + dir + "/a.img, /nonexistent/atlas-test/b.img");
+        final Path file = config(
+                "interface = lo",
+                "address = 198.18.0.2/24",
+                "device = /nonexistent/atlas-test/a.img, /nonexistent/atlas-test/b.img");
+        assertTrue(environmentError("--config", file.toString())
+                .startsWith("device /nonexistent/atlas-test/a.img does not exist"));
+        final Path second = config(
+                "interface = lo",
+                "address = 198.18.0.2/24",
+                "device = " + dir + "/a.img, /nonexistent/atlas-test/b.img");
         Files.createFile(dir.resolve("a.img"));
-        assertTrue(environmentError("--config", second.toString()).startsWith("device /nonexistent/atlas-test/b.img does not exist"),
-            "the second device of the list is checked too");
+        assertTrue(
+                environmentError("--config", second.toString())
+                        .startsWith("device /nonexistent/atlas-test/b.img does not exist"),
+                "the second device of the list is checked too");
         assertTrue(environmentError("--config", file.toString(), "--device", "/nonexistent/atlas-test/c.img")
-            .startsWith("device /nonexistent/atlas-test/c.img does not exist"));
+                .startsWith("device /nonexistent/atlas-test/c.img does not exist"));
     }
 
     @Test
     void aBooleanFromTheFileCounts() throws IOException {
         final Path file = config("interface = lo", "address = 198.18.0.2/24", "pattern = true");
-        assertEquals("--pattern serves no catalogue: drop the --device options",
-            usageError("--config", file.toString(), "--device", MISSING_DEVICE));
+        assertEquals(
+                "--pattern serves no catalogue: drop the --device options",
+                usageError("--config", file.toString(), "--device", MISSING_DEVICE));
     }
 
     @Test
     void anUnknownKeyNamesTheFileAndTheSettings() throws IOException {
         final Path file = config("interface = lo", "adress = 198.18.0.2/24");
         final String problem = usageError("--config", file.toString());
-        assertTrue(problem.startsWith("the configuration file " + file + " sets 'adress', which is no setting"), problem);
+        assertTrue(
+                problem.startsWith("the configuration file " + file + " sets 'adress', which is no setting"), problem);
         assertTrue(problem.contains("address, buffers"), problem);
         for (String command : List.of("help", "version", "config")) {
             final Path odd = config("interface = lo", command + " = true");
-            assertTrue(usageError("--config", odd.toString()).contains("sets '" + command + "', which is no setting"),
-                command + " is a command-line action, not a setting");
+            assertTrue(
+                    usageError("--config", odd.toString()).contains("sets '" + command + "', which is no setting"),
+                    command + " is a command-line action, not a setting");
         }
     }
 
@@ -257,8 +295,9 @@ class ServeCommandTest {
 
     @Test
     void aMissingOrUnreadableFileIsAUsageError() {
-        assertEquals("the configuration file " + dir.resolve("none.conf") + " does not exist",
-            usageError("--config", dir.resolve("none.conf").toString()));
+        assertEquals(
+                "the configuration file " + dir.resolve("none.conf") + " does not exist",
+                usageError("--config", dir.resolve("none.conf").toString()));
         assertTrue(usageError("--config", dir.toString()).startsWith("cannot read the configuration file " + dir));
         assertEquals("--config needs a FILE", usageError("--config"));
     }

@@ -8,7 +8,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./atlas bench NAME …}: one subcommand per benchmark; each measures a baseline in the same run. */
-@Command(name = "atlas bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "atlas bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks that report a ratio against a baseline measured in the same run.",
         subcommands = {
             DiskmapBench.class,

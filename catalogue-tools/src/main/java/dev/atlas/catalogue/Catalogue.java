@@ -1,10 +1,9 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueBusyException;
-
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DeviceLock;
+import dev.atlas.catalogue.error.CatalogueBusyException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,8 +30,8 @@ public final class Catalogue implements AutoCloseable, Iterable<CatalogueEntry> 
     /** The open {@link #beginUpdate update}, or null. */
     private CatalogueWriter update;
 
-    private Catalogue(List<Path> paths, BlockDeviceOpener opener, DeviceLock lock, DeviceSet set,
-                      CatalogueHealth health) {
+    private Catalogue(
+            List<Path> paths, BlockDeviceOpener opener, DeviceLock lock, DeviceSet set, CatalogueHealth health) {
         this.damage = health.problems();
         final CatalogueSnapshot snapshot = health.readable();
         this.paths = List.copyOf(paths);

@@ -16,8 +16,15 @@ import java.util.HexFormat;
  * @param etag         strong, quoted ETag derived from the digest
  * @param mtimeMillis  modification time of the imported source, epoch milliseconds
  */
-public record CatalogueEntry(String name, int device, long firstLba, long length, String contentType,
-                             byte[] sha256, String etag, long mtimeMillis) {
+public record CatalogueEntry(
+        String name,
+        int device,
+        long firstLba,
+        long length,
+        String contentType,
+        byte[] sha256,
+        String etag,
+        long mtimeMillis) {
 
     private static final int ETAG_DIGEST_BYTES = 16;
 
@@ -37,9 +44,15 @@ public record CatalogueEntry(String name, int device, long firstLba, long length
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CatalogueEntry e && name.equals(e.name) && device == e.device
-                && firstLba == e.firstLba && length == e.length && contentType.equals(e.contentType)
-                && Arrays.equals(sha256, e.sha256) && etag.equals(e.etag) && mtimeMillis == e.mtimeMillis;
+        return o instanceof CatalogueEntry e
+                && name.equals(e.name)
+                && device == e.device
+                && firstLba == e.firstLba
+                && length == e.length
+                && contentType.equals(e.contentType)
+                && Arrays.equals(sha256, e.sha256)
+                && etag.equals(e.etag)
+                && mtimeMillis == e.mtimeMillis;
     }
 
     @Override

@@ -1,11 +1,10 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-
 import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DeviceLock;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.format.SuperblockDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -24,8 +23,7 @@ public final class CatalogueFormatter {
 
     private static final long FIRST_GENERATION = 1;
 
-    private CatalogueFormatter() {
-    }
+    private CatalogueFormatter() {}
 
     public static UUID format(List<Path> paths, boolean force) {
         return format(paths, force, BlockDevices.defaultOpener());
@@ -57,11 +55,12 @@ public final class CatalogueFormatter {
                 final List<MemorySegment> buffers = new ArrayList<>();
                 for (BlockDevice d : devices) {
                     if (d.blockCount() < CatalogueLayout.MIN_DEVICE_BLOCKS) {
-                        throw new CatalogueException(d.path() + " is too small for a catalogue (" + Sizes.human(
-                                d.blockCount() * d.blockSize()) + "; at least " + Sizes.human(
-                                CatalogueLayout.MIN_DEVICE_BLOCKS * CatalogueLayout.BLOCK_SIZE) + ")");
+                        throw new CatalogueException(d.path() + " is too small for a catalogue ("
+                                + Sizes.human(d.blockCount() * d.blockSize()) + "; at least "
+                                + Sizes.human(CatalogueLayout.MIN_DEVICE_BLOCKS * CatalogueLayout.BLOCK_SIZE) + ")");
                     }
-                    final MemorySegment buffer = d.allocateBuffer((long) SuperblockDescriptor.SLOT_COUNT * d.blockSize());
+                    final MemorySegment buffer =
+                            d.allocateBuffer((long) SuperblockDescriptor.SLOT_COUNT * d.blockSize());
                     buffers.add(buffer);
                     final Superblock existing = SuperblockSlots.read(d, buffer).winner();
                     if (existing != null && !force) {
@@ -84,8 +83,8 @@ public final class CatalogueFormatter {
         }
     }
 
-    private static void writeDevice(BlockDevice device, MemorySegment buffer, int index, int count, UUID setUuid,
-                                    long now) {
+    private static void writeDevice(
+            BlockDevice device, MemorySegment buffer, int index, int count, UUID setUuid, long now) {
         final int blockSize = device.blockSize();
         // Erase both slots first so no superblock of an earlier catalogue can outrank the new one.
         buffer.fill((byte) 0);
@@ -103,8 +102,18 @@ public final class CatalogueFormatter {
                 block.fill((byte) 0);
                 MemorySegment.copy(empty, 0, block, 0, empty.byteSize());
                 device.write(indexLba, block);
-                superblocks[slot] = new Superblock(blockSize, setUuid, deviceUuid, FIRST_GENERATION, index, count,
-                        device.blockCount(), indexLba, empty.byteSize(), 0, IndexCodec.crc(empty, empty.byteSize()),
+                superblocks[slot] = new Superblock(
+                        blockSize,
+                        setUuid,
+                        deviceUuid,
+                        FIRST_GENERATION,
+                        index,
+                        count,
+                        device.blockCount(),
+                        indexLba,
+                        empty.byteSize(),
+                        0,
+                        IndexCodec.crc(empty, empty.byteSize()),
                         now);
             }
             device.flush();
@@ -114,8 +123,19 @@ public final class CatalogueFormatter {
             }
         } else {
             // A member's superblock never changes after format: both slots hold the same copy.
-            final Superblock sb = new Superblock(blockSize, setUuid, deviceUuid, FIRST_GENERATION, index, count,
-                    device.blockCount(), 0, 0, 0, 0, now);
+            final Superblock sb = new Superblock(
+                    blockSize,
+                    setUuid,
+                    deviceUuid,
+                    FIRST_GENERATION,
+                    index,
+                    count,
+                    device.blockCount(),
+                    0,
+                    0,
+                    0,
+                    0,
+                    now);
             for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
                 sb.encode(block);
                 device.write(slot, block);

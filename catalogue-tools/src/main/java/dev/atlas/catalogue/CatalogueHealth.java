@@ -17,8 +17,8 @@ import java.util.List;
  * @param problems damage, one sentence each; empty when the set is healthy
  * @param newestError why the newest generation could not be read, or null
  */
-public record CatalogueHealth(CatalogueSnapshot newest, CatalogueSnapshot fallback, List<String> problems,
-                             String newestError) {
+public record CatalogueHealth(
+        CatalogueSnapshot newest, CatalogueSnapshot fallback, List<String> problems, String newestError) {
 
     /** Assesses an open set (reads the index of both generations on device 0). */
     static CatalogueHealth assess(DeviceSet set) {
@@ -44,15 +44,19 @@ public record CatalogueHealth(CatalogueSnapshot newest, CatalogueSnapshot fallba
         }
         final String where = "device 0 (" + set.device(0).path() + ")";
         if (newestError != null) {
-            problems.add(newestError + (fallback == null
-                    ? "; no other generation on it is whole: restore the device from a backup"
-                    : fallback.generation() == top.generation()
-                    ? "; the other copy of generation " + top.generation() + " is whole and is read instead, but writes"
-                    + " are refused until `atlas-catalogue fsck --repair` restores the damaged copy from it (nothing is"
-                    + " lost)"
-                    : "; the previous generation " + fallback.generation() + " (" + describe(fallback) + ") is whole:"
-                    + " `atlas-catalogue fsck --repair` falls back to it, losing what generation " + top.generation()
-                    + " changed, or restore the device from a backup"));
+            problems.add(newestError
+                    + (fallback == null
+                            ? "; no other generation on it is whole: restore the device from a backup"
+                            : fallback.generation() == top.generation()
+                                    ? "; the other copy of generation " + top.generation()
+                                            + " is whole and is read instead, but writes"
+                                            + " are refused until `atlas-catalogue fsck --repair` restores the damaged copy from it (nothing is"
+                                            + " lost)"
+                                    : "; the previous generation " + fallback.generation() + " (" + describe(fallback)
+                                            + ") is whole:"
+                                            + " `atlas-catalogue fsck --repair` falls back to it, losing what generation "
+                                            + top.generation()
+                                            + " changed, or restore the device from a backup"));
         }
         for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
             final String why = primary.damage(slot);
@@ -88,7 +92,8 @@ public record CatalogueHealth(CatalogueSnapshot newest, CatalogueSnapshot fallba
     }
 
     private static String describe(CatalogueSnapshot s) {
-        return s.size() + " files, committed " + Instant.ofEpochMilli(s.primary().commitTimeMillis());
+        return s.size() + " files, committed "
+                + Instant.ofEpochMilli(s.primary().commitTimeMillis());
     }
 
     /** True when nothing is damaged. */
@@ -107,9 +112,12 @@ public record CatalogueHealth(CatalogueSnapshot newest, CatalogueSnapshot fallba
     /** Throws unless a writer may change the set: refuses while anything is damaged. */
     void requireWritable(DeviceSet set) {
         if (!problems.isEmpty()) {
-            throw new CatalogueDamagedException("the catalogue on " + set.device(0).path() + " is damaged, so"
-                    + " nothing was changed: " + problems.get(0)
-                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more; see `atlas-catalogue fsck`)" : ""));
+            throw new CatalogueDamagedException(
+                    "the catalogue on " + set.device(0).path() + " is damaged, so"
+                            + " nothing was changed: " + problems.get(0)
+                            + (problems.size() > 1
+                                    ? " (and " + (problems.size() - 1) + " more; see `atlas-catalogue fsck`)"
+                                    : ""));
         }
     }
 }

@@ -10,6 +10,7 @@ public final class CatalogueLayout {
     public static final int BLOCK_SIZE = BlockDevice.BLOCK_SIZE;
     /** Two superblocks, an index block and room for at least a few files. */
     public static final long MIN_DEVICE_BLOCKS = 16;
+
     public static final int INDEX_HEADER_BYTES = IndexDescriptor.HEADER_LENGTH;
     /** Upper bound on the index (about a million entries), so a damaged length cannot exhaust memory. */
     public static final long MAX_INDEX_BYTES = 1L << 30;
@@ -21,6 +22,5 @@ public final class CatalogueLayout {
      */
     public static final int IMPORT_BUFFERS = 4;
 
-    private CatalogueLayout() {
-    }
+    private CatalogueLayout() {}
 }

@@ -1,15 +1,13 @@
 package dev.atlas.catalogue;
 
 import dev.atlas.catalogue.error.CatalogueException;
-
 import dev.atlas.catalogue.format.IndexEntryDescriptor;
 import java.nio.charset.StandardCharsets;
 
 /** The rules a file name must follow to enter a catalogue: a relative path the server can serve. */
 public final class CatalogueNames {
 
-    private CatalogueNames() {
-    }
+    private CatalogueNames() {}
 
     /**
      * Checks a name.
@@ -47,7 +45,9 @@ public final class CatalogueNames {
     }
 
     private static boolean validSurrogatePair(String s, int i) {
-        return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        return Character.isHighSurrogate(s.charAt(i))
+                && i + 1 < s.length()
+                && Character.isLowSurrogate(s.charAt(i + 1));
     }
 
     /** A name cut to a length that fits an error line. */

@@ -84,7 +84,8 @@ public final class CatalogueSnapshot {
         }
         final String problem = reserveAll(allocators);
         if (problem != null) {
-            throw new CatalogueFormatException("the catalogue is inconsistent: " + problem + "; run `atlas-catalogue fsck`");
+            throw new CatalogueFormatException(
+                    "the catalogue is inconsistent: " + problem + "; run `atlas-catalogue fsck`");
         }
         return allocators;
     }
@@ -117,8 +118,9 @@ public final class CatalogueSnapshot {
         }
         final int blockSize = primary.blockSize();
         for (CatalogueEntry e : entries) {
-            if (e.length() > 0 && (e.firstLba() < SuperblockDescriptor.FIRST_DATA_LBA
-                    || !allocators[e.device()].reserve(e.firstLba(), e.blocks(blockSize)))) {
+            if (e.length() > 0
+                    && (e.firstLba() < SuperblockDescriptor.FIRST_DATA_LBA
+                            || !allocators[e.device()].reserve(e.firstLba(), e.blocks(blockSize)))) {
                 return "the extent of '" + e.name() + "' (device " + e.device() + ", LBA " + e.firstLba() + ", "
                         + e.blocks(blockSize) + " blocks) lies outside its device or overlaps another extent";
             }

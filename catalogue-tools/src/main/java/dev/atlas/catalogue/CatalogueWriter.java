@@ -1,11 +1,10 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-
 import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DeviceLock;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.format.SuperblockDescriptor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -51,21 +50,30 @@ public final class CatalogueWriter implements AutoCloseable {
     private final Runnable unlock;
     /** Generations a server may still read; null when no server serves this catalogue. */
     private final List<CatalogueSnapshot> served;
+
     private CatalogueSnapshot base;
     /** What the other superblock slot names: kept whole until the next commit is durable; may be null. */
     private CatalogueSnapshot previous;
     /** The highest generation on device 0; the next commit is one more. */
     private long lastGeneration;
+
     private final TreeMap<String, CatalogueEntry> next = new TreeMap<>();
     /** Per device, the buffers {@link #writeFile} cycles through; null until the first import to it. */
     private final ImportRing[] importRings;
+
     private ExtentAllocator[] allocators;
     private long withheldBlocks;
     private boolean dirty;
     private boolean closed;
 
-    private CatalogueWriter(DeviceSet set, CatalogueSnapshot base, CatalogueSnapshot previous, long lastGeneration,
-                            LongSupplier clock, Runnable unlock, List<CatalogueSnapshot> served) {
+    private CatalogueWriter(
+            DeviceSet set,
+            CatalogueSnapshot base,
+            CatalogueSnapshot previous,
+            long lastGeneration,
+            LongSupplier clock,
+            Runnable unlock,
+            List<CatalogueSnapshot> served) {
         this.set = set;
         this.clock = clock;
         this.unlock = unlock;
@@ -78,8 +86,14 @@ public final class CatalogueWriter implements AutoCloseable {
     private static CatalogueWriter healthy(DeviceSet set, Runnable unlock, List<CatalogueSnapshot> served) {
         final CatalogueHealth health = CatalogueHealth.assess(set);
         health.requireWritable(set);
-        return new CatalogueWriter(set, health.newest(), health.fallback(), health.newest().generation(),
-                System::currentTimeMillis, unlock, served);
+        return new CatalogueWriter(
+                set,
+                health.newest(),
+                health.fallback(),
+                health.newest().generation(),
+                System::currentTimeMillis,
+                unlock,
+                served);
     }
 
     /**
@@ -87,12 +101,11 @@ public final class CatalogueWriter implements AutoCloseable {
      * superblock slots name whole copies of its entries ({@code fsck --repair}).
      */
     static CatalogueWriter forRepair(DeviceSet set, CatalogueSnapshot keep, long highestGeneration, Runnable unlock) {
-        final CatalogueWriter w = new CatalogueWriter(set, keep, null, highestGeneration, System::currentTimeMillis,
-                unlock, null);
+        final CatalogueWriter w =
+                new CatalogueWriter(set, keep, null, highestGeneration, System::currentTimeMillis, unlock, null);
         w.dirty = true;
         return w;
     }
-
 
     public static CatalogueWriter open(List<Path> devices) {
         return open(devices, BlockDevices.defaultOpener());
@@ -117,18 +130,25 @@ public final class CatalogueWriter implements AutoCloseable {
      * A writer on a catalogue this process serves, under the serving catalogue's lock (already
      * upgraded), on its own {@code set} of the same devices; {@code unlock} runs on close.
      */
-    static CatalogueWriter forServedCatalogue(DeviceSet set, Collection<CatalogueSnapshot> stillServed,
-                                              Runnable unlock) {
+    static CatalogueWriter forServedCatalogue(
+            DeviceSet set, Collection<CatalogueSnapshot> stillServed, Runnable unlock) {
         final CatalogueHealth health = CatalogueHealth.assess(set);
         health.requireWritable(set);
         final CatalogueSnapshot base = health.newest();
         for (CatalogueSnapshot s : stillServed) {
             if (!s.primary().setUuid().equals(base.primary().setUuid()) || s.deviceCount() != base.deviceCount()) {
-                throw new IllegalArgumentException("a served snapshot of catalogue set " + s.primary().setUuid()
-                        + " cannot be retained by an update of set " + base.primary().setUuid());
+                throw new IllegalArgumentException("a served snapshot of catalogue set "
+                        + s.primary().setUuid() + " cannot be retained by an update of set "
+                        + base.primary().setUuid());
             }
         }
-        return new CatalogueWriter(set, base, health.fallback(), base.generation(), System::currentTimeMillis, unlock,
+        return new CatalogueWriter(
+                set,
+                base,
+                health.fallback(),
+                base.generation(),
+                System::currentTimeMillis,
+                unlock,
                 new ArrayList<>(stillServed));
     }
 
@@ -246,8 +266,8 @@ public final class CatalogueWriter implements AutoCloseable {
         try {
             for (int i = 0; i < items.size(); i++) {
                 mtimes[i] = mtimeOf(items.get(i).source());
-                digests.add(writeFile(items.get(i).source(), lengths[i], importRing(devices[i]), lbas[i], hasher,
-                        progress));
+                digests.add(writeFile(
+                        items.get(i).source(), lengths[i], importRing(devices[i]), lbas[i], hasher, progress));
                 progress.fileDone();
             }
             for (ImportRing ring : importRings) {
@@ -263,9 +283,17 @@ public final class CatalogueWriter implements AutoCloseable {
         for (int i = 0; i < items.size(); i++) {
             final ImportItem item = items.get(i);
             final byte[] sha = ChunkHasher.result(digests.get(i));
-            next.put(item.name(), new CatalogueEntry(item.name(), lengths[i] == 0 ? 0 : devices[i],
-                    lengths[i] == 0 ? 0 : lbas[i],
-                    lengths[i], ContentTypes.forName(item.name()), sha, CatalogueEntry.etagFor(sha), mtimes[i]));
+            next.put(
+                    item.name(),
+                    new CatalogueEntry(
+                            item.name(),
+                            lengths[i] == 0 ? 0 : devices[i],
+                            lengths[i] == 0 ? 0 : lbas[i],
+                            lengths[i],
+                            ContentTypes.forName(item.name()),
+                            sha,
+                            CatalogueEntry.etagFor(sha),
+                            mtimes[i]));
             dirty = true;
         }
     }
@@ -273,7 +301,8 @@ public final class CatalogueWriter implements AutoCloseable {
     private static long projectedIndexBytes(List<ImportItem> items) {
         long bytes = 0;
         for (ImportItem item : items) {
-            bytes += dev.atlas.catalogue.format.IndexEntryDescriptor.entryLength(IndexCodec.utf8(item.name()).length,
+            bytes += dev.atlas.catalogue.format.IndexEntryDescriptor.entryLength(
+                    IndexCodec.utf8(item.name()).length,
                     dev.atlas.catalogue.format.IndexEntryDescriptor.MAX_CONTENT_TYPE_BYTES,
                     dev.atlas.catalogue.format.IndexEntryDescriptor.MAX_ETAG_BYTES);
         }
@@ -294,12 +323,17 @@ public final class CatalogueWriter implements AutoCloseable {
             }
         }
         final long blockSize = CatalogueLayout.BLOCK_SIZE;
-        final String withheld = withheldBlocks == 0 ? "" : "; another " + Sizes.human(withheldBlocks * blockSize)
-                + " are held for " + (served == null ? "the other superblock slot's generation, kept whole until"
-                + " the next commit" : "the other superblock slot and older generations still being served,"
-                + " free once their responses are done");
+        final String withheld = withheldBlocks == 0
+                ? ""
+                : "; another " + Sizes.human(withheldBlocks * blockSize)
+                        + " are held for "
+                        + (served == null
+                                ? "the other superblock slot's generation, kept whole until" + " the next commit"
+                                : "the other superblock slot and older generations still being served,"
+                                        + " free once their responses are done");
         return new CatalogueFullException("not enough space: this import needs " + Sizes.human(total) + " for "
-                + items.size() + " file(s) (the largest, " + CatalogueNames.abbreviate(items.get(biggest).name())
+                + items.size() + " file(s) (the largest, "
+                + CatalogueNames.abbreviate(items.get(biggest).name())
                 + ", needs " + Sizes.human(lengths[biggest]) + " in one piece), but the set has "
                 + Sizes.human(freeBlocks * blockSize) + " free and its largest free extent is "
                 + Sizes.human(largest * blockSize) + withheld + "; nothing was imported — free space with `rm` or add"
@@ -335,8 +369,8 @@ public final class CatalogueWriter implements AutoCloseable {
      * (on the hasher's thread) at the same time; the last chunks may still be in flight when this
      * returns.
      */
-    private Future<byte[]> writeFile(Path source, long length, ImportRing ring, long lba, ChunkHasher hasher,
-                                     Progress progress) {
+    private Future<byte[]> writeFile(
+            Path source, long length, ImportRing ring, long lba, ChunkHasher hasher, Progress progress) {
         final BlockDevice target = ring.device();
         final int blockSize = target.blockSize();
         hasher.begin();
@@ -458,7 +492,8 @@ public final class CatalogueWriter implements AutoCloseable {
         }
 
         final Superblock reread = set.rereadPrimary();
-        if (reread.generation() != generation || set.slots(0).runnerUp() == null
+        if (reread.generation() != generation
+                || set.slots(0).runnerUp() == null
                 || set.slots(0).runnerUp().generation() != generation) {
             throw new CatalogueException("the commit of generation " + generation + " did not persist on "
                     + primary.path() + " (it reads back generation " + reread.generation() + "); check the device");
@@ -468,7 +503,8 @@ public final class CatalogueWriter implements AutoCloseable {
             deviceBlocks[d] = set.superblock(d).deviceBlocks();
         }
         lastGeneration = generation;
-        adopt(new CatalogueSnapshot(committed[0], deviceBlocks, entries),
+        adopt(
+                new CatalogueSnapshot(committed[0], deviceBlocks, entries),
                 new CatalogueSnapshot(committed[1], deviceBlocks, entries));
         return generation;
     }

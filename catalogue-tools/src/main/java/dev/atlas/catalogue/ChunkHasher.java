@@ -1,7 +1,6 @@
 package dev.atlas.catalogue;
 
 import dev.atlas.catalogue.error.CatalogueException;
-
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.concurrent.ExecutionException;
@@ -22,7 +21,8 @@ final class ChunkHasher implements AutoCloseable {
     private Future<?> last;
 
     ChunkHasher() {
-        this(Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon(true).name("atlas-import-sha256").factory()));
+        this(Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon(true).name("atlas-import-sha256").factory()));
     }
 
     /** Hashes on {@code thread}, which must run its tasks one at a time in order (tests slow it down). */

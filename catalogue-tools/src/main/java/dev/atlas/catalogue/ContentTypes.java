@@ -52,8 +52,7 @@ public final class ContentTypes {
             Map.entry("svg", "image/svg+xml"),
             Map.entry("ico", "image/x-icon"));
 
-    private ContentTypes() {
-    }
+    private ContentTypes() {}
 
     /**
      * The MIME type for a file name or path ({@code "video/720p/seg_00001.ts"}), chosen by the

@@ -1,9 +1,8 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-
 import dev.atlas.catalogue.device.BlockDevice;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.format.SuperblockDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -22,8 +21,8 @@ public final class DeviceSet implements AutoCloseable {
     private final SuperblockSlots[] slots;
     private final MemorySegment[] transferBuffers;
 
-    private DeviceSet(BlockDevice[] devices, Superblock[] superblocks, SuperblockSlots[] slots,
-                      MemorySegment[] transferBuffers) {
+    private DeviceSet(
+            BlockDevice[] devices, Superblock[] superblocks, SuperblockSlots[] slots, MemorySegment[] transferBuffers) {
         this.devices = devices;
         this.superblocks = superblocks;
         this.slots = slots;
@@ -46,9 +45,9 @@ public final class DeviceSet implements AutoCloseable {
                 final BlockDevice device = opener.open(path);
                 opened.add(device);
                 if (device.blockCount() < SuperblockDescriptor.SLOT_COUNT) {
-                    throw new CatalogueFormatException(path + " is too small to hold a catalogue (" + Sizes.human(
-                            sizeOf(path)) + "; even its two superblocks need " + Sizes.human(
-                            (long) SuperblockDescriptor.SLOT_COUNT * CatalogueLayout.BLOCK_SIZE)
+                    throw new CatalogueFormatException(path + " is too small to hold a catalogue ("
+                            + Sizes.human(sizeOf(path)) + "; even its two superblocks need "
+                            + Sizes.human((long) SuperblockDescriptor.SLOT_COUNT * CatalogueLayout.BLOCK_SIZE)
                             + "): check the --device path; if it is a catalogue image, it was truncated");
                 }
                 final MemorySegment buffer = device.allocateBuffer(CatalogueLayout.TRANSFER_BYTES);
@@ -75,8 +74,9 @@ public final class DeviceSet implements AutoCloseable {
                             + " are both device " + sb.deviceIndex() + " of the set; name each device once");
                 }
                 if (sb.deviceBlocks() > device.blockCount()) {
-                    throw new CatalogueFormatException(path + " has " + device.blockCount() + " blocks but its catalogue"
-                            + " was formatted for " + sb.deviceBlocks() + "; the image was truncated");
+                    throw new CatalogueFormatException(
+                            path + " has " + device.blockCount() + " blocks but its catalogue" + " was formatted for "
+                                    + sb.deviceBlocks() + "; the image was truncated");
                 }
                 devices[sb.deviceIndex()] = device;
                 superblocks[sb.deviceIndex()] = sb;
@@ -134,8 +134,8 @@ public final class DeviceSet implements AutoCloseable {
         final SuperblockSlots read = SuperblockSlots.read(devices[0], transferBuffers[0]);
         final Superblock sb = read.winner();
         if (sb == null || !sb.setUuid().equals(superblocks[0].setUuid())) {
-            throw new CatalogueFormatException(devices[0].path() + " no longer holds this catalogue ("
-                    + read.whyInvalid() + ")");
+            throw new CatalogueFormatException(
+                    devices[0].path() + " no longer holds this catalogue (" + read.whyInvalid() + ")");
         }
         superblocks[0] = sb;
         slots[0] = read;

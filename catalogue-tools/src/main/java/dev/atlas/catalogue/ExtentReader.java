@@ -10,8 +10,7 @@ import java.security.NoSuchAlgorithmException;
 /** Reads a file's extent from its device in transfer-buffer chunks (get, verify, fsck --data). */
 final class ExtentReader {
 
-    private ExtentReader() {
-    }
+    private ExtentReader() {}
 
     static void read(DeviceSet set, CatalogueEntry entry, ChunkSink sink, Progress progress) {
         final MemorySegment buffer = set.transferBuffer(entry.device());

@@ -1,10 +1,9 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-
 import dev.atlas.catalogue.device.BlockDeviceOpener;
 import dev.atlas.catalogue.device.BlockDevices;
 import dev.atlas.catalogue.device.DeviceLock;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.format.SuperblockDescriptor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,8 +25,7 @@ public final class Fsck {
         }
     }
 
-    private Fsck() {
-    }
+    private Fsck() {}
 
     public static Report check(List<Path> paths, boolean data, Progress progress) {
         return check(paths, data, progress, BlockDevices.defaultOpener());
@@ -37,15 +35,15 @@ public final class Fsck {
         final List<String> problems = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
         try (DeviceLock lock = DeviceLock.acquire(paths, DeviceLock.Mode.SHARED);
-             DeviceSet set = DeviceSet.open(paths, opener)) {
+                DeviceSet set = DeviceSet.open(paths, opener)) {
             for (int d = 0; d < set.deviceCount(); d++) {
                 checkSlots(set, d, problems, notes);
             }
             final CatalogueHealth health = CatalogueHealth.assess(set);
             problems.addAll(health.problems());
             if (health.fallback() != null) {
-                notes.add("previous generation " + health.fallback().generation() + " (" + health.fallback().size()
-                        + " files) is whole: a fallback exists");
+                notes.add("previous generation " + health.fallback().generation() + " ("
+                        + health.fallback().size() + " files) is whole: a fallback exists");
             }
             final CatalogueSnapshot snapshot = health.newest();
             if (snapshot == null) {
@@ -60,7 +58,8 @@ public final class Fsck {
                     problems.add("entry " + CatalogueNames.abbreviate(e.name()) + ": " + bad.getMessage());
                 }
                 if (!e.etag().equals(CatalogueEntry.etagFor(e.sha256()))) {
-                    problems.add("entry " + CatalogueNames.abbreviate(e.name()) + ": its ETag does not match its SHA-256");
+                    problems.add(
+                            "entry " + CatalogueNames.abbreviate(e.name()) + ": its ETag does not match its SHA-256");
                 }
                 if (e.contentType().isEmpty()) {
                     problems.add("entry " + CatalogueNames.abbreviate(e.name()) + ": no content type");
@@ -68,8 +67,9 @@ public final class Fsck {
             }
             final ExtentAllocator[] free = snapshot.allocators();
             for (int d = 0; d < free.length; d++) {
-                notes.add("device " + d + " (" + set.device(d).path() + "): " + Sizes.human(free[d].freeBlocks()
-                        * CatalogueLayout.BLOCK_SIZE) + " free in " + free[d].freeExtentCount() + " extents");
+                notes.add("device " + d + " (" + set.device(d).path() + "): "
+                        + Sizes.human(free[d].freeBlocks() * CatalogueLayout.BLOCK_SIZE) + " free in "
+                        + free[d].freeExtentCount() + " extents");
             }
             notes.add("generation " + snapshot.generation() + ", " + snapshot.size() + " files, " + Sizes.human(bytes));
             if (data) {
@@ -109,7 +109,8 @@ public final class Fsck {
             }
             final CatalogueSnapshot keep = health.newest() != null ? health.newest() : health.fallback();
             if (keep == null) {
-                throw new CatalogueDamagedException("no generation on " + set.device(0).path() + " is whole ("
+                throw new CatalogueDamagedException("no generation on "
+                        + set.device(0).path() + " is whole ("
                         + health.problems().get(0) + "); fsck --repair cannot choose one: restore the device from a"
                         + " backup, or format the set and import the content again");
             }
@@ -117,8 +118,8 @@ public final class Fsck {
                 rewriteMemberSlots(set, d, done);
             }
             final SuperblockSlots primary = set.slots(0);
-            final boolean primaryDamaged = health.newestError() != null || primary.runnerUp() == null
-                    || health.fallback() == null;
+            final boolean primaryDamaged =
+                    health.newestError() != null || primary.runnerUp() == null || health.fallback() == null;
             if (!primaryDamaged) {
                 set.close();
                 lock.close();
@@ -132,8 +133,9 @@ public final class Fsck {
             try (writer) {
                 final long generation = writer.commit();
                 done.add("device 0 (" + writerSet.device(0).path() + "): kept generation " + keep.generation() + " ("
-                        + keep.size() + " files)" + (keep.generation() < top ? ", giving up the damaged generation "
-                        + top : "") + ", and committed it again as generation " + generation
+                        + keep.size() + " files)"
+                        + (keep.generation() < top ? ", giving up the damaged generation " + top : "")
+                        + ", and committed it again as generation " + generation
                         + ", so both superblock slots name whole copies of it");
             }
             return done;
@@ -177,19 +179,21 @@ public final class Fsck {
                 // CatalogueHealth reports it as a problem, with what to do.
                 notes.add(name + " slot " + slot + ": damaged (" + slots.damage(slot) + ")");
             } else {
-                notes.add(name + " slot " + slot + ": generation " + sb.generation() + (sb == winner ? " (current)" : ""));
+                notes.add(name + " slot " + slot + ": generation " + sb.generation()
+                        + (sb == winner ? " (current)" : ""));
             }
         }
     }
 
-    private static void verifyData(DeviceSet set, CatalogueSnapshot snapshot, long total, Progress progress,
-                                   List<String> problems) {
+    private static void verifyData(
+            DeviceSet set, CatalogueSnapshot snapshot, long total, Progress progress, List<String> problems) {
         progress.begin("fsck --data", total);
         progress.files(snapshot.size());
         try {
             for (CatalogueEntry e : snapshot.entries()) {
                 if (!ExtentReader.verify(set, e, progress)) {
-                    problems.add("entry " + CatalogueNames.abbreviate(e.name()) + ": content does not match its SHA-256");
+                    problems.add(
+                            "entry " + CatalogueNames.abbreviate(e.name()) + ": content does not match its SHA-256");
                 }
                 progress.fileDone();
             }

@@ -21,8 +21,8 @@ final class ImportRing {
 
     ImportRing(BlockDevice device) {
         this.device = device;
-        final MemorySegment all = device.allocateBuffer(
-                (long) CatalogueLayout.IMPORT_BUFFERS * CatalogueLayout.TRANSFER_BYTES);
+        final MemorySegment all =
+                device.allocateBuffer((long) CatalogueLayout.IMPORT_BUFFERS * CatalogueLayout.TRANSFER_BYTES);
         buffers = new MemorySegment[CatalogueLayout.IMPORT_BUFFERS];
         for (int i = 0; i < buffers.length; i++) {
             buffers[i] = all.asSlice((long) i * CatalogueLayout.TRANSFER_BYTES, CatalogueLayout.TRANSFER_BYTES);

@@ -84,7 +84,8 @@ public record ImportScan(List<ImportItem> items, List<String> skipped) {
                 try {
                     root = src.toRealPath();
                 } catch (IOException e) {
-                    throw new CatalogueException("cannot list " + src + ": " + e.getMessage() + "; nothing was imported");
+                    throw new CatalogueException(
+                            "cannot list " + src + ": " + e.getMessage() + "; nothing was imported");
                 }
                 final int from = items.size();
                 final Set<Object> chain = new HashSet<>();
@@ -98,11 +99,11 @@ public record ImportScan(List<ImportItem> items, List<String> skipped) {
                 }
                 add(java.util.Arrays.copyOfRange(raw, slash + 1, raw.length), src);
             } else if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
-                throw new CatalogueException(src + " is not a file or directory (it does not exist); nothing was"
-                        + " imported");
+                throw new CatalogueException(
+                        src + " is not a file or directory (it does not exist); nothing was" + " imported");
             } else {
-                throw new CatalogueException(src + " is not a regular file or directory (or a link to one);"
-                        + " nothing was imported");
+                throw new CatalogueException(
+                        src + " is not a regular file or directory (or a link to one);" + " nothing was imported");
             }
         }
 
@@ -183,8 +184,10 @@ public record ImportScan(List<ImportItem> items, List<String> skipped) {
 
         /** UTF-8 text of a name, with invalid bytes as %XX when allowed; null when not allowed. */
         private String decode(byte[] raw) {
-            final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+            final CharsetDecoder decoder = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
             final ByteBuffer in = ByteBuffer.wrap(raw);
             final CharBuffer out = CharBuffer.allocate(raw.length * 3 + 1);
             while (true) {

@@ -1,9 +1,8 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-
 import static dev.atlas.catalogue.format.IndexEntryDescriptor.*;
 
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.format.IndexDescriptor;
 import dev.atlas.catalogue.format.IndexEntryFlyweight;
 import java.lang.foreign.MemorySegment;
@@ -32,8 +31,7 @@ public final class IndexCodec {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private IndexCodec() {
-    }
+    private IndexCodec() {}
 
     /** Bytes the encoded index will take. */
     public static long encodedLength(Collection<CatalogueEntry> entries) {
@@ -120,20 +118,25 @@ public final class IndexCodec {
             throw damaged(where, "version " + index.get(INT, IndexDescriptor.VERSION_OFFSET) + " is not supported");
         }
         if (index.get(LONG, IndexDescriptor.GENERATION_OFFSET) != superblock.generation()
-                || index.get(LONG, IndexDescriptor.SET_UUID_MSB_OFFSET) != superblock.setUuid().getMostSignificantBits()
-                || index.get(LONG, IndexDescriptor.SET_UUID_LSB_OFFSET) != superblock.setUuid().getLeastSignificantBits()) {
+                || index.get(LONG, IndexDescriptor.SET_UUID_MSB_OFFSET)
+                        != superblock.setUuid().getMostSignificantBits()
+                || index.get(LONG, IndexDescriptor.SET_UUID_LSB_OFFSET)
+                        != superblock.setUuid().getLeastSignificantBits()) {
             throw damaged(where, "it belongs to another generation or set than the superblock");
         }
         if (index.get(LONG, IndexDescriptor.LENGTH_OFFSET) != length) {
             throw damaged(where, "its length field disagrees with the superblock");
         }
         final int count = index.get(INT, IndexDescriptor.ENTRY_COUNT_OFFSET);
-        if (count < 0 || count != superblock.indexEntries()
+        if (count < 0
+                || count != superblock.indexEntries()
                 || count > (length - IndexDescriptor.HEADER_LENGTH) / FIXED_LENGTH) {
             throw damaged(where, "its entry count " + count + " does not fit its length");
         }
-        final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        final CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
         final List<CatalogueEntry> entries = new ArrayList<>(count);
         final Set<String> names = new HashSet<>(count * 2);
         final IndexEntryFlyweight entry = new IndexEntryFlyweight();
@@ -147,7 +150,9 @@ public final class IndexCodec {
             final int typeLength = entry.contentTypeLength();
             final int etagLength = entry.etagLength();
             final int entryLength = entry.entryLength();
-            if (nameLength < 1 || nameLength > MAX_NAME_BYTES || typeLength > MAX_CONTENT_TYPE_BYTES
+            if (nameLength < 1
+                    || nameLength > MAX_NAME_BYTES
+                    || typeLength > MAX_CONTENT_TYPE_BYTES
                     || etagLength > MAX_ETAG_BYTES
                     || entryLength != entryLength(nameLength, typeLength, etagLength)
                     || offset + entryLength > length) {
@@ -159,7 +164,10 @@ public final class IndexCodec {
             final int device = entry.device();
             final long firstLba = entry.firstLba();
             final long byteLength = entry.byteLength();
-            if (device < 0 || device >= superblock.deviceCount() || byteLength < 0 || firstLba < 0
+            if (device < 0
+                    || device >= superblock.deviceCount()
+                    || byteLength < 0
+                    || firstLba < 0
                     || byteLength > Long.MAX_VALUE - superblock.blockSize()) {
                 throw damaged(where, "entry " + i + " points outside the device set");
             }
@@ -179,8 +187,8 @@ public final class IndexCodec {
         return entries;
     }
 
-    private static String string(CharsetDecoder decoder, MemorySegment index, long offset, int length,
-                                 String where, int entry) {
+    private static String string(
+            CharsetDecoder decoder, MemorySegment index, long offset, int length, String where, int entry) {
         final ByteBuffer bytes = index.asSlice(offset, length).asByteBuffer();
         try {
             return decoder.reset().decode(bytes).toString();

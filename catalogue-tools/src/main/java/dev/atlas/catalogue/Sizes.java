@@ -7,8 +7,7 @@ public final class Sizes {
 
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 
-    private Sizes() {
-    }
+    private Sizes() {}
 
     public static String human(long bytes) {
         if (bytes < 1024) {
@@ -20,7 +19,8 @@ public final class Sizes {
             value /= 1024;
             unit++;
         }
-        return String.format(Locale.ROOT, value >= 100 ? "%.0f %s" : value >= 10 ? "%.1f %s" : "%.2f %s", value, UNITS[unit]);
+        return String.format(
+                Locale.ROOT, value >= 100 ? "%.0f %s" : value >= 10 ? "%.1f %s" : "%.2f %s", value, UNITS[unit]);
     }
 
     /**

@@ -25,7 +25,8 @@ final class SourceFile implements AutoCloseable {
 
     static SourceFile open(Path path) throws IOException {
         try {
-            return new SourceFile(path, FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT), true);
+            return new SourceFile(
+                    path, FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT), true);
         } catch (IOException | UnsupportedOperationException e) {
             // tmpfs and some network file systems refuse O_DIRECT; read those normally
             return new SourceFile(path, FileChannel.open(path, StandardOpenOption.READ), false);

@@ -12,9 +12,19 @@ import java.util.UUID;
  * A commit writes device 0's newest generation into both slots, each naming its own copy of the
  * index, so no slot of a formatted device is ever legitimately blank.
  */
-public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long generation, int deviceIndex,
-                         int deviceCount, long deviceBlocks, long indexLba, long indexBytes, int indexEntries,
-                         int indexCrc, long commitTimeMillis) {
+public record Superblock(
+        int blockSize,
+        UUID setUuid,
+        UUID deviceUuid,
+        long generation,
+        int deviceIndex,
+        int deviceCount,
+        long deviceBlocks,
+        long indexLba,
+        long indexBytes,
+        int indexEntries,
+        int indexCrc,
+        long commitTimeMillis) {
 
     /** Most devices in one set; a bound that keeps fuzzed headers from asking for absurd sets. */
     public static final int MAX_DEVICES = 64;
@@ -22,7 +32,8 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
     /** Writes this superblock into a zeroed block and seals its checksum. */
     public void encode(MemorySegment block) {
         block.fill((byte) 0);
-        new SuperblockFlyweight().wrap(block)
+        new SuperblockFlyweight()
+                .wrap(block)
                 .magic(SuperblockDescriptor.MAGIC)
                 .version(SuperblockDescriptor.FORMAT_VERSION)
                 .blockSize(blockSize)
@@ -60,10 +71,12 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
         if (sb.blockSize() != CatalogueLayout.BLOCK_SIZE) {
             throw new CatalogueFormatException("unsupported block size " + sb.blockSize());
         }
-        if (sb.deviceCount() < 1 || sb.deviceCount() > MAX_DEVICES
-                || sb.deviceIndex() < 0 || sb.deviceIndex() >= sb.deviceCount()) {
-            throw new CatalogueFormatException("device " + sb.deviceIndex() + " of " + sb.deviceCount()
-                    + " is not a valid position in a set");
+        if (sb.deviceCount() < 1
+                || sb.deviceCount() > MAX_DEVICES
+                || sb.deviceIndex() < 0
+                || sb.deviceIndex() >= sb.deviceCount()) {
+            throw new CatalogueFormatException(
+                    "device " + sb.deviceIndex() + " of " + sb.deviceCount() + " is not a valid position in a set");
         }
         if (sb.generation() < 1) {
             throw new CatalogueFormatException("invalid generation " + sb.generation());
@@ -79,13 +92,23 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
                     || sb.indexLba() < SuperblockDescriptor.FIRST_DATA_LBA
                     || sb.indexLba() > sb.deviceBlocks() - indexBlocks
                     || sb.indexEntries() < 0) {
-                throw new CatalogueFormatException("index location (LBA " + sb.indexLba() + ", "
-                        + sb.indexBytes() + " bytes) lies outside the device");
+                throw new CatalogueFormatException("index location (LBA " + sb.indexLba() + ", " + sb.indexBytes()
+                        + " bytes) lies outside the device");
             }
         }
-        return new Superblock(sb.blockSize(), sb.setUuid(), sb.deviceUuid(), sb.generation(), sb.deviceIndex(),
-                sb.deviceCount(), sb.deviceBlocks(), sb.indexLba(), sb.indexBytes(), sb.indexEntries(),
-                sb.indexCrc(), sb.commitTimeMillis());
+        return new Superblock(
+                sb.blockSize(),
+                sb.setUuid(),
+                sb.deviceUuid(),
+                sb.generation(),
+                sb.deviceIndex(),
+                sb.deviceCount(),
+                sb.deviceBlocks(),
+                sb.indexLba(),
+                sb.indexBytes(),
+                sb.indexEntries(),
+                sb.indexCrc(),
+                sb.commitTimeMillis());
     }
 
     public long indexBlocks() {
@@ -93,10 +116,21 @@ public record Superblock(int blockSize, UUID setUuid, UUID deviceUuid, long gene
     }
 
     /** The superblock that commits a new index as {@code newGeneration} (higher than any on the device). */
-    public Superblock nextGeneration(long newGeneration, long newIndexLba, long newIndexBytes, int entries, int crc,
-                                     long nowMillis) {
-        return new Superblock(blockSize, setUuid, deviceUuid, newGeneration, deviceIndex, deviceCount,
-                deviceBlocks, newIndexLba, newIndexBytes, entries, crc, nowMillis);
+    public Superblock nextGeneration(
+            long newGeneration, long newIndexLba, long newIndexBytes, int entries, int crc, long nowMillis) {
+        return new Superblock(
+                blockSize,
+                setUuid,
+                deviceUuid,
+                newGeneration,
+                deviceIndex,
+                deviceCount,
+                deviceBlocks,
+                newIndexLba,
+                newIndexBytes,
+                entries,
+                crc,
+                nowMillis);
     }
 
     /** True when {@code other} is a superblock of the same device of the same set. */

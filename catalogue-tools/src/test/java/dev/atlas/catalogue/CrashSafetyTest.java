@@ -1,13 +1,12 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.atlas.catalogue.EmulatedDevices.WriteEvent;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,13 +43,19 @@ class CrashSafetyTest {
 
     /** One way of changing the catalogue, replayed identically in every trial. */
     private enum Operation {
-        IMPORT, RM, MIXED_COMMIT;
+        IMPORT,
+        RM,
+        MIXED_COMMIT;
 
         void apply(CatalogueWriter w) {
             switch (this) {
-                case IMPORT -> w.importFiles(List.of(new ImportItem("new/a.ts", newFiles.get(0)),
-                        new ImportItem("new/b.m4s", newFiles.get(1)), new ImportItem("new/c.mp4", newFiles.get(2))),
-                        Progress.NONE);
+                case IMPORT ->
+                    w.importFiles(
+                            List.of(
+                                    new ImportItem("new/a.ts", newFiles.get(0)),
+                                    new ImportItem("new/b.m4s", newFiles.get(1)),
+                                    new ImportItem("new/c.mp4", newFiles.get(2))),
+                            Progress.NONE);
                 case RM -> {
                     w.remove(baseName(3));
                     w.remove(baseName(50));
@@ -72,18 +77,22 @@ class CrashSafetyTest {
     @BeforeAll
     static void createBase() throws IOException {
         dir = TestImages.scratch("crash");
-        base = new Path[]{TestImages.image(dir, "base0.img", IMAGE_BYTES), TestImages.image(dir, "base1.img", IMAGE_BYTES)};
+        base = new Path[] {
+            TestImages.image(dir, "base0.img", IMAGE_BYTES), TestImages.image(dir, "base1.img", IMAGE_BYTES)
+        };
         CatalogueFormatter.format(List.of(base), false, EmulatedDevices.healthy());
         final List<ImportItem> items = new ArrayList<>();
         for (int i = 0; i < BASE_FILES; i++) {
-            items.add(new ImportItem(baseName(i), TestImages.randomFile(dir.resolve("src/base-" + i), 100 + 37L * i, i)));
+            items.add(
+                    new ImportItem(baseName(i), TestImages.randomFile(dir.resolve("src/base-" + i), 100 + 37L * i, i)));
         }
         try (CatalogueWriter w = CatalogueWriter.open(List.of(base), EmulatedDevices.healthy())) {
             w.importFiles(items, Progress.NONE);
             w.commit();
             oldEntries = w.committed().entries();
         }
-        newFiles = List.of(TestImages.randomFile(dir.resolve("src/new-a"), 5000, 1001),
+        newFiles = List.of(
+                TestImages.randomFile(dir.resolve("src/new-a"), 5000, 1001),
                 TestImages.randomFile(dir.resolve("src/new-b"), 70_000, 1002),
                 TestImages.randomFile(dir.resolve("src/new-c"), 300_001, 1003));
     }
@@ -101,12 +110,16 @@ class CrashSafetyTest {
             final CatalogueSnapshot fallback = health.fallback();
             assertTrue(fallback != null, context + ": no whole generation in the other slot");
             final long newest = health.newest().generation();
-            assertTrue(fallback.generation() == newest || fallback.generation() == newest - 1,
+            assertTrue(
+                    fallback.generation() == newest || fallback.generation() == newest - 1,
                     context + ": the other slot holds generation " + fallback.generation() + " beside " + newest);
-            assertTrue(allowed.contains(fallback.entries()), context + ": the fallback's entries are neither old nor new");
+            assertTrue(
+                    allowed.contains(fallback.entries()), context + ": the fallback's entries are neither old nor new");
             for (CatalogueEntry e : fallback.entries()) {
-                assertTrue(ExtentReader.verify(set, e, Progress.NONE), context + ": " + e.name()
-                        + " of fallback generation " + fallback.generation() + " does not verify");
+                assertTrue(
+                        ExtentReader.verify(set, e, Progress.NONE),
+                        context + ": " + e.name() + " of fallback generation " + fallback.generation()
+                                + " does not verify");
             }
             return fallback.generation();
         }
@@ -134,8 +147,8 @@ class CrashSafetyTest {
     }
 
     /** Runs the operation without faults: the catalogue it produces and the NVMe writes it takes. */
-    private record DryRun(Path[] images, List<CatalogueEntry> entries, long generation, List<WriteEvent> writes,
-                          long[] commands) {
+    private record DryRun(
+            Path[] images, List<CatalogueEntry> entries, long generation, List<WriteEvent> writes, long[] commands) {
 
         /** Which device of the set (0, 1) an image of the dry run was. */
         int deviceOf(Path image) {
@@ -164,13 +177,15 @@ class CrashSafetyTest {
     @Test
     void aReturnedCommitSurvivesTheNextCut() throws IOException {
         final DryRun dry = dryRun(Operation.MIXED_COMMIT);
-        final long device0Writes = dry.writes().stream().filter(w -> dry.deviceOf(w.image()) == 0).count();
+        final long device0Writes =
+                dry.writes().stream().filter(w -> dry.deviceOf(w.image()) == 0).count();
         for (int i = 0; i < DURABILITY_TRIALS; i++) {
             final long seed = 0xD0DEL + i;
             final Path[] images = copyBase("durable");
             final BlockDeviceOpener cutNextWrite = EmulatedDevices.opener(p -> p.equals(images[0])
-                    ? EmulatedFaults.seeded(seed).powerCutAfterWrite(device0Writes + 1, (seed & 1) != 0)
-                    .loseUnflushedWritesOnPowerCut(1.0)
+                    ? EmulatedFaults.seeded(seed)
+                            .powerCutAfterWrite(device0Writes + 1, (seed & 1) != 0)
+                            .loseUnflushedWritesOnPowerCut(1.0)
                     : EmulatedFaults.none());
             try (CatalogueWriter w = CatalogueWriter.open(List.of(images), cutNextWrite)) {
                 Operation.MIXED_COMMIT.apply(w);
@@ -183,7 +198,8 @@ class CrashSafetyTest {
                 assertEquals(dry.generation(), after.generation(), "seed " + seed);
                 assertEquals(dry.entries(), after.entries(), "seed " + seed);
             }
-            assertTrue(Fsck.check(List.of(images), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+            assertTrue(Fsck.check(List.of(images), true, Progress.NONE, EmulatedDevices.healthy())
+                    .clean());
             assertFallbackWhole(images, List.of(oldEntries, dry.entries()), "seed " + seed);
             for (Path image : images) {
                 Files.delete(image);
@@ -209,21 +225,24 @@ class CrashSafetyTest {
                 final BlockDeviceOpener faulty;
                 final String plan;
                 if (i < TRIALS_PER_OPERATION) {
-                    final WriteEvent cut = dry.writes().get(random.nextInt(dry.writes().size()));
+                    final WriteEvent cut =
+                            dry.writes().get(random.nextInt(dry.writes().size()));
                     final boolean tear = random.nextBoolean();
                     final Path victim = images[dry.deviceOf(cut.image())];
                     plan = "power cut at write " + cut.localNumber() + " of device " + dry.deviceOf(cut.image())
                             + (tear ? " (torn)" : "");
                     faulty = EmulatedDevices.opener(p -> p.equals(victim)
-                            ? EmulatedFaults.seeded(seed).powerCutAfterWrite(cut.localNumber(), tear)
-                            .loseUnflushedWritesOnPowerCut(0.5)
+                            ? EmulatedFaults.seeded(seed)
+                                    .powerCutAfterWrite(cut.localNumber(), tear)
+                                    .loseUnflushedWritesOnPowerCut(0.5)
                             : EmulatedFaults.none());
                 } else {
                     final int device = random.nextInt(images.length);
                     final long command = 1 + random.nextInt((int) dry.commands()[device]);
                     plan = "command " + command + " of device " + device + " fails";
                     faulty = EmulatedDevices.opener(p -> p.equals(images[device])
-                            ? EmulatedFaults.seeded(seed).failCommand(command, dev.atlas.diskmap.nvme.NvmeStatus.WRITE_FAULT)
+                            ? EmulatedFaults.seeded(seed)
+                                    .failCommand(command, dev.atlas.diskmap.nvme.NvmeStatus.WRITE_FAULT)
                             : EmulatedFaults.none());
                 }
                 final String context = op + " trial " + i + " seed " + seed + ": " + plan;
@@ -247,15 +266,16 @@ class CrashSafetyTest {
                         fail(context + ": reopened at generation " + after.generation());
                     }
                     if (!failed) {
-                        assertEquals(baseGeneration + 1, after.generation(), context + ": no fault fired, so it committed");
+                        assertEquals(
+                                baseGeneration + 1, after.generation(), context + ": no fault fired, so it committed");
                     }
                 } catch (CatalogueException e) {
                     fail(context + ": catalogue does not reopen: " + e.getMessage());
                 }
                 final Fsck.Report report = Fsck.check(List.of(images), true, Progress.NONE, EmulatedDevices.healthy());
                 assertTrue(report.clean(), context + ": fsck " + report.problems());
-                if (assertFallbackWhole(images, List.of(oldEntries, dry.entries()), context)
-                        == baseGeneration && fallbackOfNew(images)) {
+                if (assertFallbackWhole(images, List.of(oldEntries, dry.entries()), context) == baseGeneration
+                        && fallbackOfNew(images)) {
                     betweenSlots++;
                 }
                 for (Path image : images) {

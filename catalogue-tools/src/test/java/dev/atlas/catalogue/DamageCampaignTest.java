@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.atlas.catalogue.device.BlockDevices;
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.format.SuperblockDescriptor;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -39,7 +37,11 @@ class DamageCampaignTest {
     private static final int TRIALS_PER_SET = 55;
     private static final long[] HISTORY_SEEDS = {0xDA3A6EL, 0x5EEDL, 0xB10CL, 0xF11EL};
 
-    private enum Target { SUPERBLOCK, INDEX, DATA }
+    private enum Target {
+        SUPERBLOCK,
+        INDEX,
+        DATA
+    }
 
     /** One damaged-able catalogue: its images and every generation its history committed. */
     private record Base(Path[] images, Map<Long, List<CatalogueEntry>> generations, long newest, boolean cutShort) {
@@ -96,7 +98,8 @@ class DamageCampaignTest {
                     final int files = 1 + random.nextInt(4);
                     for (int i = 0; i < files; i++, made++) {
                         final int bytes = random.nextInt(5) == 0 ? random.nextInt(100) : 1000 + random.nextInt(150_000);
-                        items.add(new ImportItem("h" + b + "/seg-" + made + ".m4s",
+                        items.add(new ImportItem(
+                                "h" + b + "/seg-" + made + ".m4s",
                                 TestImages.randomFile(dir.resolve("src/h" + b + "-" + made), bytes, seed + made)));
                     }
                     w.importFiles(items, Progress.NONE);
@@ -126,7 +129,8 @@ class DamageCampaignTest {
         }
         assertTrue(trial >= 200, "trials: " + trial);
         System.out.println("damage campaign: " + trial + " trials, " + outcomes);
-        assertTrue(outcomes.getOrDefault("repaired", 0) > 0 && outcomes.getOrDefault("file named", 0) > 0,
+        assertTrue(
+                outcomes.getOrDefault("repaired", 0) > 0 && outcomes.getOrDefault("file named", 0) > 0,
                 "the campaign must reach both refusals and damaged files: " + outcomes);
     }
 
@@ -164,8 +168,8 @@ class DamageCampaignTest {
                 to = BLOCK;
             }
         }
-        final String what = (zero ? "zeroed " : "flipped bytes in ") + target + " block " + block + " of device "
-                + device;
+        final String what =
+                (zero ? "zeroed " : "flipped bytes in ") + target + " block " + block + " of device " + device;
         final String context = "trial " + trial + " seed " + seed + " (" + base.images().length + " device(s), "
                 + "generation " + base.newest() + "): " + what;
         final boolean changed = damage(images[device], block, from, to, zero, random);
@@ -187,7 +191,8 @@ class DamageCampaignTest {
                 damage = c.damage();
                 seen = c.generation();
                 // Only after a commit cut short may the set read one generation back, and never silently.
-                assertTrue(seen == base.newest() || base.cutShort() && seen == base.newest() - 1 && !damage.isEmpty(),
+                assertTrue(
+                        seen == base.newest() || base.cutShort() && seen == base.newest() - 1 && !damage.isEmpty(),
                         context + ": rolled back to generation " + seen + " with damage " + damage);
                 assertEquals(base.generations().get(seen), c.entries(), context + ": entries changed");
                 hit = filesOn(c.entries(), device, block);
@@ -198,7 +203,10 @@ class DamageCampaignTest {
                 }
             }
             final List<String> hitNames = hit.stream().map(CatalogueEntry::name).toList();
-            assertEquals(changed ? hitNames : List.of(), failedFiles, context + ": verify must name exactly the damaged files");
+            assertEquals(
+                    changed ? hitNames : List.of(),
+                    failedFiles,
+                    context + ": verify must name exactly the damaged files");
             if (damage.isEmpty()) {
                 // Only file bytes or blocks nobody uses were hit: the structure is whole.
                 assertTrue(target == Target.DATA || !changed, context + ": metadata damage went unreported");
@@ -206,8 +214,10 @@ class DamageCampaignTest {
                 return failedFiles.isEmpty() ? "intact" : "file named";
             }
             damage.forEach(d -> assertLoud(d, context));
-            final CatalogueDamagedException refused = assertThrows(CatalogueDamagedException.class,
-                    () -> CatalogueWriter.open(set).close(), context + ": a write was allowed on a damaged set");
+            final CatalogueDamagedException refused = assertThrows(
+                    CatalogueDamagedException.class,
+                    () -> CatalogueWriter.open(set).close(),
+                    context + ": a write was allowed on a damaged set");
             assertLoud(refused.getMessage(), context);
             assertFalse(Fsck.check(set, false, Progress.NONE).clean(), context + ": fsck called it clean");
             outcome = "warned, repaired";
@@ -218,7 +228,8 @@ class DamageCampaignTest {
         assertFalse(done.isEmpty(), context + ": repair did nothing");
         try (Catalogue after = Catalogue.open(set)) {
             assertTrue(after.damage().isEmpty(), context + ": still damaged after repair: " + after.damage());
-            assertTrue(findGeneration(base, after.entries()) >= base.newest() - 1,
+            assertTrue(
+                    findGeneration(base, after.entries()) >= base.newest() - 1,
                     context + ": repair kept entries of no recent generation in the history");
             if ("warned, repaired".equals(outcome)) {
                 assertEquals(base.generations().get(seen), after.entries(), context + ": repair lost what was read");
@@ -255,8 +266,11 @@ class DamageCampaignTest {
     private static List<CatalogueEntry> filesOn(List<CatalogueEntry> entries, int device, long block) {
         final List<CatalogueEntry> hit = new ArrayList<>();
         for (CatalogueEntry e : entries) {
-            if (e.length() > 0 && e.device() == device && block >= e.firstLba()
-                    && block < e.firstLba() + e.blocks(BLOCK) && byteInFile(e, block)) {
+            if (e.length() > 0
+                    && e.device() == device
+                    && block >= e.firstLba()
+                    && block < e.firstLba() + e.blocks(BLOCK)
+                    && byteInFile(e, block)) {
                 hit.add(e);
             }
         }

@@ -106,8 +106,11 @@ class DamageTest {
         final CliResult ls = cli(withDevices(images, "ls"));
         assertEquals(0, ls.exitCode(), ls.toString());
         assertEquals("gen2.ts\ngen3.ts\n", ls.out());
-        assertTrue(ls.err().contains("WARNING") && ls.err().contains("slot 1 is damaged")
-                && ls.err().contains("newer catalogue than generation 3 may have been lost"), ls.toString());
+        assertTrue(
+                ls.err().contains("WARNING")
+                        && ls.err().contains("slot 1 is damaged")
+                        && ls.err().contains("newer catalogue than generation 3 may have been lost"),
+                ls.toString());
         final CliResult stat = cli(withDevices(images, "stat", "gen3.ts"));
         assertTrue(stat.err().contains("slot 1 is damaged"), stat.toString());
 
@@ -140,7 +143,8 @@ class DamageTest {
         assertEquals(0, cli(withDevices(images, "fsck")).exitCode());
         importOk(images, later.toString());
         assertEquals(0, cli(withDevices(images, "verify")).exitCode());
-        assertEquals("gen2.ts\ngen3.ts\nlater.ts\n", cli(withDevices(images, "ls")).out());
+        assertEquals(
+                "gen2.ts\ngen3.ts\nlater.ts\n", cli(withDevices(images, "ls")).out());
     }
 
     private static void assertThrowsDecode(Path image, int slot) {
@@ -184,7 +188,8 @@ class DamageTest {
         }
         CliResult r = cli(withDevices(images, "ls"));
         assertEquals(1, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("no other generation on it is whole: restore the device from a backup"), r.toString());
+        assertTrue(
+                r.err().contains("no other generation on it is whole: restore the device from a backup"), r.toString());
         r = cli(withDevices(images, "fsck", "--repair"));
         assertEquals(1, r.exitCode(), r.toString());
         assertTrue(r.err().contains("fsck --repair cannot choose one: restore the device from a backup"), r.toString());
@@ -214,11 +219,14 @@ class DamageTest {
         assertEquals(0, cli(withDevices(images, "fsck")).exitCode(), "a commit cut short is no damage");
         poke(images[0], newest.indexLba() * BLOCK + 40, (byte) 0x5a, (byte) 0xa5);
 
-        for (String command : new String[]{"ls", "verify"}) {
+        for (String command : new String[] {"ls", "verify"}) {
             final CliResult r = cli(withDevices(images, command));
             assertEquals(1, r.exitCode(), r.toString());
-            assertTrue(r.err().contains("generation 3") && r.err().contains("previous generation 2")
-                    && r.err().contains("fsck --repair"), r.toString());
+            assertTrue(
+                    r.err().contains("generation 3")
+                            && r.err().contains("previous generation 2")
+                            && r.err().contains("fsck --repair"),
+                    r.toString());
             assertFalse(r.err().contains("format"), r.toString());
         }
         CliResult r = cli(withDevices(images, "fsck"));
@@ -226,12 +234,15 @@ class DamageTest {
 
         r = cli(withDevices(images, "fsck", "--repair"));
         assertEquals(0, r.exitCode(), r.toString());
-        assertTrue(r.out().contains("kept generation 2") && r.out().contains("giving up the damaged generation 3"),
+        assertTrue(
+                r.out().contains("kept generation 2") && r.out().contains("giving up the damaged generation 3"),
                 r.toString());
         assertEquals("a.ts\n", cli(withDevices(images, "ls")).out());
         assertEquals(0, cli(withDevices(images, "fsck", "--data")).exitCode());
         final Path back = dir.resolve("a.back");
-        assertEquals(0, cli(withDevices(images, "get", "a.ts", "-o", back.toString())).exitCode());
+        assertEquals(
+                0,
+                cli(withDevices(images, "get", "a.ts", "-o", back.toString())).exitCode());
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(back));
         importOk(images, b.toString());
         assertEquals(0, cli(withDevices(images, "verify")).exitCode());
@@ -241,13 +252,17 @@ class DamageTest {
     @Test
     void aMemberSurvivesOneDamagedSuperblock() throws IOException {
         final Path[] images = formatted(2);
-        importOk(images, source("one.ts", 300_000).toString(), source("two.ts", 300_000).toString());
+        importOk(
+                images,
+                source("one.ts", 300_000).toString(),
+                source("two.ts", 300_000).toString());
         for (int slot = 0; slot < SuperblockDescriptor.SLOT_COUNT; slot++) {
             poke(images[1], (long) slot * BLOCK + 20, (byte) 0, (byte) 0);
             final CliResult ls = cli(withDevices(images, "ls"));
             assertEquals(0, ls.exitCode(), ls.toString());
             assertEquals("one.ts\ntwo.ts\n", ls.out());
-            assertTrue(ls.err().contains("device 1 (" + images[1] + "): superblock slot " + slot + " is damaged"),
+            assertTrue(
+                    ls.err().contains("device 1 (" + images[1] + "): superblock slot " + slot + " is damaged"),
                     ls.toString());
             assertFalse(ls.err().contains("format"), ls.toString());
             CliResult r = cli(withDevices(images, "fsck"));
@@ -267,7 +282,10 @@ class DamageTest {
     @Test
     void anInterruptedImportLeavesThePreviousGenerationWhole() throws IOException {
         final Path[] images = formatted(1);
-        importOk(images, source("keep.ts", 200_000).toString(), source("gone.ts", 1_500_000).toString());
+        importOk(
+                images,
+                source("keep.ts", 200_000).toString(),
+                source("gone.ts", 1_500_000).toString());
         final byte[] generation2 = block(images[0], 0);
         assertEquals(0, cli(withDevices(images, "rm", "gone.ts")).exitCode());
         cutShortLastCommit(images[0], generation2, 0);
@@ -294,11 +312,13 @@ class DamageTest {
     /** Item 4: images too small for two superblocks get a sentence, not an internal error. */
     @Test
     void tinyImagesGetASentence() throws IOException {
-        for (long size : new long[]{512, 4096, 8191}) {
+        for (long size : new long[] {512, 4096, 8191}) {
             final Path tiny = TestImages.image(dir, "tiny-" + size + ".img", size);
             final CliResult r = cli("ls", "-d", tiny.toString());
             assertEquals(1, r.exitCode(), r.toString());
-            assertTrue(r.err().contains("is too small to hold a catalogue") && !r.err().contains("internal error"),
+            assertTrue(
+                    r.err().contains("is too small to hold a catalogue")
+                            && !r.err().contains("internal error"),
                     r.toString());
         }
     }
@@ -323,7 +343,8 @@ class DamageTest {
 
         r = cli(withDevices(images, "get", "a.mp4", "-o", out.toString()));
         assertEquals(1, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("no longer match their SHA-256") && r.err().contains("was not written"), r.toString());
+        assertTrue(
+                r.err().contains("no longer match their SHA-256") && r.err().contains("was not written"), r.toString());
         assertFalse(Files.exists(out), "the corrupted bytes were left in " + out);
         Files.writeString(out, "an older copy");
         r = cli(withDevices(images, "get", "a.mp4", "-o", out.toString()));

@@ -19,11 +19,9 @@ import java.util.function.Function;
 final class EmulatedDevices {
 
     /** One executed NVMe write: which image, and its number on that image's controller (from 1). */
-    record WriteEvent(Path image, long localNumber) {
-    }
+    record WriteEvent(Path image, long localNumber) {}
 
-    private EmulatedDevices() {
-    }
+    private EmulatedDevices() {}
 
     /**
      * 512-byte NVMe blocks, so a torn write can end inside a 4 KiB catalogue block (a torn
@@ -32,8 +30,13 @@ final class EmulatedDevices {
     static final int SECTOR = 512;
 
     static BlockDeviceOpener opener(Function<Path, EmulatedFaults> faults) {
-        return path -> DiskmapBlockDevice.open(path, "emulated", NvmeDevice.Options.defaults().withBlockSize(SECTOR)
-                .withMaxTransferBytes(CatalogueLayout.TRANSFER_BYTES).withFaults(faults.apply(path)));
+        return path -> DiskmapBlockDevice.open(
+                path,
+                "emulated",
+                NvmeDevice.Options.defaults()
+                        .withBlockSize(SECTOR)
+                        .withMaxTransferBytes(CatalogueLayout.TRANSFER_BYTES)
+                        .withFaults(faults.apply(path)));
     }
 
     static BlockDeviceOpener healthy() {

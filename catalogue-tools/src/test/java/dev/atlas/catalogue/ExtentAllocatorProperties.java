@@ -16,14 +16,17 @@ class ExtentAllocatorProperties {
 
     /** Allocations never overlap, stay inside the device, and the free count is exact. */
     @Property(tries = 300)
-    void allocationsAreDisjointAndAccounted(@ForAll @IntRange(min = 16, max = 5000) int deviceBlocks,
-                                            @ForAll @Size(max = 60) List<@IntRange(min = 0, max = 400) Integer> requests,
-                                            @ForAll @Size(max = 20) List<@IntRange(min = 0, max = 4999) Integer> reserved) {
+    void allocationsAreDisjointAndAccounted(
+            @ForAll @IntRange(min = 16, max = 5000) int deviceBlocks,
+            @ForAll @Size(max = 60) List<@IntRange(min = 0, max = 400) Integer> requests,
+            @ForAll @Size(max = 20) List<@IntRange(min = 0, max = 4999) Integer> reserved) {
         final ExtentAllocator a = new ExtentAllocator(2, deviceBlocks);
         final BitSet used = new BitSet();
         used.set(0, 2);
         for (int start : reserved) {
-            final boolean free = start >= 2 && start + 3 <= deviceBlocks && used.get(start, start + 3).isEmpty();
+            final boolean free = start >= 2
+                    && start + 3 <= deviceBlocks
+                    && used.get(start, start + 3).isEmpty();
             assertEquals(free, a.reserve(start, 3), "reserve " + start);
             if (free) {
                 used.set(start, start + 3);
@@ -82,8 +85,8 @@ class ExtentAllocatorProperties {
     @Test
     void bestFitPrefersTheSmallestHoleThatFits() {
         final ExtentAllocator a = new ExtentAllocator(0, 100);
-        assertTrue(a.reserve(10, 5));   // holes: [0,10) [15,100)
-        assertTrue(a.reserve(20, 80));  // holes: [0,10) [15,20)
+        assertTrue(a.reserve(10, 5)); // holes: [0,10) [15,100)
+        assertTrue(a.reserve(20, 80)); // holes: [0,10) [15,20)
         assertEquals(15, a.allocate(5));
         assertEquals(0, a.allocate(4));
         assertEquals(-1, a.allocate(7));

@@ -1,7 +1,5 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import java.io.ByteArrayOutputStream;
@@ -57,7 +56,8 @@ class ImportPipelineTest {
     }
 
     private static BlockDeviceOpener outOfOrder(long seed) {
-        return EmulatedDevices.opener(p -> EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 30));
+        return EmulatedDevices.opener(
+                p -> EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 30));
     }
 
     @Test
@@ -71,14 +71,18 @@ class ImportPipelineTest {
             final CatalogueEntry entry = catalogue.lookup("movie.mp4");
             assertArrayEquals(expected, entry.sha256());
             final ByteArrayOutputStream back = new ByteArrayOutputStream();
-            catalogue.read(entry, chunk -> {
-                final byte[] bytes = new byte[chunk.remaining()];
-                chunk.get(bytes);
-                back.write(bytes);
-            }, Progress.NONE);
+            catalogue.read(
+                    entry,
+                    chunk -> {
+                        final byte[] bytes = new byte[chunk.remaining()];
+                        chunk.get(bytes);
+                        back.write(bytes);
+                    },
+                    Progress.NONE);
             assertArrayEquals(Files.readAllBytes(source), back.toByteArray());
         }
-        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy())
+                .clean());
     }
 
     /** Files of every size share the ring: chunks of one file are still in flight when the next starts. */
@@ -88,7 +92,8 @@ class ImportPipelineTest {
         final Random random = new Random(3);
         for (int i = 0; i < 40; i++) {
             final long size = i % 10 == 0 ? 0 : random.nextInt(5 * CatalogueLayout.TRANSFER_BYTES / 2);
-            items.add(new ImportItem("hls/seg_" + i + ".ts", TestImages.randomFile(dir.resolve("src/seg_" + i), size, i)));
+            items.add(new ImportItem(
+                    "hls/seg_" + i + ".ts", TestImages.randomFile(dir.resolve("src/seg_" + i), size, i)));
         }
         try (CatalogueWriter w = CatalogueWriter.open(List.of(image), outOfOrder(8))) {
             w.importFiles(items, Progress.NONE);
@@ -97,23 +102,29 @@ class ImportPipelineTest {
         try (Catalogue catalogue = Catalogue.open(List.of(image), EmulatedDevices.healthy())) {
             for (ImportItem item : items) {
                 final CatalogueEntry entry = catalogue.lookup(item.name());
-                assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(item.source())),
-                        entry.sha256(), item.name());
+                assertArrayEquals(
+                        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(item.source())),
+                        entry.sha256(),
+                        item.name());
                 assertTrue(catalogue.verify(entry, Progress.NONE), item.name());
             }
         }
-        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy())
+                .clean());
     }
 
     @Test
     void aWriteFailingInALaterFileStagesNoneOfTheCall() throws Exception {
         final List<ImportItem> items = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            items.add(new ImportItem("seg_" + i + ".ts", TestImages.randomFile(dir.resolve("src/seg_" + i), 300_000, i)));
+            items.add(
+                    new ImportItem("seg_" + i + ".ts", TestImages.randomFile(dir.resolve("src/seg_" + i), 300_000, i)));
         }
         final long failing = commandsAfterOpen() + 7;
-        final BlockDeviceOpener faulty = EmulatedDevices.opener(p -> EmulatedFaults.seeded(4).outOfOrder(true)
-                .delayPolls(0, 30).failCommand(failing, NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY));
+        final BlockDeviceOpener faulty = EmulatedDevices.opener(p -> EmulatedFaults.seeded(4)
+                .outOfOrder(true)
+                .delayPolls(0, 30)
+                .failCommand(failing, NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY));
         try (CatalogueWriter w = CatalogueWriter.open(List.of(image), faulty)) {
             assertThrows(CatalogueException.class, () -> w.importFiles(items, Progress.NONE));
             assertEquals(0, w.stagedSize(), "the files written before the failure are not staged either");
@@ -127,25 +138,27 @@ class ImportPipelineTest {
      */
     @Test
     void aStalledHasherHoldsItsBuffers() throws Exception {
-        final ExecutorService slow = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>()) {
-            private boolean first = true;
+        final ExecutorService slow =
+                new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>()) {
+                    private boolean first = true;
 
-            @Override
-            protected void beforeExecute(Thread t, Runnable r) {
-                if (first) {
-                    first = false;
-                    try {
-                        Thread.sleep(300);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+                    @Override
+                    protected void beforeExecute(Thread t, Runnable r) {
+                        if (first) {
+                            first = false;
+                            try {
+                                Thread.sleep(300);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
                     }
-                }
-            }
-        };
+                };
         try (CatalogueWriter w = CatalogueWriter.open(List.of(image), EmulatedDevices.healthy());
-             ChunkHasher hasher = new ChunkHasher(slow)) {
+                ChunkHasher hasher = new ChunkHasher(slow)) {
             w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE, hasher);
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(source)),
+            assertArrayEquals(
+                    MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(source)),
                     w.staged("movie.mp4").sha256());
         }
     }
@@ -155,11 +168,14 @@ class ImportPipelineTest {
         final long opened = commandsAfterOpen();
         // the 6th data write: several earlier ones are still in flight or just completed
         final long failing = opened + 6;
-        final BlockDeviceOpener faulty = EmulatedDevices.opener(p -> EmulatedFaults.seeded(9).outOfOrder(true)
-                .delayPolls(0, 30).failCommand(failing, NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY));
+        final BlockDeviceOpener faulty = EmulatedDevices.opener(p -> EmulatedFaults.seeded(9)
+                .outOfOrder(true)
+                .delayPolls(0, 30)
+                .failCommand(failing, NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY));
         final Path small = TestImages.randomFile(dir.resolve("src/small.ts"), 5000, 7);
         try (CatalogueWriter w = CatalogueWriter.open(List.of(image), faulty)) {
-            final CatalogueException e = assertThrows(CatalogueException.class,
+            final CatalogueException e = assertThrows(
+                    CatalogueException.class,
                     () -> w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE));
             assertTrue(e.getMessage().contains("at LBA") && e.getMessage().contains("failed"), e.getMessage());
             assertNull(w.staged("movie.mp4"), "a file whose write failed is not staged");
@@ -167,29 +183,39 @@ class ImportPipelineTest {
             w.commit();
         }
         try (Catalogue catalogue = Catalogue.open(List.of(image), EmulatedDevices.healthy())) {
-            assertEquals(List.of("small.ts"), catalogue.entries().stream().map(CatalogueEntry::name).toList());
+            assertEquals(
+                    List.of("small.ts"),
+                    catalogue.entries().stream().map(CatalogueEntry::name).toList());
             assertTrue(catalogue.verify(catalogue.lookup("small.ts"), Progress.NONE));
         }
-        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+        assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy())
+                .clean());
     }
 
     @Test
     void aPowerCutWithChunksInFlightLeavesTheOldCatalogue() throws Exception {
         for (int cutAt = 2; cutAt <= 9; cutAt += 3) {
             final long write = cutAt;
-            final BlockDeviceOpener cut = EmulatedDevices.opener(p -> EmulatedFaults.seeded(write).outOfOrder(true)
-                    .delayPolls(0, 30).powerCutAfterWrite(write, true).loseUnflushedWritesOnPowerCut(0.5));
+            final BlockDeviceOpener cut = EmulatedDevices.opener(p -> EmulatedFaults.seeded(write)
+                    .outOfOrder(true)
+                    .delayPolls(0, 30)
+                    .powerCutAfterWrite(write, true)
+                    .loseUnflushedWritesOnPowerCut(0.5));
             try (CatalogueWriter w = CatalogueWriter.open(List.of(image), cut)) {
-                assertThrows(CatalogueException.class, () -> {
-                    w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE);
-                    w.commit();
-                }, "cut at write " + cutAt);
+                assertThrows(
+                        CatalogueException.class,
+                        () -> {
+                            w.importFiles(List.of(new ImportItem("movie.mp4", source)), Progress.NONE);
+                            w.commit();
+                        },
+                        "cut at write " + cutAt);
             }
             try (Catalogue catalogue = Catalogue.open(List.of(image), EmulatedDevices.healthy())) {
                 assertEquals(1, catalogue.generation(), "cut at write " + cutAt);
                 assertEquals(0, catalogue.size(), "cut at write " + cutAt);
             }
-            assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy()).clean());
+            assertTrue(Fsck.check(List.of(image), true, Progress.NONE, EmulatedDevices.healthy())
+                    .clean());
         }
     }
 

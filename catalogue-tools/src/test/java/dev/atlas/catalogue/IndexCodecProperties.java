@@ -27,15 +27,33 @@ class IndexCodecProperties {
             final byte[] sha = new byte[32];
             random.nextBytes(sha);
             final String name = "dir" + random.nextInt(5) + "/ü-" + i + "-" + "x".repeat(random.nextInt(40)) + ".m4s";
-            entries.add(new CatalogueEntry(name, random.nextInt(2), 2 + 1000L * i, random.nextInt(1 << 20),
-                    ContentTypes.forName(name), sha, CatalogueEntry.etagFor(sha), random.nextLong()));
+            entries.add(new CatalogueEntry(
+                    name,
+                    random.nextInt(2),
+                    2 + 1000L * i,
+                    random.nextInt(1 << 20),
+                    ContentTypes.forName(name),
+                    sha,
+                    CatalogueEntry.etagFor(sha),
+                    random.nextLong()));
         }
         return entries;
     }
 
     static Superblock superblockFor(MemorySegment index, int entries) {
-        return new Superblock(CatalogueLayout.BLOCK_SIZE, SET, new UUID(1, 2), 7, 0, 2, DEVICE_BLOCKS, 2,
-                index.byteSize(), entries, IndexCodec.crc(index, index.byteSize()), 0);
+        return new Superblock(
+                CatalogueLayout.BLOCK_SIZE,
+                SET,
+                new UUID(1, 2),
+                7,
+                0,
+                2,
+                DEVICE_BLOCKS,
+                2,
+                index.byteSize(),
+                entries,
+                IndexCodec.crc(index, index.byteSize()),
+                0);
     }
 
     @Property(tries = 100)
@@ -51,9 +69,11 @@ class IndexCodecProperties {
      * checksum) decode or fail with a CatalogueFormatException, never anything else.
      */
     @Property(tries = 2000)
-    void damagedIndexGivesAClearError(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int count,
-                                      @ForAll @Size(min = 1, max = 8) List<@IntRange(min = 0, max = 100_000) Integer> positions,
-                                      @ForAll byte value) {
+    void damagedIndexGivesAClearError(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 12) int count,
+            @ForAll @Size(min = 1, max = 8) List<@IntRange(min = 0, max = 100_000) Integer> positions,
+            @ForAll byte value) {
         final MemorySegment index = IndexCodec.encode(7, SET, entries(seed, count));
         for (int p : positions) {
             index.set(ValueLayout.JAVA_BYTE, p % index.byteSize(), value);
@@ -75,8 +95,22 @@ class IndexCodecProperties {
         final MemorySegment index = MemorySegment.ofArray(bytes);
         final int count = bytes.length > 16 ? index.get(ValueLayout.JAVA_INT_UNALIGNED, 12) : 0;
         try {
-            IndexCodec.decode(index, new Superblock(CatalogueLayout.BLOCK_SIZE, SET, SET, 7, 0, 1, DEVICE_BLOCKS, 2,
-                    bytes.length, count, IndexCodec.crc(index, bytes.length), 0), "test.img");
+            IndexCodec.decode(
+                    index,
+                    new Superblock(
+                            CatalogueLayout.BLOCK_SIZE,
+                            SET,
+                            SET,
+                            7,
+                            0,
+                            1,
+                            DEVICE_BLOCKS,
+                            2,
+                            bytes.length,
+                            count,
+                            IndexCodec.crc(index, bytes.length),
+                            0),
+                    "test.img");
         } catch (CatalogueFormatException expected) {
             // the clear error we want
         } catch (RuntimeException e) {

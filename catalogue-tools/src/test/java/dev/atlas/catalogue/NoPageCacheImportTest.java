@@ -61,7 +61,8 @@ class NoPageCacheImportTest {
     @Test
     void importingAndVerifyingTwoGibibytesLeavesNoPageCache() throws Exception {
         TestImages.requireTool("fincore");
-        TestImages.requireMachine(Files.getFileStore(dir).getUsableSpace() > SOURCE_BYTES + IMAGE_BYTES + (1L << 30),
+        TestImages.requireMachine(
+                Files.getFileStore(dir).getUsableSpace() > SOURCE_BYTES + IMAGE_BYTES + (1L << 30),
                 "less than 5 GiB free under " + dir);
         final Path source = dir.resolve("source.bin");
         final Path image = dir.resolve("catalogue.img");
@@ -71,8 +72,10 @@ class NoPageCacheImportTest {
         final long creatingRise = creating.stop().rise();
 
         try (SourceFile in = SourceFile.open(source)) {
-            assertTrue(in.direct(), "the catalogue reads " + source + " without O_DIRECT; this test needs a file"
-                    + " system that supports it (target/ on ext4 or xfs, not tmpfs)");
+            assertTrue(
+                    in.direct(),
+                    "the catalogue reads " + source + " without O_DIRECT; this test needs a file"
+                            + " system that supports it (target/ on ext4 or xfs, not tmpfs)");
         }
 
         CliResult r = cli("format", "-d", image.toString(), "--size", String.valueOf(IMAGE_BYTES));
@@ -112,8 +115,8 @@ class NoPageCacheImportTest {
         final MessageDigest sha = ExtentReader.sha256();
         final SplittableRandom random = new SplittableRandom(SOURCE_BYTES);
         try (Arena arena = Arena.ofConfined();
-             FileChannel out = FileChannel.open(source, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                     ExtendedOpenOption.DIRECT)) {
+                FileChannel out = FileChannel.open(
+                        source, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
             final MemorySegment chunk = arena.allocate(CHUNK_BYTES, CatalogueLayout.BLOCK_SIZE);
             final ByteBuffer bytes = chunk.asByteBuffer();
             for (long position = 0; position < SOURCE_BYTES; position += CHUNK_BYTES) {

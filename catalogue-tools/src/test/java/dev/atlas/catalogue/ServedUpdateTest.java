@@ -1,8 +1,5 @@
 package dev.atlas.catalogue;
 
-import dev.atlas.catalogue.error.CatalogueException;
-import dev.atlas.catalogue.error.CatalogueBusyException;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.atlas.catalogue.EmulatedDevices.WriteEvent;
 import dev.atlas.catalogue.device.BlockDeviceOpener;
+import dev.atlas.catalogue.error.CatalogueBusyException;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,6 +39,7 @@ class ServedUpdateTest {
     private final BlockDeviceOpener opener = EmulatedDevices.healthy();
     /** Source file of every name ever imported here, to check what reads back. */
     private final Map<String, Path> sources = new HashMap<>();
+
     private Path dir;
 
     @BeforeEach
@@ -69,8 +69,8 @@ class ServedUpdateTest {
     private List<ImportItem> items(long bytes, String... names) throws IOException {
         final ImportItem[] items = new ImportItem[names.length];
         for (int i = 0; i < names.length; i++) {
-            final Path source = TestImages.randomFile(dir.resolve("src").resolve(names[i]), bytes,
-                    names[i].hashCode() * 31L + sources.size());
+            final Path source = TestImages.randomFile(
+                    dir.resolve("src").resolve(names[i]), bytes, names[i].hashCode() * 31L + sources.size());
             sources.put(names[i], source);
             items[i] = new ImportItem(names[i], source);
         }
@@ -82,8 +82,8 @@ class ServedUpdateTest {
         final List<Path> devices = catalogue(2, 5000, "a.ts", "b.ts");
         try (Catalogue served = Catalogue.open(devices, opener)) {
             try (Catalogue reader = Catalogue.open(devices, opener)) {
-                final CatalogueBusyException refused = assertThrows(CatalogueBusyException.class,
-                        () -> served.beginUpdate(List.of()));
+                final CatalogueBusyException refused =
+                        assertThrows(CatalogueBusyException.class, () -> served.beginUpdate(List.of()));
                 final String message = refused.getMessage();
                 assertTrue(message.startsWith(devices.get(0) + " is also open (pid "), message);
                 assertFalse(served.updating());
@@ -92,16 +92,18 @@ class ServedUpdateTest {
                 }
                 assertEquals(2, reader.size());
             }
-            assertThrows(CatalogueBusyException.class, () -> CatalogueWriter.open(devices, opener),
+            assertThrows(
+                    CatalogueBusyException.class,
+                    () -> CatalogueWriter.open(devices, opener),
                     "the served catalogue still holds its lock after the refusal");
 
             try (CatalogueWriter update = served.beginUpdate(List.of())) {
                 assertTrue(served.updating());
-                final CatalogueBusyException busy = assertThrows(CatalogueBusyException.class,
-                        () -> Catalogue.open(devices, opener));
+                final CatalogueBusyException busy =
+                        assertThrows(CatalogueBusyException.class, () -> Catalogue.open(devices, opener));
                 assertTrue(busy.getMessage().startsWith(devices.get(0) + " is being written"), busy.getMessage());
-                final CatalogueBusyException twice = assertThrows(CatalogueBusyException.class,
-                        () -> served.beginUpdate(List.of()));
+                final CatalogueBusyException twice =
+                        assertThrows(CatalogueBusyException.class, () -> served.beginUpdate(List.of()));
                 assertTrue(twice.getMessage().contains("already in progress"), twice.getMessage());
                 assertEquals(2, update.stagedSize());
             }
@@ -120,12 +122,14 @@ class ServedUpdateTest {
     void theCliWriterIsStillRefusedWhileACatalogueIsOpen() throws IOException {
         final List<Path> devices = catalogue(2, 5000, "a.ts");
         try (Catalogue served = Catalogue.open(devices, opener)) {
-            final CatalogueBusyException refused = assertThrows(CatalogueBusyException.class,
-                    () -> CatalogueWriter.open(devices, opener));
+            final CatalogueBusyException refused =
+                    assertThrows(CatalogueBusyException.class, () -> CatalogueWriter.open(devices, opener));
             final String message = refused.getMessage();
             assertTrue(message.startsWith(devices.get(0) + " is in use"), message);
-            assertTrue(message.endsWith(": a running Atlas server (or another atlas-catalogue) holds its catalogue;"
-                    + " stop it, or change a served catalogue through the server's admin API"), message);
+            assertTrue(
+                    message.endsWith(": a running Atlas server (or another atlas-catalogue) holds its catalogue;"
+                            + " stop it, or change a served catalogue through the server's admin API"),
+                    message);
             assertEquals(1, served.size());
         }
     }
@@ -174,7 +178,7 @@ class ServedUpdateTest {
     void aGenerationTheUpdateLeftBehindIsNotReusedWhileTheUpdateIsOpen() throws IOException {
         final List<Path> devices = catalogue(1, 30_000, "before.ts", "after.ts");
         try (Catalogue served = Catalogue.open(devices, opener);
-             CatalogueWriter update = served.beginUpdate(List.of())) {
+                CatalogueWriter update = served.beginUpdate(List.of())) {
             update.importFiles(items(30_000, "x.ts"), Progress.NONE);
             update.commit();
             // The server may load a generation as soon as it is committed, before the update ends.
@@ -256,8 +260,9 @@ class ServedUpdateTest {
                     + " of " + victim.getFileName() + (tear ? " (torn)" : "");
             // The catalogue's own devices get the same plan but only read, so only the writer's fire.
             final BlockDeviceOpener faulty = EmulatedDevices.opener(p -> p.equals(victim)
-                    ? EmulatedFaults.seeded(seed).powerCutAfterWrite(cut.localNumber(), tear)
-                    .loseUnflushedWritesOnPowerCut(0.5)
+                    ? EmulatedFaults.seeded(seed)
+                            .powerCutAfterWrite(cut.localNumber(), tear)
+                            .loseUnflushedWritesOnPowerCut(0.5)
                     : EmulatedFaults.none());
             try (Catalogue served = Catalogue.open(images, faulty)) {
                 final CatalogueSnapshot g = served.snapshot();
@@ -299,8 +304,12 @@ class ServedUpdateTest {
         update.commit();
     }
 
-    private static void assertOldOrNew(Catalogue c, long oldGeneration, List<CatalogueEntry> oldEntries,
-                                       List<CatalogueEntry> newEntries, String context) {
+    private static void assertOldOrNew(
+            Catalogue c,
+            long oldGeneration,
+            List<CatalogueEntry> oldEntries,
+            List<CatalogueEntry> newEntries,
+            String context) {
         if (c.generation() == oldGeneration) {
             assertEquals(oldEntries, c.entries(), context);
         } else if (c.generation() == oldGeneration + 1) {
@@ -327,17 +336,21 @@ class ServedUpdateTest {
 
     private static byte[] bytesOf(Catalogue c, CatalogueEntry e) {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        c.read(e, chunk -> {
-            final byte[] bytes = new byte[chunk.remaining()];
-            chunk.get(bytes);
-            out.writeBytes(bytes);
-        }, Progress.NONE);
+        c.read(
+                e,
+                chunk -> {
+                    final byte[] bytes = new byte[chunk.remaining()];
+                    chunk.get(bytes);
+                    out.writeBytes(bytes);
+                },
+                Progress.NONE);
         return out.toByteArray();
     }
 
     private static boolean overlap(CatalogueEntry a, CatalogueEntry b) {
         final int blockSize = CatalogueLayout.BLOCK_SIZE;
-        return a.device() == b.device() && a.firstLba() < b.firstLba() + b.blocks(blockSize)
+        return a.device() == b.device()
+                && a.firstLba() < b.firstLba() + b.blocks(blockSize)
                 && b.firstLba() < a.firstLba() + a.blocks(blockSize);
     }
 }

@@ -23,8 +23,7 @@ public final class TestImages {
 
     private static final Path ROOT = Path.of("target", "catalogue-test");
 
-    private TestImages() {
-    }
+    private TestImages() {}
 
     /** A fresh, uniquely named scratch directory. */
     public static Path scratch(String prefix) throws IOException {
@@ -67,7 +66,8 @@ public final class TestImages {
 
     /** Fails in CI, skips elsewhere, when {@code tool} is not on the PATH. */
     public static void requireTool(String tool) {
-        final boolean present = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+        final boolean present = Stream.of(
+                        System.getenv().getOrDefault("PATH", "").split(":"))
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
         if (!present) {
             final String why = tool + " is not installed (./atlas test installs it; apt-get install "
@@ -104,7 +104,7 @@ public final class TestImages {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setOut(o);
             System.setErr(e);
             final int code = CatalogueCli.run(args);

@@ -1,7 +1,5 @@
 package dev.atlas.deploy;
 
-import org.yaml.snakeyaml.Yaml;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -9,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The Grafana dashboard's PromQL: every panel query, with Grafana's variables replaced by what
@@ -19,8 +18,7 @@ final class Dashboard {
     /** A window of several scrapes at the tests' one-second interval. */
     static final String RATE_INTERVAL = "30s";
 
-    record Query(String panel, String expr) {
-    }
+    record Query(String panel, String expr) {}
 
     private final List<Query> panelQueries = new ArrayList<>();
     private final List<String> variableQueries = new ArrayList<>();

@@ -1,17 +1,16 @@
 package dev.atlas.deploy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.netns.Topology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code atlas-dataplane-setup} (run by the systemd unit before the server) in a network
@@ -57,8 +56,11 @@ class DataplaneSetupTest {
 
         final Tools.Result first = setup("--config", config.toString());
         assertEquals(0, first.exitCode(), first::toString);
-        assertTrue(first.output().contains("changed: link-up ipv4-addresses-flushed ipv6-off arp_ignore=8 generic-receive-offload-off"),
-            first::toString);
+        assertTrue(
+                first.output()
+                        .contains(
+                                "changed: link-up ipv4-addresses-flushed ipv6-off arp_ignore=8 generic-receive-offload-off"),
+                first::toString);
         assertTrue(ip("-o", "link", "show", "dev", DATA).contains("UP"), "link up");
         assertEquals("", ip("-o", "addr", "show", "dev", DATA).strip(), "no kernel address left");
         assertEquals("1", sysctl("net/ipv6/conf/" + DATA + "/disable_ipv6"));

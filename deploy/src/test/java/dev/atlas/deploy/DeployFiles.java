@@ -17,8 +17,7 @@ final class DeployFiles {
     static final Path CONTAINER = DEPLOY.resolve("container");
     static final Path KUBERNETES = DEPLOY.resolve("kubernetes");
 
-    private DeployFiles() {
-    }
+    private DeployFiles() {}
 
     private static Path locate() {
         // Surefire runs in the module directory and says so in "basedir".

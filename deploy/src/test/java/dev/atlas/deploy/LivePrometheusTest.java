@@ -1,16 +1,11 @@
 package dev.atlas.deploy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +16,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Acceptance items 2 and 5. Atlas serves a catalogue in the srv namespace of a direct topology;
@@ -61,10 +60,17 @@ class LivePrometheusTest {
         work = DeployFiles.scratch("live-prometheus");
         catalogue = TestCatalogue.make(work);
         net = Topology.up(Topology.uniqueName("dprom"), Topology.Mode.DIRECT).removeOnExit();
-        server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-            List.of(catalogue.image()), List.of(), work.resolve("server")).awaitReady(READY);
+        server = AtlasServerProcess.startCatalogue(
+                        net.serverNamespace(),
+                        net.serverInterface(),
+                        net.serverCidr(),
+                        List.of(catalogue.image()),
+                        List.of(),
+                        work.resolve("server"))
+                .awaitReady(READY);
         prometheus = startPrometheus(work.resolve("prometheus"));
-        api = new PrometheusApi(path -> inServerNamespace("curl", "-sS", "--max-time", "10", "http://" + PROMETHEUS_ADDRESS + path));
+        api = new PrometheusApi(
+                path -> inServerNamespace("curl", "-sS", "--max-time", "10", "http://" + PROMETHEUS_ADDRESS + path));
         awaitPrometheusReady();
     }
 
@@ -90,17 +96,29 @@ class LivePrometheusTest {
         Files.createDirectories(dir.resolve("targets"));
         final String shipped = Files.readString(DeployFiles.SCRAPE_CONFIG);
         final String config = shipped.replace("scrape_interval: 15s", "scrape_interval: " + TEST_INTERVAL)
-            .replace("evaluation_interval: 15s", "evaluation_interval: " + TEST_INTERVAL)
-            .replace("scrape_timeout: 5s", "scrape_timeout: " + TEST_INTERVAL);
-        assertFalse(config.contains(": 15s") || config.contains(": 5s"), "every interval of the shipped config was scaled for the test");
+                .replace("evaluation_interval: 15s", "evaluation_interval: " + TEST_INTERVAL)
+                .replace("scrape_timeout: 5s", "scrape_timeout: " + TEST_INTERVAL);
+        assertFalse(
+                config.contains(": 15s") || config.contains(": 5s"),
+                "every interval of the shipped config was scaled for the test");
         Files.writeString(dir.resolve("prometheus.yml"), config);
         Files.copy(DeployFiles.ALERTS, dir.resolve("atlas-alerts.yml"));
-        Files.writeString(dir.resolve("targets").resolve("atlas-test.json"),
-            "[{\"targets\": [\"" + AtlasServerProcess.MANAGEMENT + "\"], \"labels\": {\"site\": \"test\"}}]\n");
-        return new ProcessBuilder("ip", "netns", "exec", net.serverNamespace(), "prometheus",
-            "--config.file=" + dir.resolve("prometheus.yml"), "--storage.tsdb.path=" + dir.resolve("data"),
-            "--web.listen-address=" + PROMETHEUS_ADDRESS, "--log.level=warn")
-            .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        Files.writeString(
+                dir.resolve("targets").resolve("atlas-test.json"),
+                "[{\"targets\": [\"" + AtlasServerProcess.MANAGEMENT + "\"], \"labels\": {\"site\": \"test\"}}]\n");
+        return new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.serverNamespace(),
+                        "prometheus",
+                        "--config.file=" + dir.resolve("prometheus.yml"),
+                        "--storage.tsdb.path=" + dir.resolve("data"),
+                        "--web.listen-address=" + PROMETHEUS_ADDRESS,
+                        "--log.level=warn")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
     }
 
     private void awaitPrometheusReady() throws Exception {
@@ -142,22 +160,42 @@ class LivePrometheusTest {
     @Order(1)
     void prometheusReportsTheBytesOfADownload() throws Exception {
         final Path body = work.resolve("downloaded.ts");
-        final Tools.Result curl = Tools.run(COMMAND, null, Map.of(), List.of("ip", "netns", "exec", net.clientNamespace(),
-            "curl", "-sS", "--max-time", "20", "-o", body.toString(), "-w", "%{http_code} %{size_download} %{size_header}",
-            "http://" + net.serverAddress() + "/" + catalogue.name()));
+        final Tools.Result curl = Tools.run(
+                COMMAND,
+                null,
+                Map.of(),
+                List.of(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "20",
+                        "-o",
+                        body.toString(),
+                        "-w",
+                        "%{http_code} %{size_download} %{size_header}",
+                        "http://" + net.serverAddress() + "/" + catalogue.name()));
         assertTrue(curl.ok(), curl::toString);
         final String[] reported = curl.output().strip().split(" ");
         assertEquals("200", reported[0], curl::toString);
-        assertEquals(-1L, Files.mismatch(body, catalogue.segment()), "the download is the catalogue's file byte for byte");
+        assertEquals(
+                -1L, Files.mismatch(body, catalogue.segment()), "the download is the catalogue's file byte for byte");
         servedBytes = Long.parseLong(reported[1]) + Long.parseLong(reported[2]);
 
-        final PrometheusApi.Answer answer = api.awaitValue("sum(atlas_http_response_bytes_total{job=\"atlas\"})", servedBytes,
-            Duration.ofSeconds(15));
+        final PrometheusApi.Answer answer = api.awaitValue(
+                "sum(atlas_http_response_bytes_total{job=\"atlas\"})", servedBytes, Duration.ofSeconds(15));
         assertTrue(answer.ok() && !answer.result().isEmpty(), answer::toString);
-        assertEquals(servedBytes, (long) answer.firstValue(), "response bytes Prometheus scraped = curl's head + body bytes");
+        assertEquals(
+                servedBytes,
+                (long) answer.firstValue(),
+                "response bytes Prometheus scraped = curl's head + body bytes");
         final PrometheusApi.Answer ok = api.query("sum(atlas_http_requests_total{job=\"atlas\",status=\"200\"})");
         assertEquals(1, (long) ok.firstValue(), ok::toString);
-        System.out.printf("deploy: Prometheus saw %d response bytes for a %d-byte download%n", servedBytes, Files.size(body));
+        System.out.printf(
+                "deploy: Prometheus saw %d response bytes for a %d-byte download%n", servedBytes, Files.size(body));
     }
 
     @Test
@@ -174,7 +212,8 @@ class LivePrometheusTest {
             final String condition = PromQl.asCondition(alert.expr());
             final PrometheusApi.Answer decided = api.query(condition);
             if (!decided.ok() || decided.result().isEmpty()) {
-                problems.add(alert.name() + ": no series for " + condition + (decided.ok() ? "" : " (" + decided.error() + ")"));
+                problems.add(alert.name() + ": no series for " + condition
+                        + (decided.ok() ? "" : " (" + decided.error() + ")"));
             }
         }
         assertEquals(List.of(), problems);
@@ -196,12 +235,15 @@ class LivePrometheusTest {
     @Order(4)
     void everyDashboardQueryEvaluatesWithSeries() throws Exception {
         final Dashboard dashboard = new Dashboard(DeployFiles.DASHBOARD);
-        assertTrue(dashboard.panelQueries().size() >= 20, "dashboard queries: " + dashboard.panelQueries().size());
+        assertTrue(
+                dashboard.panelQueries().size() >= 20,
+                "dashboard queries: " + dashboard.panelQueries().size());
         final List<String> problems = new ArrayList<>();
         for (Dashboard.Query query : dashboard.panelQueries()) {
             final PrometheusApi.Answer answer = api.query(query.expr());
             if (!answer.ok() || answer.result().isEmpty()) {
-                problems.add(query.panel() + ": " + query.expr() + (answer.ok() ? " has no series" : ": " + answer.error()));
+                problems.add(
+                        query.panel() + ": " + query.expr() + (answer.ok() ? " has no series" : ": " + answer.error()));
             }
         }
         assertEquals(List.of(), problems);
@@ -211,7 +253,8 @@ class LivePrometheusTest {
     @Order(5)
     void everyMetricNameUsedIsExported() throws Exception {
         final Set<String> exported = new TreeSet<>();
-        for (String line : inServerNamespace("curl", "-sS", "--max-time", "10", server.managementUrl("/metrics")).split("\n")) {
+        for (String line : inServerNamespace("curl", "-sS", "--max-time", "10", server.managementUrl("/metrics"))
+                .split("\n")) {
             if (!line.isBlank() && !line.startsWith("#")) {
                 exported.add(line.split("[{ ]", 2)[0]);
             }
@@ -236,16 +279,34 @@ class LivePrometheusTest {
         final Path config = work.resolve("serve.properties");
         Files.writeString(config, "management = " + AtlasServerProcess.MANAGEMENT + "\ndrain-timeout-s = 10\n");
         final String admin = DeployFiles.BIN.resolve("atlas-admin").toString();
-        final Tools.Result reload = Tools.run(COMMAND, null, Map.of(), List.of("ip", "netns", "exec", net.serverNamespace(),
-            admin, "--config", config.toString(), "reload"));
+        final Tools.Result reload = Tools.run(
+                COMMAND,
+                null,
+                Map.of(),
+                List.of("ip", "netns", "exec", net.serverNamespace(), admin, "--config", config.toString(), "reload"));
         assertEquals(0, reload.exitCode(), reload::toString);
 
         final long started = System.nanoTime();
-        final Tools.Result drain = Tools.run(COMMAND, null, Map.of(), List.of("ip", "netns", "exec", net.serverNamespace(),
-            admin, "--config", config.toString(), "drain", Long.toString(server.pid())));
+        final Tools.Result drain = Tools.run(
+                COMMAND,
+                null,
+                Map.of(),
+                List.of(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.serverNamespace(),
+                        admin,
+                        "--config",
+                        config.toString(),
+                        "drain",
+                        Long.toString(server.pid())));
         assertEquals(0, drain.exitCode(), drain::toString);
-        assertFalse(server.isAlive(), () -> "atlas-admin drain returned while the server still runs:\n" + drain.output());
+        assertFalse(
+                server.isAlive(), () -> "atlas-admin drain returned while the server still runs:\n" + drain.output());
         assertEquals(0, server.awaitExit(Duration.ofSeconds(5)), "a drained server exits 0");
-        System.out.printf("deploy: atlas-admin drain returned after %.1f s, the server exited 0%n", (System.nanoTime() - started) / 1e9);
+        System.out.printf(
+                "deploy: atlas-admin drain returned after %.1f s, the server exited 0%n",
+                (System.nanoTime() - started) / 1e9);
     }
 }

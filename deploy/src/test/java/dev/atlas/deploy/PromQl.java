@@ -12,10 +12,10 @@ import java.util.regex.Pattern;
  */
 final class PromQl {
     /** Metric names of the exporters Atlas uses: its own, Micrometer's JVM and process meters. */
-    private static final Pattern METRIC = Pattern.compile("(?<![A-Za-z0-9_:])((?:atlas|jvm|process|system)_[a-z0-9_]+|up)(?![A-Za-z0-9_:(])");
+    private static final Pattern METRIC =
+            Pattern.compile("(?<![A-Za-z0-9_:])((?:atlas|jvm|process|system)_[a-z0-9_]+|up)(?![A-Za-z0-9_:(])");
 
-    private PromQl() {
-    }
+    private PromQl() {}
 
     /** The metric names in {@code expr}, outside label matchers and strings. */
     static Set<String> metricNames(String expr) {
@@ -64,8 +64,7 @@ final class PromQl {
                         out.append(" bool");
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         return out.toString();

@@ -1,13 +1,12 @@
 package dev.atlas.deploy;
 
-import org.yaml.snakeyaml.Yaml;
-
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * Prometheus's HTTP API as the tests use it: instant queries and the rule list. The transport is
@@ -42,11 +41,14 @@ final class PrometheusApi {
 
     @SuppressWarnings("unchecked")
     Answer query(String expr) throws IOException, InterruptedException {
-        final Map<String, Object> json = parse(transport.get("/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)));
+        final Map<String, Object> json =
+                parse(transport.get("/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)));
         final Map<String, Object> data = (Map<String, Object>) json.get("data");
         final Object result = data == null ? null : data.get("result");
-        return new Answer((String) json.get("status"), (String) json.get("error"),
-            result instanceof List<?> list ? (List<Map<String, Object>>) list : List.of());
+        return new Answer(
+                (String) json.get("status"),
+                (String) json.get("error"),
+                result instanceof List<?> list ? (List<Map<String, Object>>) list : List.of());
     }
 
     /** Every rule Prometheus loaded, as name → health ("ok", "err", "unknown") plus its last error. */
@@ -54,10 +56,13 @@ final class PrometheusApi {
     Map<String, String> ruleHealth() throws IOException, InterruptedException {
         final Map<String, Object> json = parse(transport.get("/api/v1/rules"));
         final Map<String, String> health = new java.util.TreeMap<>();
-        for (Map<String, Object> group : (List<Map<String, Object>>) ((Map<String, Object>) json.get("data")).get("groups")) {
+        for (Map<String, Object> group :
+                (List<Map<String, Object>>) ((Map<String, Object>) json.get("data")).get("groups")) {
             for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
                 final Object error = rule.get("lastError");
-                health.put((String) rule.get("name"), rule.get("health") + (error == null || error.toString().isEmpty() ? "" : ": " + error));
+                health.put(
+                        (String) rule.get("name"),
+                        rule.get("health") + (error == null || error.toString().isEmpty() ? "" : ": " + error));
             }
         }
         return health;
@@ -67,9 +72,12 @@ final class PrometheusApi {
     @SuppressWarnings("unchecked")
     List<String> firingAlerts() throws IOException, InterruptedException {
         final Map<String, Object> json = parse(transport.get("/api/v1/alerts"));
-        final List<Map<String, Object>> alerts = (List<Map<String, Object>>) ((Map<String, Object>) json.get("data")).get("alerts");
-        return alerts.stream().filter(a -> "firing".equals(a.get("state")))
-            .map(a -> ((Map<String, String>) a.get("labels")).get("alertname")).toList();
+        final List<Map<String, Object>> alerts =
+                (List<Map<String, Object>>) ((Map<String, Object>) json.get("data")).get("alerts");
+        return alerts.stream()
+                .filter(a -> "firing".equals(a.get("state")))
+                .map(a -> ((Map<String, String>) a.get("labels")).get("alertname"))
+                .toList();
     }
 
     /** Polls {@code expr} until its first value is {@code expected} or {@code timeout} passes; returns the last answer. */

@@ -1,9 +1,8 @@
 package dev.atlas.deploy;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.Yaml;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -15,10 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * Acceptance item 1: {@code promtool check config} and {@code check rules} pass on the shipped
@@ -40,7 +39,8 @@ class PrometheusRulesTest {
 
     @Test
     void rulesPassPromtoolCheck() throws Exception {
-        final String out = Tools.check(PROMTOOL, DeployFiles.PROMETHEUS, "promtool", "check", "rules", DeployFiles.ALERTS.toString());
+        final String out = Tools.check(
+                PROMTOOL, DeployFiles.PROMETHEUS, "promtool", "check", "rules", DeployFiles.ALERTS.toString());
         assertTrue(out.contains("SUCCESS: " + alerts.size() + " rules found"), out);
         assertFalse(out.contains("WARNING"), out);
     }
@@ -52,8 +52,9 @@ class PrometheusRulesTest {
         Files.copy(DeployFiles.SCRAPE_CONFIG, dir.resolve("prometheus.yml"));
         Files.copy(DeployFiles.ALERTS, dir.resolve("atlas-alerts.yml"));
         Files.createDirectories(dir.resolve("targets"));
-        Files.writeString(dir.resolve("targets").resolve("atlas-nodes.json"),
-            "[{\"targets\": [\"127.0.0.1:9100\"], \"labels\": {\"site\": \"test\"}}]\n");
+        Files.writeString(
+                dir.resolve("targets").resolve("atlas-nodes.json"),
+                "[{\"targets\": [\"127.0.0.1:9100\"], \"labels\": {\"site\": \"test\"}}]\n");
         final String out = Tools.check(PROMTOOL, dir, "promtool", "check", "config", "prometheus.yml");
         assertTrue(out.contains("SUCCESS: 1 rule files found"), out);
         assertFalse(out.contains("WARNING"), out);
@@ -77,7 +78,8 @@ class PrometheusRulesTest {
         final Set<String> quiet = new TreeSet<>();
         for (Map<String, Object> test : list(tests.get("tests"))) {
             final boolean hasHealthyNode = list(test.get("input_series")).stream()
-                .anyMatch(s -> ((String) s.get("series")).contains("good:9100") || ((String) s.get("series")).contains("atlas-eu"));
+                    .anyMatch(s -> ((String) s.get("series")).contains("good:9100")
+                            || ((String) s.get("series")).contains("atlas-eu"));
             for (Map<String, Object> eval : list(test.get("alert_rule_test"))) {
                 final String name = (String) eval.get("alertname");
                 if (list(eval.get("exp_alerts")).isEmpty()) {
@@ -100,11 +102,14 @@ class PrometheusRulesTest {
     void everyAlertCarriesSeverityAndRunbook() {
         assertTrue(alerts.size() >= 9, "alerts: " + alerts.size());
         for (AlertRules.Alert alert : alerts) {
-            assertTrue(Set.of("critical", "warning").contains(alert.labels().get("severity")), alert.name() + ": severity");
+            assertTrue(
+                    Set.of("critical", "warning").contains(alert.labels().get("severity")),
+                    alert.name() + ": severity");
             for (String key : List.of("summary", "description", "runbook")) {
                 assertFalse(alert.annotations().getOrDefault(key, "").isBlank(), alert.name() + ": annotation " + key);
             }
-            assertTrue(alert.annotations().get("runbook").length() > 200, alert.name() + ": the runbook says what to do");
+            assertTrue(
+                    alert.annotations().get("runbook").length() > 200, alert.name() + ": the runbook says what to do");
         }
     }
 

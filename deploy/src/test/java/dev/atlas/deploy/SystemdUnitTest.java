@@ -1,6 +1,7 @@
 package dev.atlas.deploy;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,9 +12,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Acceptance item 3 (systemd): {@code systemd-analyze verify} passes on the unit with nothing to
@@ -26,6 +25,7 @@ class SystemdUnitTest {
     private static final String UNIT = "/etc/systemd/system/atlas.service";
     /** systemd's scale: up to 4.0 "OK", then "MEDIUM", "EXPOSED", "UNSAFE". */
     private static final double HIGHEST_EXPOSURE = 4.0;
+
     private static final Pattern EXPOSURE = Pattern.compile("Overall exposure level for atlas.service: ([0-9.]+)");
 
     @Test
@@ -38,8 +38,8 @@ class SystemdUnitTest {
         // Unknown keys and bad values are only warnings to systemd: any word from it is a finding.
         assertEquals("", verify.output().strip(), verify::toString);
 
-        final Tools.Result security = Tools.run(ANALYZE, root, "systemd-analyze", "security", "--offline=true",
-            "--root=" + root, "--no-pager", UNIT);
+        final Tools.Result security = Tools.run(
+                ANALYZE, root, "systemd-analyze", "security", "--offline=true", "--root=" + root, "--no-pager", UNIT);
         final Matcher level = EXPOSURE.matcher(security.output());
         assertTrue(level.find(), security::toString);
         final double exposure = Double.parseDouble(level.group(1));
@@ -56,12 +56,15 @@ class SystemdUnitTest {
                 Files.copy(script, bin.resolve(script.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
             }
         }
-        Files.copy(DeployFiles.SYSTEMD.resolve("serve.properties"),
-            Files.createDirectories(root.resolve("etc/atlas")).resolve("serve.properties"));
-        Files.copy(DeployFiles.SYSTEMD.resolve("atlas.service"),
-            Files.createDirectories(root.resolve("etc/systemd/system")).resolve("atlas.service"));
-        Files.copy(DeployFiles.SYSTEMD.resolve("atlas.sysusers"),
-            Files.createDirectories(root.resolve("usr/lib/sysusers.d")).resolve("atlas.conf"));
+        Files.copy(
+                DeployFiles.SYSTEMD.resolve("serve.properties"),
+                Files.createDirectories(root.resolve("etc/atlas")).resolve("serve.properties"));
+        Files.copy(
+                DeployFiles.SYSTEMD.resolve("atlas.service"),
+                Files.createDirectories(root.resolve("etc/systemd/system")).resolve("atlas.service"));
+        Files.copy(
+                DeployFiles.SYSTEMD.resolve("atlas.sysusers"),
+                Files.createDirectories(root.resolve("usr/lib/sysusers.d")).resolve("atlas.conf"));
         // The targets and slices the unit is ordered against come from the host's systemd.
         final Path units = Files.createDirectories(root.resolve("usr/lib/systemd/system"));
         for (Path hostUnits : List.of(Path.of("/usr/lib/systemd/system"), Path.of("/lib/systemd/system"))) {

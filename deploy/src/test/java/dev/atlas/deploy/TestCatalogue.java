@@ -1,7 +1,6 @@
 package dev.atlas.deploy;
 
 import dev.atlas.catalogue.cli.CatalogueCli;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -1,9 +1,6 @@
 package dev.atlas.deploy;
 
 import dev.atlas.bench.netns.HostPrerequisites;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Running the operators' tools (promtool, systemd-analyze, kubectl, node, podman…) from a test:
@@ -21,8 +20,7 @@ import java.util.concurrent.TimeUnit;
  * developer machine and fails it in CI ({@code CI=true}), where everything must run.
  */
 final class Tools {
-    private Tools() {
-    }
+    private Tools() {}
 
     /** A finished command: its exit code and what it printed (stdout and stderr together). */
     record Result(List<String> command, int exitCode, String output) {
@@ -67,7 +65,7 @@ final class Tools {
     }
 
     static Result run(Duration timeout, Path directory, Map<String, String> environment, List<String> command)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (directory != null) {
             builder.directory(directory.toFile());
@@ -92,12 +90,14 @@ final class Tools {
     }
 
     static CompletableFuture<String> readAsync(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(output unreadable: " + e.getMessage() + ")";
-            }
-        }, Thread.ofVirtual()::start);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (in) {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        return "(output unreadable: " + e.getMessage() + ")";
+                    }
+                },
+                Thread.ofVirtual()::start);
     }
 }

@@ -1,12 +1,12 @@
 package dev.atlas.diskmap;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.diskmap.emulated.EmulatedTransport;
 import dev.atlas.diskmap.nvme.NvmeOpcode;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import dev.atlas.diskmap.transport.DeviceGeometry;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.transport.QueueTransport;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -35,16 +35,20 @@ public final class NvmeDevice implements AutoCloseable {
      * @param faults           fault plan of an {@code emulated} controller
      * @param syncTimeout      how long a {@code *Sync} call waits before giving up
      */
-    public record Options(int queueDepth, int blockSize, int maxTransferBytes, EmulatedFaults faults,
-                          Duration syncTimeout) {
+    public record Options(
+            int queueDepth, int blockSize, int maxTransferBytes, EmulatedFaults faults, Duration syncTimeout) {
         /** Queue depth unless chosen otherwise: deep enough for a lane, small enough for the LLC. */
         public static final int DEFAULT_QUEUE_DEPTH = 64;
         /** How long a blocking call waits unless chosen otherwise. */
         public static final Duration DEFAULT_SYNC_TIMEOUT = Duration.ofSeconds(30);
 
         public static Options defaults() {
-            return new Options(DEFAULT_QUEUE_DEPTH, EmulatedTransport.DEFAULT_BLOCK_SIZE,
-                    EmulatedTransport.DEFAULT_MAX_TRANSFER_BYTES, EmulatedFaults.none(), DEFAULT_SYNC_TIMEOUT);
+            return new Options(
+                    DEFAULT_QUEUE_DEPTH,
+                    EmulatedTransport.DEFAULT_BLOCK_SIZE,
+                    EmulatedTransport.DEFAULT_MAX_TRANSFER_BYTES,
+                    EmulatedFaults.none(),
+                    DEFAULT_SYNC_TIMEOUT);
         }
 
         public Options withQueueDepth(int depth) {
@@ -98,8 +102,8 @@ public final class NvmeDevice implements AutoCloseable {
         try {
             opened = transport.open(path, options);
         } catch (IOException e) {
-            throw new DiskmapException("cannot open " + path + " with the " + transport + " transport: "
-                    + e.getMessage(), e);
+            throw new DiskmapException(
+                    "cannot open " + path + " with the " + transport + " transport: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new DiskmapException("cannot open " + path + ": " + e.getMessage(), e);
         }
@@ -195,8 +199,8 @@ public final class NvmeDevice implements AutoCloseable {
     private void checkLength(int blocks, MemorySegment buffer) {
         final long needed = (long) blocks * geometry().blockSize();
         if (buffer.byteSize() < needed) {
-            throw new IllegalArgumentException(blocks + " blocks need " + needed + " bytes but the buffer holds "
-                    + buffer.byteSize());
+            throw new IllegalArgumentException(
+                    blocks + " blocks need " + needed + " bytes but the buffer holds " + buffer.byteSize());
         }
     }
 
@@ -229,8 +233,9 @@ public final class NvmeDevice implements AutoCloseable {
         }
         final int status = syncCompletion.status;
         if (!NvmeStatus.isSuccess(status)) {
-            throw new DiskmapException(what(opcode, lba, blocks) + " on " + description + " failed: "
-                    + NvmeStatus.describe(status), status);
+            throw new DiskmapException(
+                    what(opcode, lba, blocks) + " on " + description + " failed: " + NvmeStatus.describe(status),
+                    status);
         }
     }
 
@@ -255,7 +260,8 @@ public final class NvmeDevice implements AutoCloseable {
     }
 
     private static String what(int opcode, long lba, int blocks) {
-        return opcode == NvmeOpcode.FLUSH ? "flush"
+        return opcode == NvmeOpcode.FLUSH
+                ? "flush"
                 : NvmeOpcode.name(opcode) + " of " + blocks + " blocks at LBA " + lba;
     }
 

@@ -35,9 +35,9 @@ public final class NvmeQueuePair implements AutoCloseable {
     /** Returned by a submission when the SQ or the command table has no room; consume and retry. */
     public static final int QUEUE_FULL = -1;
 
-
     /** NVMe memory page size (CC.MPS = 0): PRP entries describe pages of this size. */
     public static final int MEMORY_PAGE_SIZE = 4096;
+
     private static final long PAGE_OFFSET_MASK = MEMORY_PAGE_SIZE - 1;
     /** PRP entries that fit in one list page; the per-command limit keeps lists to one page. */
     public static final int PRP_ENTRIES_PER_LIST = MEMORY_PAGE_SIZE / Long.BYTES;
@@ -45,8 +45,7 @@ public final class NvmeQueuePair implements AutoCloseable {
     private static final long PRP1_ALIGNMENT_MASK = Integer.BYTES - 1;
 
     private static final int NO_REQUEST = -1;
-    private static final ValueLayout.OfLong PRP_ENTRY =
-            ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong PRP_ENTRY = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final QueueTransport transport;
     private final DeviceGeometry geometry;
@@ -103,8 +102,8 @@ public final class NvmeQueuePair implements AutoCloseable {
         this.blockSize = geometry.blockSize();
         final long prpLimitBytes = (long) PRP_ENTRIES_PER_LIST * MEMORY_PAGE_SIZE;
         final long commandBytes = Math.min(geometry.maxTransferBytes(), prpLimitBytes);
-        this.maxCommandBlocks = (int) Math.max(1, Math.min(
-                commandBytes / blockSize, NvmeCommandDescriptor.MAX_BLOCKS_PER_COMMAND));
+        this.maxCommandBlocks =
+                (int) Math.max(1, Math.min(commandBytes / blockSize, NvmeCommandDescriptor.MAX_BLOCKS_PER_COMMAND));
         // One entry stays empty so that a full queue differs from an empty one; the CQ is as
         // deep as the SQ, so this also keeps the device from ever overrunning the CQ.
         this.maxCommandsInFlight = depth - 1;
@@ -164,8 +163,7 @@ public final class NvmeQueuePair implements AutoCloseable {
         return request;
     }
 
-    private int submit(int opcode, long lba, int blocks, long bufferAddress,
-                       NvmeCallback callback, long token) {
+    private int submit(int opcode, long lba, int blocks, long bufferAddress, NvmeCallback callback, long token) {
         checkOpen();
         if (blocks < 1) {
             throw new IllegalArgumentException("a request must cover at least one block, not " + blocks);
@@ -224,7 +222,9 @@ public final class NvmeQueuePair implements AutoCloseable {
         final int entries = (remaining + MEMORY_PAGE_SIZE - 1) / MEMORY_PAGE_SIZE;
         final long listOffset = (long) commandId * MEMORY_PAGE_SIZE;
         for (int i = 0; i < entries; i++) {
-            prpLists.set(PRP_ENTRY, listOffset + (long) i * Long.BYTES,
+            prpLists.set(
+                    PRP_ENTRY,
+                    listOffset + (long) i * Long.BYTES,
                     transport.busAddress(secondPage + (long) i * MEMORY_PAGE_SIZE));
         }
         command.prp2(transport.busAddress(prpListsAddress + listOffset));
@@ -303,8 +303,8 @@ public final class NvmeQueuePair implements AutoCloseable {
 
     private void completeCommand(int commandId, int status) {
         if (commandId >= depth || commandRequest[commandId] == NO_REQUEST) {
-            throw new IllegalStateException("device " + transport.name() + " completed command id "
-                    + commandId + ", which is not in flight: the device or transport is faulty");
+            throw new IllegalStateException("device " + transport.name() + " completed command id " + commandId
+                    + ", which is not in flight: the device or transport is faulty");
         }
         final int request = commandRequest[commandId];
         commandRequest[commandId] = NO_REQUEST;
@@ -409,8 +409,8 @@ public final class NvmeQueuePair implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("queue pair on " + transport.name()
-                    + " transport is closed; open the device again to submit I/O");
+            throw new IllegalStateException(
+                    "queue pair on " + transport.name() + " transport is closed; open the device again to submit I/O");
         }
     }
 

@@ -18,8 +18,7 @@ public final class PageCache {
     private static final long FINCORE_SECONDS = 30;
     private static final long SAMPLE_MILLIS = 50;
 
-    private PageCache() {
-    }
+    private PageCache() {}
 
     /** {@code Cached:} of /proc/meminfo, in bytes. */
     public static long cachedBytes() throws IOException {
@@ -33,8 +32,10 @@ public final class PageCache {
 
     /** Bytes of {@code file} resident in the page cache, according to {@code fincore}. */
     public static long residentBytes(Path file) throws IOException, InterruptedException {
-        final Process fincore = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
-            .redirectErrorStream(true).start();
+        final Process fincore = new ProcessBuilder(
+                        "fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
+                .redirectErrorStream(true)
+                .start();
         final String output = new String(fincore.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!fincore.waitFor(FINCORE_SECONDS, TimeUnit.SECONDS) || fincore.exitValue() != 0) {
             fincore.destroyForcibly();

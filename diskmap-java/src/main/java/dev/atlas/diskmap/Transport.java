@@ -42,8 +42,8 @@ public enum Transport {
     EMULATED("emulated") {
         @Override
         QueueTransport open(Path path, NvmeDevice.Options options) throws IOException {
-            return EmulatedTransport.open(path, options.queueDepth(), options.blockSize(),
-                    options.maxTransferBytes(), options.faults());
+            return EmulatedTransport.open(
+                    path, options.queueDepth(), options.blockSize(), options.maxTransferBytes(), options.faults());
         }
     };
 

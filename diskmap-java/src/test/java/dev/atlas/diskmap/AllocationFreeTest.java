@@ -78,9 +78,11 @@ class AllocationFreeTest {
                 final int count = 1 + nextInt(32);
                 final long lba = nextInt((int) (blocks - count));
                 // Few flushes: each one is an msync of the mapped image, which waits for the disk.
-                final int id = kind < 1 ? queuePair.flush(completions, buffer)
-                        : kind < 5_000 ? queuePair.read(lba, count, pool.address(buffer), completions, buffer)
-                        : queuePair.write(lba, count, pool.address(buffer), completions, buffer);
+                final int id = kind < 1
+                        ? queuePair.flush(completions, buffer)
+                        : kind < 5_000
+                                ? queuePair.read(lba, count, pool.address(buffer), completions, buffer)
+                                : queuePair.write(lba, count, pool.address(buffer), completions, buffer);
                 if (id == NvmeQueuePair.QUEUE_FULL) {
                     pool.release(buffer);
                     break;
@@ -121,8 +123,8 @@ class AllocationFreeTest {
             assertEquals(0, completions.failed);
             assertEquals(WARM_UP_REQUESTS + MEASURED_REQUESTS, completions.completed);
             assertTrue(queuePair.completedCommands() > completions.completed, "some requests were split");
-            System.out.println("AllocationFreeTest: " + MEASURED_REQUESTS + " requests, "
-                    + allocated + " bytes allocated on the driver thread");
+            System.out.println("AllocationFreeTest: " + MEASURED_REQUESTS + " requests, " + allocated
+                    + " bytes allocated on the driver thread");
             assertEquals(0L, allocated, "bytes allocated by " + MEASURED_REQUESTS + " requests after warm-up");
         }
     }

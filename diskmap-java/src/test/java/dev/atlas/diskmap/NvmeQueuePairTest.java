@@ -43,8 +43,8 @@ class NvmeQueuePairTest {
     }
 
     private NvmeDevice device(long blocks, int depth, int maxTransfer, EmulatedFaults faults) throws IOException {
-        return NvmeDevice.over(EmulatedTransport.open(image(blocks), depth, BLOCK, maxTransfer, faults),
-                Duration.ofSeconds(10));
+        return NvmeDevice.over(
+                EmulatedTransport.open(image(blocks), depth, BLOCK, maxTransfer, faults), Duration.ofSeconds(10));
     }
 
     @Test
@@ -97,8 +97,8 @@ class NvmeQueuePairTest {
     @Test
     void splitsRequestsLargerThanMdtsAndCompletesThemOnce() throws IOException {
         // MDTS 8 KiB: a 10-block request becomes five 2-block commands.
-        try (NvmeDevice device = device(256, 16, 2 * BLOCK,
-                EmulatedFaults.seeded(11).outOfOrder(true).delayPolls(0, 4))) {
+        try (NvmeDevice device = device(
+                256, 16, 2 * BLOCK, EmulatedFaults.seeded(11).outOfOrder(true).delayPolls(0, 4))) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(2, 16 * BLOCK);
             byte[] pattern = new byte[10 * BLOCK];
@@ -132,15 +132,22 @@ class NvmeQueuePairTest {
     @Test
     void splitRequestReportsTheFirstErrorOnce() throws IOException {
         // Commands 1-5 belong to the one request; the 3rd and 5th fail, completion order is random.
-        try (NvmeDevice device = device(256, 16, 2 * BLOCK, EmulatedFaults.seeded(3).outOfOrder(true)
-                .failCommand(3, NvmeStatus.UNRECOVERED_READ_ERROR).failCommand(5, NvmeStatus.INTERNAL_ERROR))) {
+        try (NvmeDevice device = device(
+                256,
+                16,
+                2 * BLOCK,
+                EmulatedFaults.seeded(3)
+                        .outOfOrder(true)
+                        .failCommand(3, NvmeStatus.UNRECOVERED_READ_ERROR)
+                        .failCommand(5, NvmeStatus.INTERNAL_ERROR))) {
             DmaBufferPool pool = device.allocateBuffers(1, 16 * BLOCK);
             CallbackRecorder recorder = new CallbackRecorder(1);
             device.read(0, 10, pool.address(0), recorder, 0);
             recorder.drain(device.queuePair(), 1);
             assertEquals(1, recorder.calls[0]);
             int status = recorder.statuses[0];
-            assertTrue(status == NvmeStatus.UNRECOVERED_READ_ERROR || status == NvmeStatus.INTERNAL_ERROR,
+            assertTrue(
+                    status == NvmeStatus.UNRECOVERED_READ_ERROR || status == NvmeStatus.INTERNAL_ERROR,
                     NvmeStatus.describe(status));
             assertEquals(0, device.queuePair().commandsInFlight());
         }
@@ -150,14 +157,16 @@ class NvmeQueuePairTest {
     void phaseTagSurvivesManyQueueRotations() throws IOException {
         int depth = 4;
         int requests = 20_000; // 5,000 rotations of a 4-entry CQ
-        try (NvmeDevice device = device(64, depth, BLOCK, EmulatedFaults.seeded(9).outOfOrder(true).delayPolls(0, 2))) {
+        try (NvmeDevice device = device(
+                64, depth, BLOCK, EmulatedFaults.seeded(9).outOfOrder(true).delayPolls(0, 2))) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(depth, BLOCK);
             CallbackRecorder recorder = new CallbackRecorder(requests);
             int submitted = 0;
             while (recorder.total < requests) {
                 while (submitted < requests
-                        && queuePair.read(submitted % 64, 1, pool.address(submitted % depth), recorder, submitted) >= 0) {
+                        && queuePair.read(submitted % 64, 1, pool.address(submitted % depth), recorder, submitted)
+                                >= 0) {
                     submitted++;
                 }
                 queuePair.sqsync();
@@ -183,14 +192,17 @@ class NvmeQueuePairTest {
             for (int i = 0; i < depth - 2; i++) {
                 assertTrue(queuePair.read(i, 1, pool.address(0), recorder, i) >= 0);
             }
-            assertEquals(NvmeQueuePair.QUEUE_FULL, queuePair.read(0, 4, pool.address(0), recorder, 20),
+            assertEquals(
+                    NvmeQueuePair.QUEUE_FULL,
+                    queuePair.read(0, 4, pool.address(0), recorder, 20),
                     "a 2-command request does not fit in the one free slot");
             assertTrue(queuePair.flush(recorder, depth - 2) >= 0);
             assertEquals(NvmeQueuePair.QUEUE_FULL, queuePair.read(0, 1, pool.address(0), recorder, 21));
             assertEquals(0, queuePair.submissionSlotsFree());
-            IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
-                    () -> queuePair.read(0, 16, pool.address(0), recorder, 22));
-            assertEquals("a request of 16 blocks needs 8 commands, more than this queue of depth 8 can hold; split it",
+            IllegalArgumentException tooLarge = assertThrows(
+                    IllegalArgumentException.class, () -> queuePair.read(0, 16, pool.address(0), recorder, 22));
+            assertEquals(
+                    "a request of 16 blocks needs 8 commands, more than this queue of depth 8 can hold; split it",
                     tooLarge.getMessage());
             recorder.drain(queuePair, depth - 1);
             assertEquals(depth - 1, queuePair.submissionSlotsFree());
@@ -216,10 +228,10 @@ class NvmeQueuePairTest {
         for (int status : recorder.statuses) {
             assertEquals(NvmeStatus.ABORTED_SQ_DELETION, status);
         }
-        IllegalStateException closed = assertThrows(IllegalStateException.class,
-                () -> queuePair.read(0, 1, pool.address(0), recorder, 0));
-        assertEquals("queue pair on emulated transport is closed; open the device again to submit I/O",
-                closed.getMessage());
+        IllegalStateException closed =
+                assertThrows(IllegalStateException.class, () -> queuePair.read(0, 1, pool.address(0), recorder, 0));
+        assertEquals(
+                "queue pair on emulated transport is closed; open the device again to submit I/O", closed.getMessage());
         assertThrows(IllegalStateException.class, queuePair::sqsync);
         assertThrows(IllegalStateException.class, () -> queuePair.consumeCompletions(1));
         assertThrows(IllegalStateException.class, queuePair::cqsync);
@@ -231,7 +243,8 @@ class NvmeQueuePairTest {
     @Test
     void faultsSurfaceWithTheirStatusAndEveryCallbackRunsOnce() throws IOException {
         int requests = 20_000;
-        EmulatedFaults faults = EmulatedFaults.seeded(42).outOfOrder(true).delayPolls(0, 5).errorRate(0.05);
+        EmulatedFaults faults =
+                EmulatedFaults.seeded(42).outOfOrder(true).delayPolls(0, 5).errorRate(0.05);
         try (NvmeDevice device = device(1024, 32, 4 * BLOCK, faults)) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(31, 8 * BLOCK);

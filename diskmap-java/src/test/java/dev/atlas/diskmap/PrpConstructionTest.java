@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrpConstructionTest {
     private static final int PAGE = NvmeQueuePair.MEMORY_PAGE_SIZE;
     private static final ValueLayout.OfLong PRP = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     @SuppressWarnings("restricted") // reads PRP lists by the bus (= virtual) address the driver wrote
     private static final MemorySegment HOST = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
@@ -40,8 +41,9 @@ class PrpConstructionTest {
         Files.write(image, new byte[8 << 20]);
         int blockSize = 512;
         int depth = 64;
-        try (NvmeDevice device = NvmeDevice.over(EmulatedTransport.open(image, depth, blockSize, 256 * 1024,
-                EmulatedFaults.none()), Duration.ofSeconds(10))) {
+        try (NvmeDevice device = NvmeDevice.over(
+                EmulatedTransport.open(image, depth, blockSize, 256 * 1024, EmulatedFaults.none()),
+                Duration.ofSeconds(10))) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(1, (2 << 20) + PAGE);
             NvmeCommand entry = new NvmeCommand();

@@ -57,8 +57,7 @@ public abstract class QueuePairEquivalenceContract {
     }
 
     /** Called once the device is open, e.g. to check the transport's own state later. */
-    protected void opened(NvmeDevice device) {
-    }
+    protected void opened(NvmeDevice device) {}
 
     private long seed;
 
@@ -87,8 +86,8 @@ public abstract class QueuePairEquivalenceContract {
         final byte[] onDisk = Files.readAllBytes(image);
         final long mismatch = MemorySegment.ofArray(onDisk).mismatch(MemorySegment.ofArray(reference));
         assertEquals(-1L, mismatch, "seed " + seed + ": image differs from the reference at byte " + mismatch);
-        System.out.println(getClass().getSimpleName() + " seed " + seed + ": " + run.reads + " reads, "
-                + run.writes + " writes, " + run.flushes + " flushes, " + run.bytes + " bytes verified");
+        System.out.println(getClass().getSimpleName() + " seed " + seed + ": " + run.reads + " reads, " + run.writes
+                + " writes, " + run.flushes + " flushes, " + run.bytes + " bytes verified");
     }
 
     /** One randomized run; also the callback of every request (token = slot). */
@@ -182,8 +181,10 @@ public abstract class QueuePairEquivalenceContract {
                         data.fill((byte) 0xEE); // stale bytes must not pass for data
                         reads++;
                     }
-                    while ((id = kind == WRITE ? queuePair.write(lba, blocks, address, this, slot)
-                            : queuePair.read(lba, blocks, address, this, slot)) == NvmeQueuePair.QUEUE_FULL) {
+                    while ((id = kind == WRITE
+                                    ? queuePair.write(lba, blocks, address, this, slot)
+                                    : queuePair.read(lba, blocks, address, this, slot))
+                            == NvmeQueuePair.QUEUE_FULL) {
                         queuePair.sqsync();
                         progress(queuePair);
                     }
@@ -209,7 +210,8 @@ public abstract class QueuePairEquivalenceContract {
         /** Mostly small requests, some large: the average stays near 32 KiB so the run is quick. */
         private int randomBlocks(int maxBlocks) {
             final int band = random.nextInt(100);
-            final int limit = band < 90 ? Math.max(1, 16384 / blockSize)
+            final int limit = band < 90
+                    ? Math.max(1, 16384 / blockSize)
                     : band < 99 ? Math.max(1, 262144 / blockSize) : maxBlocks;
             return 1 + random.nextInt(limit);
         }
@@ -263,7 +265,8 @@ public abstract class QueuePairEquivalenceContract {
             }
             if (slotKind[slot] == READ) {
                 final int length = slotBlocks[slot] * blockSize;
-                final MemorySegment data = MemorySegment.ofAddress(slotAddress[slot]).reinterpret(length);
+                final MemorySegment data =
+                        MemorySegment.ofAddress(slotAddress[slot]).reinterpret(length);
                 final long expectedAt = slotLba[slot] * blockSize;
                 final long mismatch = data.mismatch(referenceSegment.asSlice(expectedAt, length));
                 if (mismatch != -1) {

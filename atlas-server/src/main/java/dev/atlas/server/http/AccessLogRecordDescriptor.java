@@ -19,8 +19,8 @@ public final class AccessLogRecordDescriptor {
 
     /** Longer request lines are cut; a log line need not carry an 8 KiB target. */
     public static final int MAX_REQUEST_LINE = 1024;
+
     public static final int MAX_RECORD_LENGTH = REQUEST_LINE_OFFSET + MAX_REQUEST_LINE;
 
-    private AccessLogRecordDescriptor() {
-    }
+    private AccessLogRecordDescriptor() {}
 }

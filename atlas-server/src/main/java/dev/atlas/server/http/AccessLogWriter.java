@@ -47,7 +47,7 @@ public final class AccessLogWriter {
     public AccessLogWriter(RingBuffer ring, EpochClock clock) {
         if (ring.maxMsgLength() < AccessLogRecordDescriptor.MAX_RECORD_LENGTH) {
             throw new IllegalArgumentException("an access-log ring must take records of "
-                + AccessLogRecordDescriptor.MAX_RECORD_LENGTH + " bytes; this one takes " + ring.maxMsgLength());
+                    + AccessLogRecordDescriptor.MAX_RECORD_LENGTH + " bytes; this one takes " + ring.maxMsgLength());
         }
         this.ring = ring;
         this.clock = clock;
@@ -67,15 +67,22 @@ public final class AccessLogWriter {
      * @return false when the record was dropped because the flusher is behind
      */
     public boolean log(HttpRequest request, int clientIpv4, HttpStatus status, long bytesSent, long durationNanos) {
-        return log(request.buffer(), 0, requestLineLength(request), clientIpv4, status.code(), bytesSent, durationNanos);
+        return log(
+                request.buffer(), 0, requestLineLength(request), clientIpv4, status.code(), bytesSent, durationNanos);
     }
 
     /**
      * Logs one response whose request line was saved earlier: {@code lineLength} bytes of
      * {@code line} from {@code lineOffset} (cut to {@link AccessLogRecordDescriptor#MAX_REQUEST_LINE}).
      */
-    public boolean log(MemorySegment line, long lineOffset, int lineLength, int clientIpv4, int statusCode, long bytesSent,
-                       long durationNanos) {
+    public boolean log(
+            MemorySegment line,
+            long lineOffset,
+            int lineLength,
+            int clientIpv4,
+            int statusCode,
+            long bytesSent,
+            long durationNanos) {
         if (ring == null) {
             return true;
         }
@@ -107,8 +114,8 @@ public final class AccessLogWriter {
      */
     public static int requestLineLength(HttpRequest request) {
         return request.errorStatus() == null
-            ? Math.min(MAX_REQUEST_LINE, request.targetOffset() + request.targetLength() + VERSION_WITH_SPACE)
-            : receivedFirstLine(request);
+                ? Math.min(MAX_REQUEST_LINE, request.targetOffset() + request.targetLength() + VERSION_WITH_SPACE)
+                : receivedFirstLine(request);
     }
 
     /**

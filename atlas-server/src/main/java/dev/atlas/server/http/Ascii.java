@@ -31,8 +31,7 @@ final class Ascii {
         }
     }
 
-    private Ascii() {
-    }
+    private Ascii() {}
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);

@@ -17,6 +17,7 @@ public final class ByteRange {
     private static final byte DASH = '-';
     /** 18 decimal digits always fit in a long; longer numbers saturate. */
     private static final int MAX_EXACT_DIGITS = 18;
+
     private static final long NO_NUMBER = -1;
 
     private long first;
@@ -42,8 +43,8 @@ public final class ByteRange {
     public RangeResult parse(MemorySegment text, long offset, int length, long completeLength) {
         final long end = offset + length;
         if (!Ascii.startsWithIgnoreCase(text, offset, length, BYTES_UNIT)
-            || length == BYTES_UNIT.length
-            || at(text, offset + BYTES_UNIT.length) != EQUALS) {
+                || length == BYTES_UNIT.length
+                || at(text, offset + BYTES_UNIT.length) != EQUALS) {
             return RangeResult.IGNORED;
         }
         long i = skipSeparators(text, offset + BYTES_UNIT.length + 1, end);

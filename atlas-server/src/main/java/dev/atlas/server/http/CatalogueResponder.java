@@ -6,10 +6,9 @@ import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.GenerationPins;
 import dev.atlas.server.storage.ServedCatalogue;
 import dev.atlas.server.tcp.TcpConnection;
-import org.agrona.concurrent.EpochClock;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.agrona.concurrent.EpochClock;
 
 /**
  * The appliance's HTTP/1.1 server on one lane (DESIGN.md §9): answers GET and HEAD for the
@@ -52,6 +51,7 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
     private final HttpCounters counters = new HttpCounters();
     /** This lane's connections by id, for the drain sweep. */
     private final TcpConnection[] connections;
+
     private boolean drainSwept;
     /** When the bytes being parsed arrived: a response's duration counts from there. */
     private long arrivalNanos;
@@ -63,8 +63,15 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
      * @param pins        the lane's record of generations its responses read from
      * @param readiness   whether the server is draining (then new requests get 503)
      */
-    public CatalogueResponder(int connections, CurrentCatalogue catalogue, ExtentSource extents, GenerationPins pins,
-                              Readiness readiness, AccessLogWriter accessLog, HttpLimits limits, EpochClock clock) {
+    public CatalogueResponder(
+            int connections,
+            CurrentCatalogue catalogue,
+            ExtentSource extents,
+            GenerationPins pins,
+            Readiness readiness,
+            AccessLogWriter accessLog,
+            HttpLimits limits,
+            EpochClock clock) {
         final Arena arena = Arena.ofAuto();
         this.connections = new TcpConnection[connections];
         this.catalogue = catalogue;
@@ -175,8 +182,10 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         int closed = 0;
         for (int id = 0; id < connections.length; id++) {
             final TcpConnection connection = connections[id];
-            if (connection != null && connection.isWritable() && pending.count(id) == 0
-                && input.isBetweenRequests(connection)) {
+            if (connection != null
+                    && connection.isWritable()
+                    && pending.count(id) == 0
+                    && input.isBetweenRequests(connection)) {
                 input.closeAfterQueued(connection);
                 closed++;
             }
@@ -204,37 +213,65 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         final boolean keepAlive = request.keepAlive();
         if (request.method() == HttpMethod.OPTIONS) {
             // A browser player's CORS preflight (before a request with, say, If-None-Match).
-            final int n = head.wrap(scratch, 0, HEAD_CAPACITY).status(HttpStatus.NO_CONTENT).date().server()
-                .allowWithOptions().corsPreflight().connection(keepAlive).end();
+            final int n = head.wrap(scratch, 0, HEAD_CAPACITY)
+                    .status(HttpStatus.NO_CONTENT)
+                    .date()
+                    .server()
+                    .allowWithOptions()
+                    .corsPreflight()
+                    .connection(keepAlive)
+                    .end();
             return answer(connection, request, n, HttpStatus.NO_CONTENT, keepAlive, now);
         }
         if (request.method() == HttpMethod.OTHER) {
-            return answer(connection, request, errors.methodNotAllowed(scratch, 0, HEAD_CAPACITY, keepAlive),
-                HttpStatus.METHOD_NOT_ALLOWED, keepAlive, now);
+            return answer(
+                    connection,
+                    request,
+                    errors.methodNotAllowed(scratch, 0, HEAD_CAPACITY, keepAlive),
+                    HttpStatus.METHOD_NOT_ALLOWED,
+                    keepAlive,
+                    now);
         }
         final ServedCatalogue served = catalogue.get();
         final int entry = served.lookup(request.name(), request.nameLength());
         if (entry == ServedCatalogue.MISSING) {
-            return answer(connection, request, errors.notFound(scratch, 0, HEAD_CAPACITY, keepAlive, withBody),
-                HttpStatus.NOT_FOUND, keepAlive, now);
+            return answer(
+                    connection,
+                    request,
+                    errors.notFound(scratch, 0, HEAD_CAPACITY, keepAlive, withBody),
+                    HttpStatus.NOT_FOUND,
+                    keepAlive,
+                    now);
         }
         final byte[] etag = served.etag(entry);
         final long modified = served.lastModifiedSeconds(entry);
         final long complete = served.length(entry);
         if (Preconditions.notModified(request, etag, modified)) {
-            final int n = head.wrap(scratch, 0, HEAD_CAPACITY).status(HttpStatus.NOT_MODIFIED).date().server()
-                .etag(etag).lastModified(modified).cors().connection(keepAlive).end();
+            final int n = head.wrap(scratch, 0, HEAD_CAPACITY)
+                    .status(HttpStatus.NOT_MODIFIED)
+                    .date()
+                    .server()
+                    .etag(etag)
+                    .lastModified(modified)
+                    .cors()
+                    .connection(keepAlive)
+                    .end();
             return answer(connection, request, n, HttpStatus.NOT_MODIFIED, keepAlive, now);
         }
         long first = 0;
         long count = complete;
         HttpStatus status = HttpStatus.OK;
         if (request.hasRange() && Preconditions.rangeApplies(request, etag, modified)) {
-            final RangeResult result = range.parse(request.buffer(), request.rangeOffset(), request.rangeLength(), complete);
+            final RangeResult result =
+                    range.parse(request.buffer(), request.rangeOffset(), request.rangeLength(), complete);
             if (result == RangeResult.UNSATISFIABLE) {
-                return answer(connection, request,
-                    errors.rangeNotSatisfiable(scratch, 0, HEAD_CAPACITY, keepAlive, withBody, complete),
-                    HttpStatus.RANGE_NOT_SATISFIABLE, keepAlive, now);
+                return answer(
+                        connection,
+                        request,
+                        errors.rangeNotSatisfiable(scratch, 0, HEAD_CAPACITY, keepAlive, withBody, complete),
+                        HttpStatus.RANGE_NOT_SATISFIABLE,
+                        keepAlive,
+                        now);
             }
             if (result == RangeResult.SATISFIABLE) {
                 status = HttpStatus.PARTIAL_CONTENT;
@@ -242,12 +279,21 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
                 count = range.length();
             }
         }
-        head.wrap(scratch, 0, HEAD_CAPACITY).status(status).date().server().contentType(served.contentType(entry))
-            .contentLength(count);
+        head.wrap(scratch, 0, HEAD_CAPACITY)
+                .status(status)
+                .date()
+                .server()
+                .contentType(served.contentType(entry))
+                .contentLength(count);
         if (status == HttpStatus.PARTIAL_CONTENT) {
             head.contentRange(first, first + count - 1, complete);
         }
-        final int n = head.etag(etag).lastModified(modified).acceptRanges().cors().connection(keepAlive).end();
+        final int n = head.etag(etag)
+                .lastModified(modified)
+                .acceptRanges()
+                .cors()
+                .connection(keepAlive)
+                .end();
         final boolean body = withBody && count > 0;
         if (n < 0 || !connection.isWritable()) {
             return refuse(connection);
@@ -257,12 +303,19 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         }
         final long start = connection.queuedOffset();
         if (!connection.sendRetained(scratch, 0, n)
-            || body && !connection.send(extents, served.drive(entry), served.address(entry) + first, count)) {
+                || body && !connection.send(extents, served.drive(entry), served.address(entry) + first, count)) {
             return refuse(connection);
         }
         pins.pin(served.generation());
-        pending.add(connection.id(), start, connection.queuedOffset(), status.code(), now, served.generation(),
-            request.buffer(), AccessLogWriter.requestLineLength(request));
+        pending.add(
+                connection.id(),
+                start,
+                connection.queuedOffset(),
+                status.code(),
+                now,
+                served.generation(),
+                request.buffer(),
+                AccessLogWriter.requestLineLength(request));
         counters.count(status);
         if (body) {
             counters.bodyBytesQueued += count;
@@ -275,8 +328,8 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
     }
 
     /** Queues a head-only answer: {@code NEXT}, {@code STOP} or {@code WAIT}. */
-    private int answer(TcpConnection connection, HttpRequest request, int length, HttpStatus status,
-                       boolean keepAlive, long now) {
+    private int answer(
+            TcpConnection connection, HttpRequest request, int length, HttpStatus status, boolean keepAlive, long now) {
         final int next = queueHead(connection, request, length, status, now, NO_GENERATION);
         if (next != NEXT) {
             return next;
@@ -289,8 +342,8 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
     }
 
     /** Queues a complete head-only response (and its log entry): {@code NEXT}, {@code WAIT} for room, {@code STOP} when reset. */
-    private int queueHead(TcpConnection connection, HttpRequest request, int length, HttpStatus status, long now,
-                          long generation) {
+    private int queueHead(
+            TcpConnection connection, HttpRequest request, int length, HttpStatus status, long now, long generation) {
         if (length < 0 || !connection.isWritable()) {
             return refuse(connection);
         }
@@ -301,16 +354,24 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         if (!connection.sendRetained(scratch, 0, length)) {
             return refuse(connection);
         }
-        pending.add(connection.id(), start, connection.queuedOffset(), status.code(), now, generation,
-            request.buffer(), AccessLogWriter.requestLineLength(request));
+        pending.add(
+                connection.id(),
+                start,
+                connection.queuedOffset(),
+                status.code(),
+                now,
+                generation,
+                request.buffer(),
+                AccessLogWriter.requestLineLength(request));
         counters.count(status);
         return NEXT;
     }
 
     /** Whether a response of a {@code headLength}-byte head in {@code segments} stream segments can be queued now. */
     private boolean hasRoom(TcpConnection connection, int headLength, int segments) {
-        return !pending.isFull(connection.id()) && connection.retainedFree() >= headLength
-            && connection.segmentsFree() >= segments;
+        return !pending.isFull(connection.id())
+                && connection.retainedFree() >= headLength
+                && connection.segmentsFree() >= segments;
     }
 
     /**
@@ -347,11 +408,17 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         final int id = connection.id();
         final long acknowledged = connection.acknowledgedOffset();
         final long now = System.nanoTime();
-        final RequestOutcome outcome = connection.resetByPeer() ? RequestOutcome.ABORTED_BY_CLIENT : RequestOutcome.RESET_BY_SERVER;
+        final RequestOutcome outcome =
+                connection.resetByPeer() ? RequestOutcome.ABORTED_BY_CLIENT : RequestOutcome.RESET_BY_SERVER;
         while (pending.count(id) > 0) {
             final int i = pending.oldest(id);
             counters.incomplete++;
-            finish(connection, i, Math.max(0, Math.min(acknowledged, pending.streamEnd(i)) - pending.streamStart(i)), now, outcome);
+            finish(
+                    connection,
+                    i,
+                    Math.max(0, Math.min(acknowledged, pending.streamEnd(i)) - pending.streamStart(i)),
+                    now,
+                    outcome);
             pending.removeOldest(id);
         }
     }
@@ -363,7 +430,13 @@ public final class CatalogueResponder implements Responder, HttpInput.Handler {
         counters.responseBytes += bytes;
         counters.finished++;
         counters.ended(outcome, pending.status(i));
-        accessLog.log(pending.lines(), pending.lineOffset(i), pending.lineLength(i), connection.remoteAddress(),
-            pending.status(i), bytes, now - pending.startNanos(i));
+        accessLog.log(
+                pending.lines(),
+                pending.lineOffset(i),
+                pending.lineLength(i),
+                connection.remoteAddress(),
+                pending.status(i),
+                bytes,
+                now - pending.startNanos(i));
     }
 }

@@ -49,14 +49,21 @@ public final class ErrorResponses {
     }
 
     /** 416 with "Content-Range: bytes *&#47;completeLength". */
-    public int rangeNotSatisfiable(MemorySegment buffer, long offset, long capacity, boolean keepAlive,
-                                   boolean withBody, long completeLength) {
-        begin(buffer, offset, capacity, HttpStatus.RANGE_NOT_SATISFIABLE, keepAlive).unsatisfiedRange(completeLength);
+    public int rangeNotSatisfiable(
+            MemorySegment buffer,
+            long offset,
+            long capacity,
+            boolean keepAlive,
+            boolean withBody,
+            long completeLength) {
+        begin(buffer, offset, capacity, HttpStatus.RANGE_NOT_SATISFIABLE, keepAlive)
+                .unsatisfiedRange(completeLength);
         return finish(HttpStatus.RANGE_NOT_SATISFIABLE, withBody);
     }
 
     /** 503 while draining or overloaded, with Retry-After; the connection closes. */
-    public int serviceUnavailable(MemorySegment buffer, long offset, long capacity, boolean withBody, long retryAfterSeconds) {
+    public int serviceUnavailable(
+            MemorySegment buffer, long offset, long capacity, boolean withBody, long retryAfterSeconds) {
         begin(buffer, offset, capacity, HttpStatus.SERVICE_UNAVAILABLE, false).retryAfter(retryAfterSeconds);
         return finish(HttpStatus.SERVICE_UNAVAILABLE, withBody);
     }
@@ -66,14 +73,20 @@ public final class ErrorResponses {
      *
      * @param withBody false for HEAD requests (Content-Length still says what GET would send)
      */
-    public int write(MemorySegment buffer, long offset, long capacity, HttpStatus status, boolean keepAlive, boolean withBody) {
+    public int write(
+            MemorySegment buffer, long offset, long capacity, HttpStatus status, boolean keepAlive, boolean withBody) {
         begin(buffer, offset, capacity, status, keepAlive);
         return finish(status, withBody);
     }
 
     private ResponseHead begin(MemorySegment buffer, long offset, long capacity, HttpStatus status, boolean keepAlive) {
-        return head.wrap(buffer, offset, capacity).status(status).date().server().cors()
-            .cacheControl(NO_STORE).connection(keepAlive);
+        return head.wrap(buffer, offset, capacity)
+                .status(status)
+                .date()
+                .server()
+                .cors()
+                .cacheControl(NO_STORE)
+                .connection(keepAlive);
     }
 
     private int finish(HttpStatus status, boolean withBody) {

@@ -1,7 +1,6 @@
 package dev.atlas.server.http;
 
 import dev.atlas.server.tcp.ReservedMemory;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -20,6 +19,7 @@ final class HeldInput {
     private int freeCount;
     /** Per request slot: its block, or {@link #NONE}, and the held bytes' span in it. */
     private final int[] block;
+
     private final int[] start;
     private final int[] end;
 

@@ -18,9 +18,9 @@ public final class HttpDate {
 
     private static final byte[][] DAY_NAMES = names("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat");
     private static final byte[][] LONG_DAY_NAMES =
-        names("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday");
+            names("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday");
     private static final byte[][] MONTH_NAMES =
-        names("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec");
+            names("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec");
     private static final byte[] GMT = Ascii.bytes("GMT");
 
     private static final long SECONDS_PER_DAY = 86_400;
@@ -29,10 +29,12 @@ public final class HttpDate {
     private static final int DAYS_PER_WEEK = 7;
     /** 1970-01-01 was a Thursday. */
     private static final int WEEKDAY_OF_EPOCH = 4;
+
     private static final int DAYS_PER_ERA = 146_097;
     private static final int YEARS_PER_ERA = 400;
     /** Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar. */
     private static final int EPOCH_SHIFT_DAYS = 719_468;
+
     private static final int MAX_YEAR = 9999;
     /** Two-digit RFC 850 years below this are in the 2000s (RFC 9110's 50-year rule, fixed pivot). */
     private static final int TWO_DIGIT_YEAR_PIVOT = 70;
@@ -49,13 +51,13 @@ public final class HttpDate {
     private static final int TIME_LENGTH = 8;
     /** Positions inside an asctime date: "Sun Nov  6 08:49:37 1994". */
     private static final int ASCTIME_LENGTH = 24;
+
     private static final int ASC_MONTH = 4;
     private static final int ASC_DAY = 8;
     private static final int ASC_TIME = 11;
     private static final int ASC_YEAR = 20;
 
-    private HttpDate() {
-    }
+    private HttpDate() {}
 
     private static byte[][] names(String... names) {
         byte[][] encoded = new byte[names.length][];
@@ -71,7 +73,8 @@ public final class HttpDate {
      * so it must not allocate even when interpreted.
      */
     public static void format(long epochSecond, byte[] out, int offset) {
-        long seconds = Math.clamp(epochSecond, toEpochSecond(0, 1, 1, 0, 0, 0), toEpochSecond(MAX_YEAR, 12, 31, 23, 59, 59));
+        long seconds =
+                Math.clamp(epochSecond, toEpochSecond(0, 1, 1, 0, 0, 0), toEpochSecond(MAX_YEAR, 12, 31, 23, 59, 59));
         long days = Math.floorDiv(seconds, SECONDS_PER_DAY);
         int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
         int weekday = (int) Math.floorMod(days + WEEKDAY_OF_EPOCH, DAYS_PER_WEEK);
@@ -132,22 +135,38 @@ public final class HttpDate {
     }
 
     private static long imfFixdate(MemorySegment t, long o) {
-        if (nameIndex(t, o, DAY_NAMES) < 0 || at(t, o + 4) != Ascii.SP || at(t, o + FIX_DAY + 2) != Ascii.SP
-            || at(t, o + FIX_MONTH + MONTH_LENGTH) != Ascii.SP || at(t, o + FIX_YEAR + YEAR4_LENGTH) != Ascii.SP
-            || at(t, o + FIX_TIME + TIME_LENGTH) != Ascii.SP || !Ascii.equals(t, o + FIX_ZONE, GMT.length, GMT)) {
+        if (nameIndex(t, o, DAY_NAMES) < 0
+                || at(t, o + 4) != Ascii.SP
+                || at(t, o + FIX_DAY + 2) != Ascii.SP
+                || at(t, o + FIX_MONTH + MONTH_LENGTH) != Ascii.SP
+                || at(t, o + FIX_YEAR + YEAR4_LENGTH) != Ascii.SP
+                || at(t, o + FIX_TIME + TIME_LENGTH) != Ascii.SP
+                || !Ascii.equals(t, o + FIX_ZONE, GMT.length, GMT)) {
             return INVALID;
         }
-        return civil(digits(t, o + FIX_YEAR, YEAR4_LENGTH), nameIndex(t, o + FIX_MONTH, MONTH_NAMES) + 1,
-            digits(t, o + FIX_DAY, 2), t, o + FIX_TIME);
+        return civil(
+                digits(t, o + FIX_YEAR, YEAR4_LENGTH),
+                nameIndex(t, o + FIX_MONTH, MONTH_NAMES) + 1,
+                digits(t, o + FIX_DAY, 2),
+                t,
+                o + FIX_TIME);
     }
 
     private static long asctime(MemorySegment t, long o) {
-        if (nameIndex(t, o, DAY_NAMES) < 0 || at(t, o + 3) != Ascii.SP || at(t, o + ASC_MONTH + MONTH_LENGTH) != Ascii.SP
-            || at(t, o + ASC_TIME - 1) != Ascii.SP || at(t, o + ASC_YEAR - 1) != Ascii.SP) {
+        if (nameIndex(t, o, DAY_NAMES) < 0
+                || at(t, o + 3) != Ascii.SP
+                || at(t, o + ASC_MONTH + MONTH_LENGTH) != Ascii.SP
+                || at(t, o + ASC_TIME - 1) != Ascii.SP
+                || at(t, o + ASC_YEAR - 1) != Ascii.SP) {
             return INVALID;
         }
         int day = at(t, o + ASC_DAY) == Ascii.SP ? digits(t, o + ASC_DAY + 1, 1) : digits(t, o + ASC_DAY, 2);
-        return civil(digits(t, o + ASC_YEAR, YEAR4_LENGTH), nameIndex(t, o + ASC_MONTH, MONTH_NAMES) + 1, day, t, o + ASC_TIME);
+        return civil(
+                digits(t, o + ASC_YEAR, YEAR4_LENGTH),
+                nameIndex(t, o + ASC_MONTH, MONTH_NAMES) + 1,
+                day,
+                t,
+                o + ASC_TIME);
     }
 
     private static long rfc850(MemorySegment t, long o, int length) {
@@ -158,8 +177,13 @@ public final class HttpDate {
             return INVALID;
         }
         long p = o + dayName;
-        if (at(t, p) != ',' || at(t, p + 1) != Ascii.SP || at(t, p + 4) != '-' || at(t, p + 8) != '-'
-            || at(t, p + 11) != Ascii.SP || at(t, p + 20) != Ascii.SP || !Ascii.equals(t, p + 21, GMT.length, GMT)) {
+        if (at(t, p) != ','
+                || at(t, p + 1) != Ascii.SP
+                || at(t, p + 4) != '-'
+                || at(t, p + 8) != '-'
+                || at(t, p + 11) != Ascii.SP
+                || at(t, p + 20) != Ascii.SP
+                || !Ascii.equals(t, p + 21, GMT.length, GMT)) {
             return INVALID;
         }
         int twoDigitYear = digits(t, p + 9, 2);
@@ -178,8 +202,16 @@ public final class HttpDate {
         int hour = digits(t, time, 2);
         int minute = digits(t, time + 3, 2);
         int second = digits(t, time + 6, 2);
-        if (year < 0 || month < 1 || day < 1 || day > 31 || hour < 0 || hour > 23
-            || minute < 0 || minute > 59 || second < 0 || second > 60) {
+        if (year < 0
+                || month < 1
+                || day < 1
+                || day > 31
+                || hour < 0
+                || hour > 23
+                || minute < 0
+                || minute > 59
+                || second < 0
+                || second > 60) {
             return INVALID;
         }
         // A leap second reads as the last second of its minute.

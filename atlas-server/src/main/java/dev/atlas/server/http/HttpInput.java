@@ -1,7 +1,6 @@
 package dev.atlas.server.http;
 
 import dev.atlas.server.tcp.TcpConnection;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -31,6 +30,7 @@ final class HttpInput {
     static final int HELD_BYTES_PER_CONNECTION = 16 * 1024;
     /** One held-input block per this many connections: only connections ahead of their answers need one. */
     private static final int CONNECTIONS_PER_HELD_BLOCK = 8;
+
     private static final int MIN_HELD_BLOCKS = 16;
 
     /** What a responder does with the requests of a connection. */
@@ -64,6 +64,7 @@ final class HttpInput {
     private final boolean[] headClock;
     /** Heads answered 408, and keep-alive connections closed for idling. */
     private long headTimeouts;
+
     private long keepAliveCloses;
     /** Bytes refused because the connection's budget or the lane's held-input pool was full. */
     private long declinedBytes;
@@ -73,8 +74,10 @@ final class HttpInput {
     HttpInput(Arena arena, HttpLimits limits, int connections) {
         this.parser = new HttpRequestParser(limits);
         this.requests = new RequestBufferPool(arena, limits, connections);
-        this.held = new HeldInput(connections, Math.max(MIN_HELD_BLOCKS, connections / CONNECTIONS_PER_HELD_BLOCK),
-            HELD_BYTES_PER_CONNECTION);
+        this.held = new HeldInput(
+                connections,
+                Math.max(MIN_HELD_BLOCKS, connections / CONNECTIONS_PER_HELD_BLOCK),
+                HELD_BYTES_PER_CONNECTION);
         this.headTimeoutNanos = limits.headTimeoutNanos();
         this.keepAliveTimeoutNanos = limits.keepAliveTimeoutNanos();
         this.headClock = new boolean[connections];
@@ -128,8 +131,9 @@ final class HttpInput {
             final int consumed = request.consumed();
             position += consumed;
             remaining -= consumed;
-            final int next = result == ParseResult.ERROR ? handler.onMalformed(connection, request)
-                : handler.onRequest(connection, request);
+            final int next = result == ParseResult.ERROR
+                    ? handler.onMalformed(connection, request)
+                    : handler.onRequest(connection, request);
             if (next == Handler.STOP) {
                 return length;
             }
@@ -184,7 +188,9 @@ final class HttpInput {
         }
         final int slot = request.poolSlot;
         if (isParked(request)) {
-            final int next = request.isComplete() ? handler.onRequest(connection, request) : handler.onMalformed(connection, request);
+            final int next = request.isComplete()
+                    ? handler.onRequest(connection, request)
+                    : handler.onMalformed(connection, request);
             if (next == Handler.STOP) {
                 return;
             }
@@ -202,8 +208,9 @@ final class HttpInput {
                 break;
             }
             held.consume(slot, request.consumed());
-            final int next = result == ParseResult.ERROR ? handler.onMalformed(connection, request)
-                : handler.onRequest(connection, request);
+            final int next = result == ParseResult.ERROR
+                    ? handler.onMalformed(connection, request)
+                    : handler.onRequest(connection, request);
             if (next == Handler.STOP) {
                 return;
             }
@@ -300,8 +307,8 @@ final class HttpInput {
     /** Whether the connection is open and between requests (no bytes of the next one yet). */
     boolean isBetweenRequests(TcpConnection connection) {
         final Object attachment = connection.attachment();
-        return attachment == BETWEEN_REQUESTS || attachment instanceof HttpRequest request && !request.inProgress()
-            && held.isEmpty(request.poolSlot);
+        return attachment == BETWEEN_REQUESTS
+                || attachment instanceof HttpRequest request && !request.inProgress() && held.isEmpty(request.poolSlot);
     }
 
     /** FIN after what is queued; later input on the connection is ignored. */

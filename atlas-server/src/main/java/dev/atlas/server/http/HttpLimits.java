@@ -17,8 +17,12 @@ package dev.atlas.server.http;
  * @param headTimeoutNanos      time from a request head's first byte (or the handshake) to its end
  * @param keepAliveTimeoutNanos time a keep-alive connection may wait for its next request
  */
-public record HttpLimits(int requestHeadBytes, int headerCount, long skippedBodyBytes, long headTimeoutNanos,
-                         long keepAliveTimeoutNanos) {
+public record HttpLimits(
+        int requestHeadBytes,
+        int headerCount,
+        long skippedBodyBytes,
+        long headTimeoutNanos,
+        long keepAliveTimeoutNanos) {
     /** 10 s: a player's head arrives in one segment; a trickling one is an attack or a dead client. */
     public static final long DEFAULT_HEAD_TIMEOUT_NANOS = 10_000_000_000L;
     /** 60 s, the TCP idle timeout's default: players come back for the next segment well within it. */
@@ -28,13 +32,18 @@ public record HttpLimits(int requestHeadBytes, int headerCount, long skippedBody
 
     /** Limits with the default timeouts. */
     public HttpLimits(int requestHeadBytes, int headerCount, long skippedBodyBytes) {
-        this(requestHeadBytes, headerCount, skippedBodyBytes, DEFAULT_HEAD_TIMEOUT_NANOS, DEFAULT_KEEP_ALIVE_TIMEOUT_NANOS);
+        this(
+                requestHeadBytes,
+                headerCount,
+                skippedBodyBytes,
+                DEFAULT_HEAD_TIMEOUT_NANOS,
+                DEFAULT_KEEP_ALIVE_TIMEOUT_NANOS);
     }
 
     public HttpLimits {
         if (headTimeoutNanos <= 0 || keepAliveTimeoutNanos <= 0) {
             throw new IllegalArgumentException("request timeouts must be positive, were " + headTimeoutNanos + " and "
-                + keepAliveTimeoutNanos + " ns");
+                    + keepAliveTimeoutNanos + " ns");
         }
         if (requestHeadBytes < 64) {
             throw new IllegalArgumentException("requestHeadBytes must be at least 64, was " + requestHeadBytes);

@@ -61,11 +61,13 @@ public final class HttpRequestParser {
 
     /** "HTTP/" d "." d */
     private static final int VERSION_LENGTH = 8;
+
     private static final int VERSION_MAJOR_INDEX = 5;
     private static final int VERSION_DOT_INDEX = 6;
     private static final int VERSION_MINOR_INDEX = 7;
     /** 18 decimal digits always fit in a long. */
     private static final int MAX_LENGTH_DIGITS = 18;
+
     private static final int PERCENT_ESCAPE_LENGTH = 3;
     private static final int HEX_SHIFT = 4;
 
@@ -113,8 +115,14 @@ public final class HttpRequestParser {
                 if (chunk > capacity - request.writeIndex) {
                     request.consumed = (int) (position - offset);
                     return request.state == STATE_REQUEST_LINE
-                        ? fail(request, HttpStatus.URI_TOO_LONG, "the request line is longer than the request buffer")
-                        : fail(request, HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "the header fields are larger than the request buffer");
+                            ? fail(
+                                    request,
+                                    HttpStatus.URI_TOO_LONG,
+                                    "the request line is longer than the request buffer")
+                            : fail(
+                                    request,
+                                    HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                                    "the header fields are larger than the request buffer");
                 }
                 MemorySegment.copy(data, position, buffer, request.writeIndex, chunk);
                 request.writeIndex += chunk;
@@ -174,7 +182,8 @@ public final class HttpRequestParser {
         }
         final int methodEnd = i;
         if (methodEnd == start || i == end || at(buffer, i) != Ascii.SP) {
-            return failed(request, HttpStatus.BAD_REQUEST, "the request line does not start with a method and one space");
+            return failed(
+                    request, HttpStatus.BAD_REQUEST, "the request line does not start with a method and one space");
         }
         final int methodLength = methodEnd - start;
         if (Ascii.equals(buffer, start, methodLength, GET)) {
@@ -192,7 +201,8 @@ public final class HttpRequestParser {
         }
         final int targetEnd = i;
         if (targetEnd == targetStart || i == end || at(buffer, i) != Ascii.SP) {
-            return failed(request, HttpStatus.BAD_REQUEST, "the request target is missing or holds a space or control byte");
+            return failed(
+                    request, HttpStatus.BAD_REQUEST, "the request target is missing or holds a space or control byte");
         }
         request.targetOffset = targetStart;
         request.targetLength = targetEnd - targetStart;
@@ -207,11 +217,14 @@ public final class HttpRequestParser {
         final MemorySegment buffer = request.buffer();
         final int length = end - start;
         if (length != VERSION_LENGTH
-            || !Ascii.equals(buffer, start, HTTP_SLASH.length, HTTP_SLASH)
-            || !Ascii.isDigit(at(buffer, start + VERSION_MAJOR_INDEX))
-            || at(buffer, start + VERSION_DOT_INDEX) != '.'
-            || !Ascii.isDigit(at(buffer, start + VERSION_MINOR_INDEX))) {
-            return failed(request, HttpStatus.BAD_REQUEST, "the request line does not end with an HTTP version such as HTTP/1.1");
+                || !Ascii.equals(buffer, start, HTTP_SLASH.length, HTTP_SLASH)
+                || !Ascii.isDigit(at(buffer, start + VERSION_MAJOR_INDEX))
+                || at(buffer, start + VERSION_DOT_INDEX) != '.'
+                || !Ascii.isDigit(at(buffer, start + VERSION_MINOR_INDEX))) {
+            return failed(
+                    request,
+                    HttpStatus.BAD_REQUEST,
+                    "the request line does not end with an HTTP version such as HTTP/1.1");
         }
         final int major = at(buffer, start + VERSION_MAJOR_INDEX) - '0';
         final int minor = at(buffer, start + VERSION_MINOR_INDEX) - '0';
@@ -230,8 +243,9 @@ public final class HttpRequestParser {
         int pathStart;
         if (first == '/') {
             pathStart = start;
-        } else if (first == '*' && end - start == 1
-            && (request.method == HttpMethod.OTHER || request.method == HttpMethod.OPTIONS)) {
+        } else if (first == '*'
+                && end - start == 1
+                && (request.method == HttpMethod.OTHER || request.method == HttpMethod.OPTIONS)) {
             request.nameLength = 0;
             return true;
         } else {
@@ -241,7 +255,10 @@ public final class HttpRequestParser {
             } else if (Ascii.startsWithIgnoreCase(buffer, start, end - start, HTTPS_SCHEME)) {
                 schemeLength = HTTPS_SCHEME.length;
             } else {
-                return failed(request, HttpStatus.BAD_REQUEST, "the request target is neither a path nor an absolute http URI");
+                return failed(
+                        request,
+                        HttpStatus.BAD_REQUEST,
+                        "the request target is neither a path nor an absolute http URI");
             }
             pathStart = start + schemeLength;
             while (pathStart < end && at(buffer, pathStart) != '/' && at(buffer, pathStart) != '?') {
@@ -274,7 +291,10 @@ public final class HttpRequestParser {
                 int high = i + 2 < end ? Ascii.hex(at(buffer, i + 1)) : -1;
                 int low = i + 2 < end ? Ascii.hex(at(buffer, i + 2)) : -1;
                 if (high < 0 || low < 0) {
-                    return failed(request, HttpStatus.BAD_REQUEST, "the path holds a '%' that is not followed by two hex digits");
+                    return failed(
+                            request,
+                            HttpStatus.BAD_REQUEST,
+                            "the path holds a '%' that is not followed by two hex digits");
                 }
                 b = (high << HEX_SHIFT) | low;
                 i += PERCENT_ESCAPE_LENGTH;
@@ -291,8 +311,8 @@ public final class HttpRequestParser {
         for (int k = 0; k <= length; k++) {
             if (k == length || name.get(ValueLayout.JAVA_BYTE, k) == '/') {
                 if (k - segmentStart == 2
-                    && name.get(ValueLayout.JAVA_BYTE, segmentStart) == '.'
-                    && name.get(ValueLayout.JAVA_BYTE, segmentStart + 1) == '.') {
+                        && name.get(ValueLayout.JAVA_BYTE, segmentStart) == '.'
+                        && name.get(ValueLayout.JAVA_BYTE, segmentStart + 1) == '.') {
                     return failed(request, HttpStatus.BAD_REQUEST, "the path holds a '..' segment");
                 }
                 segmentStart = k + 1;
@@ -304,17 +324,22 @@ public final class HttpRequestParser {
     private boolean headerField(HttpRequest request, int start, int end) {
         final MemorySegment buffer = request.buffer();
         if (Ascii.isWhitespace(at(buffer, start))) {
-            return failed(request, HttpStatus.BAD_REQUEST, "a header line starts with whitespace (obsolete line folding)");
+            return failed(
+                    request, HttpStatus.BAD_REQUEST, "a header line starts with whitespace (obsolete line folding)");
         }
         if (++request.headerCount > limits.headerCount()) {
-            return failed(request, HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "the request has more header fields than allowed");
+            return failed(
+                    request,
+                    HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "the request has more header fields than allowed");
         }
         int i = start;
         while (i < end && Ascii.isToken(at(buffer, i))) {
             i++;
         }
         if (i == end || at(buffer, i) != Ascii.COLON || i == start) {
-            return failed(request, HttpStatus.BAD_REQUEST, "a header name is empty, not a token, or not followed by ':'");
+            return failed(
+                    request, HttpStatus.BAD_REQUEST, "a header name is empty, not a token, or not followed by ':'");
         }
         final int nameLength = i - start;
         int valueStart = i + 1;
@@ -352,7 +377,7 @@ public final class HttpRequestParser {
             }
             case 6 -> {
                 if (Ascii.equalsIgnoreCase(buffer, start, nameLength, EXPECT)
-                    && Ascii.equalsIgnoreCase(buffer, valueStart, valueLength, CONTINUE)) {
+                        && Ascii.equalsIgnoreCase(buffer, valueStart, valueLength, CONTINUE)) {
                     request.expectContinue = true;
                 }
             }
@@ -368,7 +393,8 @@ public final class HttpRequestParser {
                 }
             }
             case 13 -> {
-                if (Ascii.equalsIgnoreCase(buffer, start, nameLength, IF_NONE_MATCH) && request.ifNoneMatchOffset == ABSENT) {
+                if (Ascii.equalsIgnoreCase(buffer, start, nameLength, IF_NONE_MATCH)
+                        && request.ifNoneMatchOffset == ABSENT) {
                     request.ifNoneMatchOffset = valueStart;
                     request.ifNoneMatchLength = valueLength;
                 }
@@ -380,9 +406,13 @@ public final class HttpRequestParser {
             }
             case 17 -> {
                 if (Ascii.equalsIgnoreCase(buffer, start, nameLength, TRANSFER_ENCODING)) {
-                    return failed(request, HttpStatus.NOT_IMPLEMENTED, "request bodies with a Transfer-Encoding are not accepted");
+                    return failed(
+                            request,
+                            HttpStatus.NOT_IMPLEMENTED,
+                            "request bodies with a Transfer-Encoding are not accepted");
                 }
-                if (Ascii.equalsIgnoreCase(buffer, start, nameLength, IF_MODIFIED_SINCE) && request.ifModifiedSinceOffset == ABSENT) {
+                if (Ascii.equalsIgnoreCase(buffer, start, nameLength, IF_MODIFIED_SINCE)
+                        && request.ifModifiedSinceOffset == ABSENT) {
                     request.ifModifiedSinceOffset = valueStart;
                     request.ifModifiedSinceLength = valueLength;
                 }
@@ -445,7 +475,8 @@ public final class HttpRequestParser {
             request.state = STATE_COMPLETE;
         } else if (request.contentLength > 0) {
             if (request.contentLength > limits.skippedBodyBytes()) {
-                return failed(request, HttpStatus.CONTENT_TOO_LARGE, "the request body is larger than the server skips");
+                return failed(
+                        request, HttpStatus.CONTENT_TOO_LARGE, "the request body is larger than the server skips");
             }
             request.bodyRemaining = request.contentLength;
             request.state = STATE_BODY;

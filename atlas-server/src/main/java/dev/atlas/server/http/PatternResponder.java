@@ -2,11 +2,10 @@ package dev.atlas.server.http;
 
 import dev.atlas.server.lane.Readiness;
 import dev.atlas.server.tcp.TcpConnection;
-import org.agrona.concurrent.EpochClock;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.agrona.concurrent.EpochClock;
 
 /**
  * The test application of the network stack: answers {@code GET /pattern/<bytes>} (and HEAD)
@@ -24,6 +23,7 @@ public final class PatternResponder implements Responder, HttpInput.Handler {
     public static final long MAX_BODY_BYTES = 1L << 40;
     /** Room for the longest head (or canned error) this responder writes. */
     private static final int HEAD_CAPACITY = 1024;
+
     private static final int MAX_BODY_DIGITS = 13;
     private static final byte[] PATTERN_PREFIX = Ascii.bytes("pattern/");
     private static final byte[] OCTET_STREAM = Ascii.bytes("application/octet-stream");
@@ -157,8 +157,14 @@ public final class PatternResponder implements Responder, HttpInput.Handler {
             counters.notFound++;
             return answer(connection, length, keepAlive);
         }
-        final int headLength = head.wrap(scratch, 0, HEAD_CAPACITY).status(HttpStatus.OK).date().server()
-            .contentType(OCTET_STREAM).contentLength(bodyLength).connection(keepAlive).end();
+        final int headLength = head.wrap(scratch, 0, HEAD_CAPACITY)
+                .status(HttpStatus.OK)
+                .date()
+                .server()
+                .contentType(OCTET_STREAM)
+                .contentLength(bodyLength)
+                .connection(keepAlive)
+                .end();
         final boolean body = withBody && bodyLength > 0;
         if (headLength >= 0 && !hasRoom(connection, headLength, body ? 2 : 1)) {
             return waitForRoom(connection);
@@ -183,7 +189,8 @@ public final class PatternResponder implements Responder, HttpInput.Handler {
 
     /** Whether a head of {@code headLength} bytes in {@code segments} stream segments can be queued now (else the request waits). */
     private static boolean hasRoom(TcpConnection connection, int headLength, int segments) {
-        return !connection.isWritable() || connection.retainedFree() >= headLength && connection.segmentsFree() >= segments;
+        return !connection.isWritable()
+                || connection.retainedFree() >= headLength && connection.segmentsFree() >= segments;
     }
 
     /** No room: wait for the answers queued to complete; with nothing queued it could never fit, so reset. */

@@ -2,7 +2,6 @@ package dev.atlas.server.http;
 
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,6 +17,7 @@ public final class PatternSource implements PayloadSource {
     public static final int MODULUS = 251;
     /** One copy from the table covers a whole 64 KiB super-frame from any phase. */
     private static final int TABLE_PERIODS = (64 * 1024) / MODULUS + 2;
+
     private static final int TABLE_BYTES = TABLE_PERIODS * MODULUS;
     /** Longest slice one copy takes; the rest of a longer fill loops. */
     private static final int MAX_COPY = TABLE_BYTES - MODULUS;
@@ -38,8 +38,14 @@ public final class PatternSource implements PayloadSource {
     }
 
     @Override
-    public void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset,
-                     MemorySegment dst, long dstOffset, int length) {
+    public void fill(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int length) {
         long position = sourceOffset;
         long to = dstOffset;
         int remaining = length;

@@ -1,7 +1,6 @@
 package dev.atlas.server.http;
 
 import dev.atlas.server.tcp.ReservedMemory;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -52,7 +51,15 @@ final class PendingResponses {
      * Queues a response occupying stream bytes {@code [start, end)}; the request line is the first
      * {@code length} bytes of {@code line}. The caller checked {@link #isFull}.
      */
-    void add(int connection, long start, long end, int statusCode, long nanos, long gen, MemorySegment line, int length) {
+    void add(
+            int connection,
+            long start,
+            long end,
+            int statusCode,
+            long nanos,
+            long gen,
+            MemorySegment line,
+            int length) {
         int slot = head[connection] + count[connection];
         if (slot >= depth) {
             slot -= depth;

@@ -16,8 +16,7 @@ public final class Preconditions {
     private static final byte STAR = '*';
     private static final byte[] WEAK_PREFIX = Ascii.bytes("W/");
 
-    private Preconditions() {
-    }
+    private Preconditions() {}
 
     /**
      * Whether a GET/HEAD should be answered 304 Not Modified.
@@ -33,7 +32,8 @@ public final class Preconditions {
             return anyTagMatches(request.buffer(), request.ifNoneMatchOffset(), request.ifNoneMatchLength(), etag);
         }
         if (request.hasIfModifiedSince()) {
-            long since = HttpDate.parse(request.buffer(), request.ifModifiedSinceOffset(), request.ifModifiedSinceLength());
+            long since =
+                    HttpDate.parse(request.buffer(), request.ifModifiedSinceOffset(), request.ifModifiedSinceLength());
             return since != HttpDate.INVALID && lastModifiedSeconds <= since;
         }
         return false;
@@ -50,7 +50,9 @@ public final class Preconditions {
         final MemorySegment buffer = request.buffer();
         final int offset = request.ifRangeOffset();
         final int length = request.ifRangeLength();
-        if (length > 0 && (at(buffer, offset) == QUOTE || Ascii.equals(buffer, offset, Math.min(length, WEAK_PREFIX.length), WEAK_PREFIX))) {
+        if (length > 0
+                && (at(buffer, offset) == QUOTE
+                        || Ascii.equals(buffer, offset, Math.min(length, WEAK_PREFIX.length), WEAK_PREFIX))) {
             // Strong comparison: both tags strong and identical.
             return !isWeak(etag) && Ascii.equals(buffer, offset, length, etag);
         }

@@ -1,7 +1,6 @@
 package dev.atlas.server.http;
 
 import dev.atlas.server.tcp.ReservedMemory;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 

@@ -26,12 +26,13 @@ public final class ResponseHead {
     private static final byte[] ALLOW_WITH_OPTIONS = Ascii.bytes("Allow: GET, HEAD, OPTIONS\r\n");
     /** The answer to a browser's preflight: what a player may send cross-origin, cached for a day. */
     private static final byte[] CORS_PREFLIGHT = Ascii.bytes("Access-Control-Allow-Origin: *\r\n"
-        + "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
-        + "Access-Control-Allow-Headers: Range, If-None-Match, If-Modified-Since, If-Range\r\n"
-        + "Access-Control-Max-Age: 86400\r\n");
+            + "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+            + "Access-Control-Allow-Headers: Range, If-None-Match, If-Modified-Since, If-Range\r\n"
+            + "Access-Control-Max-Age: 86400\r\n");
     /** Browser players (hls.js, dash.js) fetch cross-origin and must read these fields. */
     private static final byte[] CORS = Ascii.bytes("Access-Control-Allow-Origin: *\r\n"
-        + "Access-Control-Expose-Headers: Content-Range, Content-Length, ETag, Accept-Ranges\r\n");
+            + "Access-Control-Expose-Headers: Content-Range, Content-Length, ETag, Accept-Ranges\r\n");
+
     private static final byte[] CONNECTION_CLOSE = Ascii.bytes("Connection: close\r\n");
     private static final byte[] CONNECTION_KEEP_ALIVE = Ascii.bytes("Connection: keep-alive\r\n");
     private static final byte DASH = '-';
@@ -90,7 +91,13 @@ public final class ResponseHead {
 
     /** "Content-Range: bytes first-last/complete" of a 206. */
     public ResponseHead contentRange(long first, long last, long completeLength) {
-        return put(CONTENT_RANGE).decimal(first).put(DASH).decimal(last).put(SLASH).decimal(completeLength).put(CRLF);
+        return put(CONTENT_RANGE)
+                .decimal(first)
+                .put(DASH)
+                .decimal(last)
+                .put(SLASH)
+                .decimal(completeLength)
+                .put(CRLF);
     }
 
     /** "Content-Range: bytes *&#47;complete" of a 416. */

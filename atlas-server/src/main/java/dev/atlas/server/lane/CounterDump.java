@@ -10,8 +10,7 @@ import java.util.Map;
  * it runs on a stats thread every few hundred milliseconds and reads racily.
  */
 public final class CounterDump {
-    private CounterDump() {
-    }
+    private CounterDump() {}
 
     /** Adds every public long field of {@code counters} to {@code into} as {@code prefix.field}. */
     public static void addTo(Map<String, Long> into, String prefix, Object counters) {

@@ -14,17 +14,18 @@ import java.lang.invoke.MethodHandle;
 public final class CpuAffinity {
     /** glibc's {@code cpu_set_t} is 1024 bits. */
     private static final int CPU_SET_BYTES = 128;
+
     private static final MethodHandle SCHED_SETAFFINITY;
 
     static {
         final Linker linker = Linker.nativeLinker();
         SCHED_SETAFFINITY = linker.downcallHandle(
-            linker.defaultLookup().find("sched_setaffinity").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+                linker.defaultLookup().find("sched_setaffinity").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     }
 
-    private CpuAffinity() {
-    }
+    private CpuAffinity() {}
 
     /** Returns true when the calling thread now runs only on {@code cpu}. */
     public static boolean pinCurrentThread(int cpu) {

@@ -2,9 +2,8 @@ package dev.atlas.server.lane;
 
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
-import org.agrona.concurrent.Agent;
-
 import java.util.Objects;
+import org.agrona.concurrent.Agent;
 
 /**
  * One lane of the appliance (DESIGN.md §3): a single thread that owns one packet ring and runs

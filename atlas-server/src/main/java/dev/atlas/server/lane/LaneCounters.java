@@ -43,8 +43,9 @@ public final class LaneCounters {
     /** One line for logs and the stats file, e.g. {@code loops=… busy=… idle=… rx=…}. */
     public String describe() {
         return "loops=" + loops + " busy=" + busyLoops + " idle=" + idleLoops + " rxFrames=" + rxFrames
-            + " planned=" + planned + " completions=" + completions + " outputWork=" + outputWork + " timersFired=" + timersFired + " txSynced=" + txSynced + " txReaped=" + txReaped
-            + " frameErrors=" + frameErrors + " outputErrors=" + outputErrors;
+                + " planned=" + planned + " completions=" + completions + " outputWork=" + outputWork + " timersFired="
+                + timersFired + " txSynced=" + txSynced + " txReaped=" + txReaped
+                + " frameErrors=" + frameErrors + " outputErrors=" + outputErrors;
     }
 
     /**

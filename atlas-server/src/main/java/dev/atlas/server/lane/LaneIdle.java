@@ -1,11 +1,10 @@
 package dev.atlas.server.lane;
 
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
-
-import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * How an idle lane waits. {@code spin} burns its core for the lowest latency (dedicated cores);

@@ -28,6 +28,5 @@ public interface LaneSteps extends FrameSink {
     }
 
     /** Runs once on the lane thread when the lane stops, before its ring closes (reset connections, say goodbye). */
-    default void onStop(long nowNanos) {
-    }
+    default void onStop(long nowNanos) {}
 }

@@ -1,11 +1,10 @@
 package dev.atlas.server.lane;
 
-import org.agrona.concurrent.AgentRunner;
-
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.AgentRunner;
 
 /**
  * Runs N lanes, one thread each ({@code atlas-lane-N}). In the server every lane owns one member
@@ -23,8 +22,8 @@ public final class Lanes implements AutoCloseable {
         final int cpus = Runtime.getRuntime().availableProcessors();
         for (Lane lane : this.lanes) {
             final int cpu = pin ? lane.index() % cpus : -1;
-            final AgentRunner runner = new AgentRunner(idle.newStrategy(), this::onAgentError, null,
-                new PinningAgent(lane, cpu));
+            final AgentRunner runner =
+                    new AgentRunner(idle.newStrategy(), this::onAgentError, null, new PinningAgent(lane, cpu));
             runners.add(runner);
         }
     }
@@ -61,8 +60,9 @@ public final class Lanes implements AutoCloseable {
      */
     public long allocatedBytes(int index) {
         final Thread thread = runners.get(index).thread();
-        if (thread == null || thread == AgentRunner.TOMBSTONE
-            || !(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean)) {
+        if (thread == null
+                || thread == AgentRunner.TOMBSTONE
+                || !(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean)) {
             return -1;
         }
         return bean.getThreadAllocatedBytes(thread.threadId());

@@ -3,7 +3,6 @@ package dev.atlas.server.memory;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -39,8 +38,16 @@ public final class MemoryRing implements PacketRing {
     private long txReaped;
     private boolean closed;
 
-    MemoryRing(String name, MemoryWire wire, WireDirection outbound, WireDirection inbound, Arena arena,
-               int rxSlots, int rxFrameCapacity, int txSlots, int slotCapacity) {
+    MemoryRing(
+            String name,
+            MemoryWire wire,
+            WireDirection outbound,
+            WireDirection inbound,
+            Arena arena,
+            int rxSlots,
+            int rxFrameCapacity,
+            int txSlots,
+            int slotCapacity) {
         this.name = name;
         this.wire = wire;
         this.outbound = outbound;
@@ -140,8 +147,16 @@ public final class MemoryRing implements PacketRing {
         int handed = 0;
         while (txCompleted < txCommitted) {
             int i = (int) (txCompleted % txBuffers.length);
-            outbound.transmit(txBuffers[i], txLengths[i], txGsoType[i], txGsoSize[i], txHeaderLength[i],
-                txNeedsChecksum[i], txChecksumStart[i], txChecksumOffset[i], now);
+            outbound.transmit(
+                    txBuffers[i],
+                    txLengths[i],
+                    txGsoType[i],
+                    txGsoSize[i],
+                    txHeaderLength[i],
+                    txNeedsChecksum[i],
+                    txChecksumStart[i],
+                    txChecksumOffset[i],
+                    now);
             txCompleted++;
             handed++;
         }

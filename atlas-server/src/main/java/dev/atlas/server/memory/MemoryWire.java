@@ -15,6 +15,7 @@ public final class MemoryWire implements AutoCloseable {
     public static final int DEFAULT_TX_SLOTS = 64;
     /** A 64 KiB IPv4 datagram behind an Ethernet header. */
     public static final int DEFAULT_SLOT_CAPACITY = 14 + 0xFFFF;
+
     public static final int DEFAULT_QUEUE_CAPACITY = 16_384;
 
     private final Arena arena = Arena.ofShared();

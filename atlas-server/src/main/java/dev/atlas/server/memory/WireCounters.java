@@ -4,9 +4,11 @@ package dev.atlas.server.memory;
 public final class WireCounters {
     /** Frames put on the wire after segmentation (before loss). */
     public long framesSent;
+
     public long bytesSent;
     /** TX slots that carried a GSO super-frame and were cut into MSS-sized frames. */
     public long superFramesSegmented;
+
     public long lost;
     public long duplicated;
     public long reordered;
@@ -21,7 +23,8 @@ public final class WireCounters {
     @Override
     public String toString() {
         return "sent " + framesSent + ", delivered " + delivered + ", lost " + lost + ", duplicated " + duplicated
-            + ", reordered " + reordered + ", super-frames " + superFramesSegmented + ", oversize " + droppedOversize
-            + ", malformed offload " + droppedMalformedOffload + ", queue full " + droppedQueueFull;
+                + ", reordered " + reordered + ", super-frames " + superFramesSegmented + ", oversize "
+                + droppedOversize
+                + ", malformed offload " + droppedMalformedOffload + ", queue full " + droppedQueueFull;
     }
 }

@@ -1,12 +1,11 @@
 package dev.atlas.server.memory;
 
 import dev.atlas.server.proto.EthernetHeader;
-import dev.atlas.server.ring.InternetChecksum;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
-import dev.atlas.server.ring.Wire;
+import dev.atlas.server.ring.InternetChecksum;
 import dev.atlas.server.ring.TxSlot;
-
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -33,6 +32,7 @@ final class WireDirection {
     private int freeCount;
     /** Pool indices of queued frames, sorted by (due, order). */
     private final int[] queue;
+
     private int queued;
     private long sendOrder;
 
@@ -68,8 +68,16 @@ final class WireDirection {
     }
 
     /** Puts the frame of one committed TX slot on the wire at time {@code now}. */
-    void transmit(MemorySegment frame, int length, byte gsoType, int gsoSize, int headerLength,
-                  boolean needsChecksum, int checksumStart, int checksumOffset, long now) {
+    void transmit(
+            MemorySegment frame,
+            int length,
+            byte gsoType,
+            int gsoSize,
+            int headerLength,
+            boolean needsChecksum,
+            int checksumStart,
+            int checksumOffset,
+            long now) {
         if (gsoType != TxSlot.GSO_NONE) {
             segment(frame, length, gsoType, gsoSize, headerLength, needsChecksum, checksumStart, checksumOffset, now);
             return;
@@ -97,19 +105,32 @@ final class WireDirection {
         send(b, now);
     }
 
-    private void segment(MemorySegment frame, int length, byte gsoType, int mss, int headerLength,
-                         boolean needsChecksum, int checksumStart, int checksumOffset, long now) {
-        if (gsoType != TxSlot.GSO_TCPV4 || !needsChecksum || mss <= 0 || length < ETH + Ipv4Header.MIN_LENGTH
-            || EthernetHeader.etherType(frame, 0) != EthernetHeader.ETHER_TYPE_IPV4
-            || Ipv4Header.protocol(frame, ETH) != Ipv4Header.PROTOCOL_TCP) {
+    private void segment(
+            MemorySegment frame,
+            int length,
+            byte gsoType,
+            int mss,
+            int headerLength,
+            boolean needsChecksum,
+            int checksumStart,
+            int checksumOffset,
+            long now) {
+        if (gsoType != TxSlot.GSO_TCPV4
+                || !needsChecksum
+                || mss <= 0
+                || length < ETH + Ipv4Header.MIN_LENGTH
+                || EthernetHeader.etherType(frame, 0) != EthernetHeader.ETHER_TYPE_IPV4
+                || Ipv4Header.protocol(frame, ETH) != Ipv4Header.PROTOCOL_TCP) {
             counters.droppedMalformedOffload++;
             return;
         }
         int ipHeader = Ipv4Header.headerLength(frame, ETH);
         int tcp = ETH + ipHeader;
-        if (tcp + TcpHeader.MIN_LENGTH > length || checksumStart != tcp
-            || checksumOffset != TcpHeader.CHECKSUM_OFFSET
-            || headerLength != tcp + TcpHeader.headerLength(frame, tcp) || headerLength > length) {
+        if (tcp + TcpHeader.MIN_LENGTH > length
+                || checksumStart != tcp
+                || checksumOffset != TcpHeader.CHECKSUM_OFFSET
+                || headerLength != tcp + TcpHeader.headerLength(frame, tcp)
+                || headerLength > length) {
             counters.droppedMalformedOffload++;
             return;
         }

@@ -44,7 +44,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  */
 public final class AccessLogFlusher implements AutoCloseable {
     private static final DateTimeFormatter CLF_TIME =
-        DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final long IDLE_PARK_NANOS = 5_000_000;
     private static final double NANOS_PER_SECOND = 1e9;
     private static final int OCTET_MASK = 0xFF;
@@ -70,7 +70,7 @@ public final class AccessLogFlusher implements AutoCloseable {
             // which a byte[] does not guarantee to align (Agrona warns on every start, or throws
             // with agrona.strict.alignment.checks).
             rings[lane] = new OneToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-                ringBytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH)));
+                    ringBytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH)));
             writers[lane] = new AccessLogWriter(rings[lane], clock);
         }
         this.thread = new Thread(this::run, "atlas-access-log");
@@ -86,12 +86,18 @@ public final class AccessLogFlusher implements AutoCloseable {
      */
     public static AccessLogFlusher toFile(Path file, int lanes, int ringBytes, EpochClock clock) {
         try {
-            Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            Writer writer = Files.newBufferedWriter(
+                    file,
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE);
             return new AccessLogFlusher(writer, lanes, ringBytes, clock);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the access log " + file + ": " + reason(e)
-                + "; check the directory exists and is writable, or turn the access log off", e);
+            throw new UncheckedIOException(
+                    "cannot open the access log " + file + ": " + reason(e)
+                            + "; check the directory exists and is writable, or turn the access log off",
+                    e);
         }
     }
 
@@ -123,10 +129,16 @@ public final class AccessLogFlusher implements AutoCloseable {
     public void registerMetrics(AtlasMetrics metrics) {
         for (int lane = 0; lane < writers.length; lane++) {
             AccessLogWriter writer = writers[lane];
-            metrics.registerLane(Integer.toString(lane), meters -> meters
-                .counter("atlas_access_log_records_total", "Access-log records written by the lane.", writer::written)
-                .counter("atlas_access_log_dropped_total", "Access-log records dropped because the flusher fell behind.",
-                    writer::dropped));
+            metrics.registerLane(
+                    Integer.toString(lane),
+                    meters -> meters.counter(
+                                    "atlas_access_log_records_total",
+                                    "Access-log records written by the lane.",
+                                    writer::written)
+                            .counter(
+                                    "atlas_access_log_dropped_total",
+                                    "Access-log records dropped because the flusher fell behind.",
+                                    writer::dropped));
         }
     }
 
@@ -154,9 +166,14 @@ public final class AccessLogFlusher implements AutoCloseable {
         }
         int ip = buffer.getInt(index + CLIENT_IPV4_OFFSET);
         line.setLength(0);
-        line.append((ip >>> 24) & OCTET_MASK).append('.').append((ip >>> 16) & OCTET_MASK).append('.')
-            .append((ip >>> 8) & OCTET_MASK).append('.').append(ip & OCTET_MASK)
-            .append(" - - [");
+        line.append((ip >>> 24) & OCTET_MASK)
+                .append('.')
+                .append((ip >>> 16) & OCTET_MASK)
+                .append('.')
+                .append((ip >>> 8) & OCTET_MASK)
+                .append('.')
+                .append(ip & OCTET_MASK)
+                .append(" - - [");
         CLF_TIME.formatTo(Instant.ofEpochMilli(buffer.getLong(index + TIMESTAMP_MILLIS_OFFSET)), line);
         line.append("] \"");
         int lineLength = buffer.getShort(index + REQUEST_LINE_LENGTH_OFFSET);
@@ -172,10 +189,14 @@ public final class AccessLogFlusher implements AutoCloseable {
                 line.append((char) b);
             }
         }
-        line.append("\" ").append(buffer.getShort(index + STATUS_OFFSET))
-            .append(' ').append(buffer.getLong(index + BYTES_SENT_OFFSET))
-            .append(' ').append(String.format(Locale.ROOT, "%.6f", buffer.getLong(index + DURATION_NANOS_OFFSET) / NANOS_PER_SECOND))
-            .append('\n');
+        line.append("\" ")
+                .append(buffer.getShort(index + STATUS_OFFSET))
+                .append(' ')
+                .append(buffer.getLong(index + BYTES_SENT_OFFSET))
+                .append(' ')
+                .append(String.format(
+                        Locale.ROOT, "%.6f", buffer.getLong(index + DURATION_NANOS_OFFSET) / NANOS_PER_SECOND))
+                .append('\n');
         try {
             out.append(line);
         } catch (IOException e) {

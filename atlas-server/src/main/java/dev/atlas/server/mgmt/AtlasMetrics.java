@@ -3,7 +3,6 @@ package dev.atlas.server.mgmt;
 import dev.atlas.server.storage.StorageCounters;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -11,6 +10,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
@@ -70,8 +70,11 @@ public final class AtlasMetrics implements AutoCloseable {
 
     /** A process-wide gauge without a lane label, e.g. {@code atlas_catalogue_generation}. */
     public void gauge(String prometheusName, String help, LongSupplier reading) {
-        Gauge.builder(LaneMeters.micrometerName(LaneMeters.checkedName(prometheusName)), reading, r -> (double) r.getAsLong())
-            .description(help).strongReference(true).register(registry);
+        Gauge.builder(LaneMeters.micrometerName(LaneMeters.checkedName(prometheusName)), reading, r ->
+                        (double) r.getAsLong())
+                .description(help)
+                .strongReference(true)
+                .register(registry);
     }
 
     /** The Prometheus text exposition (format 0.0.4) of every meter. */

@@ -34,15 +34,29 @@ public final class LaneCounterSource implements CounterSource {
 
     @Override
     public void registerTo(LaneMeters meters) {
-        meters.counter("atlas_lane_loops_total", "Duty-cycle passes of the lane.", () -> (long) LOOPS.getOpaque(counters))
-            .counter("atlas_lane_busy_loops_total", "Lane passes that did work.", () -> (long) BUSY_LOOPS.getOpaque(counters))
-            .counter("atlas_lane_idle_loops_total", "Lane passes that found no work.", () -> (long) IDLE_LOOPS.getOpaque(counters))
-            .counter("atlas_rx_frames_total", "Frames taken off the RX ring.", () -> (long) RX_FRAMES.getOpaque(counters))
-            .counter("atlas_tx_frames_total", "Frames handed to the TX ring.", () -> (long) TX_SYNCED.getOpaque(counters))
-            .counter("atlas_tx_reaped_frames_total", "TX frames the backend finished with.", () -> (long) TX_REAPED.getOpaque(counters))
-            .counter("atlas_lane_errors_total", "Frames or output passes that failed and were skipped.", "step", "frame",
-                () -> (long) FRAME_ERRORS.getOpaque(counters))
-            .counter("atlas_lane_errors_total", "Frames or output passes that failed and were skipped.", "step", "output",
-                () -> (long) OUTPUT_ERRORS.getOpaque(counters));
+        meters.counter("atlas_lane_loops_total", "Duty-cycle passes of the lane.", () ->
+                        (long) LOOPS.getOpaque(counters))
+                .counter("atlas_lane_busy_loops_total", "Lane passes that did work.", () ->
+                        (long) BUSY_LOOPS.getOpaque(counters))
+                .counter("atlas_lane_idle_loops_total", "Lane passes that found no work.", () ->
+                        (long) IDLE_LOOPS.getOpaque(counters))
+                .counter("atlas_rx_frames_total", "Frames taken off the RX ring.", () ->
+                        (long) RX_FRAMES.getOpaque(counters))
+                .counter("atlas_tx_frames_total", "Frames handed to the TX ring.", () ->
+                        (long) TX_SYNCED.getOpaque(counters))
+                .counter("atlas_tx_reaped_frames_total", "TX frames the backend finished with.", () ->
+                        (long) TX_REAPED.getOpaque(counters))
+                .counter(
+                        "atlas_lane_errors_total",
+                        "Frames or output passes that failed and were skipped.",
+                        "step",
+                        "frame",
+                        () -> (long) FRAME_ERRORS.getOpaque(counters))
+                .counter(
+                        "atlas_lane_errors_total",
+                        "Frames or output passes that failed and were skipped.",
+                        "step",
+                        "output",
+                        () -> (long) OUTPUT_ERRORS.getOpaque(counters));
     }
 }

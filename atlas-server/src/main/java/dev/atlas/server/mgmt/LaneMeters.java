@@ -41,8 +41,14 @@ public final class LaneMeters {
     }
 
     /** A count split by two more labels, e.g. requests by {@code status} and {@code outcome}. */
-    public LaneMeters counter(String prometheusName, String help, String label, String value, String label2, String value2,
-                              LongSupplier reading) {
+    public LaneMeters counter(
+            String prometheusName,
+            String help,
+            String label,
+            String value,
+            String label2,
+            String value2,
+            LongSupplier reading) {
         return counter(prometheusName, help, Tags.of(label, value, label2, value2), reading);
     }
 
@@ -61,9 +67,14 @@ public final class LaneMeters {
             throw new IllegalArgumentException("counter " + name + " must end in _total (Prometheus convention)");
         }
         strongReferences.add(reading);
-        FunctionCounter.builder(micrometerName(name.substring(0, name.length() - TOTAL.length())), reading,
-                r -> r.getAsLong() * scale)
-            .description(help).tags(laneTags).tags(extra).register(registry);
+        FunctionCounter.builder(
+                        micrometerName(name.substring(0, name.length() - TOTAL.length())),
+                        reading,
+                        r -> r.getAsLong() * scale)
+                .description(help)
+                .tags(laneTags)
+                .tags(extra)
+                .register(registry);
         return this;
     }
 
@@ -76,17 +87,21 @@ public final class LaneMeters {
     public LaneMeters gauge(String prometheusName, String help, LongSupplier reading, double scale) {
         String name = checkedName(prometheusName);
         if (name.endsWith(TOTAL)) {
-            throw new IllegalArgumentException("gauge " + name + " must not end in _total (that suffix is for counters)");
+            throw new IllegalArgumentException(
+                    "gauge " + name + " must not end in _total (that suffix is for counters)");
         }
         Gauge.builder(micrometerName(name), reading, r -> r.getAsLong() * scale)
-            .description(help).tags(laneTags).strongReference(true).register(registry);
+                .description(help)
+                .tags(laneTags)
+                .strongReference(true)
+                .register(registry);
         return this;
     }
 
     static String checkedName(String prometheusName) {
         if (!NAME.matcher(prometheusName).matches()) {
             throw new IllegalArgumentException("metric name " + prometheusName
-                + " must start with atlas_ and use only lower-case letters, digits and underscores");
+                    + " must start with atlas_ and use only lower-case letters, digits and underscores");
         }
         return prometheusName;
     }

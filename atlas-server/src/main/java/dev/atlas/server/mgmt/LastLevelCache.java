@@ -12,11 +12,11 @@ import java.nio.file.Path;
 public final class LastLevelCache {
     /** Unified cache levels of CPU 0; the highest one present is the last level. */
     private static final Path CACHES = Path.of("/sys/devices/system/cpu/cpu0/cache");
+
     private static final long KIB = 1024;
     private static final long MIB = KIB * KIB;
 
-    private LastLevelCache() {
-    }
+    private LastLevelCache() {}
 
     /** Bytes of the last-level cache, or 0 when sysfs does not say (containers, other OSes). */
     public static long sizeBytes() {
@@ -29,8 +29,10 @@ public final class LastLevelCache {
         for (int index = 0; Files.isDirectory(caches.resolve("index" + index)); index++) {
             Path dir = caches.resolve("index" + index);
             try {
-                int level = Integer.parseInt(Files.readString(dir.resolve("level"), StandardCharsets.US_ASCII).trim());
-                long size = parseSize(Files.readString(dir.resolve("size"), StandardCharsets.US_ASCII).trim());
+                int level = Integer.parseInt(Files.readString(dir.resolve("level"), StandardCharsets.US_ASCII)
+                        .trim());
+                long size = parseSize(Files.readString(dir.resolve("size"), StandardCharsets.US_ASCII)
+                        .trim());
                 if (level > bestLevel && size > 0) {
                     bestLevel = level;
                     best = size;

@@ -1,9 +1,9 @@
 package dev.atlas.server.mgmt;
 
-import dev.atlas.server.http.HttpStatus;
-import dev.atlas.server.lane.Readiness;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.atlas.server.http.HttpStatus;
+import dev.atlas.server.lane.Readiness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,8 +48,7 @@ public final class ManagementServer implements AutoCloseable {
     /** Admin requests carry no body; anything larger is read and dropped up to this many bytes. */
     private static final int MAX_DISCARDED_BODY = 64 * 1024;
 
-    private record Endpoint(String method, Handler handler) {
-    }
+    private record Endpoint(String method, Handler handler) {}
 
     /** What an admin endpoint answers: an HTTP status and a short text for the operator. */
     public record AdminResult(int status, String text) {
@@ -86,18 +85,21 @@ public final class ManagementServer implements AutoCloseable {
         this.metrics = metrics;
         this.readiness = readiness;
         this.endpoints = new ConcurrentHashMap<>(Map.of(
-            "/metrics", new Endpoint("GET", this::metrics),
-            "/healthz", new Endpoint("GET", this::health),
-            "/readyz", new Endpoint("GET", this::ready),
-            "/admin/drain", new Endpoint("POST", this::drain),
-            "/admin/reload", new Endpoint("POST", this::reload)));
+                "/metrics", new Endpoint("GET", this::metrics),
+                "/healthz", new Endpoint("GET", this::health),
+                "/readyz", new Endpoint("GET", this::ready),
+                "/admin/drain", new Endpoint("POST", this::drain),
+                "/admin/reload", new Endpoint("POST", this::reload)));
         try {
             server = HttpServer.create(address, BACKLOG);
         } catch (BindException e) {
-            throw new UncheckedIOException("cannot listen for management on " + describe(address) + ": " + e.getMessage()
-                + "; the port may be in use or the address not on this host; choose another management address or port", e);
+            throw new UncheckedIOException(
+                    "cannot listen for management on " + describe(address) + ": " + e.getMessage()
+                            + "; the port may be in use or the address not on this host; choose another management address or port",
+                    e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the management server on " + describe(address) + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot open the management server on " + describe(address) + ": " + e.getMessage(), e);
         }
         thread = Executors.newSingleThreadExecutor(runnable -> {
             Thread t = new Thread(runnable, "atlas-mgmt");
@@ -106,8 +108,10 @@ public final class ManagementServer implements AutoCloseable {
         });
         server.setExecutor(thread);
         server.createContext("/", this::dispatch);
-        metrics.gauge("atlas_ready", "1 when the server takes new traffic, 0 while starting or draining.",
-            () -> readiness.isReady() ? 1 : 0);
+        metrics.gauge(
+                "atlas_ready",
+                "1 when the server takes new traffic, 0 while starting or draining.",
+                () -> readiness.isReady() ? 1 : 0);
         metrics.gauge("atlas_draining", "1 once a drain has begun.", () -> readiness.isDraining() ? 1 : 0);
     }
 
@@ -119,7 +123,8 @@ public final class ManagementServer implements AutoCloseable {
     public static InetSocketAddress parseAddress(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0 || colon == hostPort.length() - 1) {
-            throw new IllegalArgumentException("management address '" + hostPort + "' is not host:port, e.g. 127.0.0.1:9100");
+            throw new IllegalArgumentException(
+                    "management address '" + hostPort + "' is not host:port, e.g. 127.0.0.1:9100");
         }
         String host = hostPort.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -132,11 +137,13 @@ public final class ManagementServer implements AutoCloseable {
             port = -1;
         }
         if (port < 0 || port > MAX_PORT) {
-            throw new IllegalArgumentException("management port in '" + hostPort + "' must be a number from 0 to 65535");
+            throw new IllegalArgumentException(
+                    "management port in '" + hostPort + "' must be a number from 0 to 65535");
         }
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
-            throw new IllegalArgumentException("management host '" + host + "' does not resolve; use an IP address of this machine");
+            throw new IllegalArgumentException(
+                    "management host '" + host + "' does not resolve; use an IP address of this machine");
         }
         return address;
     }
@@ -163,13 +170,18 @@ public final class ManagementServer implements AutoCloseable {
         endpoints.put(path, new Endpoint("POST", exchange -> {
             AdminResult result;
             try {
-                result = action.run(QueryParameters.parse(exchange.getRequestURI().getRawQuery()));
+                result = action.run(
+                        QueryParameters.parse(exchange.getRequestURI().getRawQuery()));
             } catch (IllegalArgumentException e) {
                 result = new AdminResult(BAD_REQUEST, "bad request: " + e.getMessage());
             } catch (Exception e) {
                 result = new AdminResult(INTERNAL_ERROR, "failed: " + e.getMessage());
             }
-            respond(exchange, result.status(), TEXT, result.text().endsWith("\n") ? result.text() : result.text() + "\n");
+            respond(
+                    exchange,
+                    result.status(),
+                    TEXT,
+                    result.text().endsWith("\n") ? result.text() : result.text() + "\n");
         }));
     }
 
@@ -198,14 +210,19 @@ public final class ManagementServer implements AutoCloseable {
             discardBody(exchange.getRequestBody());
             Endpoint endpoint = endpoints.get(exchange.getRequestURI().getPath());
             if (endpoint == null) {
-                respond(exchange, NOT_FOUND, TEXT, "no such management endpoint; try /metrics, /healthz, /readyz, "
-                    + "POST /admin/drain, POST /admin/reload or POST /admin/catalogue/import|rm\n");
+                respond(
+                        exchange,
+                        NOT_FOUND,
+                        TEXT,
+                        "no such management endpoint; try /metrics, /healthz, /readyz, "
+                                + "POST /admin/drain, POST /admin/reload or POST /admin/catalogue/import|rm\n");
                 return;
             }
             String method = exchange.getRequestMethod();
             boolean head = "HEAD".equals(method) && "GET".equals(endpoint.method());
             if (!endpoint.method().equals(method) && !head) {
-                exchange.getResponseHeaders().set("Allow", "GET".equals(endpoint.method()) ? "GET, HEAD" : endpoint.method());
+                exchange.getResponseHeaders()
+                        .set("Allow", "GET".equals(endpoint.method()) ? "GET, HEAD" : endpoint.method());
                 respond(exchange, METHOD_NOT_ALLOWED, TEXT, "use " + endpoint.method() + "\n");
                 return;
             }

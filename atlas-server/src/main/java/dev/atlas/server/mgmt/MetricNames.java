@@ -52,6 +52,5 @@ public final class MetricNames {
     /** Last-level cache size of CPU 0, read once at start (gauge). */
     public static final String LLC_SIZE = "atlas_llc_size_bytes";
 
-    private MetricNames() {
-    }
+    private MetricNames() {}
 }

@@ -9,8 +9,7 @@ import java.util.Map;
 
 /** Decodes a URL query ({@code a=1&b=x%20y&a=2}) into names and their values in order. */
 final class QueryParameters {
-    private QueryParameters() {
-    }
+    private QueryParameters() {}
 
     static Map<String, List<String>> parse(String rawQuery) {
         final Map<String, List<String>> parameters = new LinkedHashMap<>();

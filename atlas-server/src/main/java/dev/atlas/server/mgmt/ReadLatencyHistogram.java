@@ -6,7 +6,6 @@ import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,14 +40,15 @@ final class ReadLatencyHistogram implements Collector {
 
     @Override
     public synchronized MetricSnapshot collect() {
-        final HistogramSnapshot.Builder histogram = HistogramSnapshot.builder().name(NAME).help(HELP);
+        final HistogramSnapshot.Builder histogram =
+                HistogramSnapshot.builder().name(NAME).help(HELP);
         for (int i = 0; i < lanes.size(); i++) {
             final StorageCounters c = counters.get(i);
             histogram.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
-                .labels(Labels.of(LaneMeters.LANE_LABEL, lanes.get(i)))
-                .classicHistogramBuckets(ClassicHistogramBuckets.of(upperBounds, c.readLatencyBuckets.clone()))
-                .sum(c.readLatencyNanos / NANOS_PER_SECOND)
-                .build());
+                    .labels(Labels.of(LaneMeters.LANE_LABEL, lanes.get(i)))
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(upperBounds, c.readLatencyBuckets.clone()))
+                    .sum(c.readLatencyNanos / NANOS_PER_SECOND)
+                    .build());
         }
         return histogram.build();
     }

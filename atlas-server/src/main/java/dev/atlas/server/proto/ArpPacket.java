@@ -22,15 +22,14 @@ public final class ArpPacket {
     public static final int OPERATION_REQUEST = 1;
     public static final int OPERATION_REPLY = 2;
 
-    private ArpPacket() {
-    }
+    private ArpPacket() {}
 
     /** True when the fixed fields say Ethernet/IPv4 with 6- and 4-byte addresses. */
     public static boolean isEthernetIpv4(MemorySegment s, long arp) {
         return Wire.u16(s, arp + HARDWARE_TYPE_OFFSET) == HARDWARE_TYPE_ETHERNET
-            && Wire.u16(s, arp + PROTOCOL_TYPE_OFFSET) == EthernetHeader.ETHER_TYPE_IPV4
-            && Wire.u8(s, arp + HARDWARE_LENGTH_OFFSET) == MAC_LENGTH
-            && Wire.u8(s, arp + PROTOCOL_LENGTH_OFFSET) == IPV4_LENGTH;
+                && Wire.u16(s, arp + PROTOCOL_TYPE_OFFSET) == EthernetHeader.ETHER_TYPE_IPV4
+                && Wire.u8(s, arp + HARDWARE_LENGTH_OFFSET) == MAC_LENGTH
+                && Wire.u8(s, arp + PROTOCOL_LENGTH_OFFSET) == IPV4_LENGTH;
     }
 
     public static int operation(MemorySegment s, long arp) {
@@ -54,8 +53,8 @@ public final class ArpPacket {
     }
 
     /** Writes a complete Ethernet/IPv4 ARP packet. */
-    public static void write(MemorySegment s, long arp, int operation,
-                             long senderMac, int senderIp, long targetMac, int targetIp) {
+    public static void write(
+            MemorySegment s, long arp, int operation, long senderMac, int senderIp, long targetMac, int targetIp) {
         Wire.u16(s, arp + HARDWARE_TYPE_OFFSET, HARDWARE_TYPE_ETHERNET);
         Wire.u16(s, arp + PROTOCOL_TYPE_OFFSET, EthernetHeader.ETHER_TYPE_IPV4);
         Wire.u8(s, arp + HARDWARE_LENGTH_OFFSET, MAC_LENGTH);

@@ -15,6 +15,7 @@ public final class ArpTable {
     public static final long MISSING = -1L;
     /** Slots examined per operation. */
     public static final int MAX_PROBE = 8;
+
     private static final int EMPTY = Ipv4Address.ANY;
     private static final int GOLDEN = 0x9E37_79B9;
 

@@ -17,8 +17,7 @@ public final class EthernetHeader {
     public static final int ETHER_TYPE_ARP = 0x0806;
     public static final int ETHER_TYPE_IPV6 = 0x86DD;
 
-    private EthernetHeader() {
-    }
+    private EthernetHeader() {}
 
     public static long destination(MemorySegment s, long frame) {
         return Wire.u48(s, frame + DESTINATION_OFFSET);

@@ -23,9 +23,11 @@ public final class FrameCounters {
     public long ipv4BadHeaderLength;
     /** Total length shorter than the header or longer than the frame. */
     public long ipv4BadTotalLength;
+
     public long ipv4BadChecksum;
     /** Fragments are not reassembled: our peers use PMTU discovery and DF. */
     public long ipv4Fragments;
+
     public long ipv4NotOurAddress;
     public long ipv4UnknownProtocol;
 
@@ -38,6 +40,7 @@ public final class FrameCounters {
     public long tcpBadChecksum;
     /** Segments accepted without verification because the sender offloaded the checksum. */
     public long tcpChecksumNotReady;
+
     public long tcpDelivered;
 
     /** A reply (ARP, ICMP) was dropped because the TX ring was full. */
@@ -47,17 +50,29 @@ public final class FrameCounters {
 
     /** Sum of all drop reasons, for a single "dropped" metric. */
     public long dropped() {
-        return truncated + notOurMac + unknownEtherType + arpIgnored + ipv4BadVersion + ipv4BadHeaderLength
-            + ipv4BadTotalLength + ipv4BadChecksum + ipv4Fragments + ipv4NotOurAddress + ipv4UnknownProtocol
-            + icmpBadChecksum + icmpIgnored + tcpBadHeaderLength + tcpBadChecksum;
+        return truncated
+                + notOurMac
+                + unknownEtherType
+                + arpIgnored
+                + ipv4BadVersion
+                + ipv4BadHeaderLength
+                + ipv4BadTotalLength
+                + ipv4BadChecksum
+                + ipv4Fragments
+                + ipv4NotOurAddress
+                + ipv4UnknownProtocol
+                + icmpBadChecksum
+                + icmpIgnored
+                + tcpBadHeaderLength
+                + tcpBadChecksum;
     }
 
     @Override
     public String toString() {
         return "frames in " + framesIn + ", tcp delivered " + tcpDelivered + ", arp answered " + arpRequestsAnswered
-            + ", icmp echo answered " + icmpEchoAnswered + ", dropped " + dropped()
-            + " (truncated " + truncated + ", not our mac " + notOurMac + ", unknown ethertype " + unknownEtherType
-            + ", ipv4 bad checksum " + ipv4BadChecksum + ", fragments " + ipv4Fragments
-            + ", not our address " + ipv4NotOurAddress + ", tcp bad checksum " + tcpBadChecksum + ")";
+                + ", icmp echo answered " + icmpEchoAnswered + ", dropped " + dropped()
+                + " (truncated " + truncated + ", not our mac " + notOurMac + ", unknown ethertype " + unknownEtherType
+                + ", ipv4 bad checksum " + ipv4BadChecksum + ", fragments " + ipv4Fragments
+                + ", not our address " + ipv4NotOurAddress + ", tcp bad checksum " + tcpBadChecksum + ")";
     }
 }

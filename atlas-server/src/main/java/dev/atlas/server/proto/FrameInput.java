@@ -1,11 +1,10 @@
 package dev.atlas.server.proto;
 
 import dev.atlas.server.ring.InternetChecksum;
-import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -35,8 +34,12 @@ public final class FrameInput {
         this(address, arpTable, ring, tcp, new FrameCounters());
     }
 
-    public FrameInput(InterfaceAddress address, ArpTable arpTable, PacketRing ring,
-                      TcpSegmentHandler tcp, FrameCounters counters) {
+    public FrameInput(
+            InterfaceAddress address,
+            ArpTable arpTable,
+            PacketRing ring,
+            TcpSegmentHandler tcp,
+            FrameCounters counters) {
         this.address = address;
         this.arpTable = arpTable;
         this.ring = ring;
@@ -119,7 +122,8 @@ public final class FrameInput {
         }
         MemorySegment out = txSlot.frame();
         EthernetHeader.write(out, 0, requesterMac, address.mac(), EthernetHeader.ETHER_TYPE_ARP);
-        ArpPacket.write(out, IP_OFFSET, ArpPacket.OPERATION_REPLY, address.mac(), address.ipv4(), requesterMac, requesterIp);
+        ArpPacket.write(
+                out, IP_OFFSET, ArpPacket.OPERATION_REPLY, address.mac(), address.ipv4(), requesterMac, requesterIp);
         // Pad to the Ethernet minimum so every backend (and every NIC) sees a legal frame.
         MemorySegment.copy(PADDING, 0, out, ARP_FRAME_LENGTH, EthernetHeader.MIN_FRAME_LENGTH - ARP_FRAME_LENGTH);
         txSlot.length(EthernetHeader.MIN_FRAME_LENGTH);
@@ -179,8 +183,8 @@ public final class FrameInput {
         return 0;
     }
 
-    private int onTcp(MemorySegment f, int ip, int tcpOffset, int end, int source,
-                      boolean checksumNotReady, long nowNanos) {
+    private int onTcp(
+            MemorySegment f, int ip, int tcpOffset, int end, int source, boolean checksumNotReady, long nowNanos) {
         int tcpLength = end - tcpOffset;
         if (tcpLength < TcpHeader.MIN_LENGTH) {
             counters.tcpBadHeaderLength++;

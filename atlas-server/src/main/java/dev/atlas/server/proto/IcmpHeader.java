@@ -16,8 +16,7 @@ public final class IcmpHeader {
     public static final int TYPE_DESTINATION_UNREACHABLE = 3;
     public static final int TYPE_ECHO_REQUEST = 8;
 
-    private IcmpHeader() {
-    }
+    private IcmpHeader() {}
 
     public static int type(MemorySegment s, long icmp) {
         return Wire.u8(s, icmp + TYPE_OFFSET);

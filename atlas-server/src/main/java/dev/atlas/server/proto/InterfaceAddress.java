@@ -22,7 +22,8 @@ public record InterfaceAddress(long mac, int ipv4, int prefixLength) {
         try {
             prefix = Integer.parseInt(cidr.substring(slash + 1).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + cidr + "' has no numeric prefix length; write it as 198.18.0.2/24", e);
+            throw new IllegalArgumentException(
+                    "'" + cidr + "' has no numeric prefix length; write it as 198.18.0.2/24", e);
         }
         return new InterfaceAddress(MacAddress.parse(mac), Ipv4Address.parse(cidr.substring(0, slash)), prefix);
     }

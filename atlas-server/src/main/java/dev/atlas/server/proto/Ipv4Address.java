@@ -7,8 +7,7 @@ public final class Ipv4Address {
     private static final int OCTETS = 4;
     private static final int BITS = 32;
 
-    private Ipv4Address() {
-    }
+    private Ipv4Address() {}
 
     /** Parses dotted-quad text; throws with an operator sentence if malformed. */
     public static int parse(String text) {
@@ -33,7 +32,8 @@ public final class Ipv4Address {
     }
 
     public static String format(int address) {
-        return (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." + (address & 0xFF);
+        return (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "."
+                + (address & 0xFF);
     }
 
     /** Network mask for a prefix length 0..32. */

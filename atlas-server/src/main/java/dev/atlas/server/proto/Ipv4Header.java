@@ -20,6 +20,7 @@ public final class Ipv4Header {
     public static final int MIN_LENGTH = 20;
     /** Header length with the most options (IHL 15). */
     public static final int MAX_LENGTH = 60;
+
     public static final int MAX_TOTAL_LENGTH = 0xFFFF;
     /** The identification field is 16 bits. */
     public static final int MAX_IDENTIFICATION = 0xFFFF;
@@ -34,8 +35,7 @@ public final class Ipv4Header {
     public static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
     public static final int DEFAULT_TTL = 64;
 
-    private Ipv4Header() {
-    }
+    private Ipv4Header() {}
 
     public static int version(MemorySegment s, long ip) {
         return Wire.u8(s, ip + VERSION_IHL_OFFSET) >>> 4;
@@ -118,8 +118,8 @@ public final class Ipv4Header {
      * Writes an option-less header (DF set, TTL 64) and its checksum.
      * Returns the header length, {@link #MIN_LENGTH}.
      */
-    public static int write(MemorySegment s, long ip, int totalLength, int identification,
-                            int protocol, int source, int destination) {
+    public static int write(
+            MemorySegment s, long ip, int totalLength, int identification, int protocol, int source, int destination) {
         Wire.u8(s, ip + VERSION_IHL_OFFSET, (VERSION << 4) | IHL_WORDS_NO_OPTIONS);
         Wire.u8(s, ip + TOS_OFFSET, 0);
         totalLength(s, ip, totalLength);

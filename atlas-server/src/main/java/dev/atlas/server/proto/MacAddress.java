@@ -9,8 +9,7 @@ public final class MacAddress {
     private static final int OCTETS = 6;
     private static final long GROUP_BIT = 0x0100_0000_0000L;
 
-    private MacAddress() {
-    }
+    private MacAddress() {}
 
     /** Parses {@code aa:bb:cc:dd:ee:ff} (or with dashes); throws with an operator sentence if malformed. */
     public static long parse(String text) {
@@ -21,12 +20,14 @@ public final class MacAddress {
         long mac = 0;
         for (String part : parts) {
             if (part.isEmpty() || part.length() > 2) {
-                throw new IllegalArgumentException("'" + text + "' is not a MAC address; write it as aa:bb:cc:dd:ee:ff");
+                throw new IllegalArgumentException(
+                        "'" + text + "' is not a MAC address; write it as aa:bb:cc:dd:ee:ff");
             }
             try {
                 mac = (mac << 8) | Integer.parseInt(part, 16);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "' is not a MAC address; write it as aa:bb:cc:dd:ee:ff", e);
+                throw new IllegalArgumentException(
+                        "'" + text + "' is not a MAC address; write it as aa:bb:cc:dd:ee:ff", e);
             }
         }
         return mac;

@@ -15,6 +15,7 @@ public final class TcpHeader {
     public static final int ACKNOWLEDGMENT_OFFSET = 8;
     /** Upper nibble: header length in 32-bit words. */
     public static final int DATA_OFFSET_OFFSET = 12;
+
     public static final int FLAGS_OFFSET = 13;
     public static final int WINDOW_OFFSET = 14;
     public static final int CHECKSUM_OFFSET = 16;
@@ -35,8 +36,7 @@ public final class TcpHeader {
 
     private static final int DATA_OFFSET_SHIFT = 4;
 
-    private TcpHeader() {
-    }
+    private TcpHeader() {}
 
     public static int sourcePort(MemorySegment s, long tcp) {
         return Wire.u16(s, tcp + SOURCE_PORT_OFFSET);
@@ -112,8 +112,16 @@ public final class TcpHeader {
      * Writes the fixed 20 bytes (checksum and urgent pointer zero). {@code headerLength} counts
      * the options the caller writes after them.
      */
-    public static void write(MemorySegment s, long tcp, int sourcePort, int destinationPort,
-                             int sequence, int acknowledgment, int headerLength, int flags, int window) {
+    public static void write(
+            MemorySegment s,
+            long tcp,
+            int sourcePort,
+            int destinationPort,
+            int sequence,
+            int acknowledgment,
+            int headerLength,
+            int flags,
+            int window) {
         sourcePort(s, tcp, sourcePort);
         destinationPort(s, tcp, destinationPort);
         sequence(s, tcp, sequence);
@@ -133,7 +141,7 @@ public final class TcpHeader {
         int stored = checksum(s, tcp);
         checksum(s, tcp, 0);
         long sum = InternetChecksum.pseudoHeaderSum(source, destination, Ipv4Header.PROTOCOL_TCP, tcpLength)
-            + InternetChecksum.sum(s, tcp, tcpLength);
+                + InternetChecksum.sum(s, tcp, tcpLength);
         checksum(s, tcp, stored);
         return InternetChecksum.finish(sum);
     }
@@ -141,7 +149,7 @@ public final class TcpHeader {
     /** True when the segment, checksum field included, sums to all ones with the pseudo-header. */
     public static boolean checksumValid(MemorySegment s, long tcp, int tcpLength, int source, int destination) {
         long sum = InternetChecksum.pseudoHeaderSum(source, destination, Ipv4Header.PROTOCOL_TCP, tcpLength)
-            + InternetChecksum.sum(s, tcp, tcpLength);
+                + InternetChecksum.sum(s, tcp, tcpLength);
         return InternetChecksum.verifies(sum);
     }
 
@@ -151,6 +159,7 @@ public final class TcpHeader {
      * the kernel adjusts it per segment and adds the header and payload.
      */
     public static int offloadPseudoHeaderChecksum(int source, int destination, int tcpLength) {
-        return InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(source, destination, Ipv4Header.PROTOCOL_TCP, tcpLength));
+        return InternetChecksum.fold(
+                InternetChecksum.pseudoHeaderSum(source, destination, Ipv4Header.PROTOCOL_TCP, tcpLength));
     }
 }

@@ -13,8 +13,7 @@ public final class InternetChecksum {
     private static final int WORD_MASK = 0xFFFF;
     private static final long INT_MASK = 0xFFFF_FFFFL;
 
-    private InternetChecksum() {
-    }
+    private InternetChecksum() {}
 
     /** Unfolded sum of {@code length} bytes from {@code offset}; an odd last byte counts as a high byte. */
     public static long sum(MemorySegment s, long offset, int length) {
@@ -69,9 +68,12 @@ public final class InternetChecksum {
 
     /** Sum of the IPv4 pseudo-header: source, destination, protocol and upper-layer length. */
     public static long pseudoHeaderSum(int source, int destination, int protocol, int length) {
-        return (source >>> 16) + (source & WORD_MASK)
-            + (destination >>> 16) + (destination & WORD_MASK)
-            + protocol + length;
+        return (source >>> 16)
+                + (source & WORD_MASK)
+                + (destination >>> 16)
+                + (destination & WORD_MASK)
+                + protocol
+                + length;
     }
 
     /** RFC 1624 update of a stored checksum when one 16-bit word changes from {@code oldWord} to {@code newWord}. */
@@ -82,6 +84,7 @@ public final class InternetChecksum {
 
     /** RFC 1624 update for a 32-bit field (an address, a sequence number). */
     public static int update32(int checksum, int oldValue, int newValue) {
-        return update16(update16(checksum, oldValue >>> 16, newValue >>> 16), oldValue & WORD_MASK, newValue & WORD_MASK);
+        return update16(
+                update16(checksum, oldValue >>> 16, newValue >>> 16), oldValue & WORD_MASK, newValue & WORD_MASK);
     }
 }

@@ -16,8 +16,7 @@ public final class Wire {
     /** Big-endian unaligned 64-bit field (used by the checksum loop). */
     public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private Wire() {
-    }
+    private Wire() {}
 
     public static int u8(MemorySegment s, long offset) {
         return Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, offset));

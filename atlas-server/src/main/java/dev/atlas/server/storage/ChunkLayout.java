@@ -1,7 +1,6 @@
 package dev.atlas.server.storage;
 
 import dev.atlas.catalogue.CatalogueLayout;
-
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 
 /**
@@ -34,8 +33,7 @@ public final class ChunkLayout {
     /** Bytes of one chunk buffer (a multiple of the page size, as the pool requires). */
     public static final int BUFFER_BYTES = HEADROOM + READ_CAPACITY + TAILROOM;
 
-    private ChunkLayout() {
-    }
+    private ChunkLayout() {}
 
     /** First byte of the record that holds drive byte {@code address}. */
     public static long recordStart(long address) {

@@ -5,7 +5,6 @@ import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -29,6 +28,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     private static final byte READY = 2;
     /** Still being read, but its connection is gone: freed when the read completes. */
     private static final byte ORPHANED = 3;
+
     private static final int NONE = -1;
 
     private final LaneDrives drives;
@@ -124,8 +124,13 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     }
 
     @Override
-    public void fetch(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length,
-                      long extentRemaining) {
+    public void fetch(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            long length,
+            long extentRemaining) {
         final int drive = (int) token;
         final long wantedEnd = streamOffset + length;
         final long extentEnd = streamOffset + extentRemaining;
@@ -149,14 +154,18 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             final long address = sourceOffset + (position - streamOffset);
             // Whole records (the chunk grid of the drive's address space), cut short only by the
             // extent's end or a chunk this connection already has further on.
-            final long end = Math.min(Math.min(extentEnd, position + ChunkLayout.recordStart(address)
-                + ChunkLayout.RECORD_BYTES - address), nextChunkStart(connection, position));
+            final long end = Math.min(
+                    Math.min(
+                            extentEnd,
+                            position + ChunkLayout.recordStart(address) + ChunkLayout.RECORD_BYTES - address),
+                    nextChunkStart(connection, position));
             if (!drives.hasRoom(drive)) {
                 counters.queueWaits++;
                 admission.await(connection, passNanos);
                 return;
             }
-            if (!admission.admit(connection, connectionChunkCount[connection.id()], pool.bufferCount() - pool.buffersInUse())) {
+            if (!admission.admit(
+                    connection, connectionChunkCount[connection.id()], pool.bufferCount() - pool.buffersInUse())) {
                 counters.bufferWaits++;
                 admission.await(connection, passNanos);
                 return;
@@ -170,7 +179,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             final long readStart = ChunkLayout.blockStart(address);
             final int readBytes = (int) (ChunkLayout.blockEnd(address + (end - position)) - readStart);
             if (drives.read(drive, readStart, readBytes, pool.address(buffer) + ChunkLayout.READ_OFFSET, this, buffer)
-                == NvmeQueuePair.QUEUE_FULL) {
+                    == NvmeQueuePair.QUEUE_FULL) {
                 pool.release(buffer);
                 counters.queueWaits++;
                 admission.await(connection, passNanos);
@@ -192,16 +201,22 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     }
 
     @Override
-    public void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset,
-                     MemorySegment dst, long dstOffset, int length) {
+    public void fill(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int length) {
         long position = streamOffset;
         long out = dstOffset;
         int remaining = length;
         while (remaining > 0) {
             final int chunk = chunkAt(connection, position);
             if (chunk == NONE || state[chunk] != READY) {
-                throw new IllegalStateException("stream bytes at " + position + " of " + connection
-                    + " were sent before their chunk was read");
+                throw new IllegalStateException(
+                        "stream bytes at " + position + " of " + connection + " were sent before their chunk was read");
             }
             final int n = (int) Math.min(remaining, chunkEnd[chunk] - position);
             MemorySegment.copy(pool.buffer(chunk), dataOffset[chunk] + (position - chunkStart[chunk]), dst, out, n);
@@ -224,7 +239,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     @Override
     public boolean starved(TcpConnection connection, long streamOffset) {
         return chunkAt(connection, streamOffset) == NONE
-            && admission.starved(connection, connectionChunkCount[connection.id()]);
+                && admission.starved(connection, connectionChunkCount[connection.id()]);
     }
 
     /** Every acknowledgement reaches here (SendStream.trim), so staged chunks below it go at once. */
@@ -353,8 +368,9 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         int furthest = NONE;
         for (int i = 0; i < connectionChunkCount[id]; i++) {
             final int chunk = connectionChunks[base + i];
-            if (state[chunk] == READY && chunkStart[chunk] > position
-                && (furthest == NONE || chunkStart[chunk] > chunkStart[furthest])) {
+            if (state[chunk] == READY
+                    && chunkStart[chunk] > position
+                    && (furthest == NONE || chunkStart[chunk] > chunkStart[furthest])) {
                 furthest = chunk;
             }
         }
@@ -427,8 +443,9 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         // pipe) from the next byte to send.
         final long cwnd = connection.congestionWindow();
         final long peerLimit = connection.acknowledgedOffset() + connection.peerWindow();
-        final long windowEnd = Math.min(peerLimit,
-            (connection.inRecovery() ? connection.sendOffset() : connection.acknowledgedOffset()) + cwnd);
+        final long windowEnd = Math.min(
+                peerLimit,
+                (connection.inRecovery() ? connection.sendOffset() : connection.acknowledgedOffset()) + cwnd);
         final long past = end - windowEnd;
         if (past > counters.maxReadPastWindow) {
             counters.maxReadPastWindow = past;

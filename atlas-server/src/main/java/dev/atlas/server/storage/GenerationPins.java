@@ -15,6 +15,7 @@ package dev.atlas.server.storage;
 public final class GenerationPins {
     /** No response pins anything. */
     public static final long NONE = Long.MAX_VALUE;
+
     private static final int SLOTS = 16;
 
     private final long[] generation = new long[SLOTS];

@@ -4,7 +4,6 @@ import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,7 +30,7 @@ public final class LaneDrives implements AutoCloseable {
             final int blockSize = devices[i].geometry().blockSize();
             if (Integer.bitCount(blockSize) != 1 || blockSize > ChunkLayout.BLOCK_BYTES) {
                 throw new IllegalArgumentException(devices[i].description() + " has " + blockSize
-                    + "-byte blocks; the catalogue needs a power of two of at most " + ChunkLayout.BLOCK_BYTES);
+                        + "-byte blocks; the catalogue needs a power of two of at most " + ChunkLayout.BLOCK_BYTES);
             }
             blockShift[i] = Integer.numberOfTrailingZeros(blockSize);
         }

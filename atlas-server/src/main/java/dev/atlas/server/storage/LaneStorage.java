@@ -18,8 +18,7 @@ public interface LaneStorage {
     /** A lane without drives: every byte it sends is in memory. */
     LaneStorage NO_DRIVES = new LaneStorage() {
         @Override
-        public void planning(long nowNanos) {
-        }
+        public void planning(long nowNanos) {}
 
         @Override
         public int submit() {

@@ -40,6 +40,7 @@ final class ReadAdmission {
     private final boolean[] granted;
     /** Woken from the line since the last plan step (whether or not the grant was used yet). */
     private final boolean[] woken;
+
     private final TcpConnection[] wokenList;
     private int wokenCount;
     /** Grants not used yet: buffers others may not take. */
@@ -47,6 +48,7 @@ final class ReadAdmission {
 
     /** Connections holding at least one chunk. */
     private int holders;
+
     private final StorageCounters counters;
 
     ReadAdmission(int maxConnections, int bufferCount, int chunkLimit, StorageCounters counters) {

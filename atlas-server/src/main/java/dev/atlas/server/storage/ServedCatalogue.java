@@ -2,7 +2,6 @@ package dev.atlas.server.storage;
 
 import dev.atlas.catalogue.CatalogueEntry;
 import dev.atlas.catalogue.CatalogueSnapshot;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +17,7 @@ import java.util.List;
 public final class ServedCatalogue {
     /** Returned by {@link #lookup} for a name that is not in the catalogue. */
     public static final int MISSING = -1;
+
     private static final int EMPTY = -1;
     private static final int FNV_OFFSET = 0x811C9DC5;
     private static final int FNV_PRIME = 0x01000193;
@@ -85,7 +85,8 @@ public final class ServedCatalogue {
 
     /** The lane view of a committed generation. */
     public static ServedCatalogue of(CatalogueSnapshot snapshot) {
-        return new ServedCatalogue(snapshot.generation(), snapshot.entries(), snapshot.primary().blockSize());
+        return new ServedCatalogue(
+                snapshot.generation(), snapshot.entries(), snapshot.primary().blockSize());
     }
 
     /** An empty catalogue (the pattern responder's lanes, tests). */

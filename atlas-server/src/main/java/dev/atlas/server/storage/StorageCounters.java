@@ -10,7 +10,8 @@ public final class StorageCounters {
      * (a drive in trouble); slower reads land in the last, unbounded bucket.
      */
     public static final long[] READ_LATENCY_BOUNDS_NANOS = {
-        25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 100_000_000};
+        25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 100_000_000
+    };
 
     /** Completed reads per latency bucket (not cumulative); the last bucket has no upper bound. */
     public final long[] readLatencyBuckets = new long[READ_LATENCY_BOUNDS_NANOS.length + 1];

@@ -10,7 +10,8 @@ import java.util.Arrays;
  */
 final class ConnectionTable {
     static final int MISSING = -1;
-    private static final long EMPTY = -1L; // no real key: remote port and local port both 0xFFFF and address 255.255.255.255
+    private static final long EMPTY =
+            -1L; // no real key: remote port and local port both 0xFFFF and address 255.255.255.255
 
     private final long[] keys;
     private final int[] values;

@@ -19,8 +19,14 @@ public interface PayloadSource {
      * Writes {@code length} bytes of the piece to {@code dst} at {@code dstOffset}; the bytes must
      * be {@link #ready}.
      */
-    void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset,
-              MemorySegment dst, long dstOffset, int length);
+    void fill(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int length);
 
     /** How many bytes of the {@code length}-byte piece, from its start, can be filled now. */
     default long ready(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length) {
@@ -34,9 +40,13 @@ public interface PayloadSource {
      * records may read that far, never farther. The source wakes the connection when more
      * becomes ready, or when it could not start for want of a buffer or queue slot and now can.
      */
-    default void fetch(TcpConnection connection, long streamOffset, long token, long sourceOffset, long length,
-                       long extentRemaining) {
-    }
+    default void fetch(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            long length,
+            long extentRemaining) {}
 
     /**
      * Whether the connection's byte at {@code streamOffset} (the first one not in memory) can
@@ -53,6 +63,5 @@ public interface PayloadSource {
      * The peer acknowledged the connection's stream up to {@code streamOffset}, which lies inside
      * or at the end of a stream segment of this source: anything staged below it can go.
      */
-    default void acknowledged(TcpConnection connection, long streamOffset) {
-    }
+    default void acknowledged(TcpConnection connection, long streamOffset) {}
 }

@@ -1,14 +1,14 @@
 package dev.atlas.server.tcp;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Off-heap memory for per-connection state that a lane sizes for its whole connection table but
@@ -26,27 +26,27 @@ public final class ReservedMemory {
     private static final long MAP_FAILED = -1L;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle MMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("mmap").orElseThrow(),
-        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("munmap").orElseThrow(),
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("mmap").orElseThrow(),
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("munmap").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
 
-    private ReservedMemory() {
-    }
+    private ReservedMemory() {}
 
     /** {@code bytes} of zeroed memory, resident page by page as it is first written. */
     public static MemorySegment reserve(long bytes) {
         final long size = Math.max(1, bytes);
         final MemorySegment mapped;
         try {
-            mapped = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+            mapped = (MemorySegment) MMAP.invokeExact(
+                    MemorySegment.NULL, size, PROT_READ_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
         } catch (Throwable e) {
             throw new IllegalStateException("mmap of " + size + " bytes failed", e);
         }
         if (mapped.address() == MAP_FAILED || mapped.address() == 0) {
             throw new OutOfMemoryError("cannot reserve " + size + " bytes of address space for connection state"
-                + " (check ulimit -v and vm.overcommit_memory)");
+                    + " (check ulimit -v and vm.overcommit_memory)");
         }
         return mapped.reinterpret(size, Arena.ofAuto(), ReservedMemory::unmap);
     }

@@ -7,7 +7,7 @@ package dev.atlas.server.tcp;
  */
 public final class RtoEstimator {
     private static final int ALPHA_SHIFT = 3; // alpha = 1/8
-    private static final int BETA_SHIFT = 2;  // beta = 1/4
+    private static final int BETA_SHIFT = 2; // beta = 1/4
     private static final int K = 4;
 
     private final long initialRtoNanos;

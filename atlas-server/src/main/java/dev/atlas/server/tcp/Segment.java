@@ -22,6 +22,7 @@ final class Segment {
     int optMss;
     /** SYN-ACK only: our window scale shift, or {@link #ABSENT}. */
     int optWindowScale;
+
     boolean optSackPermitted;
     boolean optTimestamp;
     int tsValue;

@@ -20,8 +20,13 @@ final class SegmentSender {
     private final Segment segment = new Segment();
     private final int tsOffset;
 
-    SegmentSender(InterfaceAddress local, PacketRing ring, TcpConfig config, TcpCounters counters, TcpTimers timers,
-                  int tsOffset) {
+    SegmentSender(
+            InterfaceAddress local,
+            PacketRing ring,
+            TcpConfig config,
+            TcpCounters counters,
+            TcpTimers timers,
+            int tsOffset) {
         this.config = config;
         this.counters = counters;
         this.timers = timers;
@@ -46,8 +51,10 @@ final class SegmentSender {
         if (payload > 0 && Math.min(to, streamEnd) == streamEnd) {
             flags |= TcpHeader.FLAG_PSH;
         }
-        if (!writer.send(segment.of(c).header(c.wireSeq(from), c.rcvNxt, flags, windowField(c))
-            .timestamp(c.timestamps, clock(now), c.tsRecent).payload(c.stream, from, payload))) {
+        if (!writer.send(segment.of(c)
+                .header(c.wireSeq(from), c.rcvNxt, flags, windowField(c))
+                .timestamp(c.timestamps, clock(now), c.tsRecent)
+                .payload(c.stream, from, payload))) {
             return false;
         }
         ackSent(c);
@@ -55,8 +62,9 @@ final class SegmentSender {
     }
 
     boolean sendAck(TcpConnection c, long now) {
-        if (!writer.send(segment.of(c).header(c.wireSeq(c.sndNxt), c.rcvNxt, TcpHeader.FLAG_ACK, windowField(c))
-            .timestamp(c.timestamps, clock(now), c.tsRecent))) {
+        if (!writer.send(segment.of(c)
+                .header(c.wireSeq(c.sndNxt), c.rcvNxt, TcpHeader.FLAG_ACK, windowField(c))
+                .timestamp(c.timestamps, clock(now), c.tsRecent))) {
             return false;
         }
         ackSent(c);
@@ -65,36 +73,58 @@ final class SegmentSender {
 
     /** A zero-window probe: an already-acknowledged sequence number, so the peer answers with its window. */
     void sendWindowProbe(TcpConnection c, long now) {
-        writer.send(segment.of(c).header(c.wireSeq(c.sndUna) - 1, c.rcvNxt, TcpHeader.FLAG_ACK, windowField(c))
-            .timestamp(c.timestamps, clock(now), c.tsRecent));
+        writer.send(segment.of(c)
+                .header(c.wireSeq(c.sndUna) - 1, c.rcvNxt, TcpHeader.FLAG_ACK, windowField(c))
+                .timestamp(c.timestamps, clock(now), c.tsRecent));
     }
 
     void sendSynAck(TcpConnection c, long now) {
-        writer.send(segment.of(c).header(c.iss, c.rcvNxt, TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, synWindowField())
-            .synOptions(config.mss(), c.rcvWndScale > 0 || c.sndWndScale > 0 ? c.rcvWndScale : Segment.ABSENT, c.sackPermitted)
-            .timestamp(c.timestamps, clock(now), c.tsRecent));
+        writer.send(segment.of(c)
+                .header(c.iss, c.rcvNxt, TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, synWindowField())
+                .synOptions(
+                        config.mss(),
+                        c.rcvWndScale > 0 || c.sndWndScale > 0 ? c.rcvWndScale : Segment.ABSENT,
+                        c.sackPermitted)
+                .timestamp(c.timestamps, clock(now), c.tsRecent));
     }
 
     /** A SYN-ACK whose sequence number is a SYN cookie: no connection holds its state. */
-    boolean sendCookieSynAck(long mac, int address, int localPort, int remotePort, int cookie, int ack, int mss,
-                             int windowScale, boolean sackPermitted, boolean timestamps, int tsValue, int tsEcho) {
-        return writer.send(segment.to(mac, address, localPort, remotePort).segmentSize(config.mss())
-            .header(cookie, ack, TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, synWindowField())
-            .synOptions(mss, windowScale, sackPermitted).timestamp(timestamps, tsValue, tsEcho));
+    boolean sendCookieSynAck(
+            long mac,
+            int address,
+            int localPort,
+            int remotePort,
+            int cookie,
+            int ack,
+            int mss,
+            int windowScale,
+            boolean sackPermitted,
+            boolean timestamps,
+            int tsValue,
+            int tsEcho) {
+        return writer.send(segment.to(mac, address, localPort, remotePort)
+                .segmentSize(config.mss())
+                .header(cookie, ack, TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, synWindowField())
+                .synOptions(mss, windowScale, sackPermitted)
+                .timestamp(timestamps, tsValue, tsEcho));
     }
 
     /** RST for a connection we abort. */
     boolean sendReset(TcpConnection c) {
-        return writer.send(segment.of(c).header(c.wireSeq(c.sndNxt), c.rcvNxt, TcpHeader.FLAG_RST | TcpHeader.FLAG_ACK, 0));
+        return writer.send(
+                segment.of(c).header(c.wireSeq(c.sndNxt), c.rcvNxt, TcpHeader.FLAG_RST | TcpHeader.FLAG_ACK, 0));
     }
 
     /** RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
-    void sendResetFor(long mac, int address, int remotePort, int localPort, int seq, int ack, int flags, int payloadLength) {
+    void sendResetFor(
+            long mac, int address, int remotePort, int localPort, int seq, int ack, int flags, int payloadLength) {
         segment.to(mac, address, localPort, remotePort).segmentSize(config.mss());
         if ((flags & TcpHeader.FLAG_ACK) != 0) {
             segment.header(ack, 0, TcpHeader.FLAG_RST, 0);
         } else {
-            final int length = payloadLength + ((flags & TcpHeader.FLAG_SYN) != 0 ? 1 : 0) + ((flags & TcpHeader.FLAG_FIN) != 0 ? 1 : 0);
+            final int length = payloadLength
+                    + ((flags & TcpHeader.FLAG_SYN) != 0 ? 1 : 0)
+                    + ((flags & TcpHeader.FLAG_FIN) != 0 ? 1 : 0);
             segment.header(0, seq + length, TcpHeader.FLAG_RST | TcpHeader.FLAG_ACK, 0);
         }
         if (writer.send(segment)) {
@@ -136,5 +166,4 @@ final class SegmentSender {
     int clock(long now) {
         return (int) (now / NANOS_PER_MILLI) + tsOffset;
     }
-
 }

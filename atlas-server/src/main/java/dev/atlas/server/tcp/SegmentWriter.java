@@ -7,7 +7,6 @@ import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.TxSlot;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -35,7 +34,10 @@ final class SegmentWriter {
 
     /** Largest payload per frame for {@code mss}: whole segments that fit a slot and an IPv4 datagram. */
     int maxFramePayload(int mss, int configured) {
-        final int byIp = Ipv4Header.MAX_TOTAL_LENGTH - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH - TcpOptions.ALIGNED_TIMESTAMP;
+        final int byIp = Ipv4Header.MAX_TOTAL_LENGTH
+                - Ipv4Header.MIN_LENGTH
+                - TcpHeader.MIN_LENGTH
+                - TcpOptions.ALIGNED_TIMESTAMP;
         final int bySlot = ring.slotCapacity() - TCP_OFFSET - TcpHeader.MIN_LENGTH - TcpOptions.ALIGNED_TIMESTAMP;
         final int max = Math.min(configured, Math.min(byIp, bySlot));
         return Math.max(mss, max / mss * mss);
@@ -71,16 +73,24 @@ final class SegmentWriter {
         if (payloadLength > 0) {
             s.payload.fill(s.payloadOffset, f, at, payloadLength);
         }
-        Ipv4Header.write(f, IP_OFFSET, Ipv4Header.MIN_LENGTH + tcpLength, ipIdentification++ & Ipv4Header.MAX_IDENTIFICATION,
-            Ipv4Header.PROTOCOL_TCP, local.ipv4(), dstAddress);
+        Ipv4Header.write(
+                f,
+                IP_OFFSET,
+                Ipv4Header.MIN_LENGTH + tcpLength,
+                ipIdentification++ & Ipv4Header.MAX_IDENTIFICATION,
+                Ipv4Header.PROTOCOL_TCP,
+                local.ipv4(),
+                dstAddress);
         final int frameLength = TCP_OFFSET + tcpLength;
         if (payloadLength > segmentSize) {
-            TcpHeader.checksum(f, TCP_OFFSET, TcpHeader.offloadPseudoHeaderChecksum(local.ipv4(), dstAddress, tcpLength));
+            TcpHeader.checksum(
+                    f, TCP_OFFSET, TcpHeader.offloadPseudoHeaderChecksum(local.ipv4(), dstAddress, tcpLength));
             slot.segmentation(TxSlot.GSO_TCPV4, segmentSize, TCP_OFFSET + tcpHeaderLength)
-                .partialChecksum(TCP_OFFSET, TcpHeader.CHECKSUM_OFFSET);
+                    .partialChecksum(TCP_OFFSET, TcpHeader.CHECKSUM_OFFSET);
             counters.segmentsOut += (payloadLength + segmentSize - 1) / segmentSize;
         } else {
-            TcpHeader.checksum(f, TCP_OFFSET, TcpHeader.computeChecksum(f, TCP_OFFSET, tcpLength, local.ipv4(), dstAddress));
+            TcpHeader.checksum(
+                    f, TCP_OFFSET, TcpHeader.computeChecksum(f, TCP_OFFSET, tcpLength, local.ipv4(), dstAddress));
             counters.segmentsOut++;
         }
         // No padding to 60 bytes: the device pads short frames on the wire.

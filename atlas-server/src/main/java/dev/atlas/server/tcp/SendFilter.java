@@ -23,6 +23,5 @@ public interface SendFilter {
      * The application is done sending ({@link TcpConnection#shutdownOutput}): the filter may queue
      * its last bytes (TLS's close_notify) before the FIN.
      */
-    default void closing(TcpConnection connection) {
-    }
+    default void closing(TcpConnection connection) {}
 }

@@ -21,6 +21,7 @@ public final class SendStream {
     private final byte[] kind;
     /** For retained segments: position of the first byte in the retained ring (monotonic). */
     private final long[] retainedPosition;
+
     private final PayloadSource[] source;
     private final long[] token;
     private final long[] sourceOffset;
@@ -105,8 +106,9 @@ public final class SendStream {
             return false;
         }
         final int last = count == 0 ? -1 : index(count - 1);
-        final boolean extend = last >= 0 && kind[last] == KIND_RETAINED
-            && retainedPosition[last] + (segmentEnd[last] - segmentStart[last]) == retainedWrite;
+        final boolean extend = last >= 0
+                && kind[last] == KIND_RETAINED
+                && retainedPosition[last] + (segmentEnd[last] - segmentStart[last]) == retainedWrite;
         if (!extend && count == capacity) {
             return false;
         }
@@ -133,8 +135,11 @@ public final class SendStream {
             return length == 0;
         }
         final int last = count == 0 ? -1 : index(count - 1);
-        if (last >= 0 && kind[last] == KIND_SOURCE && source[last] == src && token[last] == srcToken
-            && sourceOffset[last] + (segmentEnd[last] - segmentStart[last]) == srcOffset) {
+        if (last >= 0
+                && kind[last] == KIND_SOURCE
+                && source[last] == src
+                && token[last] == srcToken
+                && sourceOffset[last] + (segmentEnd[last] - segmentStart[last]) == srcOffset) {
             segmentEnd[last] += length;
             end += length;
             return true;
@@ -190,7 +195,8 @@ public final class SendStream {
             final long pieceEnd = Math.min(to, segmentEnd[i]);
             if (kind[i] == KIND_SOURCE) {
                 final long within = position - segmentStart[i];
-                final long ready = source[i].ready(owner, position, token[i], sourceOffset[i] + within, pieceEnd - position);
+                final long ready =
+                        source[i].ready(owner, position, token[i], sourceOffset[i] + within, pieceEnd - position);
                 if (ready < pieceEnd - position) {
                     return position + Math.max(0, ready);
                 }
@@ -219,8 +225,13 @@ public final class SendStream {
             final int i = index(n);
             final long pieceEnd = Math.min(to, segmentEnd[i]);
             if (kind[i] == KIND_SOURCE) {
-                source[i].fetch(owner, position, token[i], sourceOffset[i] + (position - segmentStart[i]), pieceEnd - position,
-                    segmentEnd[i] - position);
+                source[i].fetch(
+                        owner,
+                        position,
+                        token[i],
+                        sourceOffset[i] + (position - segmentStart[i]),
+                        pieceEnd - position,
+                        segmentEnd[i] - position);
             }
             position = pieceEnd;
             n++;
@@ -235,7 +246,7 @@ public final class SendStream {
     public void fill(long streamOffset, MemorySegment dst, long dstOffset, int length) {
         if (streamOffset < trimmed || streamOffset + length > end) {
             throw new IllegalArgumentException("range [" + streamOffset + ", " + (streamOffset + length)
-                + ") is outside the stream [" + trimmed + ", " + end + ")");
+                    + ") is outside the stream [" + trimmed + ", " + end + ")");
         }
         long position = streamOffset;
         long out = dstOffset;

@@ -30,6 +30,5 @@ public interface TcpApplication {
      * The deadline set with {@link TcpConnection#deadline(long)} has passed (it fires once; set it
      * again to be called again). Nothing happens by default.
      */
-    default void onDeadline(TcpConnection connection) {
-    }
+    default void onDeadline(TcpConnection connection) {}
 }

@@ -1,7 +1,6 @@
 package dev.atlas.server.tcp;
 
 import dev.atlas.server.tcp.cc.CongestionControl;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -85,7 +84,13 @@ public final class TcpConnection {
     /** Transforms what the application queues (TLS), or null: bytes go into the stream as they are. */
     private SendFilter sendFilter;
 
-    TcpConnection(TcpStack stack, int id, SendStream stream, SackScoreboard scoreboard, RtoEstimator rto, CongestionControl cc) {
+    TcpConnection(
+            TcpStack stack,
+            int id,
+            SendStream stream,
+            SackScoreboard scoreboard,
+            RtoEstimator rto,
+            CongestionControl cc) {
         this.stack = stack;
         this.id = id;
         this.stream = stream;
@@ -440,18 +445,20 @@ public final class TcpConnection {
 
     /** Where the bytes recovery resends end: the recovery point after a timeout, the SACK-lost boundary in fast recovery. */
     long recoveryBoundary() {
-        return Math.min(sndMax, lossRecovery ? recoveryPoint : Math.max(scoreboard.lostBoundary(sndUna, mss), lostHint));
+        return Math.min(
+                sndMax, lossRecovery ? recoveryPoint : Math.max(scoreboard.lostBoundary(sndUna, mss), lostHint));
     }
 
     /** Bytes in the network during recovery (RFC 6675 "pipe"): unSACKed above the boundary plus what was resent below it. */
     long pipe(long boundary) {
         return scoreboard.unsackedBytes(Math.max(boundary, sndUna), sndMax)
-            + scoreboard.unsackedBytes(sndUna, Math.min(highRxt, boundary));
+                + scoreboard.unsackedBytes(sndUna, Math.min(highRxt, boundary));
     }
 
     @Override
     public String toString() {
-        return "TcpConnection#" + id + " " + TcpState.name(state) + " " + (remoteAddress >>> 24) + "." + ((remoteAddress >>> 16) & 0xFF)
-            + "." + ((remoteAddress >>> 8) & 0xFF) + "." + (remoteAddress & 0xFF) + ":" + remotePort;
+        return "TcpConnection#" + id + " " + TcpState.name(state) + " " + (remoteAddress >>> 24) + "."
+                + ((remoteAddress >>> 16) & 0xFF) + "." + ((remoteAddress >>> 8) & 0xFF) + "." + (remoteAddress & 0xFF)
+                + ":" + remotePort;
     }
 }

@@ -29,19 +29,23 @@ final class TcpConnections {
 
     /** Not evictable; an idle keep-alive connection; a stalled one (head incomplete, nothing to send). */
     static final int ACTIVE = 0;
+
     static final int IDLE = 1;
     static final int STALLED = 2;
     private static final int NONE = -1;
     /** Per slot: which eviction queue it is in, and its neighbours there. */
     private final byte[] queueOf;
+
     private final int[] older;
     private final int[] newer;
     /** Oldest and newest member of each queue (indexed by IDLE, STALLED). */
     private final int[] oldest = {NONE, NONE, NONE};
+
     private final int[] newest = {NONE, NONE, NONE};
 
     /** Connections per remote address (only when limited). */
     private final ConnectionTable perAddress;
+
     private final int perAddressLimit;
 
     TcpConnections(TcpConnection[] slots, ArpTable arpTable, TcpCounters counters) {

@@ -13,6 +13,7 @@ public final class TcpCounters {
     public long payloadBytesOut;
     /** Payload bytes sent for the first time (excludes retransmissions). */
     public long bytesOut;
+
     public long bytesIn;
     public long retransmitFrames;
     public long retransmitBytes;
@@ -20,6 +21,7 @@ public final class TcpCounters {
     public long fastRetransmits;
     /** Retransmissions after a retransmission timeout. */
     public long rtoRetransmits;
+
     public long rtoEvents;
     public long fastRecoveries;
     public long persistProbes;
@@ -43,6 +45,7 @@ public final class TcpCounters {
     public long connectionsEvicted;
     /** SYNs dropped because their address had its limit of connections. */
     public long perAddressLimited;
+
     public long retransmitTimeouts;
     public long outOfOrderSegments;
     public long droppedSegments;

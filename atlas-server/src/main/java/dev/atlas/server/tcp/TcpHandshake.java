@@ -2,7 +2,6 @@ package dev.atlas.server.tcp;
 
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
-
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
@@ -33,8 +32,15 @@ final class TcpHandshake {
     private final SegmentSender sender;
     private TcpInput input;
 
-    TcpHandshake(TcpConfig config, TcpCounters counters, TcpConnections connections, TcpOptions options, TcpTimers timers,
-                 SegmentSender sender, TcpStack stack, SplittableRandom random) {
+    TcpHandshake(
+            TcpConfig config,
+            TcpCounters counters,
+            TcpConnections connections,
+            TcpOptions options,
+            TcpTimers timers,
+            SegmentSender sender,
+            TcpStack stack,
+            SplittableRandom random) {
         this.config = config;
         this.counters = counters;
         this.connections = connections;
@@ -88,11 +94,23 @@ final class TcpHandshake {
         final int mssIndex = SynCookies.mssIndex(Math.min(peerMss, config.mss()));
         final int iss = cookies.encode(key, seq, mssIndex, now);
         final boolean ts = options.timestampPresent() && config.timestamps();
-        final int wscale = options.windowScale() != TcpOptions.ABSENT && config.windowScale() > 0 ? options.windowScale() : -1;
+        final int wscale =
+                options.windowScale() != TcpOptions.ABSENT && config.windowScale() > 0 ? options.windowScale() : -1;
         final boolean sack = options.sackPermitted() && config.sack();
         final int tsVal = SynCookies.encodeTimestamp(sender.clock(now), ts ? wscale : -1, ts && sack);
-        if (sender.sendCookieSynAck(sourceMac, source, localPort, sourcePort, iss, seq + 1, config.mss(),
-            ts && wscale >= 0 ? config.windowScale() : Segment.ABSENT, ts && sack, ts, tsVal, options.timestampValue())) {
+        if (sender.sendCookieSynAck(
+                sourceMac,
+                source,
+                localPort,
+                sourcePort,
+                iss,
+                seq + 1,
+                config.mss(),
+                ts && wscale >= 0 ? config.windowScale() : Segment.ABSENT,
+                ts && sack,
+                ts,
+                tsVal,
+                options.timestampValue())) {
             counters.synCookiesSent++;
         }
     }
@@ -101,8 +119,16 @@ final class TcpHandshake {
      * An ACK with no connection: if it carries a valid SYN cookie, builds the connection the cookie
      * describes and returns it (established), else returns null.
      */
-    TcpConnection fromCookie(long key, long sourceMac, int source, int sourcePort, int localPort,
-                             int seq, int ack, int window, long now) {
+    TcpConnection fromCookie(
+            long key,
+            long sourceMac,
+            int source,
+            int sourcePort,
+            int localPort,
+            int seq,
+            int ack,
+            int window,
+            long now) {
         final int mssIndex = cookies.decode(key, seq, ack, now);
         if (mssIndex >= 0 && connections.isFull()) {
             makeRoom();
@@ -120,8 +146,12 @@ final class TcpHandshake {
         if (options.timestampPresent()) {
             final int bits = options.timestampEcho() & SynCookies.TS_OPTION_MASK;
             final int wscale = bits & SynCookies.TS_NO_WSCALE;
-            negotiate(c, SynCookies.mssOf(mssIndex), wscale == SynCookies.TS_NO_WSCALE ? TcpOptions.ABSENT : wscale,
-                (bits & SynCookies.TS_SACK_BIT) != 0, true);
+            negotiate(
+                    c,
+                    SynCookies.mssOf(mssIndex),
+                    wscale == SynCookies.TS_NO_WSCALE ? TcpOptions.ABSENT : wscale,
+                    (bits & SynCookies.TS_SACK_BIT) != 0,
+                    true);
             c.tsRecent = options.timestampValue();
         } else {
             negotiate(c, SynCookies.mssOf(mssIndex), TcpOptions.ABSENT, false, false);
@@ -142,10 +172,12 @@ final class TcpHandshake {
         }
     }
 
-    private void negotiate(TcpConnection c, int peerMss, int peerWindowScale, boolean sackPermitted, boolean timestamps) {
+    private void negotiate(
+            TcpConnection c, int peerMss, int peerWindowScale, boolean sackPermitted, boolean timestamps) {
         final int offered = peerMss == TcpOptions.ABSENT ? DEFAULT_MSS : peerMss;
         c.timestamps = timestamps && config.timestamps();
-        // The MSS counts payload only: the timestamp option on every segment comes out of it (RFC 7323 §2.3 note, as Linux does).
+        // The MSS counts payload only: the timestamp option on every segment comes out of it (RFC 7323 §2.3 note, as
+        // Linux does).
         c.mss = Math.max(MIN_MSS, Math.min(offered, config.mss()) - (c.timestamps ? TcpOptions.ALIGNED_TIMESTAMP : 0));
         if (peerWindowScale != TcpOptions.ABSENT && config.windowScale() > 0) {
             c.sndWndScale = peerWindowScale;
@@ -158,8 +190,16 @@ final class TcpHandshake {
     }
 
     /** A segment for a connection in SYN_RECEIVED (RFC 9293 §3.10.7.4, first checks). */
-    void synReceived(TcpConnection c, MemorySegment frame, int seq, int ack, int flags, int window,
-                     int payloadOffset, int payloadLength, long now) {
+    void synReceived(
+            TcpConnection c,
+            MemorySegment frame,
+            int seq,
+            int ack,
+            int flags,
+            int window,
+            int payloadOffset,
+            int payloadLength,
+            long now) {
         if ((flags & TcpHeader.FLAG_RST) != 0) {
             if (seq == c.rcvNxt) {
                 counters.resetsReceived++;
@@ -178,7 +218,8 @@ final class TcpHandshake {
         }
         if (ack != c.iss + 1) {
             if (!config.synCookies() || cookies.decode(c.key, seq, ack, now) < 0) {
-                sender.sendResetFor(c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
+                sender.sendResetFor(
+                        c.remoteMac, c.remoteAddress, c.remotePort, c.localPort, seq, ack, flags, payloadLength);
                 return;
             }
             // The peer answers the cookie SYN-ACK its first SYN got while the table was full; its

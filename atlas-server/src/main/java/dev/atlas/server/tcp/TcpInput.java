@@ -6,7 +6,6 @@ import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
 import dev.atlas.server.proto.TcpSegmentHandler;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -36,9 +35,18 @@ final class TcpInput implements TcpSegmentHandler {
     private final TcpStack stack;
     private final TcpApplication application;
 
-    TcpInput(InterfaceAddress local, TcpConfig config, TcpCounters counters, TcpConnections connections, TcpOptions options,
-             TcpTimers timers, TcpHandshake handshake, TcpOutput output, SegmentSender sender, TcpStack stack,
-             TcpApplication application) {
+    TcpInput(
+            InterfaceAddress local,
+            TcpConfig config,
+            TcpCounters counters,
+            TcpConnections connections,
+            TcpOptions options,
+            TcpTimers timers,
+            TcpHandshake handshake,
+            TcpOutput output,
+            SegmentSender sender,
+            TcpStack stack,
+            TcpApplication application) {
         this.local = local;
         this.config = config;
         this.counters = counters;
@@ -57,8 +65,10 @@ final class TcpInput implements TcpSegmentHandler {
         counters.segmentsIn++;
         timers.start(nowNanos);
         final int headerLength = TcpHeader.headerLength(frame, tcpOffset);
-        if (headerLength < TcpHeader.MIN_LENGTH || tcpOffset + headerLength > segmentEnd
-            || ipOffset < EthernetHeader.LENGTH || !options.parse(frame, tcpOffset)) {
+        if (headerLength < TcpHeader.MIN_LENGTH
+                || tcpOffset + headerLength > segmentEnd
+                || ipOffset < EthernetHeader.LENGTH
+                || !options.parse(frame, tcpOffset)) {
             counters.droppedSegments++;
             return;
         }
@@ -81,8 +91,9 @@ final class TcpInput implements TcpSegmentHandler {
 
         final TcpConnection c = connections.find(key);
         if (c != null) {
-            if (c.state == TcpState.TIME_WAIT && (flags & (TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK)) == TcpHeader.FLAG_SYN
-                && seq - c.rcvNxt > 0) {
+            if (c.state == TcpState.TIME_WAIT
+                    && (flags & (TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK)) == TcpHeader.FLAG_SYN
+                    && seq - c.rcvNxt > 0) {
                 // RFC 6191-style reuse: a new SYN above the old connection's sequence space.
                 stack.release(c);
             } else {
@@ -95,12 +106,36 @@ final class TcpInput implements TcpSegmentHandler {
                 return;
             }
         }
-        noConnection(frame, key, sourceMac, source, sourcePort, destinationPort, seq, ack, flags, window,
-            payloadOffset, payloadLength, nowNanos);
+        noConnection(
+                frame,
+                key,
+                sourceMac,
+                source,
+                sourcePort,
+                destinationPort,
+                seq,
+                ack,
+                flags,
+                window,
+                payloadOffset,
+                payloadLength,
+                nowNanos);
     }
 
-    private void noConnection(MemorySegment frame, long key, long sourceMac, int source, int sourcePort, int localPort,
-                              int seq, int ack, int flags, int window, int payloadOffset, int payloadLength, long now) {
+    private void noConnection(
+            MemorySegment frame,
+            long key,
+            long sourceMac,
+            int source,
+            int sourcePort,
+            int localPort,
+            int seq,
+            int ack,
+            int flags,
+            int window,
+            int payloadOffset,
+            int payloadLength,
+            long now) {
         if ((flags & TcpHeader.FLAG_RST) != 0) {
             return;
         }
@@ -115,7 +150,8 @@ final class TcpInput implements TcpSegmentHandler {
             return;
         }
         if (synAck == TcpHeader.FLAG_ACK && config.synCookies()) {
-            final TcpConnection c = handshake.fromCookie(key, sourceMac, source, sourcePort, localPort, seq, ack, window, now);
+            final TcpConnection c =
+                    handshake.fromCookie(key, sourceMac, source, sourcePort, localPort, seq, ack, window, now);
             if (c != null) {
                 if (c.state != TcpState.CLOSED) {
                     synchronizedArrival(c, frame, seq, ack, flags, window, payloadOffset, payloadLength, now);
@@ -129,15 +165,23 @@ final class TcpInput implements TcpSegmentHandler {
     }
 
     /** Segment arrival in ESTABLISHED and later states (RFC 9293 §3.10.7.4). */
-    void synchronizedArrival(TcpConnection c, MemorySegment frame, int seq, int ack, int flags, int window,
-                             int payloadOffset, int payloadLength, long now) {
+    void synchronizedArrival(
+            TcpConnection c,
+            MemorySegment frame,
+            int seq,
+            int ack,
+            int flags,
+            int window,
+            int payloadOffset,
+            int payloadLength,
+            long now) {
         final boolean fin = (flags & TcpHeader.FLAG_FIN) != 0;
         final int segmentLength = payloadLength + (fin ? 1 : 0);
         final long receiveWindow = sender.acceptanceWindow(c);
         final int delta = seq - c.rcvNxt;
         final boolean acceptable = segmentLength == 0
-            ? delta == 0 || (delta > 0 && delta < receiveWindow)
-            : (delta >= 0 && delta < receiveWindow) || (delta < 0 && delta + segmentLength > 0);
+                ? delta == 0 || (delta > 0 && delta < receiveWindow)
+                : (delta >= 0 && delta < receiveWindow) || (delta < 0 && delta + segmentLength > 0);
         if (!acceptable) {
             if ((flags & TcpHeader.FLAG_RST) == 0) {
                 sender.sendAck(c, now);
@@ -193,7 +237,9 @@ final class TcpInput implements TcpSegmentHandler {
                 final int fresh = payloadLength - skip;
                 if (fresh > 0) {
                     final int taken = application.onData(c, frame, payloadOffset + skip, fresh);
-                    if (!TcpState.canReceive(c.state) && c.state != TcpState.CLOSE_WAIT && c.state != TcpState.LAST_ACK) {
+                    if (!TcpState.canReceive(c.state)
+                            && c.state != TcpState.CLOSE_WAIT
+                            && c.state != TcpState.LAST_ACK) {
                         return; // the application aborted
                     }
                     // Only what the application took is acknowledged; the peer sends the rest again.
@@ -276,16 +322,21 @@ final class TcpInput implements TcpSegmentHandler {
             if (!acknowledged(c, ackOffset, inFlightBefore, now)) {
                 return false;
             }
-        } else if (una < c.sndMax && segmentLength == 0 && !windowChanged
-            && (flags & (TcpHeader.FLAG_SYN | TcpHeader.FLAG_FIN)) == 0) {
+        } else if (una < c.sndMax
+                && segmentLength == 0
+                && !windowChanged
+                && (flags & (TcpHeader.FLAG_SYN | TcpHeader.FLAG_FIN)) == 0) {
             c.dupAcks++;
             counters.duplicateAcks++;
             output.requestOutput(c); // in recovery every duplicate ACK (and its SACK blocks) may let a segment out
         } else if (windowChanged) {
             output.requestOutput(c);
         }
-        if (!c.fastRecovery && !c.lossRecovery && c.sndUna < c.sndMax
-            && (c.dupAcks >= SackScoreboard.DUP_THRESH || (c.sackPermitted && c.scoreboard.isLost(c.sndUna, c.mss)))) {
+        if (!c.fastRecovery
+                && !c.lossRecovery
+                && c.sndUna < c.sndMax
+                && (c.dupAcks >= SackScoreboard.DUP_THRESH
+                        || (c.sackPermitted && c.scoreboard.isLost(c.sndUna, c.mss)))) {
             counters.fastRecoveries++;
             c.enterFastRecovery(now);
             output.requestOutput(c);

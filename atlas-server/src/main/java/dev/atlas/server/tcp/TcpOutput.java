@@ -1,6 +1,5 @@
 package dev.atlas.server.tcp;
 
-
 /**
  * The plan and output steps of a lane's TCP engine. Connections with something to send (new
  * bytes, a retransmission, a FIN or an ACK) wait in a FIFO; each pass the plan step asks the
@@ -30,7 +29,12 @@ final class TcpOutput {
     /** Counts plan steps, so a visit knows whether its connection's bytes were asked for in this pass. */
     private long pass;
 
-    TcpOutput(TcpConfig config, TcpCounters counters, TcpConnections connections, TcpTimers timers, SegmentSender sender) {
+    TcpOutput(
+            TcpConfig config,
+            TcpCounters counters,
+            TcpConnections connections,
+            TcpTimers timers,
+            SegmentSender sender) {
         this.config = config;
         this.counters = counters;
         this.connections = connections;
@@ -289,14 +293,17 @@ final class TcpOutput {
             }
             // TSO deferral (as Linux's tcp_tso_should_defer): while ACKs are on their way, wait
             // until a third of the window is free, so each ACK batch does not cut a small frame.
-            if (!c.fastRecovery && !c.lossRecovery && length < maxFrame
-                && length < Math.min(cwnd, c.sndWnd) / TSO_WINDOW_DIVISOR) {
+            if (!c.fastRecovery
+                    && !c.lossRecovery
+                    && length < maxFrame
+                    && length < Math.min(cwnd, c.sndWnd) / TSO_WINDOW_DIVISOR) {
                 return f.kind;
             }
         }
         // Bytes still on a drive are read only for the window the ACKs have opened, in reads
         // worth the trip: at least the watermark, unless it is the tail or nothing is in flight.
-        final boolean fetchNow = sendable >= (long) config.fetchWatermarkSegments() * c.mss || sendable == unsent || !inFlight;
+        final boolean fetchNow =
+                sendable >= (long) config.fetchWatermarkSegments() * c.mss || sendable == unsent || !inFlight;
         return f.set(NextFrame.NEW_DATA, c.sndNxt, length, fetchNow ? c.sndNxt + sendable : c.sndNxt, fetchNow);
     }
 
@@ -351,6 +358,7 @@ final class TcpOutput {
         static final int FIRST_LOST = 1;
         /** A hole the SACK scoreboard marks lost. */
         static final int HOLE = 2;
+
         static final int NEW_DATA = 3;
         /** Only the FIN is left. */
         static final int FIN = 4;
@@ -362,6 +370,7 @@ final class TcpOutput {
         long length;
         /** The plan step asks the sources for {@code [from, fetchTo)}; equal to {@code from} when nothing is read yet. */
         long fetchTo;
+
         boolean fetchNow;
 
         void clear() {

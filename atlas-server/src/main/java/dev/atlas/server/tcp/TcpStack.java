@@ -8,8 +8,6 @@ import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.tcp.cc.CongestionControl;
 import dev.atlas.server.tcp.cc.Cubic;
 import dev.atlas.server.tcp.cc.NewReno;
-
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
@@ -36,7 +34,8 @@ public final class TcpStack implements TcpSegmentHandler {
     private final TcpInput input;
 
     /** One lane's engine; every table is sized from {@code config} here, once. */
-    public TcpStack(InterfaceAddress local, ArpTable arpTable, PacketRing ring, TcpConfig config, TcpApplication application) {
+    public TcpStack(
+            InterfaceAddress local, ArpTable arpTable, PacketRing ring, TcpConfig config, TcpApplication application) {
         this.config = config;
         this.application = application;
         final int n = config.maxConnections();
@@ -45,21 +44,28 @@ public final class TcpStack implements TcpSegmentHandler {
         final MemorySegment arena = ReservedMemory.reserve(retained * n);
         final TcpConnection[] slots = new TcpConnection[n];
         for (int i = 0; i < n; i++) {
-            slots[i] = new TcpConnection(this, i,
-                new SendStream(config.streamSegmentsPerConnection(), arena.asSlice(retained * i, retained)),
-                new SackScoreboard(config.streamSegmentsPerConnection()),
-                new RtoEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(), config.timerTickNanos()),
-                newCongestionControl(config));
+            slots[i] = new TcpConnection(
+                    this,
+                    i,
+                    new SendStream(config.streamSegmentsPerConnection(), arena.asSlice(retained * i, retained)),
+                    new SackScoreboard(config.streamSegmentsPerConnection()),
+                    new RtoEstimator(
+                            config.initialRtoNanos(),
+                            config.minRtoNanos(),
+                            config.maxRtoNanos(),
+                            config.timerTickNanos()),
+                    newCongestionControl(config));
         }
         final SplittableRandom random = new SplittableRandom();
         final TcpOptions options = new TcpOptions();
         this.connections = new TcpConnections(slots, arpTable, counters, config.maxConnectionsPerAddress());
         this.timers = new TcpTimers(config, counters, this, application);
         this.sender = new SegmentSender(local, ring, config, counters, timers, random.nextInt());
-        final TcpHandshake handshake = new TcpHandshake(config, counters, connections, options, timers, sender, this, random);
+        final TcpHandshake handshake =
+                new TcpHandshake(config, counters, connections, options, timers, sender, this, random);
         this.output = new TcpOutput(config, counters, connections, timers, sender);
-        this.input = new TcpInput(local, config, counters, connections, options, timers, handshake, output, sender, this,
-            application);
+        this.input = new TcpInput(
+                local, config, counters, connections, options, timers, handshake, output, sender, this, application);
         timers.output(output, sender);
         handshake.input(input);
     }

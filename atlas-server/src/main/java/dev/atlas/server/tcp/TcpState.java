@@ -13,11 +13,18 @@ public final class TcpState {
     public static final int LAST_ACK = 8;
 
     private static final String[] NAMES = {
-        "CLOSED", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK",
+        "CLOSED",
+        "SYN_RECEIVED",
+        "ESTABLISHED",
+        "FIN_WAIT_1",
+        "FIN_WAIT_2",
+        "CLOSING",
+        "TIME_WAIT",
+        "CLOSE_WAIT",
+        "LAST_ACK",
     };
 
-    private TcpState() {
-    }
+    private TcpState() {}
 
     public static String name(int state) {
         return state >= 0 && state < NAMES.length ? NAMES[state] : "UNKNOWN(" + state + ")";

@@ -36,8 +36,8 @@ final class TcpTimers implements TimerHandler {
         this.counters = counters;
         this.stack = stack;
         this.application = application;
-        this.wheel = new HashedTimingWheel(config.maxConnections() * KINDS, config.timerWheelSlots(), config.timerTickNanos(),
-            System.nanoTime());
+        this.wheel = new HashedTimingWheel(
+                config.maxConnections() * KINDS, config.timerWheelSlots(), config.timerTickNanos(), System.nanoTime());
     }
 
     /** The output side, built after the timers (they schedule its retransmissions; it queues what they fire). */

@@ -1,19 +1,18 @@
 package dev.atlas.server.tls;
 
+import java.io.IOException;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.Signature;
 import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.tls.EncryptionAlgorithm;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.TlsImplUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
-
-import java.io.IOException;
-import java.security.NoSuchAlgorithmException;
-import java.security.Provider;
-import java.security.SecureRandom;
-import java.security.Signature;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * Bouncy Castle's JCA crypto for one handshake, watching it create the record cipher: for TLS
@@ -50,7 +49,7 @@ final class HandshakeCrypto extends JcaTlsCrypto {
 
     @Override
     public TlsCipher createCipher(TlsCryptoParameters cryptoParams, int encryptionAlgorithm, int macAlgorithm)
-        throws IOException {
+            throws IOException {
         if (!TlsUtils.isTLSv13(cryptoParams.getServerVersion())) {
             final int key = switch (encryptionAlgorithm) {
                 case EncryptionAlgorithm.AES_128_GCM -> 16;
@@ -73,7 +72,8 @@ final class HandshakeCrypto extends JcaTlsCrypto {
         final byte[] key = new byte[keyBytes];
         final byte[] salt = new byte[RecordFormat.SALT_BYTES];
         System.arraycopy(keyBlock, client ? 0 : keyBytes, key, 0, keyBytes);
-        System.arraycopy(keyBlock, 2 * keyBytes + (client ? 0 : RecordFormat.SALT_BYTES), salt, 0, RecordFormat.SALT_BYTES);
+        System.arraycopy(
+                keyBlock, 2 * keyBytes + (client ? 0 : RecordFormat.SALT_BYTES), salt, 0, RecordFormat.SALT_BYTES);
         out.tls12(key, salt);
     }
 

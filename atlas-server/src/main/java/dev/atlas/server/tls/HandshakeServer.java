@@ -1,5 +1,11 @@
 package dev.atlas.server.tls;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECKey;
+import java.util.Hashtable;
+import java.util.Vector;
 import org.bouncycastle.tls.AbstractTlsServer;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
@@ -20,13 +26,6 @@ import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCertificate;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
-import java.security.interfaces.ECKey;
-import java.util.Hashtable;
-import java.util.Vector;
-
 /**
  * What Bouncy Castle asks of a server during one handshake: TLS 1.3 and 1.2, AES-GCM suites
  * only (the record layer after the handshake is ours and speaks nothing else), ALPN
@@ -37,10 +36,12 @@ final class HandshakeServer extends AbstractTlsServer {
     private static final int[] SUITES_13 = {CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384};
     private static final int[] SUITES_ECDSA = {
         CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384};
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+    };
     private static final int[] SUITES_RSA = {
         CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
+        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+    };
 
     private final HandshakeCrypto crypto;
     private final CertificateStore store;
@@ -106,15 +107,16 @@ final class HandshakeServer extends AbstractTlsServer {
         final boolean tls13 = TlsUtils.isTLSv13(context);
         final SignatureAndHashAlgorithm algorithm = signatureAlgorithm(chosen, tls13);
         final Certificate certificate = certificate(chosen, tls13);
-        final TlsCredentialedSigner signer = new JcaDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto,
-            chosen.key(), certificate, algorithm);
+        final TlsCredentialedSigner signer = new JcaDefaultTlsCredentialedSigner(
+                new TlsCryptoParameters(context), crypto, chosen.key(), certificate, algorithm);
         return signer;
     }
 
     private SignatureAndHashAlgorithm signatureAlgorithm(ServerCertificate c, boolean tls13) {
         if (c.isEcdsa()) {
             final int bits = ((ECKey) c.key()).getParams().getCurve().getField().getFieldSize();
-            final int scheme = bits > 256 ? SignatureScheme.ecdsa_secp384r1_sha384 : SignatureScheme.ecdsa_secp256r1_sha256;
+            final int scheme =
+                    bits > 256 ? SignatureScheme.ecdsa_secp384r1_sha384 : SignatureScheme.ecdsa_secp256r1_sha256;
             return SignatureScheme.getSignatureAndHashAlgorithm(scheme);
         }
         if (tls13) {

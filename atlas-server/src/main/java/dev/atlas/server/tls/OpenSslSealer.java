@@ -20,23 +20,51 @@ public final class OpenSslSealer implements RecordSealer {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup CRYPTO = lookup();
-    private static final MethodHandle CTX_NEW = handle("EVP_CIPHER_CTX_new", FunctionDescriptor.of(ValueLayout.ADDRESS));
-    private static final MethodHandle AES_128_GCM = handle("EVP_aes_128_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
-    private static final MethodHandle AES_256_GCM = handle("EVP_aes_256_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
-    private static final MethodHandle AES_128_CTR = handle("EVP_aes_128_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
-    private static final MethodHandle AES_256_CTR = handle("EVP_aes_256_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
-    private static final MethodHandle INIT = handle("EVP_EncryptInit_ex", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-        ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle CTX_NEW =
+            handle("EVP_CIPHER_CTX_new", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    private static final MethodHandle AES_128_GCM =
+            handle("EVP_aes_128_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    private static final MethodHandle AES_256_GCM =
+            handle("EVP_aes_256_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    private static final MethodHandle AES_128_CTR =
+            handle("EVP_aes_128_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    private static final MethodHandle AES_256_CTR =
+            handle("EVP_aes_256_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    private static final MethodHandle INIT = handle(
+            "EVP_EncryptInit_ex",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS));
     // Data pointers go as plain addresses (longs): a slice object per call would be an allocation per record.
-    private static final MethodHandle UPDATE = handle("EVP_EncryptUpdate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle FINAL = handle("EVP_EncryptFinal_ex", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-    private static final MethodHandle CTRL = handle("EVP_CIPHER_CTX_ctrl", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle UPDATE = handle(
+            "EVP_EncryptUpdate",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT));
+    private static final MethodHandle FINAL = handle(
+            "EVP_EncryptFinal_ex",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    private static final MethodHandle CTRL = handle(
+            "EVP_CIPHER_CTX_ctrl",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG));
 
     /** The EVP_CIPHER objects are static in libcrypto: looked up once (each lookup would wrap its pointer anew). */
     private static final MemorySegment[] CIPHERS = ciphers();
+
     private static final int GCM_128 = 0;
     private static final int GCM_256 = 1;
     private static final int CTR_128 = 2;
@@ -88,8 +116,12 @@ public final class OpenSslSealer implements RecordSealer {
             return null;
         }
         try {
-            return new MemorySegment[] {(MemorySegment) AES_128_GCM.invokeExact(), (MemorySegment) AES_256_GCM.invokeExact(),
-                (MemorySegment) AES_128_CTR.invokeExact(), (MemorySegment) AES_256_CTR.invokeExact()};
+            return new MemorySegment[] {
+                (MemorySegment) AES_128_GCM.invokeExact(),
+                (MemorySegment) AES_256_GCM.invokeExact(),
+                (MemorySegment) AES_128_CTR.invokeExact(),
+                (MemorySegment) AES_256_CTR.invokeExact()
+            };
         } catch (Throwable t) {
             throw new IllegalStateException("libcrypto offers no AES-GCM/CTR ciphers", t);
         }
@@ -107,8 +139,8 @@ public final class OpenSslSealer implements RecordSealer {
         if (CRYPTO == null) {
             return null;
         }
-        return LINKER.downcallHandle(CRYPTO.find(name).orElseThrow(() ->
-            new IllegalStateException("libcrypto has no " + name)), descriptor);
+        return LINKER.downcallHandle(
+                CRYPTO.find(name).orElseThrow(() -> new IllegalStateException("libcrypto has no " + name)), descriptor);
     }
 
     @Override
@@ -129,15 +161,17 @@ public final class OpenSslSealer implements RecordSealer {
                 check((int) INIT.invokeExact(gcm, cipher, MemorySegment.NULL, key, nonce), "EVP_EncryptInit_ex");
                 gcmEpoch = keys.epoch();
             } else {
-                check((int) INIT.invokeExact(gcm, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, nonce),
-                    "EVP_EncryptInit_ex");
+                check(
+                        (int) INIT.invokeExact(gcm, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, nonce),
+                        "EVP_EncryptInit_ex");
             }
             check((int) UPDATE.invokeExact(gcm, 0L, outLength, aad.address(), aadLength), "EVP_EncryptUpdate (aad)");
             final long data = staging.address() + at;
             check((int) UPDATE.invokeExact(gcm, data, outLength, data, length), "EVP_EncryptUpdate");
             check((int) FINAL.invokeExact(gcm, data + length, outLength), "EVP_EncryptFinal_ex");
-            check((int) CTRL.invokeExact(gcm, EVP_CTRL_GCM_GET_TAG, RecordFormat.TAG_BYTES, data + length),
-                "EVP_CTRL_GCM_GET_TAG");
+            check(
+                    (int) CTRL.invokeExact(gcm, EVP_CTRL_GCM_GET_TAG, RecordFormat.TAG_BYTES, data + length),
+                    "EVP_CTRL_GCM_GET_TAG");
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -162,8 +196,9 @@ public final class OpenSslSealer implements RecordSealer {
             check((int) INIT.invokeExact(ctr, cipher, MemorySegment.NULL, key, nonce), "EVP_EncryptInit_ex (ctr)");
             final int skipped = (int) (dataOffset % BLOCK);
             if (skipped > 0) {
-                check((int) UPDATE.invokeExact(ctr, skipOut.address(), outLength, skip.address(), skipped),
-                    "EVP_EncryptUpdate (skip)");
+                check(
+                        (int) UPDATE.invokeExact(ctr, skipOut.address(), outLength, skip.address(), skipped),
+                        "EVP_EncryptUpdate (skip)");
             }
             final long data = staging.address() + at;
             check((int) UPDATE.invokeExact(ctr, data, outLength, data, length), "EVP_EncryptUpdate (ctr)");

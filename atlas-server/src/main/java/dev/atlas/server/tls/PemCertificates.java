@@ -1,15 +1,5 @@
 package dev.atlas.server.tls;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +15,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * Reads a certificate chain and its private key from PEM files (what certbot, openssl and most
@@ -37,8 +36,7 @@ public final class PemCertificates {
     private static final byte[] PROBE = "atlas key check".getBytes(StandardCharsets.US_ASCII);
     private static final int SAN_DNS = 2;
 
-    private PemCertificates() {
-    }
+    private PemCertificates() {}
 
     /** Loads and checks one certificate chain and key, as of {@code now}. */
     public static ServerCertificate load(Path certFile, Path keyFile, Instant now) {
@@ -46,28 +44,29 @@ public final class PemCertificates {
         final PrivateKey key = readKey(keyFile);
         final X509Certificate leaf = chain[0];
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
-            throw new CertificateFailure("The certificate in " + certFile + " expired on " + leaf.getNotAfter().toInstant()
-                + "; install a renewed certificate and key.");
+            throw new CertificateFailure("The certificate in " + certFile + " expired on "
+                    + leaf.getNotAfter().toInstant() + "; install a renewed certificate and key.");
         }
         if (now.isBefore(leaf.getNotBefore().toInstant())) {
             throw new CertificateFailure("The certificate in " + certFile + " is not valid before "
-                + leaf.getNotBefore().toInstant() + "; check the system clock or the certificate.");
+                    + leaf.getNotBefore().toInstant() + "; check the system clock or the certificate.");
         }
         final String algorithm = key.getAlgorithm();
         if (!algorithm.equals("RSA") && !algorithm.equals("EC")) {
-            throw new CertificateFailure("The key in " + keyFile + " is " + algorithm
-                + "; Atlas serves RSA or ECDSA certificates only.");
+            throw new CertificateFailure(
+                    "The key in " + keyFile + " is " + algorithm + "; Atlas serves RSA or ECDSA certificates only.");
         }
         if (!keyMatches(key, leaf)) {
             throw new CertificateFailure("The key in " + keyFile + " does not belong to the certificate in " + certFile
-                + "; give the key the certificate was issued for.");
+                    + "; give the key the certificate was issued for.");
         }
         return new ServerCertificate(chain, key, names(leaf, certFile), certFile.toString());
     }
 
     private static X509Certificate[] readChain(Path file) {
         final List<X509Certificate> chain = new ArrayList<>();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(reader)) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+                PEMParser pem = new PEMParser(reader)) {
             final JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
             Object o;
             while ((o = pem.readObject()) != null) {
@@ -77,24 +76,26 @@ public final class PemCertificates {
             }
         } catch (IOException | CertificateException | RuntimeException e) {
             throw new CertificateFailure("Cannot read a PEM certificate chain from " + file + " (" + e.getMessage()
-                + "); give a readable file with -----BEGIN CERTIFICATE----- blocks, the server's own first.");
+                    + "); give a readable file with -----BEGIN CERTIFICATE----- blocks, the server's own first.");
         }
         if (chain.isEmpty()) {
             throw new CertificateFailure("No certificate found in " + file
-                + "; give a PEM file with -----BEGIN CERTIFICATE----- blocks, the server's own first.");
+                    + "; give a PEM file with -----BEGIN CERTIFICATE----- blocks, the server's own first.");
         }
         return chain.toArray(X509Certificate[]::new);
     }
 
     private static PrivateKey readKey(Path file) {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(reader)) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+                PEMParser pem = new PEMParser(reader)) {
             final JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             Object o;
             while ((o = pem.readObject()) != null) {
                 if (o instanceof PEMKeyPair pair) {
                     // Traditional RSA/EC form (openssl's default for EC); its public half may be absent.
-                    return pair.getPublicKeyInfo() != null ? converter.getKeyPair(pair).getPrivate()
-                        : converter.getPrivateKey(pair.getPrivateKeyInfo());
+                    return pair.getPublicKeyInfo() != null
+                            ? converter.getKeyPair(pair).getPrivate()
+                            : converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
                 if (o instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);
@@ -102,10 +103,10 @@ public final class PemCertificates {
             }
         } catch (IOException | RuntimeException e) {
             throw new CertificateFailure("Cannot read a PEM private key from " + file + " (" + e.getMessage()
-                + "); give a readable, unencrypted PEM key file.");
+                    + "); give a readable, unencrypted PEM key file.");
         }
         throw new CertificateFailure("No private key found in " + file
-            + "; give an unencrypted PEM key (-----BEGIN PRIVATE KEY-----, RSA or EC).");
+                + "; give an unencrypted PEM key (-----BEGIN PRIVATE KEY-----, RSA or EC).");
     }
 
     private static boolean keyMatches(PrivateKey key, X509Certificate leaf) {
@@ -144,7 +145,8 @@ public final class PemCertificates {
                 }
             }
         } catch (CertificateException | InvalidNameException e) {
-            throw new CertificateFailure("Cannot read the names of the certificate in " + file + " (" + e.getMessage() + ").");
+            throw new CertificateFailure(
+                    "Cannot read the names of the certificate in " + file + " (" + e.getMessage() + ").");
         }
         return names;
     }

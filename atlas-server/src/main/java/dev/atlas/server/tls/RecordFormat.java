@@ -7,6 +7,7 @@ package dev.atlas.server.tls;
 public final class RecordFormat {
     /** Header: content type (1), legacy version (2), length (2). */
     public static final int HEADER_BYTES = 5;
+
     public static final int TYPE_OFFSET = 0;
     public static final int VERSION_OFFSET = 1;
     public static final int LENGTH_OFFSET = 3;
@@ -14,9 +15,11 @@ public final class RecordFormat {
     public static final int MAX_PLAINTEXT = 16 * 1024;
     /** Largest ciphertext a peer may send us (TLS 1.3: 2^14 + 256; TLS 1.2 allows 2^14 + 2048). */
     public static final int MAX_CIPHERTEXT = MAX_PLAINTEXT + 2048;
+
     public static final int TAG_BYTES = 16;
     /** TLS 1.2 GCM: the explicit part of the nonce, sent in front of the ciphertext. */
     public static final int EXPLICIT_NONCE_BYTES = 8;
+
     public static final int NONCE_BYTES = 12;
     /** TLS 1.2 GCM: the implicit part of the nonce (the salt from the key block). */
     public static final int SALT_BYTES = 4;
@@ -46,6 +49,5 @@ public final class RecordFormat {
         return tls13 ? OVERHEAD_13 : OVERHEAD_12;
     }
 
-    private RecordFormat() {
-    }
+    private RecordFormat() {}
 }

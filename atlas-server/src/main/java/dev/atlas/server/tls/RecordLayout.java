@@ -14,8 +14,7 @@ package dev.atlas.server.tls;
 public final class RecordLayout {
     private static final int RECORD = RecordFormat.MAX_PLAINTEXT;
 
-    private RecordLayout() {
-    }
+    private RecordLayout() {}
 
     /** Plaintext bytes of the first record. */
     public static long firstLength(long sourceStart, long length) {

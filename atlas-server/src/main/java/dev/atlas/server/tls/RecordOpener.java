@@ -1,9 +1,9 @@
 package dev.atlas.server.tls;
 
+import java.security.GeneralSecurityException;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
-import java.security.GeneralSecurityException;
 
 /**
  * Decrypts and authenticates the records a client sends after the handshake (requests, alerts,
@@ -47,10 +47,14 @@ final class RecordOpener {
             aadLength = RecordFormat.HEADER_BYTES;
         } else {
             // The explicit nonce is whatever the client sent; the salt stays in front.
-            System.arraycopy(buf, at + RecordFormat.HEADER_BYTES, nonce, RecordFormat.SALT_BYTES,
-                RecordFormat.EXPLICIT_NONCE_BYTES);
-            aadLength = SealedBodies.additionalData12(aad, seq, buf[at + RecordFormat.TYPE_OFFSET],
-                sealedLength - RecordFormat.TAG_BYTES);
+            System.arraycopy(
+                    buf,
+                    at + RecordFormat.HEADER_BYTES,
+                    nonce,
+                    RecordFormat.SALT_BYTES,
+                    RecordFormat.EXPLICIT_NONCE_BYTES);
+            aadLength = SealedBodies.additionalData12(
+                    aad, seq, buf[at + RecordFormat.TYPE_OFFSET], sealedLength - RecordFormat.TAG_BYTES);
         }
         try {
             gcm.init(Cipher.DECRYPT_MODE, keys.key(), new GCMParameterSpec(TAG_BITS, nonce));

@@ -2,8 +2,7 @@ package dev.atlas.server.tls;
 
 /** Big-endian writes of the record header's fields into a byte array (no allocation). */
 final class RecordWriter {
-    private RecordWriter() {
-    }
+    private RecordWriter() {}
 
     /** A record header: {@code type}, the legacy version, {@code length} bytes following it. */
     static void header(byte[] out, byte type, int length) {

@@ -2,7 +2,6 @@ package dev.atlas.server.tls;
 
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -27,6 +26,7 @@ import java.lang.foreign.ValueLayout;
 public final class SealedBodies implements PayloadSource {
     /** Bodies one connection may have queued and unacknowledged (pipelined responses). */
     public static final int BODIES_PER_CONNECTION = 16;
+
     private static final int NONE = -1;
 
     private final RecordSealer sealer;
@@ -43,17 +43,20 @@ public final class SealedBodies implements PayloadSource {
     private final TrafficKeys[] keys;
     /** Stream offset of the body's first framed byte (where its segment starts). */
     private final long[] streamStart;
+
     private final int[] generation;
     private final int[] head;
     private final int[] count;
 
     /** Which record the staging area holds sealed, or {@link #NONE}. */
     private int cachedSlot = NONE;
+
     private int cachedGeneration;
     private long cachedRecord;
 
     /** Bytes copied out of the staging area into frames (the copy the JCA's heap-only speed costs). */
     private long stagingCopyBytes;
+
     private long recordsSealed;
     private long slicesEncrypted;
     private long cacheHits;
@@ -84,12 +87,19 @@ public final class SealedBodies implements PayloadSource {
      * number {@code firstSeq}. Returns the records it takes, or −1 when the connection has no
      * room (too many bodies unacknowledged, or a full segment list).
      */
-    public long queue(TcpConnection connection, TrafficKeys writeKeys, long firstSeq, PayloadSource source, long token,
-                      long offset, long bodyLength) {
+    public long queue(
+            TcpConnection connection,
+            TrafficKeys writeKeys,
+            long firstSeq,
+            PayloadSource source,
+            long token,
+            long offset,
+            long bodyLength) {
         if (bodyLength <= 0) {
             return bodyLength == 0 ? 0 : -1;
         }
-        final int slot = add(connection.id(), connection.queuedOffset(), writeKeys, firstSeq, source, token, offset, bodyLength);
+        final int slot =
+                add(connection.id(), connection.queuedOffset(), writeKeys, firstSeq, source, token, offset, bodyLength);
         if (slot == NONE) {
             return -1;
         }
@@ -106,8 +116,15 @@ public final class SealedBodies implements PayloadSource {
      * offset {@code streamOffset}; returns the slot (the stream segment's token) or −1 when the
      * connection has {@link #BODIES_PER_CONNECTION} bodies unacknowledged.
      */
-    int add(int id, long streamOffset, TrafficKeys writeKeys, long firstSeq, PayloadSource source, long token,
-            long offset, long bodyLength) {
+    int add(
+            int id,
+            long streamOffset,
+            TrafficKeys writeKeys,
+            long firstSeq,
+            PayloadSource source,
+            long token,
+            long offset,
+            long bodyLength) {
         if (count[id] == BODIES_PER_CONNECTION) {
             return NONE;
         }
@@ -137,8 +154,14 @@ public final class SealedBodies implements PayloadSource {
      * content type {@code type} with sequence number {@code seq} and queues it retained on the
      * connection (response heads, alerts, key updates). False when the connection has no room.
      */
-    public boolean queueRecord(TcpConnection connection, TrafficKeys writeKeys, long seq, byte type,
-                               MemorySegment plaintext, long offset, int plainLength) {
+    public boolean queueRecord(
+            TcpConnection connection,
+            TrafficKeys writeKeys,
+            long seq,
+            byte type,
+            MemorySegment plaintext,
+            long offset,
+            int plainLength) {
         final int total = sealRecord(writeKeys, seq, type, plaintext, offset, plainLength);
         return connection.sendRetainedDirect(staging, 0, total);
     }
@@ -231,15 +254,24 @@ public final class SealedBodies implements PayloadSource {
         return pieceLength;
     }
 
-    private long innerReady(TcpConnection connection, int slot, long k, long plainStart, long within, long wanted,
-                            long dataStart) {
-        return inner[slot].ready(connection, streamStart[slot] + dataStart + within, innerToken[slot],
-            sourceStart[slot] + plainStart + within, wanted);
+    private long innerReady(
+            TcpConnection connection, int slot, long k, long plainStart, long within, long wanted, long dataStart) {
+        return inner[slot].ready(
+                connection,
+                streamStart[slot] + dataStart + within,
+                innerToken[slot],
+                sourceStart[slot] + plainStart + within,
+                wanted);
     }
 
     @Override
-    public void fetch(TcpConnection connection, long streamOffset, long token, long framedOffset, long pieceLength,
-                      long extentRemaining) {
+    public void fetch(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long framedOffset,
+            long pieceLength,
+            long extentRemaining) {
         final int slot = (int) token;
         final boolean tls13 = keys[slot].tls13();
         final int overhead = RecordFormat.overhead(tls13);
@@ -260,8 +292,13 @@ public final class SealedBodies implements PayloadSource {
                 final long from = pieceEnd > dataEnd ? dataStart : Math.max(at, dataStart);
                 final long to = Math.min(pieceEnd, dataEnd);
                 // Never past the record: its plaintext sits at stream offsets of its own.
-                inner[slot].fetch(connection, streamStart[slot] + from, innerToken[slot],
-                    start + plainStart + (from - dataStart), to - from, dataEnd - from);
+                inner[slot].fetch(
+                        connection,
+                        streamStart[slot] + from,
+                        innerToken[slot],
+                        start + plainStart + (from - dataStart),
+                        to - from,
+                        dataEnd - from);
             }
             at = pieceEnd;
             k++;
@@ -269,8 +306,14 @@ public final class SealedBodies implements PayloadSource {
     }
 
     @Override
-    public void fill(TcpConnection connection, long streamOffset, long token, long framedOffset,
-                     MemorySegment dst, long dstOffset, int pieceLength) {
+    public void fill(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long framedOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int pieceLength) {
         final int slot = (int) token;
         final TrafficKeys writeKeys = keys[slot];
         final boolean tls13 = writeKeys.tls13();
@@ -303,7 +346,8 @@ public final class SealedBodies implements PayloadSource {
                 // transmission: the next frame takes the rest from the staged record); a piece
                 // inside the record's data (a lost segment resent) costs only its own bytes by CTR.
                 if (pieceEnd > dataEnd
-                    || at < dataStart && innerReady(connection, slot, k, plainStart, 0, plain, dataStart) == plain) {
+                        || at < dataStart
+                                && innerReady(connection, slot, k, plainStart, 0, plain, dataStart) == plain) {
                     sealRecord(connection, slot, k, plainStart, plain, dataStart, tls13);
                     MemorySegment.copy(staging, at - recordStart, dst, out, n);
                     stagingCopyBytes += n;
@@ -315,8 +359,14 @@ public final class SealedBodies implements PayloadSource {
                     final long from = Math.max(at, dataStart);
                     final int slice = (int) (pieceEnd - from);
                     cachedSlot = NONE;
-                    inner[slot].fill(connection, streamStart[slot] + from, innerToken[slot],
-                        start + plainStart + (from - dataStart), staging, 0, slice);
+                    inner[slot].fill(
+                            connection,
+                            streamStart[slot] + from,
+                            innerToken[slot],
+                            start + plainStart + (from - dataStart),
+                            staging,
+                            0,
+                            slice);
                     sealer.encryptSlice(writeKeys, baseSeq[slot] + k, from - dataStart, 0, slice);
                     slicesEncrypted++;
                     MemorySegment.copy(staging, 0, dst, out + (from - at), slice);
@@ -330,15 +380,21 @@ public final class SealedBodies implements PayloadSource {
     }
 
     /** Seals record {@code k} of the body in {@code slot} whole into the staging area (framed as on the wire). */
-    private void sealRecord(TcpConnection connection, int slot, long k, long plainStart, int plain, long dataStart,
-                            boolean tls13) {
+    private void sealRecord(
+            TcpConnection connection, int slot, long k, long plainStart, int plain, long dataStart, boolean tls13) {
         final TrafficKeys writeKeys = keys[slot];
         final long seq = baseSeq[slot] + k;
         final int prefix = RecordFormat.prefix(tls13);
         writeHeader(writeKeys, seq, plain, tls13);
         MemorySegment.copy(headerSegment, 0, staging, 0, prefix);
-        inner[slot].fill(connection, streamStart[slot] + dataStart, innerToken[slot], sourceStart[slot] + plainStart,
-            staging, prefix, plain);
+        inner[slot].fill(
+                connection,
+                streamStart[slot] + dataStart,
+                innerToken[slot],
+                sourceStart[slot] + plainStart,
+                staging,
+                prefix,
+                plain);
         int encrypted = plain;
         int aadLength = RecordFormat.HEADER_BYTES;
         if (tls13) {
@@ -361,7 +417,10 @@ public final class SealedBodies implements PayloadSource {
 
     /** Header (and TLS 1.2's explicit nonce) of an application-data record with {@code plain} bytes. */
     private void writeHeader(TrafficKeys writeKeys, long seq, int plain, boolean tls13) {
-        RecordWriter.header(header, RecordFormat.APPLICATION_DATA, plain + RecordFormat.overhead(tls13) - RecordFormat.HEADER_BYTES);
+        RecordWriter.header(
+                header,
+                RecordFormat.APPLICATION_DATA,
+                plain + RecordFormat.overhead(tls13) - RecordFormat.HEADER_BYTES);
         if (!tls13) {
             RecordWriter.putLong(header, RecordFormat.HEADER_BYTES, seq);
         }
@@ -393,7 +452,7 @@ public final class SealedBodies implements PayloadSource {
             final int slot = slot(id, 0);
             final boolean tls13 = keys[slot].tls13();
             final long end = streamStart[slot]
-                + RecordLayout.framedLength(sourceStart[slot], length[slot], RecordFormat.overhead(tls13));
+                    + RecordLayout.framedLength(sourceStart[slot], length[slot], RecordFormat.overhead(tls13));
             if (end > streamOffset) {
                 return;
             }

@@ -13,11 +13,11 @@ final class SealerChoice {
     private static final int RECORDS = 400;
     /** Enough records for the JIT to compile SunJCE's GCM path (its intrinsics only run compiled). */
     private static final int WARM_UP_RECORDS = 3000;
+
     private static Supplier<RecordSealer> choice;
     private static String report;
 
-    private SealerChoice() {
-    }
+    private SealerChoice() {}
 
     static synchronized Supplier<RecordSealer> fastest() {
         if (choice == null) {
@@ -28,9 +28,12 @@ final class SealerChoice {
                 final double sunJce = recordsPerSecond(new SunJceSealer());
                 final double openSsl = recordsPerSecond(new OpenSslSealer());
                 choice = openSsl > sunJce ? OpenSslSealer::new : SunJceSealer::new;
-                report = String.format(java.util.Locale.ROOT, "%s (SunJCE %.1f GB/s, OpenSSL %.1f GB/s on 16 KiB records)",
-                    openSsl > sunJce ? "openssl" : "sunjce", sunJce * RecordFormat.MAX_PLAINTEXT / 1e9,
-                    openSsl * RecordFormat.MAX_PLAINTEXT / 1e9);
+                report = String.format(
+                        java.util.Locale.ROOT,
+                        "%s (SunJCE %.1f GB/s, OpenSSL %.1f GB/s on 16 KiB records)",
+                        openSsl > sunJce ? "openssl" : "sunjce",
+                        sunJce * RecordFormat.MAX_PLAINTEXT / 1e9,
+                        openSsl * RecordFormat.MAX_PLAINTEXT / 1e9);
             }
         }
         return choice;

@@ -1,10 +1,10 @@
 package dev.atlas.server.tls;
 
+import java.lang.foreign.MemorySegment;
+import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
-import java.lang.foreign.MemorySegment;
-import java.security.GeneralSecurityException;
 
 /**
  * The JDK's AES-GCM and AES-CTR (SunJCE, with the AES-NI/CLMUL intrinsics) on a heap staging

@@ -8,11 +8,13 @@ package dev.atlas.server.tls;
 public final class TlsCounters {
     /** Index of a (version, key size) pair in {@link #handshakesCompleted}. */
     public static final int TLS13_AES128 = 0;
+
     public static final int TLS13_AES256 = 1;
     public static final int TLS12_AES128 = 2;
     public static final int TLS12_AES256 = 3;
-    public static final String[] SUITE_LABELS = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
-        "ECDHE_AES_128_GCM", "ECDHE_AES_256_GCM"};
+    public static final String[] SUITE_LABELS = {
+        "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "ECDHE_AES_128_GCM", "ECDHE_AES_256_GCM"
+    };
     public static final String[] VERSION_LABELS = {"TLSv1.3", "TLSv1.3", "TLSv1.2", "TLSv1.2"};
     private static final int ALERT_CODES = 256;
 
@@ -22,6 +24,7 @@ public final class TlsCounters {
     public long handshakesFailed;
     /** Handshake messages that waited for a later lane pass (the per-pass handshake budget was spent). */
     public long handshakesDeferred;
+
     public long handshakeNanosTotal;
     public long handshakeNanosMax;
     public final long[] alertsSent = new long[ALERT_CODES];
@@ -30,6 +33,7 @@ public final class TlsCounters {
     public long badRecords;
     /** Decrypted request bytes the HTTP side could not hold (pipelined past its budget): the session ended with internal_error. */
     public long plaintextRefused;
+
     public long keyUpdatesReceived;
     public long keyUpdatesSent;
     public long renegotiationsRefused;

@@ -4,9 +4,8 @@ import dev.atlas.server.mgmt.AtlasMetrics;
 import dev.atlas.server.mgmt.CounterSource;
 import dev.atlas.server.mgmt.LaneMeters;
 import dev.atlas.server.mgmt.MetricNames;
-import org.bouncycastle.tls.AlertDescription;
-
 import java.time.Instant;
+import org.bouncycastle.tls.AlertDescription;
 
 /**
  * A lane's TLS counters as Prometheus meters: handshakes by outcome and by version and suite,
@@ -20,6 +19,7 @@ public final class TlsMeters implements CounterSource {
     public static final String HANDSHAKE_SECONDS = "atlas_tls_handshake_seconds_total";
     /** The longest handshake seen (gauge). */
     public static final String HANDSHAKE_MAX_SECONDS = "atlas_tls_handshake_max_seconds";
+
     public static final String ALERTS_SENT = "atlas_tls_alerts_sent_total";
     public static final String ALERTS_RECEIVED = "atlas_tls_alerts_received_total";
     public static final String RECORDS_OPENED = "atlas_tls_records_opened_total";
@@ -29,16 +29,31 @@ public final class TlsMeters implements CounterSource {
     public static final String HANDSHAKES_DEFERRED = "atlas_tls_handshakes_deferred_total";
     /** Seconds until the first configured certificate to expire does (gauge). */
     public static final String CERTIFICATE_EXPIRY = "atlas_tls_certificate_expiry_seconds";
+
     public static final String CERTIFICATE_GENERATION = "atlas_tls_certificate_generation";
 
     /** Alerts worth a series of their own. */
-    private static final short[] ALERTS = {AlertDescription.close_notify, AlertDescription.unexpected_message,
-        AlertDescription.bad_record_mac, AlertDescription.record_overflow, AlertDescription.handshake_failure,
-        AlertDescription.bad_certificate, AlertDescription.certificate_unknown, AlertDescription.unknown_ca,
-        AlertDescription.decode_error, AlertDescription.decrypt_error, AlertDescription.protocol_version,
-        AlertDescription.insufficient_security, AlertDescription.internal_error, AlertDescription.user_canceled,
-        AlertDescription.no_renegotiation, AlertDescription.missing_extension, AlertDescription.unrecognized_name,
-        AlertDescription.no_application_protocol, AlertDescription.illegal_parameter};
+    private static final short[] ALERTS = {
+        AlertDescription.close_notify,
+        AlertDescription.unexpected_message,
+        AlertDescription.bad_record_mac,
+        AlertDescription.record_overflow,
+        AlertDescription.handshake_failure,
+        AlertDescription.bad_certificate,
+        AlertDescription.certificate_unknown,
+        AlertDescription.unknown_ca,
+        AlertDescription.decode_error,
+        AlertDescription.decrypt_error,
+        AlertDescription.protocol_version,
+        AlertDescription.insufficient_security,
+        AlertDescription.internal_error,
+        AlertDescription.user_canceled,
+        AlertDescription.no_renegotiation,
+        AlertDescription.missing_extension,
+        AlertDescription.unrecognized_name,
+        AlertDescription.no_application_protocol,
+        AlertDescription.illegal_parameter
+    };
 
     private final TlsResponder tls;
 
@@ -49,40 +64,89 @@ public final class TlsMeters implements CounterSource {
     @Override
     public void registerTo(LaneMeters meters) {
         final TlsCounters c = tls.counters();
-        meters.counter(MetricNames.TLS_HANDSHAKES, "TLS handshakes by outcome.", "result", "ok", c::handshakesCompletedTotal)
-            .counter(MetricNames.TLS_HANDSHAKES, "TLS handshakes by outcome.", "result", "failed", () -> c.handshakesFailed);
+        meters.counter(
+                        MetricNames.TLS_HANDSHAKES,
+                        "TLS handshakes by outcome.",
+                        "result",
+                        "ok",
+                        c::handshakesCompletedTotal)
+                .counter(
+                        MetricNames.TLS_HANDSHAKES,
+                        "TLS handshakes by outcome.",
+                        "result",
+                        "failed",
+                        () -> c.handshakesFailed);
         for (int i = 0; i < TlsCounters.SUITE_LABELS.length; i++) {
             final int suite = i;
-            meters.counter(HANDSHAKES_BY_SUITE, "Completed TLS handshakes by version and cipher suite.", "suite",
-                TlsCounters.VERSION_LABELS[i] + " " + TlsCounters.SUITE_LABELS[i], () -> c.handshakesCompleted[suite]);
+            meters.counter(
+                    HANDSHAKES_BY_SUITE,
+                    "Completed TLS handshakes by version and cipher suite.",
+                    "suite",
+                    TlsCounters.VERSION_LABELS[i] + " " + TlsCounters.SUITE_LABELS[i],
+                    () -> c.handshakesCompleted[suite]);
         }
-        meters.counter(HANDSHAKE_SECONDS, "Time from accepting a TLS connection to its completed handshake.",
-                () -> c.handshakeNanosTotal, 1e-9)
-            .gauge(HANDSHAKE_MAX_SECONDS, "The longest TLS handshake seen.", () -> c.handshakeNanosMax, 1e-9)
-            .counter(MetricNames.SEAL_BYTES, "Bytes sealed (encrypted) by TLS, by engine.", "engine", tls.sealer().name(),
-                () -> tls.sealer().sealedBytes())
-            .counter(MetricNames.COPY_BYTES, "Bytes copied by software on the data path, by reason.", "reason", "tls_staging",
-                () -> tls.bodies().stagingCopyBytes())
-            .counter(RECORDS_OPENED, "TLS records from clients decrypted and authenticated.", () -> c.recordsOpened)
-            .counter(BAD_RECORDS, "TLS records from clients that failed authentication.", () -> c.badRecords)
-            .counter(KEY_UPDATES, "TLS 1.3 KeyUpdate messages, by direction.", "direction", "received", () -> c.keyUpdatesReceived)
-            .counter(KEY_UPDATES, "TLS 1.3 KeyUpdate messages, by direction.", "direction", "sent", () -> c.keyUpdatesSent)
-            .counter(RENEGOTIATIONS_REFUSED, "TLS 1.2 renegotiation attempts refused.", () -> c.renegotiationsRefused)
-            .counter(HANDSHAKES_DEFERRED, "Handshake messages that waited for a later lane pass (handshake budget spent).",
-                () -> c.handshakesDeferred);
+        meters.counter(
+                        HANDSHAKE_SECONDS,
+                        "Time from accepting a TLS connection to its completed handshake.",
+                        () -> c.handshakeNanosTotal,
+                        1e-9)
+                .gauge(HANDSHAKE_MAX_SECONDS, "The longest TLS handshake seen.", () -> c.handshakeNanosMax, 1e-9)
+                .counter(
+                        MetricNames.SEAL_BYTES,
+                        "Bytes sealed (encrypted) by TLS, by engine.",
+                        "engine",
+                        tls.sealer().name(),
+                        () -> tls.sealer().sealedBytes())
+                .counter(
+                        MetricNames.COPY_BYTES,
+                        "Bytes copied by software on the data path, by reason.",
+                        "reason",
+                        "tls_staging",
+                        () -> tls.bodies().stagingCopyBytes())
+                .counter(RECORDS_OPENED, "TLS records from clients decrypted and authenticated.", () -> c.recordsOpened)
+                .counter(BAD_RECORDS, "TLS records from clients that failed authentication.", () -> c.badRecords)
+                .counter(
+                        KEY_UPDATES,
+                        "TLS 1.3 KeyUpdate messages, by direction.",
+                        "direction",
+                        "received",
+                        () -> c.keyUpdatesReceived)
+                .counter(
+                        KEY_UPDATES,
+                        "TLS 1.3 KeyUpdate messages, by direction.",
+                        "direction",
+                        "sent",
+                        () -> c.keyUpdatesSent)
+                .counter(
+                        RENEGOTIATIONS_REFUSED,
+                        "TLS 1.2 renegotiation attempts refused.",
+                        () -> c.renegotiationsRefused)
+                .counter(
+                        HANDSHAKES_DEFERRED,
+                        "Handshake messages that waited for a later lane pass (handshake budget spent).",
+                        () -> c.handshakesDeferred);
         for (short alert : ALERTS) {
             final String name = AlertDescription.getName(alert);
             meters.counter(ALERTS_SENT, "TLS alerts sent, by type.", "alert", name, () -> c.alertsSent[alert])
-                .counter(ALERTS_RECEIVED, "TLS alerts received, by type.", "alert", name, () -> c.alertsReceived[alert]);
+                    .counter(
+                            ALERTS_RECEIVED,
+                            "TLS alerts received, by type.",
+                            "alert",
+                            name,
+                            () -> c.alertsReceived[alert]);
         }
     }
 
     /** The server-wide certificate meters. */
     public static void registerCertificates(AtlasMetrics metrics, TlsCertificates certificates) {
-        metrics.gauge(CERTIFICATE_EXPIRY, "Seconds until the first of the served certificates expires.",
-            () -> secondsToExpiry(certificates.store()));
-        metrics.gauge(CERTIFICATE_GENERATION, "How many times the certificates were loaded (1 at start, +1 per reload).",
-            certificates::generation);
+        metrics.gauge(
+                CERTIFICATE_EXPIRY,
+                "Seconds until the first of the served certificates expires.",
+                () -> secondsToExpiry(certificates.store()));
+        metrics.gauge(
+                CERTIFICATE_GENERATION,
+                "How many times the certificates were loaded (1 at start, +1 per reload).",
+                certificates::generation);
     }
 
     private static long secondsToExpiry(CertificateStore store) {
@@ -97,7 +161,7 @@ public final class TlsMeters implements CounterSource {
     public static String reload(TlsCertificates certificates) {
         certificates.reload();
         final CertificateStore store = certificates.store();
-        return store.certificates().size() + " certificate(s), first expiry in "
-            + secondsToExpiry(store) / 86_400 + " days";
+        return store.certificates().size() + " certificate(s), first expiry in " + secondsToExpiry(store) / 86_400
+                + " days";
     }
 }

@@ -4,13 +4,12 @@ import dev.atlas.server.http.Responder;
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.SendFilter;
 import dev.atlas.server.tcp.TcpConnection;
-import org.bouncycastle.tls.AlertDescription;
-import org.bouncycastle.tls.AlertLevel;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.AlertLevel;
 
 /**
  * HTTPS in front of a lane's HTTP responder. Connections to the TLS port get a {@link TlsSession}:
@@ -58,8 +57,13 @@ public final class TlsResponder implements Responder, SendFilter {
      * @param sealer                  the lane's sealing engine
      * @param handshakeRecordsPerPass handshake records Bouncy Castle may process per lane pass
      */
-    public TlsResponder(Responder http, int tlsPort, TlsCertificates certificates, int maxConnections, RecordSealer sealer,
-                        int handshakeRecordsPerPass) {
+    public TlsResponder(
+            Responder http,
+            int tlsPort,
+            TlsCertificates certificates,
+            int maxConnections,
+            RecordSealer sealer,
+            int handshakeRecordsPerPass) {
         this.http = http;
         this.tlsPort = tlsPort;
         this.certificates = certificates;
@@ -123,7 +127,8 @@ public final class TlsResponder implements Responder, SendFilter {
         while (remaining > 0 && session.state != TlsSession.CLOSED && sessions[connection.id()] == session) {
             final int room = session.input.length - session.inputLength;
             if (room == 0) {
-                break; // a full buffer (a deferred handshake): the bytes not taken are not acknowledged, the peer resends them
+                break; // a full buffer (a deferred handshake): the bytes not taken are not acknowledged, the peer
+                // resends them
             }
             final int n = Math.min(room, remaining);
             MemorySegment.copy(data, at, session.inputSegment, session.inputLength, n);
@@ -138,12 +143,15 @@ public final class TlsResponder implements Responder, SendFilter {
     /** Handles every whole record in the session's input; leaves a partial one (or a deferred handshake) there. */
     private void process(TcpConnection connection, TlsSession session) {
         final byte[] in = session.input;
-        while (session.inputLength >= RecordFormat.HEADER_BYTES && sessions[connection.id()] == session
-            && session.state != TlsSession.CLOSED) {
-            final int bodyLength = ((in[RecordFormat.LENGTH_OFFSET] & 0xFF) << 8) | (in[RecordFormat.LENGTH_OFFSET + 1] & 0xFF);
+        while (session.inputLength >= RecordFormat.HEADER_BYTES
+                && sessions[connection.id()] == session
+                && session.state != TlsSession.CLOSED) {
+            final int bodyLength =
+                    ((in[RecordFormat.LENGTH_OFFSET] & 0xFF) << 8) | (in[RecordFormat.LENGTH_OFFSET + 1] & 0xFF);
             final int type = in[RecordFormat.TYPE_OFFSET];
-            final boolean plausible = type >= RecordFormat.CHANGE_CIPHER_SPEC && type <= RecordFormat.APPLICATION_DATA
-                && in[RecordFormat.VERSION_OFFSET] == 3;
+            final boolean plausible = type >= RecordFormat.CHANGE_CIPHER_SPEC
+                    && type <= RecordFormat.APPLICATION_DATA
+                    && in[RecordFormat.VERSION_OFFSET] == 3;
             if (session.state == TlsSession.HANDSHAKING) {
                 if (handshakeBudget <= 0) {
                     defer(connection, session);
@@ -170,8 +178,12 @@ public final class TlsResponder implements Responder, SendFilter {
                 }
             } else {
                 if (!plausible || bodyLength > RecordFormat.MAX_CIPHERTEXT) {
-                    fatal(connection, session, bodyLength > RecordFormat.MAX_CIPHERTEXT
-                        ? AlertDescription.record_overflow : AlertDescription.unexpected_message);
+                    fatal(
+                            connection,
+                            session,
+                            bodyLength > RecordFormat.MAX_CIPHERTEXT
+                                    ? AlertDescription.record_overflow
+                                    : AlertDescription.unexpected_message);
                     return;
                 }
                 final int recordLength = RecordFormat.HEADER_BYTES + bodyLength;
@@ -249,7 +261,8 @@ public final class TlsResponder implements Responder, SendFilter {
     private boolean openRecord(TcpConnection connection, TlsSession session, int recordLength) {
         final byte[] in = session.input;
         final byte outerType = in[RecordFormat.TYPE_OFFSET];
-        if (outerType == RecordFormat.CHANGE_CIPHER_SPEC || session.tls13 && outerType != RecordFormat.APPLICATION_DATA) {
+        if (outerType == RecordFormat.CHANGE_CIPHER_SPEC
+                || session.tls13 && outerType != RecordFormat.APPLICATION_DATA) {
             fatal(connection, session, AlertDescription.unexpected_message);
             return false;
         }
@@ -278,7 +291,8 @@ public final class TlsResponder implements Responder, SendFilter {
         }
         return switch (type) {
             case RecordFormat.APPLICATION_DATA -> {
-                if (contentLength > 0 && http.onData(connection, session.inputSegment, prefix, contentLength) < contentLength) {
+                if (contentLength > 0
+                        && http.onData(connection, session.inputSegment, prefix, contentLength) < contentLength) {
                     // The HTTP side holds pipelined requests only within its budget and the record
                     // is already acknowledged, so the rest cannot be asked for again: end the
                     // session rather than lose requests in the middle of the stream.
@@ -329,7 +343,8 @@ public final class TlsResponder implements Responder, SendFilter {
                 return false;
             }
             final byte messageType = in[position];
-            final int messageLength = ((in[position + 1] & 0xFF) << 16) | ((in[position + 2] & 0xFF) << 8) | (in[position + 3] & 0xFF);
+            final int messageLength =
+                    ((in[position + 1] & 0xFF) << 16) | ((in[position + 2] & 0xFF) << 8) | (in[position + 3] & 0xFF);
             if (messageLength > end - position - HANDSHAKE_HEADER) {
                 fatal(connection, session, AlertDescription.decode_error);
                 return false;
@@ -361,8 +376,14 @@ public final class TlsResponder implements Responder, SendFilter {
                 control[2] = 0;
                 control[3] = 1;
                 control[4] = 0; // update_not_requested
-                if (!bodies.queueRecord(connection, session.writeKeys, session.writeSeq++, RecordFormat.HANDSHAKE,
-                    controlSegment, 0, HANDSHAKE_HEADER + 1)) {
+                if (!bodies.queueRecord(
+                        connection,
+                        session.writeKeys,
+                        session.writeSeq++,
+                        RecordFormat.HANDSHAKE,
+                        controlSegment,
+                        0,
+                        HANDSHAKE_HEADER + 1)) {
                     connection.abort();
                     return false;
                 }
@@ -379,7 +400,8 @@ public final class TlsResponder implements Responder, SendFilter {
     private void queueAlert(TcpConnection connection, TlsSession session, short level, short description) {
         control[0] = (byte) level;
         control[1] = (byte) description;
-        if (bodies.queueRecord(connection, session.writeKeys, session.writeSeq++, RecordFormat.ALERT, controlSegment, 0, 2)) {
+        if (bodies.queueRecord(
+                connection, session.writeKeys, session.writeSeq++, RecordFormat.ALERT, controlSegment, 0, 2)) {
             counters.alertsSent[description]++;
         }
     }
@@ -406,8 +428,8 @@ public final class TlsResponder implements Responder, SendFilter {
             http.onSendComplete(connection);
             return;
         }
-        if (session.state == TlsSession.HANDSHAKING || session.protocol != null && session.state == TlsSession.CLOSED
-            && !httpAttached[connection.id()]) {
+        if (session.state == TlsSession.HANDSHAKING
+                || session.protocol != null && session.state == TlsSession.CLOSED && !httpAttached[connection.id()]) {
             flushHandshake(connection, session);
         }
         if (httpAttached[connection.id()]) {
@@ -473,8 +495,8 @@ public final class TlsResponder implements Responder, SendFilter {
         int remaining = length;
         while (remaining > 0) {
             final int n = Math.min(remaining, RecordFormat.MAX_PLAINTEXT);
-            if (!bodies.queueRecord(connection, session.writeKeys, session.writeSeq++, RecordFormat.APPLICATION_DATA,
-                bytes, at, n)) {
+            if (!bodies.queueRecord(
+                    connection, session.writeKeys, session.writeSeq++, RecordFormat.APPLICATION_DATA, bytes, at, n)) {
                 return false;
             }
             at += n;
@@ -489,7 +511,8 @@ public final class TlsResponder implements Responder, SendFilter {
         if (session == null || session.state != TlsSession.ESTABLISHED) {
             return false;
         }
-        final long records = bodies.queue(connection, session.writeKeys, session.writeSeq, src, token, sourceOffset, length);
+        final long records =
+                bodies.queue(connection, session.writeKeys, session.writeSeq, src, token, sourceOffset, length);
         if (records < 0) {
             return false;
         }

@@ -1,5 +1,8 @@
 package dev.atlas.server.tls;
 
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.security.SecureRandom;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsContext;
@@ -7,10 +10,6 @@ import org.bouncycastle.tls.TlsServerProtocol;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCryptoUtils;
 import org.bouncycastle.tls.crypto.TlsSecret;
-
-import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.security.SecureRandom;
 
 /**
  * The TLS side of one connection: during the handshake, Bouncy Castle's non-blocking server
@@ -30,6 +29,7 @@ final class TlsSession {
 
     /** A whole record of the largest size a peer may send, header included. */
     final byte[] input = new byte[RecordFormat.HEADER_BYTES + RecordFormat.MAX_CIPHERTEXT];
+
     final MemorySegment inputSegment = MemorySegment.ofArray(input);
     int inputLength;
 
@@ -47,6 +47,7 @@ final class TlsSession {
     final TrafficKeys readKeys = new TrafficKeys();
     /** A fresh object per key epoch: bodies queued before a key update keep the keys they were sealed with. */
     TrafficKeys writeKeys = new TrafficKeys();
+
     long readSeq;
     long writeSeq;
     boolean tls13;
@@ -80,8 +81,8 @@ final class TlsSession {
         final int suite = sp.getCipherSuite();
         tls13 = TlsUtils.isTLSv13(sp.getNegotiatedVersion());
         final boolean aes256 = suite == CipherSuite.TLS_AES_256_GCM_SHA384
-            || suite == CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
-            || suite == CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+                || suite == CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+                || suite == CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
         keyBytes = aes256 ? 32 : 16;
         if (tls13) {
             prfHash = sp.getPRFCryptoHashAlgorithm();
@@ -108,24 +109,26 @@ final class TlsSession {
     }
 
     private TrafficKeys keys13(TlsSecret secret, TrafficKeys out) throws IOException {
-        final byte[] key = TlsCryptoUtils.hkdfExpandLabel(secret, prfHash, "key", TlsUtils.EMPTY_BYTES, keyBytes).extract();
-        final byte[] iv = TlsCryptoUtils.hkdfExpandLabel(secret, prfHash, "iv", TlsUtils.EMPTY_BYTES,
-            RecordFormat.NONCE_BYTES).extract();
+        final byte[] key = TlsCryptoUtils.hkdfExpandLabel(secret, prfHash, "key", TlsUtils.EMPTY_BYTES, keyBytes)
+                .extract();
+        final byte[] iv = TlsCryptoUtils.hkdfExpandLabel(
+                        secret, prfHash, "iv", TlsUtils.EMPTY_BYTES, RecordFormat.NONCE_BYTES)
+                .extract();
         return out.tls13(key, iv);
     }
 
     /** TLS 1.3 KeyUpdate from the client (RFC 8446 §7.2): the next client traffic secret and keys. */
     void updateReadKeys() throws IOException {
-        clientSecret = TlsCryptoUtils.hkdfExpandLabel(clientSecret, prfHash, "traffic upd", TlsUtils.EMPTY_BYTES,
-            TlsCryptoUtils.getHashOutputSize(prfHash));
+        clientSecret = TlsCryptoUtils.hkdfExpandLabel(
+                clientSecret, prfHash, "traffic upd", TlsUtils.EMPTY_BYTES, TlsCryptoUtils.getHashOutputSize(prfHash));
         keys13(clientSecret, readKeys);
         readSeq = 0;
     }
 
     /** Our own KeyUpdate: a new write key epoch (a new object, so queued bodies keep theirs). */
     void updateWriteKeys() throws IOException {
-        serverSecret = TlsCryptoUtils.hkdfExpandLabel(serverSecret, prfHash, "traffic upd", TlsUtils.EMPTY_BYTES,
-            TlsCryptoUtils.getHashOutputSize(prfHash));
+        serverSecret = TlsCryptoUtils.hkdfExpandLabel(
+                serverSecret, prfHash, "traffic upd", TlsUtils.EMPTY_BYTES, TlsCryptoUtils.getHashOutputSize(prfHash));
         writeKeys = keys13(serverSecret, new TrafficKeys());
         writeSeq = 0;
     }

@@ -44,12 +44,14 @@ public record TlsSettings(int port, TlsCertificates certificates, String sealer,
             case "sunjce" -> SunJceSealer::new;
             case "openssl" -> {
                 if (!OpenSslSealer.isAvailable()) {
-                    throw new IllegalArgumentException("--sealer openssl needs libcrypto.so.3 (OpenSSL 3), which is not installed");
+                    throw new IllegalArgumentException(
+                            "--sealer openssl needs libcrypto.so.3 (OpenSSL 3), which is not installed");
                 }
                 yield OpenSslSealer::new;
             }
             case "auto" -> SealerChoice.fastest();
-            default -> throw new IllegalArgumentException("--sealer must be auto, sunjce or openssl, not '" + name + "'");
+            default ->
+                throw new IllegalArgumentException("--sealer must be auto, sunjce or openssl, not '" + name + "'");
         };
     }
 }

@@ -1,7 +1,7 @@
 package dev.atlas.server.tls;
 
-import javax.crypto.spec.SecretKeySpec;
 import java.util.Arrays;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The AES-GCM key and nonce material of one direction of one connection, in the form the record
@@ -19,6 +19,7 @@ public final class TrafficKeys {
     private boolean tls13;
     /** Changes with every new key, so a sealer can tell a repeated nonce from a new key. */
     private long epoch;
+
     private static long epochs;
 
     /** Sets TLS 1.3 keys: {@code iv} is the 12-byte write IV. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class AccessLogWriterTest {
     private static final int RING_BYTES = 16 * 1024;
     private final OneToOneRingBuffer ring =
-        new OneToOneRingBuffer(new UnsafeBuffer(new byte[RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH]));
+            new OneToOneRingBuffer(new UnsafeBuffer(new byte[RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH]));
     private final AccessLogWriter writer = new AccessLogWriter(ring, () -> 784111777_000L);
     private final HttpRequestParser parser = new HttpRequestParser(HttpLimits.DEFAULT);
     private final HttpRequest request = HttpRequestParserTest.newRequest(HttpLimits.DEFAULT);
@@ -41,14 +41,17 @@ class AccessLogWriterTest {
             byte[] line = new byte[buffer.getShort(index + AccessLogRecordDescriptor.REQUEST_LINE_LENGTH_OFFSET)];
             buffer.getBytes(index + AccessLogRecordDescriptor.REQUEST_LINE_OFFSET, line);
             records.add(Integer.toHexString(buffer.getInt(index + AccessLogRecordDescriptor.CLIENT_IPV4_OFFSET)) + " "
-                + buffer.getLong(index + AccessLogRecordDescriptor.TIMESTAMP_MILLIS_OFFSET) + " "
-                + buffer.getShort(index + AccessLogRecordDescriptor.STATUS_OFFSET) + " "
-                + buffer.getLong(index + AccessLogRecordDescriptor.BYTES_SENT_OFFSET) + " "
-                + buffer.getLong(index + AccessLogRecordDescriptor.DURATION_NANOS_OFFSET) + " ["
-                + new String(line, StandardCharsets.ISO_8859_1) + "]");
+                    + buffer.getLong(index + AccessLogRecordDescriptor.TIMESTAMP_MILLIS_OFFSET) + " "
+                    + buffer.getShort(index + AccessLogRecordDescriptor.STATUS_OFFSET) + " "
+                    + buffer.getLong(index + AccessLogRecordDescriptor.BYTES_SENT_OFFSET) + " "
+                    + buffer.getLong(index + AccessLogRecordDescriptor.DURATION_NANOS_OFFSET) + " ["
+                    + new String(line, StandardCharsets.ISO_8859_1) + "]");
         });
-        assertEquals(List.of("c6120002 784111777000 206 1234 5678 [GET /v/seg%201.ts?x=1 HTTP/1.1]",
-            "7f000001 784111777000 400 100 1 [GET /x HTTP/1.1]"), records);
+        assertEquals(
+                List.of(
+                        "c6120002 784111777000 206 1234 5678 [GET /v/seg%201.ts?x=1 HTTP/1.1]",
+                        "7f000001 784111777000 400 100 1 [GET /x HTTP/1.1]"),
+                records);
     }
 
     @Test
@@ -58,7 +61,8 @@ class AccessLogWriterTest {
         while (writer.log(request, 1, HttpStatus.OK, 1, 1)) {
             logged++;
         }
-        assertTrue(logged > 0 && logged < RING_BYTES / AccessLogRecordDescriptor.MAX_REQUEST_LINE + 1, "logged " + logged);
+        assertTrue(
+                logged > 0 && logged < RING_BYTES / AccessLogRecordDescriptor.MAX_REQUEST_LINE + 1, "logged " + logged);
         assertEquals(1, writer.dropped());
         assertEquals(logged, writer.written());
         int[] lengths = new int[1];
@@ -77,7 +81,7 @@ class AccessLogWriterTest {
     void loggingAllocatesNothing() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         parse("GET /v/seg1.ts HTTP/1.1\r\nHost: h\r\n\r\n");
-        MessageHandler discard = (type, buffer, index, length) -> { };
+        MessageHandler discard = (type, buffer, index, length) -> {};
         for (int i = 0; i < 20_000; i++) {
             writer.log(request, 1, HttpStatus.OK, i, i);
             ring.read(discard);

@@ -16,7 +16,7 @@ class AllocationFreeTest {
     private static final int ROUNDS = 3;
 
     private final com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @Test
     void tenThousandRequestsAllocateNothing() {
@@ -33,9 +33,9 @@ class AllocationFreeTest {
             byte[] type = "video/mp4".getBytes(StandardCharsets.US_ASCII);
             byte[] etag = "\"5d41402abc4b2a76\"".getBytes(StandardCharsets.US_ASCII);
             byte[] text = ("GET /vod/film%20one/720p/seg-00042.m4s?token=abc HTTP/1.1\r\nHost: edge.example\r\n"
-                + "User-Agent: player/1.0\r\nRange: bytes=1000-" + "\r\nIf-None-Match: \"x\"\r\n"
-                + "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nConnection: keep-alive\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+                            + "User-Agent: player/1.0\r\nRange: bytes=1000-" + "\r\nIf-None-Match: \"x\"\r\n"
+                            + "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nConnection: keep-alive\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
             MemorySegment wire = arena.allocate(text.length);
             MemorySegment.copy(text, 0, wire, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, text.length);
             MemorySegment out = arena.allocate(4096);
@@ -46,11 +46,23 @@ class AllocationFreeTest {
                 int split = text.length / 3;
                 parser.onData(request, wire, 0, split);
                 parser.onData(request, wire, split, text.length - split);
-                RangeResult result = range.parse(request.buffer(), request.rangeOffset(), request.rangeLength(), 1 << 20);
-                long since = HttpDate.parse(request.buffer(), request.ifModifiedSinceOffset(), request.ifModifiedSinceLength());
-                int n = head.wrap(out, 0, out.byteSize()).status(HttpStatus.PARTIAL_CONTENT).date().server()
-                    .contentType(type).contentLength(range.length()).contentRange(range.first(), range.last(), 1 << 20)
-                    .etag(etag).lastModified(since).acceptRanges().cors().connection(request.keepAlive()).end();
+                RangeResult result =
+                        range.parse(request.buffer(), request.rangeOffset(), request.rangeLength(), 1 << 20);
+                long since = HttpDate.parse(
+                        request.buffer(), request.ifModifiedSinceOffset(), request.ifModifiedSinceLength());
+                int n = head.wrap(out, 0, out.byteSize())
+                        .status(HttpStatus.PARTIAL_CONTENT)
+                        .date()
+                        .server()
+                        .contentType(type)
+                        .contentLength(range.length())
+                        .contentRange(range.first(), range.last(), 1 << 20)
+                        .etag(etag)
+                        .lastModified(since)
+                        .acceptRanges()
+                        .cors()
+                        .connection(request.keepAlive())
+                        .end();
                 n += errors.notFound(out, n, out.byteSize() - n, true, true);
                 sink[0] += n + result.ordinal() + request.nameLength();
             };

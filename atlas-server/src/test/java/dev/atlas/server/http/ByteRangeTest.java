@@ -57,23 +57,40 @@ class ByteRangeTest {
 
     @Test
     void ignored() {
-        String[] ignored = {"bytes=0-1,5-6", "bytes=0-1, -5", "items=0-1", "bytes=", "bytes", "bytes 0-1", "bytes=5-4",
-            "bytes=a-b", "bytes=-", "bytes=1", "bytes=--1", "bytes=1-2x", "", "bytes=0-1;"};
+        String[] ignored = {
+            "bytes=0-1,5-6",
+            "bytes=0-1, -5",
+            "items=0-1",
+            "bytes=",
+            "bytes",
+            "bytes 0-1",
+            "bytes=5-4",
+            "bytes=a-b",
+            "bytes=-",
+            "bytes=1",
+            "bytes=--1",
+            "bytes=1-2x",
+            "",
+            "bytes=0-1;"
+        };
         for (String value : ignored) {
             assertEquals(RangeResult.IGNORED, parse(value, 1000), value);
         }
     }
 
     @Property(tries = 500)
-    void satisfiableRangesLieInsideTheRepresentation(@ForAll @LongRange(min = 0, max = 1L << 40) long a,
-                                                      @ForAll @LongRange(min = 0, max = 1L << 40) long b,
-                                                      @ForAll @LongRange(min = 0, max = 1L << 40) long length) {
+    void satisfiableRangesLieInsideTheRepresentation(
+            @ForAll @LongRange(min = 0, max = 1L << 40) long a,
+            @ForAll @LongRange(min = 0, max = 1L << 40) long b,
+            @ForAll @LongRange(min = 0, max = 1L << 40) long length) {
         for (String value : new String[] {"bytes=" + a + "-" + b, "bytes=" + a + "-", "bytes=-" + a}) {
             if (parse(value, length) == RangeResult.SATISFIABLE) {
                 assertEquals(true, range.first() >= 0 && range.first() <= range.last() && range.last() < length, value);
             }
         }
         RangeResult closed = parse("bytes=" + a + "-" + b, length);
-        assertEquals(b < a ? RangeResult.IGNORED : a >= length ? RangeResult.UNSATISFIABLE : RangeResult.SATISFIABLE, closed);
+        assertEquals(
+                b < a ? RangeResult.IGNORED : a >= length ? RangeResult.UNSATISFIABLE : RangeResult.SATISFIABLE,
+                closed);
     }
 }

@@ -127,8 +127,15 @@ class CurlInteropTest {
     }
 
     /** Answers one parsed request the way the appliance will; returns whether the connection stays open. */
-    private static boolean respond(HttpRequest request, ResponseHead head, ErrorResponses errors, ByteRange range,
-                                   MemorySegment headSegment, byte[] headBytes, OutputStream out) throws IOException {
+    private static boolean respond(
+            HttpRequest request,
+            ResponseHead head,
+            ErrorResponses errors,
+            ByteRange range,
+            MemorySegment headSegment,
+            byte[] headBytes,
+            OutputStream out)
+            throws IOException {
         boolean keepAlive = request.keepAlive();
         boolean withBody = request.method() == HttpMethod.GET;
         int length;
@@ -142,8 +149,15 @@ class CurlInteropTest {
             return keepAlive;
         }
         if (Preconditions.notModified(request, ETAG, MODIFIED)) {
-            length = head.wrap(headSegment, 0, headBytes.length).status(HttpStatus.NOT_MODIFIED).date().server()
-                .etag(ETAG).lastModified(MODIFIED).cors().connection(keepAlive).end();
+            length = head.wrap(headSegment, 0, headBytes.length)
+                    .status(HttpStatus.NOT_MODIFIED)
+                    .date()
+                    .server()
+                    .etag(ETAG)
+                    .lastModified(MODIFIED)
+                    .cors()
+                    .connection(keepAlive)
+                    .end();
             out.write(headBytes, 0, length);
             return keepAlive;
         }
@@ -152,18 +166,29 @@ class CurlInteropTest {
             ranged = range.parse(request.buffer(), request.rangeOffset(), request.rangeLength(), CONTENT.length);
         }
         if (ranged == RangeResult.UNSATISFIABLE) {
-            out.write(headBytes, 0, errors.rangeNotSatisfiable(headSegment, 0, headBytes.length, keepAlive, withBody, CONTENT.length));
+            out.write(
+                    headBytes,
+                    0,
+                    errors.rangeNotSatisfiable(headSegment, 0, headBytes.length, keepAlive, withBody, CONTENT.length));
             return keepAlive;
         }
         long first = ranged == RangeResult.SATISFIABLE ? range.first() : 0;
         long count = ranged == RangeResult.SATISFIABLE ? range.length() : CONTENT.length;
         head.wrap(headSegment, 0, headBytes.length)
-            .status(ranged == RangeResult.SATISFIABLE ? HttpStatus.PARTIAL_CONTENT : HttpStatus.OK)
-            .date().server().contentType("video/mp2t".getBytes(StandardCharsets.US_ASCII)).contentLength(count);
+                .status(ranged == RangeResult.SATISFIABLE ? HttpStatus.PARTIAL_CONTENT : HttpStatus.OK)
+                .date()
+                .server()
+                .contentType("video/mp2t".getBytes(StandardCharsets.US_ASCII))
+                .contentLength(count);
         if (ranged == RangeResult.SATISFIABLE) {
             head.contentRange(range.first(), range.last(), CONTENT.length);
         }
-        length = head.etag(ETAG).lastModified(MODIFIED).acceptRanges().cors().connection(keepAlive).end();
+        length = head.etag(ETAG)
+                .lastModified(MODIFIED)
+                .acceptRanges()
+                .cors()
+                .connection(keepAlive)
+                .end();
         out.write(headBytes, 0, length);
         if (withBody) {
             out.write(CONTENT, (int) first, (int) count);
@@ -189,7 +214,9 @@ class CurlInteropTest {
     private String curl(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(curl, "-sS", "--max-time", "10"));
         command.addAll(Arrays.asList(args));
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         try {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(process.waitFor(20, TimeUnit.SECONDS), "curl finished");
@@ -204,8 +231,17 @@ class CurlInteropTest {
     void wholeFileAndHeaders() throws Exception {
         Path body = dir.resolve("body");
         Path headers = dir.resolve("headers");
-        assertEquals("200", curl("--fail", "-o", body.toString(), "-D", headers.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts?session=1")));
+        assertEquals(
+                "200",
+                curl(
+                        "--fail",
+                        "-o",
+                        body.toString(),
+                        "-D",
+                        headers.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts?session=1")));
         assertArrayEquals(CONTENT, Files.readAllBytes(body));
         String text = Files.readString(headers);
         assertTrue(text.contains("Content-Length: 100000\r\n"), text);
@@ -218,22 +254,55 @@ class CurlInteropTest {
     void rangesAreServedByteExact() throws Exception {
         Path body = dir.resolve("range");
         Path headers = dir.resolve("headers");
-        assertEquals("206", curl("-r", "1000-1999", "-o", body.toString(), "-D", headers.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts")));
+        assertEquals(
+                "206",
+                curl(
+                        "-r",
+                        "1000-1999",
+                        "-o",
+                        body.toString(),
+                        "-D",
+                        headers.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts")));
         assertArrayEquals(Arrays.copyOfRange(CONTENT, 1000, 2000), Files.readAllBytes(body));
         assertTrue(Files.readString(headers).contains("Content-Range: bytes 1000-1999/100000\r\n"));
         assertEquals("206", curl("-r", "-500", "-o", body.toString(), "-w", "%{http_code}", url("/vod/a%20b.ts")));
         assertArrayEquals(Arrays.copyOfRange(CONTENT, CONTENT.length - 500, CONTENT.length), Files.readAllBytes(body));
         assertEquals("206", curl("-r", "99990-", "-o", body.toString(), "-w", "%{http_code}", url("/vod/a%20b.ts")));
         assertArrayEquals(Arrays.copyOfRange(CONTENT, 99990, CONTENT.length), Files.readAllBytes(body));
-        assertEquals("416", curl("-r", "200000-", "-o", body.toString(), "-D", headers.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts")));
+        assertEquals(
+                "416",
+                curl(
+                        "-r",
+                        "200000-",
+                        "-o",
+                        body.toString(),
+                        "-D",
+                        headers.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts")));
         assertTrue(Files.readString(headers).contains("Content-Range: bytes */100000\r\n"));
-        assertEquals("200", curl("-r", "0-1,5-9", "-o", body.toString(), "-w", "%{http_code}", url("/vod/a%20b.ts")),
-            "several ranges are ignored");
+        assertEquals(
+                "200",
+                curl("-r", "0-1,5-9", "-o", body.toString(), "-w", "%{http_code}", url("/vod/a%20b.ts")),
+                "several ranges are ignored");
         assertArrayEquals(CONTENT, Files.readAllBytes(body));
-        assertEquals("200", curl("-r", "0-9", "-H", "If-Range: \"other\"", "-o", body.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts")), "a stale If-Range gets the whole file");
+        assertEquals(
+                "200",
+                curl(
+                        "-r",
+                        "0-9",
+                        "-H",
+                        "If-Range: \"other\"",
+                        "-o",
+                        body.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts")),
+                "a stale If-Range gets the whole file");
     }
 
     @Test
@@ -243,8 +312,16 @@ class CurlInteropTest {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         Path c = dir.resolve("c");
-        curl("-o", a.toString(), "-o", b.toString(), "-o", c.toString(),
-            url("/vod/a%20b.ts"), url("/missing.ts"), url("/vod/a%20b.ts"));
+        curl(
+                "-o",
+                a.toString(),
+                "-o",
+                b.toString(),
+                "-o",
+                c.toString(),
+                url("/vod/a%20b.ts"),
+                url("/missing.ts"),
+                url("/vod/a%20b.ts"));
         assertArrayEquals(CONTENT, Files.readAllBytes(a));
         assertEquals("404 Not Found\n", Files.readString(b));
         assertArrayEquals(CONTENT, Files.readAllBytes(c));
@@ -256,8 +333,17 @@ class CurlInteropTest {
     void http10AndHeadAndConditionalAndErrors() throws Exception {
         Path body = dir.resolve("body");
         Path headers = dir.resolve("headers");
-        assertEquals("200", curl("--http1.0", "-o", body.toString(), "-D", headers.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts")));
+        assertEquals(
+                "200",
+                curl(
+                        "--http1.0",
+                        "-o",
+                        body.toString(),
+                        "-D",
+                        headers.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts")));
         assertArrayEquals(CONTENT, Files.readAllBytes(body));
         assertTrue(Files.readString(headers).contains("Connection: close\r\n"));
 
@@ -265,16 +351,43 @@ class CurlInteropTest {
         assertTrue(Files.readString(headers).contains("Content-Length: 100000\r\n"));
 
         Path notModified = dir.resolve("not-modified");
-        assertEquals("304", curl("-H", "If-None-Match: \"e1\"", "-o", notModified.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts")));
+        assertEquals(
+                "304",
+                curl(
+                        "-H",
+                        "If-None-Match: \"e1\"",
+                        "-o",
+                        notModified.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts")));
         assertTrue(!Files.exists(notModified) || Files.size(notModified) == 0, "a 304 has no body");
 
-        assertEquals("405", curl("-X", "DELETE", "-o", body.toString(), "-D", headers.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts")));
+        assertEquals(
+                "405",
+                curl(
+                        "-X",
+                        "DELETE",
+                        "-o",
+                        body.toString(),
+                        "-D",
+                        headers.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts")));
         assertTrue(Files.readString(headers).contains("Allow: GET, HEAD\r\n"));
 
-        assertEquals("400", curl("--path-as-is", "-o", body.toString(), "-w", "%{http_code}", url("/vod/../etc/passwd")));
-        assertEquals("431", curl("-H", "X-Big: " + "x".repeat(9000), "-o", body.toString(), "-w", "%{http_code}",
-            url("/vod/a%20b.ts")));
+        assertEquals(
+                "400", curl("--path-as-is", "-o", body.toString(), "-w", "%{http_code}", url("/vod/../etc/passwd")));
+        assertEquals(
+                "431",
+                curl(
+                        "-H",
+                        "X-Big: " + "x".repeat(9000),
+                        "-o",
+                        body.toString(),
+                        "-w",
+                        "%{http_code}",
+                        url("/vod/a%20b.ts")));
     }
 }

@@ -37,7 +37,8 @@ class HeldInputTest {
             } else if (!held.isEmpty(0)) {
                 final int n = 1 + random.nextInt(held.held(0));
                 for (int i = 0; i < n; i++) {
-                    assertEquals((byte) expected.poll(), held.segment().get(ValueLayout.JAVA_BYTE, held.readOffset(0) + i));
+                    assertEquals(
+                            (byte) expected.poll(), held.segment().get(ValueLayout.JAVA_BYTE, held.readOffset(0) + i));
                 }
                 held.consume(0, n);
             }

@@ -32,14 +32,20 @@ import org.junit.jupiter.api.Timeout;
  * by hand is in {@code TcpStackFuzzTest}'s documentation (without the instrumentation excludes).
  */
 class HttpRequestFuzzTest {
-    private static final HttpLimits[] LIMITS = {new HttpLimits(64, 2, 0), new HttpLimits(256, 8, 16),
-        new HttpLimits(1024, 16, 1024), HttpLimits.DEFAULT};
-    private static final Set<HttpStatus> PARSE_ERRORS = Set.of(HttpStatus.BAD_REQUEST, HttpStatus.CONTENT_TOO_LARGE,
-        HttpStatus.URI_TOO_LONG, HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, HttpStatus.NOT_IMPLEMENTED,
-        HttpStatus.HTTP_VERSION_NOT_SUPPORTED);
+    private static final HttpLimits[] LIMITS = {
+        new HttpLimits(64, 2, 0), new HttpLimits(256, 8, 16), new HttpLimits(1024, 16, 1024), HttpLimits.DEFAULT
+    };
+    private static final Set<HttpStatus> PARSE_ERRORS = Set.of(
+            HttpStatus.BAD_REQUEST,
+            HttpStatus.CONTENT_TOO_LARGE,
+            HttpStatus.URI_TOO_LONG,
+            HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            HttpStatus.NOT_IMPLEMENTED,
+            HttpStatus.HTTP_VERSION_NOT_SUPPORTED);
     private static final int MAX_CUTS = 8;
     /** Representation lengths a Range is resolved against. */
     private static final long[] LENGTHS = {0, 1, 1000, 1L << 40, Long.MAX_VALUE};
+
     private static final byte[][] ETAGS = {Ascii.bytes("\"abc\""), Ascii.bytes("W/\"abc\""), Ascii.bytes("\"\"")};
     /** Last-Modified values: the epoch, RFC 9110's example date, the largest date there is. */
     private static final long[] MODIFIED = {0, 784_111_777L, HttpDate.toEpochSecond(9999, 12, 31, 23, 59, 59)};
@@ -48,15 +54,36 @@ class HttpRequestFuzzTest {
      * A completed request as the responder would see it and where in the stream it ended, or the
      * error the bytes ended in (where the parser stopped looking may differ with the cuts).
      */
-    record Outcome(HttpRequestParserProperties.Outcome request, int end, String reason) {
-    }
+    record Outcome(HttpRequestParserProperties.Outcome request, int end, String reason) {}
 
     // No CR, LF or TAB in entries: Jazzer 0.30.0 writes them unescaped into libFuzzer's line-based
     // dictionary file, which libFuzzer then refuses ("ParseDictionaryFile: error in line 3").
-    @DictionaryEntries({"GET ", "HEAD ", " HTTP/1.1", " HTTP/1.0", "Host: ", "Range: ", "bytes=", "If-None-Match: ",
-        "If-Modified-Since: ", "If-Range: ", "Content-Length: ", "Transfer-Encoding: ", "Connection: ", "close",
-        "keep-alive", "Expect: ", "100-continue", "W/\"", "\"abc\"", "http://", "%2e", "Sun, 06 Nov 1994 08:49:37 GMT",
-        "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"})
+    @DictionaryEntries({
+        "GET ",
+        "HEAD ",
+        " HTTP/1.1",
+        " HTTP/1.0",
+        "Host: ",
+        "Range: ",
+        "bytes=",
+        "If-None-Match: ",
+        "If-Modified-Since: ",
+        "If-Range: ",
+        "Content-Length: ",
+        "Transfer-Encoding: ",
+        "Connection: ",
+        "close",
+        "keep-alive",
+        "Expect: ",
+        "100-continue",
+        "W/\"",
+        "\"abc\"",
+        "http://",
+        "%2e",
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994"
+    })
     @FuzzTest(maxDuration = "40s")
     @Timeout(10)
     void requests(byte[] input) {
@@ -72,7 +99,9 @@ class HttpRequestFuzzTest {
         }
         assertEquals(whole, feed(limits, bytes, everyByte), "byte by byte as whole");
         SplittableRandom random = new SplittableRandom((input[0] & 0xFF) >>> 2);
-        int[] cuts = random.ints(1 + random.nextInt(MAX_CUTS), 0, bytes.length + 1).sorted().toArray();
+        int[] cuts = random.ints(1 + random.nextInt(MAX_CUTS), 0, bytes.length + 1)
+                .sorted()
+                .toArray();
         assertEquals(whole, feed(limits, bytes, cuts), "in pieces as whole");
 
         MemorySegment raw = MemorySegment.ofArray(bytes);
@@ -103,8 +132,10 @@ class HttpRequestFuzzTest {
                 if (result == ParseResult.ERROR) {
                     assertTrue(PARSE_ERRORS.contains(request.errorStatus()), "error status " + request.errorStatus());
                     assertNotNull(request.errorReason());
-                    outcomes.add(new Outcome(HttpRequestParserProperties.Outcome.of(request), -1, request.errorReason()));
-                    assertEquals(ParseResult.ERROR, parser.onData(request, data, offset, length), "an error stays an error");
+                    outcomes.add(
+                            new Outcome(HttpRequestParserProperties.Outcome.of(request), -1, request.errorReason()));
+                    assertEquals(
+                            ParseResult.ERROR, parser.onData(request, data, offset, length), "an error stays an error");
                     assertEquals(0, request.consumed());
                     return outcomes;
                 }
@@ -130,8 +161,9 @@ class HttpRequestFuzzTest {
         int segmentStart = 0;
         for (int i = 0; i <= request.nameLength(); i++) {
             if (i == request.nameLength() || name.get(ValueLayout.JAVA_BYTE, i) == '/') {
-                boolean dotDot = i - segmentStart == 2 && name.get(ValueLayout.JAVA_BYTE, segmentStart) == '.'
-                    && name.get(ValueLayout.JAVA_BYTE, segmentStart + 1) == '.';
+                boolean dotDot = i - segmentStart == 2
+                        && name.get(ValueLayout.JAVA_BYTE, segmentStart) == '.'
+                        && name.get(ValueLayout.JAVA_BYTE, segmentStart + 1) == '.';
                 assertTrue(!dotDot, "a '..' segment in " + request.nameText());
                 segmentStart = i + 1;
             } else {
@@ -159,13 +191,15 @@ class HttpRequestFuzzTest {
     /** A range resolves as {@link #expectedRange} says (a satisfiable one lies inside the representation). */
     private static void ranges(MemorySegment text, int offset, int length) {
         ByteRange range = new ByteRange();
-        String value = new String(text.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
+        String value =
+                new String(text.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
         for (long complete : LENGTHS) {
             RangeResult result = range.parse(text, offset, length, complete);
             assertNotNull(result);
             if (result == RangeResult.SATISFIABLE) {
-                assertTrue(0 <= range.first() && range.first() <= range.last() && range.last() < complete,
-                    "range " + range.first() + "-" + range.last() + " of " + complete);
+                assertTrue(
+                        0 <= range.first() && range.first() <= range.last() && range.last() < complete,
+                        "range " + range.first() + "-" + range.last() + " of " + complete);
                 assertTrue(range.length() >= 1);
             }
             long[] expected = expectedRange(value, complete);
@@ -218,8 +252,9 @@ class HttpRequestFuzzTest {
             if (suffix == 0) {
                 return new long[] {RangeResult.UNSATISFIABLE.ordinal(), 0, 0};
             }
-            return complete == 0 ? ignored
-                : new long[] {RangeResult.SATISFIABLE.ordinal(), Math.max(0, complete - suffix), complete - 1};
+            return complete == 0
+                    ? ignored
+                    : new long[] {RangeResult.SATISFIABLE.ordinal(), Math.max(0, complete - suffix), complete - 1};
         }
         long first = Long.parseLong(a);
         if (!b.isEmpty() && Long.parseLong(b) < first) {
@@ -228,7 +263,11 @@ class HttpRequestFuzzTest {
         if (first >= complete) {
             return new long[] {RangeResult.UNSATISFIABLE.ordinal(), 0, 0};
         }
-        return new long[] {RangeResult.SATISFIABLE.ordinal(), first, b.isEmpty() ? complete - 1 : Math.min(Long.parseLong(b), complete - 1)};
+        return new long[] {
+            RangeResult.SATISFIABLE.ordinal(),
+            first,
+            b.isEmpty() ? complete - 1 : Math.min(Long.parseLong(b), complete - 1)
+        };
     }
 
     private static String trimWhitespace(String s) {
@@ -261,8 +300,10 @@ class HttpRequestFuzzTest {
         if (seconds != HttpDate.INVALID) {
             byte[] formatted = new byte[HttpDate.LENGTH];
             HttpDate.format(seconds, formatted, 0);
-            assertEquals(seconds, HttpDate.parse(MemorySegment.ofArray(formatted), 0, formatted.length),
-                "round trip of " + new String(formatted, StandardCharsets.ISO_8859_1));
+            assertEquals(
+                    seconds,
+                    HttpDate.parse(MemorySegment.ofArray(formatted), 0, formatted.length),
+                    "round trip of " + new String(formatted, StandardCharsets.ISO_8859_1));
         }
     }
 }

@@ -21,24 +21,45 @@ import net.jqwik.api.Provide;
 /** Properties of the incremental parser: splitting never changes the outcome; garbage never throws. */
 class HttpRequestParserProperties {
     private static final HttpLimits LIMITS = new HttpLimits(1024, 16, 64);
-    private static final Set<HttpStatus> PARSE_ERRORS = Set.of(HttpStatus.BAD_REQUEST, HttpStatus.CONTENT_TOO_LARGE,
-        HttpStatus.URI_TOO_LONG, HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, HttpStatus.NOT_IMPLEMENTED,
-        HttpStatus.HTTP_VERSION_NOT_SUPPORTED);
+    private static final Set<HttpStatus> PARSE_ERRORS = Set.of(
+            HttpStatus.BAD_REQUEST,
+            HttpStatus.CONTENT_TOO_LARGE,
+            HttpStatus.URI_TOO_LONG,
+            HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            HttpStatus.NOT_IMPLEMENTED,
+            HttpStatus.HTTP_VERSION_NOT_SUPPORTED);
 
     /** What a completed request looked like, or the error it ended in. */
-    record Outcome(String method, int minor, String target, String name, String host, String range,
-                   String ifNoneMatch, String ifModifiedSince, boolean keepAlive, int headers, long contentLength,
-                   HttpStatus error) {
+    record Outcome(
+            String method,
+            int minor,
+            String target,
+            String name,
+            String host,
+            String range,
+            String ifNoneMatch,
+            String ifModifiedSince,
+            boolean keepAlive,
+            int headers,
+            long contentLength,
+            HttpStatus error) {
         static Outcome of(HttpRequest r) {
             if (r.errorStatus() != null) {
                 return new Outcome(null, 0, null, null, null, null, null, null, false, 0, 0, r.errorStatus());
             }
-            return new Outcome(r.method().name(), r.minorVersion(), r.text(r.targetOffset(), r.targetLength()),
-                r.nameText(), r.text(r.hostOffset(), r.hostLength()),
-                r.hasRange() ? r.text(r.rangeOffset(), r.rangeLength()) : null,
-                r.text(r.ifNoneMatchOffset(), r.ifNoneMatchLength()),
-                r.text(r.ifModifiedSinceOffset(), r.ifModifiedSinceLength()),
-                r.keepAlive(), r.headerCount(), r.contentLength(), null);
+            return new Outcome(
+                    r.method().name(),
+                    r.minorVersion(),
+                    r.text(r.targetOffset(), r.targetLength()),
+                    r.nameText(),
+                    r.text(r.hostOffset(), r.hostLength()),
+                    r.hasRange() ? r.text(r.rangeOffset(), r.rangeLength()) : null,
+                    r.text(r.ifNoneMatchOffset(), r.ifNoneMatchLength()),
+                    r.text(r.ifModifiedSinceOffset(), r.ifModifiedSinceLength()),
+                    r.keepAlive(),
+                    r.headerCount(),
+                    r.contentLength(),
+                    null);
         }
     }
 
@@ -113,7 +134,8 @@ class HttpRequestParserProperties {
         int mutations = 1 + random.nextInt(4);
         for (int m = 0; m < mutations && bytes.length > 0; m++) {
             int at = random.nextInt(bytes.length);
-            byte b = random.nextBoolean() ? INTERESTING[random.nextInt(INTERESTING.length)] : (byte) random.nextInt(256);
+            byte b =
+                    random.nextBoolean() ? INTERESTING[random.nextInt(INTERESTING.length)] : (byte) random.nextInt(256);
             switch (random.nextInt(3)) {
                 case 0 -> bytes[at] = b;
                 case 1 -> {
@@ -136,30 +158,50 @@ class HttpRequestParserProperties {
 
     @Provide
     Arbitrary<byte[]> pipelines() {
-        return request().list().ofMinSize(1).ofMaxSize(3)
-            .map(list -> String.join("", list).getBytes(StandardCharsets.ISO_8859_1));
+        return request()
+                .list()
+                .ofMinSize(1)
+                .ofMaxSize(3)
+                .map(list -> String.join("", list).getBytes(StandardCharsets.ISO_8859_1));
     }
 
     static Arbitrary<String> request() {
         Arbitrary<String> method = Arbitraries.of("GET", "HEAD", "OPTIONS", "DELETE", "M-SEARCH");
         Arbitrary<String> segment = Arbitraries.oneOf(
-            Arbitraries.strings().withCharRange('a', 'z').withChars("0123456789-_.~!$&'()*+,;=:@").ofMinLength(1).ofMaxLength(12)
-                .filter(s -> !s.equals("..")),
-            Arbitraries.of("%20", "%41", "%C3%A9", "%2F", "%25"));
+                Arbitraries.strings()
+                        .withCharRange('a', 'z')
+                        .withChars("0123456789-_.~!$&'()*+,;=:@")
+                        .ofMinLength(1)
+                        .ofMaxLength(12)
+                        .filter(s -> !s.equals("..")),
+                Arbitraries.of("%20", "%41", "%C3%A9", "%2F", "%25"));
         Arbitrary<String> path = segment.list().ofMaxSize(5).map(s -> "/" + String.join("/", s));
-        Arbitrary<String> query = Arbitraries.strings().withCharRange('a', 'z').withChars("=&").ofMaxLength(10)
-            .injectNull(0.5).map(q -> q == null ? "" : "?" + q);
+        Arbitrary<String> query = Arbitraries.strings()
+                .withCharRange('a', 'z')
+                .withChars("=&")
+                .ofMaxLength(10)
+                .injectNull(0.5)
+                .map(q -> q == null ? "" : "?" + q);
         Arbitrary<String> version = Arbitraries.of("1.0", "1.1");
         Arbitrary<String> host = Arbitraries.of("edge.example", "198.18.0.1:8080", "[::1]", "");
         Arbitrary<String> extra = Arbitraries.of(
-            "Range: bytes=0-1023\r\n", "range:bytes=-500 \r\n", "If-None-Match: \"e1\", W/\"e2\"\r\n",
-            "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n", "Connection: close\r\n",
-            "Connection: keep-alive\r\n", "User-Agent: test/1.0 (x; y)\r\n", "Accept: */*\r\n",
-            "X-Empty:\r\n", "Cookie: a=b; c=d\r\n", "Content-Length: 0\r\n");
+                "Range: bytes=0-1023\r\n",
+                "range:bytes=-500 \r\n",
+                "If-None-Match: \"e1\", W/\"e2\"\r\n",
+                "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
+                "Connection: close\r\n",
+                "Connection: keep-alive\r\n",
+                "User-Agent: test/1.0 (x; y)\r\n",
+                "Accept: */*\r\n",
+                "X-Empty:\r\n",
+                "Cookie: a=b; c=d\r\n",
+                "Content-Length: 0\r\n");
         Arbitrary<String> fields = extra.list().ofMaxSize(6).map(l -> String.join("", l));
         Arbitrary<Integer> body = Arbitraries.integers().between(0, LIMITS.skippedBodyBytes() > 0 ? 40 : 0);
         return Combinators.combine(method, path, query, version, host, fields, body)
-            .as((m, p, q, v, h, f, b) -> m + " " + p + q + " HTTP/" + v + "\r\nHost: " + h + "\r\n" + f
-                + (b > 0 && !f.contains("Content-Length") ? "Content-Length: " + b + "\r\n\r\n" + "x".repeat(b) : "\r\n"));
+                .as((m, p, q, v, h, f, b) -> m + " " + p + q + " HTTP/" + v + "\r\nHost: " + h + "\r\n" + f
+                        + (b > 0 && !f.contains("Content-Length")
+                                ? "Content-Length: " + b + "\r\n\r\n" + "x".repeat(b)
+                                : "\r\n"));
     }
 }

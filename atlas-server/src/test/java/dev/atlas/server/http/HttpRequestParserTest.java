@@ -15,8 +15,9 @@ class HttpRequestParserTest {
     private final HttpRequest request = newRequest(limits);
 
     static HttpRequest newRequest(HttpLimits limits) {
-        return new HttpRequest(MemorySegment.ofArray(new byte[limits.requestHeadBytes()]),
-            MemorySegment.ofArray(new byte[limits.requestHeadBytes()]));
+        return new HttpRequest(
+                MemorySegment.ofArray(new byte[limits.requestHeadBytes()]),
+                MemorySegment.ofArray(new byte[limits.requestHeadBytes()]));
     }
 
     private ParseResult parse(String text) {
@@ -32,8 +33,8 @@ class HttpRequestParserTest {
     @Test
     void simpleGet() {
         String text = "GET /hls/720p/seg%2042.ts?t=9 HTTP/1.1\r\nHost: edge.example\r\n"
-            + "Range: bytes=0-99\r\nIf-None-Match: \"abc\"\r\n"
-            + "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nX-Other: 1\r\n\r\n";
+                + "Range: bytes=0-99\r\nIf-None-Match: \"abc\"\r\n"
+                + "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nX-Other: 1\r\n\r\n";
         assertEquals(ParseResult.COMPLETE, parse(text));
         assertEquals(text.length(), request.consumed());
         assertEquals(HttpMethod.GET, request.method());
@@ -44,8 +45,9 @@ class HttpRequestParserTest {
         assertEquals("edge.example", request.text(request.hostOffset(), request.hostLength()));
         assertEquals("bytes=0-99", request.text(request.rangeOffset(), request.rangeLength()));
         assertEquals("\"abc\"", request.text(request.ifNoneMatchOffset(), request.ifNoneMatchLength()));
-        assertEquals("Sun, 06 Nov 1994 08:49:37 GMT",
-            request.text(request.ifModifiedSinceOffset(), request.ifModifiedSinceLength()));
+        assertEquals(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                request.text(request.ifModifiedSinceOffset(), request.ifModifiedSinceLength()));
         assertEquals(5, request.headerCount());
         assertTrue(request.keepAlive());
         assertNull(request.errorStatus());
@@ -83,8 +85,10 @@ class HttpRequestParserTest {
 
     @Test
     void pipelinedRequestsFollowEachOther() {
-        byte[] bytes = ("GET /one HTTP/1.1\r\nHost: h\r\n\r\n" + "GET /two HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
-            + "HEAD /three HTTP/1.1\r\nHost: h\r\n\r\nGET /fo").getBytes(StandardCharsets.US_ASCII);
+        byte[] bytes = ("GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
+                        + "GET /two HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+                        + "HEAD /three HTTP/1.1\r\nHost: h\r\n\r\nGET /fo")
+                .getBytes(StandardCharsets.US_ASCII);
         MemorySegment data = MemorySegment.ofArray(bytes);
         int offset = 0;
         String[] names = {"one", "two", "three"};
@@ -108,23 +112,23 @@ class HttpRequestParserTest {
     @Test
     void badRequests() {
         String[] bad = {
-            "GET /x HTTP/1.1\nHost: h\r\n\r\n",              // bare LF
-            "GET /x HTTP/1.1\r\nHost: h\n\r\n",              // bare LF in a field
-            "GET /x\rHTTP/1.1\r\nHost: h\r\n\r\n",           // bare CR
-            "GET  /x HTTP/1.1\r\nHost: h\r\n\r\n",           // two spaces
-            "G(T /x HTTP/1.1\r\nHost: h\r\n\r\n",            // method not a token
-            "GET /x HTTP/1.1 \r\nHost: h\r\n\r\n",           // trailing space
-            "GET /x HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n",  // obs-fold
-            "GET /x HTTP/1.1\r\nHost : h\r\n\r\n",           // space before colon
-            "GET /x HTTP/1.1\r\nHo(st: h\r\n\r\n",           // bad name
-            "GET /x HTTP/1.1\r\n: h\r\n\r\n",                // empty name
-            "GET /x HTTP/1.1\r\nHost h\r\n\r\n",             // no colon
-            "GET /x HTTP/1.1\r\nHost: h\u0001\r\n\r\n",      // control byte in value
+            "GET /x HTTP/1.1\nHost: h\r\n\r\n", // bare LF
+            "GET /x HTTP/1.1\r\nHost: h\n\r\n", // bare LF in a field
+            "GET /x\rHTTP/1.1\r\nHost: h\r\n\r\n", // bare CR
+            "GET  /x HTTP/1.1\r\nHost: h\r\n\r\n", // two spaces
+            "G(T /x HTTP/1.1\r\nHost: h\r\n\r\n", // method not a token
+            "GET /x HTTP/1.1 \r\nHost: h\r\n\r\n", // trailing space
+            "GET /x HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n", // obs-fold
+            "GET /x HTTP/1.1\r\nHost : h\r\n\r\n", // space before colon
+            "GET /x HTTP/1.1\r\nHo(st: h\r\n\r\n", // bad name
+            "GET /x HTTP/1.1\r\n: h\r\n\r\n", // empty name
+            "GET /x HTTP/1.1\r\nHost h\r\n\r\n", // no colon
+            "GET /x HTTP/1.1\r\nHost: h\u0001\r\n\r\n", // control byte in value
             "GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 1x\r\n\r\n",
             "GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n",
             "GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
             "GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n",
-            "GET /x HTTP/1.1\r\n\r\n",                       // no Host in 1.1
+            "GET /x HTTP/1.1\r\n\r\n", // no Host in 1.1
             "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
             "GET /a/../etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n",
             "GET /a/%2e%2E/b HTTP/1.1\r\nHost: h\r\n\r\n",
@@ -132,13 +136,13 @@ class HttpRequestParserTest {
             "GET /a%00b HTTP/1.1\r\nHost: h\r\n\r\n",
             "GET /a%4 HTTP/1.1\r\nHost: h\r\n\r\n",
             "GET /a%zz HTTP/1.1\r\nHost: h\r\n\r\n",
-            "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n",           // not origin-form
-            "GET * HTTP/1.1\r\nHost: h\r\n\r\n",             // asterisk with GET
+            "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", // not origin-form
+            "GET * HTTP/1.1\r\nHost: h\r\n\r\n", // asterisk with GET
             "GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n",
             "GET /x HTTX/1.1\r\nHost: h\r\n\r\n",
             "GET /x HTTP/1.10\r\nHost: h\r\n\r\n",
-            "GET /x\r\n\r\n",                                // HTTP/0.9
-            "GET /x HTTP/1.1\r\n Host: h\r\n\r\n",           // whitespace before first field
+            "GET /x\r\n\r\n", // HTTP/0.9
+            "GET /x HTTP/1.1\r\n Host: h\r\n\r\n", // whitespace before first field
         };
         for (String text : bad) {
             request.reset();
@@ -182,8 +186,9 @@ class HttpRequestParserTest {
 
     @Test
     void headersTooLarge() {
-        assertError(HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "GET /x HTTP/1.1\r\nHost: h\r\nCookie: " + "c".repeat(250) + "\r\n\r\n");
+        assertError(
+                HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "GET /x HTTP/1.1\r\nHost: h\r\nCookie: " + "c".repeat(250) + "\r\n\r\n");
     }
 
     @Test
@@ -192,7 +197,8 @@ class HttpRequestParserTest {
         for (int i = 0; i < 8; i++) {
             text.append("X-").append(i).append(": v\r\n");
         }
-        assertError(HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, text.append("\r\n").toString());
+        assertError(
+                HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, text.append("\r\n").toString());
     }
 
     @Test
@@ -216,7 +222,8 @@ class HttpRequestParserTest {
      */
     @Test
     void expectContinueCompletesAtTheEndOfTheHeadAndCloses() {
-        final String head = "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 3000000\r\nExpect: 100-Continue\r\n\r\n";
+        final String head =
+                "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 3000000\r\nExpect: 100-Continue\r\n\r\n";
         assertEquals(ParseResult.COMPLETE, parse(head + "abc"));
         assertEquals(head.length(), request.consumed());
         assertEquals(HttpMethod.OTHER, request.method());
@@ -228,13 +235,17 @@ class HttpRequestParserTest {
 
     @Test
     void expectContinueIsIgnoredInHttp10() {
-        assertEquals(ParseResult.NEED_MORE, parse("POST /x HTTP/1.0\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n12345"));
+        assertEquals(
+                ParseResult.NEED_MORE,
+                parse("POST /x HTTP/1.0\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n12345"));
         assertEquals(ParseResult.COMPLETE, parse("67890"));
     }
 
     @Test
     void multipleRangeFieldsAreIgnored() {
-        assertEquals(ParseResult.COMPLETE, parse("GET /x HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1\r\nrange: bytes=5-6\r\n\r\n"));
+        assertEquals(
+                ParseResult.COMPLETE,
+                parse("GET /x HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1\r\nrange: bytes=5-6\r\n\r\n"));
         assertFalse(request.hasRange());
     }
 }

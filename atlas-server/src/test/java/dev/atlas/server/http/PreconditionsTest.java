@@ -21,7 +21,8 @@ class PreconditionsTest {
     private final HttpRequest request = HttpRequestParserTest.newRequest(HttpLimits.DEFAULT);
 
     private HttpRequest parse(String method, String fields) {
-        byte[] bytes = (method + " /v.mp4 HTTP/1.1\r\nHost: h\r\n" + fields + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] bytes =
+                (method + " /v.mp4 HTTP/1.1\r\nHost: h\r\n" + fields + "\r\n").getBytes(StandardCharsets.US_ASCII);
         assertEquals(ParseResult.COMPLETE, parser.onData(request, MemorySegment.ofArray(bytes), 0, bytes.length));
         return request;
     }
@@ -37,15 +38,20 @@ class PreconditionsTest {
         assertFalse(Preconditions.notModified(parse("GET", "If-None-Match: v1\r\n"), ETAG, MODIFIED));
         assertFalse(Preconditions.notModified(parse("DELETE", "If-None-Match: \"v1\"\r\n"), ETAG, MODIFIED));
         // If-None-Match wins over If-Modified-Since.
-        assertFalse(Preconditions.notModified(parse("GET",
-            "If-None-Match: \"v2\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED));
+        assertFalse(Preconditions.notModified(
+                parse("GET", "If-None-Match: \"v2\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"),
+                ETAG,
+                MODIFIED));
     }
 
     @Test
     void ifModifiedSince() {
-        assertTrue(Preconditions.notModified(parse("GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED));
-        assertTrue(Preconditions.notModified(parse("GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED - 1));
-        assertFalse(Preconditions.notModified(parse("GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED + 1));
+        assertTrue(Preconditions.notModified(
+                parse("GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED));
+        assertTrue(Preconditions.notModified(
+                parse("GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED - 1));
+        assertFalse(Preconditions.notModified(
+                parse("GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED + 1));
         assertFalse(Preconditions.notModified(parse("GET", "If-Modified-Since: yesterday\r\n"), ETAG, 0));
         assertFalse(Preconditions.notModified(parse("GET", ""), ETAG, MODIFIED));
     }
@@ -57,8 +63,10 @@ class PreconditionsTest {
         assertFalse(Preconditions.rangeApplies(parse("GET", "If-Range: \"v2\"\r\n"), ETAG, MODIFIED));
         assertFalse(Preconditions.rangeApplies(parse("GET", "If-Range: W/\"v1\"\r\n"), ETAG, MODIFIED));
         assertFalse(Preconditions.rangeApplies(parse("GET", "If-Range: \"v1\"\r\n"), WEAK_ETAG, MODIFIED));
-        assertTrue(Preconditions.rangeApplies(parse("GET", "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED));
-        assertFalse(Preconditions.rangeApplies(parse("GET", "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED + 1));
+        assertTrue(Preconditions.rangeApplies(
+                parse("GET", "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED));
+        assertFalse(Preconditions.rangeApplies(
+                parse("GET", "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), ETAG, MODIFIED + 1));
         assertFalse(Preconditions.rangeApplies(parse("GET", "If-Range: garbage\r\n"), ETAG, MODIFIED));
     }
 
@@ -68,8 +76,10 @@ class PreconditionsTest {
         byte[] ts = cache.bytes(ContentTypes.forName("hls/720p/seg_00001.ts"));
         assertArrayEquals("video/mp2t".getBytes(StandardCharsets.US_ASCII), ts);
         assertSame(ts, cache.bytes(ContentTypes.forName("other.ts")), "encoded once");
-        assertArrayEquals("text/plain?Set-Cookie: x".getBytes(StandardCharsets.US_ASCII),
-            cache.bytes("text/plain\nSet-Cookie: x"), "no header splitting");
+        assertArrayEquals(
+                "text/plain?Set-Cookie: x".getBytes(StandardCharsets.US_ASCII),
+                cache.bytes("text/plain\nSet-Cookie: x"),
+                "no header splitting");
         assertEquals(2, cache.size());
     }
 }

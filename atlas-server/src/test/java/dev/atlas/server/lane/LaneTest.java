@@ -1,11 +1,13 @@
 package dev.atlas.server.lane;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atlas.server.memory.MemoryWire;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import dev.atlas.server.memory.MemoryWire;
-import org.junit.jupiter.api.Test;
-
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -14,16 +16,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The lane's duty cycle over real memory-wire rings: work counting, failure containment, threads, allocation. */
 class LaneTest {
     private static final int FRAME_LENGTH = 60;
     /** Where the test frames carry their marker byte (after the Ethernet header). */
     private static final int MARKER_OFFSET = 14;
+
     private static final byte POISON = 0x66;
 
     /** Sends {@code count} frames from {@code ring}; frame k carries marker {@code markers[k % markers.length]}. */
@@ -59,7 +59,15 @@ class LaneTest {
     void countsWorkPerPassAndIdlesWhenThereIsNone() {
         try (MemoryWire wire = new MemoryWire()) {
             final long[] seen = new long[1];
-            final Lane lane = new Lane(0, wire.a(), steps((slot, now) -> { seen[0]++; return 1; }, now -> 0));
+            final Lane lane = new Lane(
+                    0,
+                    wire.a(),
+                    steps(
+                            (slot, now) -> {
+                                seen[0]++;
+                                return 1;
+                            },
+                            now -> 0));
             assertEquals(0, lane.doWork());
             assertEquals(1, lane.counters().idleLoops);
 
@@ -116,7 +124,8 @@ class LaneTest {
 
     @Test
     void lanesRunOnNamedThreadsAndStopCleanly() throws Exception {
-        try (MemoryWire first = new MemoryWire(1); MemoryWire second = new MemoryWire(2)) {
+        try (MemoryWire first = new MemoryWire(1);
+                MemoryWire second = new MemoryWire(2)) {
             final Set<String> threads = ConcurrentHashMap.newKeySet();
             final AtomicLong frames = new AtomicLong();
             final FrameSink sink = (slot, now) -> {
@@ -129,8 +138,12 @@ class LaneTest {
             // A memory wire is single-threaded: queue the frames before the lane threads own the rings.
             send(first.b(), 3, (byte) 1);
             send(second.b(), 4, (byte) 1);
-            final Lanes lanes = Lanes.start(List.of(new Lane(0, first.a(), steps(sink, now -> 0)), new Lane(1, second.a(), steps(sink, now -> 0))),
-                LaneIdle.BACKOFF, false);
+            final Lanes lanes = Lanes.start(
+                    List.of(
+                            new Lane(0, first.a(), steps(sink, now -> 0)),
+                            new Lane(1, second.a(), steps(sink, now -> 0))),
+                    LaneIdle.BACKOFF,
+                    false);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (frames.get() < 7 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -139,14 +152,17 @@ class LaneTest {
             assertEquals(7, frames.get());
             assertEquals(Set.of("atlas-lane-0", "atlas-lane-1"), threads);
             assertEquals(0, lanes.agentErrors());
-            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("atlas-lane-")),
-                "lane threads still running after close");
+            assertTrue(
+                    Thread.getAllStackTraces().keySet().stream()
+                            .noneMatch(t -> t.getName().startsWith("atlas-lane-")),
+                    "lane threads still running after close");
         }
     }
 
     @Test
     void theDutyCycleAllocatesNothingInSteadyState() {
-        final com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        final com.sun.management.ThreadMXBean bean =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (MemoryWire wire = new MemoryWire()) {
             final RxSlot peerRx = new RxSlot();
             final long[] sum = new long[1];

@@ -1,24 +1,23 @@
 package dev.atlas.server.memory;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Address;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TestFrames;
-import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class MemoryWireTest {
     static final int SRC = Ipv4Address.parse("198.18.0.2");
@@ -39,8 +38,9 @@ class MemoryWireTest {
     private void sendSuperFrame(MemoryRing ring, int seq, int payload, int flags) {
         assertTrue(ring.txClaim(tx));
         int length = TestFrames.tcpSegment(tx.frame(), 2, 1, SRC, DST, 80, 40000, seq, 99, flags, payload, true);
-        tx.length(length).segmentation(TxSlot.GSO_TCPV4, MSS, TCP + TcpHeader.MIN_LENGTH)
-            .partialChecksum(TCP, TcpHeader.CHECKSUM_OFFSET);
+        tx.length(length)
+                .segmentation(TxSlot.GSO_TCPV4, MSS, TCP + TcpHeader.MIN_LENGTH)
+                .partialChecksum(TCP, TcpHeader.CHECKSUM_OFFSET);
         ring.txCommit(tx);
         ring.txSync();
         assertEquals(1, ring.txReap());
@@ -60,7 +60,11 @@ class MemoryWireTest {
     void segmentsASuperFrameLikeTheKernel() {
         int payload = 65535 - 20 - 20;
         int firstSeq = 0xFFFF_0000; // wraps inside the super-frame
-        sendSuperFrame(wire.a(), firstSeq, payload, TcpHeader.FLAG_ACK | TcpHeader.FLAG_PSH | TcpHeader.FLAG_FIN | TcpHeader.FLAG_CWR);
+        sendSuperFrame(
+                wire.a(),
+                firstSeq,
+                payload,
+                TcpHeader.FLAG_ACK | TcpHeader.FLAG_PSH | TcpHeader.FLAG_FIN | TcpHeader.FLAG_CWR);
         List<byte[]> frames = drain(wire.b());
         int expected = (payload + MSS - 1) / MSS;
         assertEquals(expected, frames.size());
@@ -110,7 +114,10 @@ class MemoryWireTest {
         wire.a().txCommit(tx.length(length)); // no GSO metadata: too long for the MTU
         assertTrue(wire.a().txClaim(tx));
         TestFrames.tcpSegment(tx.frame(), 2, 1, SRC, DST, 80, 40000, 5, 6, TcpHeader.FLAG_ACK, 3000, true);
-        wire.a().txCommit(tx.length(length).segmentation(TxSlot.GSO_TCPV4, MSS, 54).partialChecksum(30, 16));
+        wire.a()
+                .txCommit(tx.length(length)
+                        .segmentation(TxSlot.GSO_TCPV4, MSS, 54)
+                        .partialChecksum(30, 16));
         wire.a().txSync();
         assertTrue(drain(wire.b()).isEmpty());
         assertEquals(1, wire.countersAToB().droppedOversize);
@@ -135,10 +142,22 @@ class MemoryWireTest {
             TxSlot slot = new TxSlot();
             for (int i = 0; i < 20; i++) {
                 assertTrue(w.a().txClaim(slot));
-                int length = TestFrames.tcpSegment(slot.frame(), 2, 1, SRC, DST, 80, 40000, 1 + i * 10 * MSS, 0,
-                    TcpHeader.FLAG_ACK, 10 * MSS, true);
-                w.a().txCommit(slot.length(length).segmentation(TxSlot.GSO_TCPV4, MSS, TCP + 20)
-                    .partialChecksum(TCP, TcpHeader.CHECKSUM_OFFSET));
+                int length = TestFrames.tcpSegment(
+                        slot.frame(),
+                        2,
+                        1,
+                        SRC,
+                        DST,
+                        80,
+                        40000,
+                        1 + i * 10 * MSS,
+                        0,
+                        TcpHeader.FLAG_ACK,
+                        10 * MSS,
+                        true);
+                w.a().txCommit(slot.length(length)
+                        .segmentation(TxSlot.GSO_TCPV4, MSS, TCP + 20)
+                        .partialChecksum(TCP, TcpHeader.CHECKSUM_OFFSET));
                 w.a().txSync();
                 w.a().txReap();
             }
@@ -174,9 +193,12 @@ class MemoryWireTest {
         try (MemoryWire small = new MemoryWire(1500, 4, 4, MemoryWire.DEFAULT_SLOT_CAPACITY, 64, 1)) {
             TxSlot slot = new TxSlot();
             assertTrue(small.a().txClaim(slot));
-            int length = TestFrames.tcpSegment(slot.frame(), 2, 1, SRC, DST, 80, 40000, 1, 0, TcpHeader.FLAG_ACK, 10 * MSS, true);
-            small.a().txCommit(slot.length(length).segmentation(TxSlot.GSO_TCPV4, MSS, TCP + 20)
-                .partialChecksum(TCP, TcpHeader.CHECKSUM_OFFSET));
+            int length = TestFrames.tcpSegment(
+                    slot.frame(), 2, 1, SRC, DST, 80, 40000, 1, 0, TcpHeader.FLAG_ACK, 10 * MSS, true);
+            small.a()
+                    .txCommit(slot.length(length)
+                            .segmentation(TxSlot.GSO_TCPV4, MSS, TCP + 20)
+                            .partialChecksum(TCP, TcpHeader.CHECKSUM_OFFSET));
             small.a().txSync();
             assertEquals(4, small.b().rxSync());
             assertEquals(6, small.inFlight());

@@ -1,5 +1,8 @@
 package dev.atlas.server.memory;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.sun.management.ThreadMXBean;
 import dev.atlas.server.proto.ArpTable;
 import dev.atlas.server.proto.FrameInput;
@@ -10,13 +13,8 @@ import dev.atlas.server.proto.TcpOptions;
 import dev.atlas.server.proto.TestFrames;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import org.junit.jupiter.api.Test;
-
-import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The rings and the proto layer allocate nothing per frame: after warm-up, a loop that sends
@@ -38,12 +36,15 @@ class SteadyStateAllocationTest {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (MemoryWire wire = new MemoryWire(5)) {
             wire.aToB().loss(0.01).reorder(0.01, 1000).duplicate(0.01);
-            FrameInput input = new FrameInput(new InterfaceAddress(STACK_MAC, STACK_IP, 24), new ArpTable(), wire.b(),
-                (frame, ip, tcp, end, now) -> {
-                    delivered++;
-                    options.parse(frame, tcp);
-                    optionSum += options.mss();
-                });
+            FrameInput input = new FrameInput(
+                    new InterfaceAddress(STACK_MAC, STACK_IP, 24),
+                    new ArpTable(),
+                    wire.b(),
+                    (frame, ip, tcp, end, now) -> {
+                        delivered++;
+                        options.parse(frame, tcp);
+                        optionSum += options.mss();
+                    });
             TxSlot tx = new TxSlot();
             RxSlot rx = new RxSlot();
             long[] clock = {0};
@@ -51,13 +52,27 @@ class SteadyStateAllocationTest {
                 MemoryRing peer = wire.a();
                 MemoryRing stack = wire.b();
                 peer.txClaim(tx);
-                int length = TestFrames.tcpSegment(tx.frame(), PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 40000, 80,
-                    (int) clock[0], 0, TcpHeader.FLAG_ACK, 20 * 1448, true);
-                peer.txCommit(tx.length(length).segmentation(TxSlot.GSO_TCPV4, 1448, 54).partialChecksum(34, 16));
+                int length = TestFrames.tcpSegment(
+                        tx.frame(),
+                        PEER_MAC,
+                        STACK_MAC,
+                        PEER_IP,
+                        STACK_IP,
+                        40000,
+                        80,
+                        (int) clock[0],
+                        0,
+                        TcpHeader.FLAG_ACK,
+                        20 * 1448,
+                        true);
+                peer.txCommit(tx.length(length)
+                        .segmentation(TxSlot.GSO_TCPV4, 1448, 54)
+                        .partialChecksum(34, 16));
                 peer.txClaim(tx);
                 peer.txCommit(tx.length(TestFrames.arpRequest(tx.frame(), PEER_MAC, PEER_IP, STACK_IP)));
                 peer.txClaim(tx);
-                peer.txCommit(tx.length(TestFrames.echoRequest(tx.frame(), PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 1, 64)));
+                peer.txCommit(tx.length(
+                        TestFrames.echoRequest(tx.frame(), PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 1, 64)));
                 peer.txSync();
                 peer.txReap();
                 clock[0] += 10_000;

@@ -22,7 +22,8 @@ class AccessLogFlusherTest {
     private final HttpRequestParser parser = new HttpRequestParser(HttpLimits.DEFAULT);
 
     private HttpRequest parse(String text) {
-        HttpRequest request = new HttpRequest(MemorySegment.ofArray(new byte[1024]), MemorySegment.ofArray(new byte[1024]));
+        HttpRequest request =
+                new HttpRequest(MemorySegment.ofArray(new byte[1024]), MemorySegment.ofArray(new byte[1024]));
         byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
         parser.onData(request, MemorySegment.ofArray(bytes), 0, bytes.length);
         return request;
@@ -35,7 +36,7 @@ class AccessLogFlusherTest {
         HttpRequest odd = parse("GET /q\"\\\u00e9 HTTP/1.0\r\n\r\n");
         HttpRequest broken = parse("BAD\r\n");
         try (AccessLogFlusher log = AccessLogFlusher.toFile(file, 2, 64 * 1024, () -> 784111777_000L);
-             AtlasMetrics metrics = new AtlasMetrics()) {
+                AtlasMetrics metrics = new AtlasMetrics()) {
             log.registerMetrics(metrics);
             log.writer(0).log(range, 0xC6120002, HttpStatus.PARTIAL_CONTENT, 1310, 123_456);
             log.writer(1).log(odd, 0xC6120003, HttpStatus.NOT_FOUND, 200, 1_000_000_000);
@@ -46,11 +47,17 @@ class AccessLogFlusherTest {
         }
         List<String> lines = Files.readAllLines(file);
         assertEquals(3, lines.size(), lines.toString());
-        assertTrue(lines.contains(
-            "198.18.0.2 - - [06/Nov/1994:08:49:37 +0000] \"GET /v/seg1.ts HTTP/1.1\" 206 1310 0.000123"), lines.toString());
-        assertTrue(lines.contains(
-            "198.18.0.3 - - [06/Nov/1994:08:49:37 +0000] \"GET /q\\x22\\x5c\\xe9 HTTP/1.0\" 404 200 1.000000"), lines.toString());
-        assertTrue(lines.contains("198.18.0.3 - - [06/Nov/1994:08:49:37 +0000] \"BAD\" 400 150 0.000000"), lines.toString());
+        assertTrue(
+                lines.contains(
+                        "198.18.0.2 - - [06/Nov/1994:08:49:37 +0000] \"GET /v/seg1.ts HTTP/1.1\" 206 1310 0.000123"),
+                lines.toString());
+        assertTrue(
+                lines.contains(
+                        "198.18.0.3 - - [06/Nov/1994:08:49:37 +0000] \"GET /q\\x22\\x5c\\xe9 HTTP/1.0\" 404 200 1.000000"),
+                lines.toString());
+        assertTrue(
+                lines.contains("198.18.0.3 - - [06/Nov/1994:08:49:37 +0000] \"BAD\" 400 150 0.000000"),
+                lines.toString());
     }
 
     /** Agrona checks a ring's buffer when the ring is made: a byte[] gets a complaint on stderr (or a throw when strict). */
@@ -59,7 +66,8 @@ class AccessLogFlusherTest {
         final java.io.PrintStream stderr = System.err;
         final java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
-        try (AccessLogFlusher log = AccessLogFlusher.toWriter(java.io.Writer.nullWriter(), 2, 64 * 1024, System::currentTimeMillis)) {
+        try (AccessLogFlusher log =
+                AccessLogFlusher.toWriter(java.io.Writer.nullWriter(), 2, 64 * 1024, System::currentTimeMillis)) {
             assertNull(log.failure());
         } finally {
             System.setErr(stderr);
@@ -69,13 +77,19 @@ class AccessLogFlusherTest {
 
     @Test
     void unopenableFileIsAnOperatorError(@TempDir Path dir) {
-        UncheckedIOException error = assertThrows(UncheckedIOException.class,
-            () -> AccessLogFlusher.toFile(dir.resolve("missing/access.log"), 1, 64 * 1024, System::currentTimeMillis));
-        assertEquals("cannot open the access log " + dir.resolve("missing/access.log") + ": its directory does not exist; "
-            + "check the directory exists and is writable, or turn the access log off", error.getMessage());
-        UncheckedIOException directory = assertThrows(UncheckedIOException.class,
-            () -> AccessLogFlusher.toFile(dir, 1, 64 * 1024, System::currentTimeMillis));
-        assertTrue(directory.getMessage().startsWith("cannot open the access log " + dir + ": Is a directory;"),
-            directory.getMessage());
+        UncheckedIOException error = assertThrows(
+                UncheckedIOException.class,
+                () -> AccessLogFlusher.toFile(
+                        dir.resolve("missing/access.log"), 1, 64 * 1024, System::currentTimeMillis));
+        assertEquals(
+                "cannot open the access log " + dir.resolve("missing/access.log") + ": its directory does not exist; "
+                        + "check the directory exists and is writable, or turn the access log off",
+                error.getMessage());
+        UncheckedIOException directory = assertThrows(
+                UncheckedIOException.class,
+                () -> AccessLogFlusher.toFile(dir, 1, 64 * 1024, System::currentTimeMillis));
+        assertTrue(
+                directory.getMessage().startsWith("cannot open the access log " + dir + ": Is a directory;"),
+                directory.getMessage());
     }
 }

@@ -46,7 +46,8 @@ class LastLevelCacheTest {
         assertEquals("127.0.0.1", v4.getAddress().getHostAddress());
         assertEquals(0, ManagementServer.parseAddress("[::1]:0").getPort());
         for (String bad : new String[] {"9100", "127.0.0.1:", ":9100", "127.0.0.1:http", "127.0.0.1:70000"}) {
-            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> ManagementServer.parseAddress(bad));
+            IllegalArgumentException error =
+                    assertThrows(IllegalArgumentException.class, () -> ManagementServer.parseAddress(bad));
             assertTrue(error.getMessage().startsWith("management "), error.getMessage());
         }
     }

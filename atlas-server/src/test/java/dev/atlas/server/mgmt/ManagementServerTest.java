@@ -1,12 +1,12 @@
 package dev.atlas.server.mgmt;
 
-import dev.atlas.server.lane.Readiness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atlas.server.lane.LaneCounters;
+import dev.atlas.server.lane.Readiness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -34,15 +34,22 @@ class ManagementServerTest {
     private final LaneCounters lane0 = new LaneCounters();
     private final long[] requests200 = new long[1];
     private final long[] buffersInUse = new long[1];
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private ManagementServer server;
 
     @BeforeEach
     void start() {
         metrics.registerLane("0", new LaneCounterSource(lane0));
-        metrics.registerLane("0", meters -> meters
-            .counter("atlas_http_requests_total", "HTTP requests answered, by status.", "status", "200", () -> requests200[0])
-            .gauge("atlas_buffers_in_use", "Lane buffers not free.", () -> buffersInUse[0]));
+        metrics.registerLane(
+                "0",
+                meters -> meters.counter(
+                                "atlas_http_requests_total",
+                                "HTTP requests answered, by status.",
+                                "status",
+                                "200",
+                                () -> requests200[0])
+                        .gauge("atlas_buffers_in_use", "Lane buffers not free.", () -> buffersInUse[0]));
         server = new ManagementServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics, readiness);
         server.start();
     }
@@ -56,14 +63,17 @@ class ManagementServerTest {
 
     private HttpResponse<String> call(String method, String path) throws IOException, InterruptedException {
         URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + path);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-            .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10))
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     /** The exposition has the series with this value (Prometheus writes doubles: 42.0, 3.3554432E7). */
     private static void assertSample(String exposition, String series, long value) {
-        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(exposition);
+        Matcher sample =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(exposition);
         assertTrue(sample.find(), series + " in\n" + exposition);
         assertEquals((double) value, Double.parseDouble(sample.group(1)), series);
     }
@@ -102,9 +112,12 @@ class ManagementServerTest {
         if (promtool == null && ci) {
             throw new AssertionError("promtool is not installed; ./atlas test installs it (Debian package prometheus)");
         }
-        Assumptions.assumeTrue(promtool != null, "promtool not installed (apt-get install prometheus); skipping the lint");
+        Assumptions.assumeTrue(
+                promtool != null, "promtool not installed (apt-get install prometheus); skipping the lint");
         String body = call("GET", "/metrics").body();
-        Process process = new ProcessBuilder(promtool, "check", "metrics").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(promtool, "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         try {
             process.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
             process.getOutputStream().close();
@@ -175,8 +188,10 @@ class ManagementServerTest {
         });
         HttpResponse<String> failed = call("POST", "/admin/reload");
         assertEquals(500, failed.statusCode());
-        assertEquals("catalogue: generation 8\ncertificates: failed: cannot read /etc/atlas/tls/cert.pem: "
-            + "no such file; fix the path and reload again\n", failed.body());
+        assertEquals(
+                "catalogue: generation 8\ncertificates: failed: cannot read /etc/atlas/tls/cert.pem: "
+                        + "no such file; fix the path and reload again\n",
+                failed.body());
     }
 
     @Test
@@ -193,21 +208,30 @@ class ManagementServerTest {
 
     @Test
     void busyPortIsAnOperatorError() {
-        UncheckedIOException error = assertThrows(UncheckedIOException.class,
-            () -> new ManagementServer(server.address(), new AtlasMetrics(), new Readiness()));
-        assertTrue(error.getMessage().startsWith("cannot listen for management on 127.0.0.1:" + server.address().getPort()),
-            error.getMessage());
+        UncheckedIOException error = assertThrows(
+                UncheckedIOException.class,
+                () -> new ManagementServer(server.address(), new AtlasMetrics(), new Readiness()));
+        assertTrue(
+                error.getMessage()
+                        .startsWith("cannot listen for management on 127.0.0.1:"
+                                + server.address().getPort()),
+                error.getMessage());
     }
 
     @Test
     void metricNamesFollowTheConventions() {
-        assertThrows(IllegalArgumentException.class,
-            () -> metrics.registerLane("1", m -> m.counter("atlas_rx_frames", "no _total", () -> 0)));
-        assertThrows(IllegalArgumentException.class,
-            () -> metrics.registerLane("1", m -> m.counter("rx_frames_total", "no prefix", () -> 0)));
-        assertThrows(IllegalArgumentException.class,
-            () -> metrics.registerLane("1", m -> m.gauge("atlas_Buffers", "upper case", () -> 0)));
-        assertThrows(IllegalArgumentException.class,
-            () -> metrics.registerLane("1", m -> m.gauge("atlas_things_total", "gauge named like a counter", () -> 0)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> metrics.registerLane("1", m -> m.counter("atlas_rx_frames", "no _total", () -> 0)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> metrics.registerLane("1", m -> m.counter("rx_frames_total", "no prefix", () -> 0)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> metrics.registerLane("1", m -> m.gauge("atlas_Buffers", "upper case", () -> 0)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> metrics.registerLane(
+                        "1", m -> m.gauge("atlas_things_total", "gauge named like a counter", () -> 0)));
     }
 }

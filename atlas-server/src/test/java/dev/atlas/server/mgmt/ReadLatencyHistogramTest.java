@@ -1,13 +1,12 @@
 package dev.atlas.server.mgmt;
 
-import dev.atlas.server.storage.StorageCounters;
-import org.junit.jupiter.api.Test;
-
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atlas.server.storage.StorageCounters;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 
 /** The lanes' read-latency buckets come out as one Prometheus histogram with cumulative buckets per lane. */
 class ReadLatencyHistogramTest {
@@ -15,11 +14,11 @@ class ReadLatencyHistogramTest {
     void lanesBucketsBecomeACumulativeHistogram() {
         final StorageCounters lane0 = new StorageCounters();
         final StorageCounters lane1 = new StorageCounters();
-        lane0.readLatencyBuckets[0] = 3;                  // ≤ 25 µs
-        lane0.readLatencyBuckets[2] = 5;                  // ≤ 100 µs
+        lane0.readLatencyBuckets[0] = 3; // ≤ 25 µs
+        lane0.readLatencyBuckets[2] = 5; // ≤ 100 µs
         lane0.readLatencyBuckets[lane0.readLatencyBuckets.length - 1] = 1; // slower than 100 ms
         lane0.readLatencyNanos = 2_000_000_000L;
-        lane1.readLatencyBuckets[4] = 7;                  // ≤ 500 µs
+        lane1.readLatencyBuckets[4] = 7; // ≤ 500 µs
         try (AtlasMetrics metrics = new AtlasMetrics()) {
             metrics.registerReadLatency("0", lane0);
             metrics.registerReadLatency("1", lane1);
@@ -38,7 +37,8 @@ class ReadLatencyHistogramTest {
     }
 
     private static double sample(String exposition, String series) {
-        final Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(exposition);
+        final Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(exposition);
         assertTrue(m.find(), series + " in\n" + exposition);
         return Double.parseDouble(m.group(1));
     }

@@ -1,7 +1,11 @@
 package dev.atlas.server.proto;
 
-import dev.atlas.server.ring.RxSlot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.atlas.server.memory.MemoryWire;
+import dev.atlas.server.ring.RxSlot;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -11,11 +15,6 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-
-import java.lang.foreign.MemorySegment;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Fuzzing FrameInput: random frames and valid frames with random bytes overwritten never make it
@@ -32,8 +31,11 @@ class FrameInputFuzzTest {
     static void setUp() {
         wire = new MemoryWire(7);
         handler = new FrameInputTest.RecordingHandler();
-        input = new FrameInput(new InterfaceAddress(FrameInputTest.STACK_MAC, FrameInputTest.STACK_IP, 24),
-            new ArpTable(64), wire.a(), handler);
+        input = new FrameInput(
+                new InterfaceAddress(FrameInputTest.STACK_MAC, FrameInputTest.STACK_IP, 24),
+                new ArpTable(64),
+                wire.a(),
+                handler);
     }
 
     @AfterContainer
@@ -61,21 +63,44 @@ class FrameInputFuzzTest {
 
     @Provide
     Arbitrary<List<int[]>> mutations() {
-        Arbitrary<int[]> one = Combinators.combine(Arbitraries.integers().between(0, 200), Arbitraries.integers().between(0, 255))
-            .as((at, value) -> new int[] {at, value});
+        Arbitrary<int[]> one = Combinators.combine(
+                        Arbitraries.integers().between(0, 200),
+                        Arbitraries.integers().between(0, 255))
+                .as((at, value) -> new int[] {at, value});
         return one.list().ofMinSize(1).ofMaxSize(6);
     }
 
     @Property(tries = 3000)
-    void mutatedValidFramesNeverThrowAndValidOnesStillPass(@ForAll("mutations") List<int[]> mutations,
-                                                            @ForAll boolean csumNotReady, @ForAll int kind) {
+    void mutatedValidFramesNeverThrowAndValidOnesStillPass(
+            @ForAll("mutations") List<int[]> mutations, @ForAll boolean csumNotReady, @ForAll int kind) {
         MemorySegment f = MemorySegment.ofArray(new byte[256]);
         int length = switch (Math.floorMod(kind, 3)) {
-            case 0 -> TestFrames.arpRequest(f, FrameInputTest.PEER_MAC, FrameInputTest.PEER_IP, FrameInputTest.STACK_IP);
-            case 1 -> TestFrames.echoRequest(f, FrameInputTest.PEER_MAC, FrameInputTest.STACK_MAC,
-                FrameInputTest.PEER_IP, FrameInputTest.STACK_IP, 1, 2, 40);
-            default -> TestFrames.tcpSegment(f, FrameInputTest.PEER_MAC, FrameInputTest.STACK_MAC,
-                FrameInputTest.PEER_IP, FrameInputTest.STACK_IP, 40000, 80, 5, 6, TcpHeader.FLAG_ACK, 60, false);
+            case 0 ->
+                TestFrames.arpRequest(f, FrameInputTest.PEER_MAC, FrameInputTest.PEER_IP, FrameInputTest.STACK_IP);
+            case 1 ->
+                TestFrames.echoRequest(
+                        f,
+                        FrameInputTest.PEER_MAC,
+                        FrameInputTest.STACK_MAC,
+                        FrameInputTest.PEER_IP,
+                        FrameInputTest.STACK_IP,
+                        1,
+                        2,
+                        40);
+            default ->
+                TestFrames.tcpSegment(
+                        f,
+                        FrameInputTest.PEER_MAC,
+                        FrameInputTest.STACK_MAC,
+                        FrameInputTest.PEER_IP,
+                        FrameInputTest.STACK_IP,
+                        40000,
+                        80,
+                        5,
+                        6,
+                        TcpHeader.FLAG_ACK,
+                        60,
+                        false);
         };
         int claimed = length;
         for (int[] m : mutations) {
@@ -88,8 +113,19 @@ class FrameInputFuzzTest {
         offer(f, claimed, csumNotReady ? RxSlot.FLAG_CSUM_NOT_READY : 0);
 
         MemorySegment good = MemorySegment.ofArray(new byte[256]);
-        int goodLength = TestFrames.tcpSegment(good, FrameInputTest.PEER_MAC, FrameInputTest.STACK_MAC,
-            FrameInputTest.PEER_IP, FrameInputTest.STACK_IP, 40001, 80, 777, 1, TcpHeader.FLAG_ACK, 33, false);
+        int goodLength = TestFrames.tcpSegment(
+                good,
+                FrameInputTest.PEER_MAC,
+                FrameInputTest.STACK_MAC,
+                FrameInputTest.PEER_IP,
+                FrameInputTest.STACK_IP,
+                40001,
+                80,
+                777,
+                1,
+                TcpHeader.FLAG_ACK,
+                33,
+                false);
         int before = handler.segments;
         offer(good, goodLength, 0);
         assertEquals(before + 1, handler.segments);

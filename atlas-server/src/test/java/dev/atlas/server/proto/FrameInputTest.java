@@ -1,20 +1,19 @@
 package dev.atlas.server.proto;
 
-import dev.atlas.server.ring.InternetChecksum;
-import dev.atlas.server.ring.Wire;
-import dev.atlas.server.ring.RxSlot;
-import dev.atlas.server.ring.TxSlot;
-import dev.atlas.server.memory.MemoryRing;
-import dev.atlas.server.memory.MemoryWire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.lang.foreign.MemorySegment;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atlas.server.memory.MemoryRing;
+import dev.atlas.server.memory.MemoryWire;
+import dev.atlas.server.ring.InternetChecksum;
+import dev.atlas.server.ring.RxSlot;
+import dev.atlas.server.ring.TxSlot;
+import dev.atlas.server.ring.Wire;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** FrameInput on the stack side (a) of a memory wire, with the test playing the peer (b). */
 class FrameInputTest {
@@ -125,15 +124,27 @@ class FrameInputTest {
 
     @Test
     void deliversValidTcpAndDropsCorruptOnes() {
-        peerSends(TestFrames.tcpSegment(claimPeer(), PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 40000, 80, 1000, 0,
-            TcpHeader.FLAG_ACK | TcpHeader.FLAG_PSH, 100, false));
+        peerSends(TestFrames.tcpSegment(
+                claimPeer(),
+                PEER_MAC,
+                STACK_MAC,
+                PEER_IP,
+                STACK_IP,
+                40000,
+                80,
+                1000,
+                0,
+                TcpHeader.FLAG_ACK | TcpHeader.FLAG_PSH,
+                100,
+                false));
         assertEquals(1, handler.segments);
         assertEquals(100, handler.lastPayload);
         assertEquals(1000, handler.lastSequence);
         assertEquals(PEER_MAC, arp.lookup(PEER_IP), "learned from the IPv4 frame");
 
         MemorySegment f = claimPeer();
-        int len = TestFrames.tcpSegment(f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 40000, 80, 1100, 0, TcpHeader.FLAG_ACK, 100, false);
+        int len = TestFrames.tcpSegment(
+                f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 40000, 80, 1100, 0, TcpHeader.FLAG_ACK, 100, false);
         Wire.u8(f, len - 1, Wire.u8(f, len - 1) ^ 0x5A);
         peerSends(len);
         assertEquals(1, handler.segments);
@@ -143,7 +154,8 @@ class FrameInputTest {
     @Test
     void acceptsUnverifiedChecksumWhenTheSlotSaysNotReady() {
         MemorySegment f = MemorySegment.ofArray(new byte[200]);
-        int len = TestFrames.tcpSegment(f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 40000, 80, 1, 0, TcpHeader.FLAG_ACK, 10, true);
+        int len = TestFrames.tcpSegment(
+                f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 40000, 80, 1, 0, TcpHeader.FLAG_ACK, 10, true);
         rx.set(f, len, 0);
         assertEquals(0, input.onFrame(rx, 0));
         rx.set(f, len, RxSlot.FLAG_CSUM_NOT_READY);
@@ -155,24 +167,28 @@ class FrameInputTest {
     @Test
     void dropsFragmentsWrongAddressesAndBadHeaders() {
         MemorySegment f = MemorySegment.ofArray(new byte[200]);
-        int len = TestFrames.tcpSegment(f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
+        int len = TestFrames.tcpSegment(
+                f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
         Wire.u16(f, 14 + Ipv4Header.FLAGS_FRAGMENT_OFFSET, Ipv4Header.FLAG_MORE_FRAGMENTS);
         Ipv4Header.fillChecksum(f, 14);
         rx.set(f, len, 0);
         input.onFrame(rx, 0);
         assertEquals(1, input.counters().ipv4Fragments);
 
-        len = TestFrames.tcpSegment(f, PEER_MAC, STACK_MAC, PEER_IP, PEER_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
+        len = TestFrames.tcpSegment(
+                f, PEER_MAC, STACK_MAC, PEER_IP, PEER_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
         rx.set(f, len, 0);
         input.onFrame(rx, 0);
         assertEquals(1, input.counters().ipv4NotOurAddress);
 
-        len = TestFrames.tcpSegment(f, PEER_MAC, 0x0200_0000_0099L, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
+        len = TestFrames.tcpSegment(
+                f, PEER_MAC, 0x0200_0000_0099L, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
         rx.set(f, len, 0);
         input.onFrame(rx, 0);
         assertEquals(1, input.counters().notOurMac);
 
-        len = TestFrames.tcpSegment(f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
+        len = TestFrames.tcpSegment(
+                f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
         rx.set(f, len - 5, 0);
         input.onFrame(rx, 0);
         assertEquals(1, input.counters().ipv4BadTotalLength);
@@ -182,7 +198,8 @@ class FrameInputTest {
         input.onFrame(rx, 0);
         assertEquals(1, input.counters().ipv4BadChecksum);
 
-        len = TestFrames.tcpSegment(f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
+        len = TestFrames.tcpSegment(
+                f, PEER_MAC, STACK_MAC, PEER_IP, STACK_IP, 1, 80, 1, 0, TcpHeader.FLAG_ACK, 10, false);
         TcpHeader.headerLength(f, TestFrames.TCP, 60);
         rx.set(f, len, 0);
         input.onFrame(rx, 0);

@@ -1,15 +1,14 @@
 package dev.atlas.server.proto;
 
-import org.junit.jupiter.api.Test;
-
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.StructLayout;
-
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import org.junit.jupiter.api.Test;
 
 /** The descriptors' named offsets agree with the wire formats written as MemoryLayouts. */
 class HeaderLayoutTest {
@@ -19,8 +18,10 @@ class HeaderLayoutTest {
 
     @Test
     void ethernet() {
-        StructLayout l = MemoryLayout.structLayout(MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("dst"),
-            MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("src"), JAVA_SHORT.withName("type"));
+        StructLayout l = MemoryLayout.structLayout(
+                MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("dst"),
+                MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("src"),
+                JAVA_SHORT.withName("type"));
         assertEquals(EthernetHeader.DESTINATION_OFFSET, offset(l, "dst"));
         assertEquals(EthernetHeader.SOURCE_OFFSET, offset(l, "src"));
         assertEquals(EthernetHeader.ETHER_TYPE_OFFSET, offset(l, "type"));
@@ -29,10 +30,16 @@ class HeaderLayoutTest {
 
     @Test
     void arp() {
-        StructLayout l = MemoryLayout.structLayout(JAVA_SHORT.withName("htype"), JAVA_SHORT.withName("ptype"),
-            JAVA_BYTE.withName("hlen"), JAVA_BYTE.withName("plen"), JAVA_SHORT.withName("oper"),
-            MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("sha"), MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("spa"),
-            MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("tha"), MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("tpa"));
+        StructLayout l = MemoryLayout.structLayout(
+                JAVA_SHORT.withName("htype"),
+                JAVA_SHORT.withName("ptype"),
+                JAVA_BYTE.withName("hlen"),
+                JAVA_BYTE.withName("plen"),
+                JAVA_SHORT.withName("oper"),
+                MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("sha"),
+                MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("spa"),
+                MemoryLayout.sequenceLayout(6, JAVA_BYTE).withName("tha"),
+                MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("tpa"));
         assertEquals(ArpPacket.HARDWARE_TYPE_OFFSET, offset(l, "htype"));
         assertEquals(ArpPacket.PROTOCOL_TYPE_OFFSET, offset(l, "ptype"));
         assertEquals(ArpPacket.HARDWARE_LENGTH_OFFSET, offset(l, "hlen"));
@@ -47,9 +54,17 @@ class HeaderLayoutTest {
 
     @Test
     void ipv4() {
-        StructLayout l = MemoryLayout.structLayout(JAVA_BYTE.withName("vihl"), JAVA_BYTE.withName("tos"),
-            JAVA_SHORT.withName("len"), JAVA_SHORT.withName("id"), JAVA_SHORT.withName("frag"), JAVA_BYTE.withName("ttl"),
-            JAVA_BYTE.withName("proto"), JAVA_SHORT.withName("csum"), JAVA_INT.withName("src"), JAVA_INT.withName("dst"));
+        StructLayout l = MemoryLayout.structLayout(
+                JAVA_BYTE.withName("vihl"),
+                JAVA_BYTE.withName("tos"),
+                JAVA_SHORT.withName("len"),
+                JAVA_SHORT.withName("id"),
+                JAVA_SHORT.withName("frag"),
+                JAVA_BYTE.withName("ttl"),
+                JAVA_BYTE.withName("proto"),
+                JAVA_SHORT.withName("csum"),
+                JAVA_INT.withName("src"),
+                JAVA_INT.withName("dst"));
         assertEquals(Ipv4Header.VERSION_IHL_OFFSET, offset(l, "vihl"));
         assertEquals(Ipv4Header.TOS_OFFSET, offset(l, "tos"));
         assertEquals(Ipv4Header.TOTAL_LENGTH_OFFSET, offset(l, "len"));
@@ -65,8 +80,12 @@ class HeaderLayoutTest {
 
     @Test
     void icmp() {
-        StructLayout l = MemoryLayout.structLayout(JAVA_BYTE.withName("type"), JAVA_BYTE.withName("code"),
-            JAVA_SHORT.withName("csum"), JAVA_SHORT.withName("id"), JAVA_SHORT.withName("seq"));
+        StructLayout l = MemoryLayout.structLayout(
+                JAVA_BYTE.withName("type"),
+                JAVA_BYTE.withName("code"),
+                JAVA_SHORT.withName("csum"),
+                JAVA_SHORT.withName("id"),
+                JAVA_SHORT.withName("seq"));
         assertEquals(IcmpHeader.TYPE_OFFSET, offset(l, "type"));
         assertEquals(IcmpHeader.CODE_OFFSET, offset(l, "code"));
         assertEquals(IcmpHeader.CHECKSUM_OFFSET, offset(l, "csum"));
@@ -77,9 +96,16 @@ class HeaderLayoutTest {
 
     @Test
     void tcp() {
-        StructLayout l = MemoryLayout.structLayout(JAVA_SHORT.withName("sport"), JAVA_SHORT.withName("dport"),
-            JAVA_INT.withName("seq"), JAVA_INT.withName("ack"), JAVA_BYTE.withName("doff"), JAVA_BYTE.withName("flags"),
-            JAVA_SHORT.withName("win"), JAVA_SHORT.withName("csum"), JAVA_SHORT.withName("urg"));
+        StructLayout l = MemoryLayout.structLayout(
+                JAVA_SHORT.withName("sport"),
+                JAVA_SHORT.withName("dport"),
+                JAVA_INT.withName("seq"),
+                JAVA_INT.withName("ack"),
+                JAVA_BYTE.withName("doff"),
+                JAVA_BYTE.withName("flags"),
+                JAVA_SHORT.withName("win"),
+                JAVA_SHORT.withName("csum"),
+                JAVA_SHORT.withName("urg"));
         assertEquals(TcpHeader.SOURCE_PORT_OFFSET, offset(l, "sport"));
         assertEquals(TcpHeader.DESTINATION_PORT_OFFSET, offset(l, "dport"));
         assertEquals(TcpHeader.SEQUENCE_OFFSET, offset(l, "seq"));

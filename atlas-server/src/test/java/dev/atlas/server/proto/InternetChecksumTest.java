@@ -1,18 +1,16 @@
 package dev.atlas.server.proto;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.server.ring.InternetChecksum;
 import dev.atlas.server.ring.Wire;
-
+import java.lang.foreign.MemorySegment;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
-
-import java.lang.foreign.MemorySegment;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InternetChecksumTest {
 
@@ -32,7 +30,8 @@ class InternetChecksumTest {
     void rfc1071Example() {
         // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2.
         byte[] bytes = {0x00, 0x01, (byte) 0xf2, 0x03, (byte) 0xf4, (byte) 0xf5, (byte) 0xf6, (byte) 0xf7};
-        assertEquals(0xDDF2, InternetChecksum.fold(InternetChecksum.sum(MemorySegment.ofArray(bytes), 0, bytes.length)));
+        assertEquals(
+                0xDDF2, InternetChecksum.fold(InternetChecksum.sum(MemorySegment.ofArray(bytes), 0, bytes.length)));
     }
 
     @Test
@@ -59,8 +58,10 @@ class InternetChecksumTest {
     }
 
     @Property(tries = 300)
-    void incrementalUpdateMatchesRecompute(@ForAll @Size(min = 2, max = 64) byte[] data, @ForAll int newWord,
-                                           @ForAll @IntRange(max = 31) int position) {
+    void incrementalUpdateMatchesRecompute(
+            @ForAll @Size(min = 2, max = 64) byte[] data,
+            @ForAll int newWord,
+            @ForAll @IntRange(max = 31) int position) {
         byte[] even = new byte[(data.length + 1) & ~1];
         System.arraycopy(data, 0, even, 0, data.length);
         MemorySegment s = MemorySegment.ofArray(even);

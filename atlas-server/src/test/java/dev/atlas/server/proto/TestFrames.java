@@ -9,8 +9,7 @@ public final class TestFrames {
     public static final int ETH = EthernetHeader.LENGTH;
     public static final int TCP = ETH + Ipv4Header.MIN_LENGTH;
 
-    private TestFrames() {
-    }
+    private TestFrames() {}
 
     /** An ARP request from {@code (mac, ip)} asking for {@code target}; returns the frame length. */
     public static int arpRequest(MemorySegment f, long mac, int ip, int target) {
@@ -20,7 +19,8 @@ public final class TestFrames {
     }
 
     /** An ICMP echo request with {@code payload} bytes of pattern; returns the frame length. */
-    public static int echoRequest(MemorySegment f, long srcMac, long dstMac, int src, int dst, int id, int seq, int payload) {
+    public static int echoRequest(
+            MemorySegment f, long srcMac, long dstMac, int src, int dst, int id, int seq, int payload) {
         EthernetHeader.write(f, 0, dstMac, srcMac, EthernetHeader.ETHER_TYPE_IPV4);
         int icmpLength = IcmpHeader.LENGTH + payload;
         Ipv4Header.write(f, ETH, Ipv4Header.MIN_LENGTH + icmpLength, 1, Ipv4Header.PROTOCOL_ICMP, src, dst);
@@ -42,8 +42,19 @@ public final class TestFrames {
      * {@code (seq + i) mod 251}; full checksum filled unless {@code offloadPseudo}, in which
      * case the field holds the offload pseudo-header sum. Returns the frame length.
      */
-    public static int tcpSegment(MemorySegment f, long srcMac, long dstMac, int src, int dst, int srcPort, int dstPort,
-                                 int seq, int ack, int flags, int payload, boolean offloadPseudo) {
+    public static int tcpSegment(
+            MemorySegment f,
+            long srcMac,
+            long dstMac,
+            int src,
+            int dst,
+            int srcPort,
+            int dstPort,
+            int seq,
+            int ack,
+            int flags,
+            int payload,
+            boolean offloadPseudo) {
         EthernetHeader.write(f, 0, dstMac, srcMac, EthernetHeader.ETHER_TYPE_IPV4);
         int tcpLength = TcpHeader.MIN_LENGTH + payload;
         Ipv4Header.write(f, ETH, Ipv4Header.MIN_LENGTH + tcpLength, 7, Ipv4Header.PROTOCOL_TCP, src, dst);

@@ -4,11 +4,10 @@ import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
-import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -47,7 +46,7 @@ final class BulkReceiver {
     long resets;
     boolean finReceived;
     /** Sees every frame on the endpoint that is not this receiver's (the stack's answers to other peers). */
-    FrameObserver others = frame -> { };
+    FrameObserver others = frame -> {};
 
     /** A frame the receiver skipped. */
     interface FrameObserver {
@@ -133,8 +132,9 @@ final class BulkReceiver {
         // The wire carries the stack's answers to every peer (fuzzed and spoofed ones too): ours
         // are those of our connection, to our address and port from the server's port (a reset
         // from another of the stack's ports, to a fuzzed segment that borrowed our port, is not ours).
-        if (Ipv4Header.destination(f, ip) != StackLoop.PEER_ADDRESS || TcpHeader.destinationPort(f, tcp) != port
-            || TcpHeader.sourcePort(f, tcp) != StackLoop.PORT) {
+        if (Ipv4Header.destination(f, ip) != StackLoop.PEER_ADDRESS
+                || TcpHeader.destinationPort(f, tcp) != port
+                || TcpHeader.sourcePort(f, tcp) != StackLoop.PORT) {
             others.onFrame(f);
             return;
         }
@@ -239,9 +239,18 @@ final class BulkReceiver {
         }
         final int headerLength = (int) (at - tcp);
         TcpHeader.write(f, tcp, port, StackLoop.PORT, seq, ack, headerLength, flags, window);
-        Ipv4Header.write(f, ip, Ipv4Header.MIN_LENGTH + headerLength, 0, Ipv4Header.PROTOCOL_TCP,
-            StackLoop.PEER_ADDRESS, StackLoop.STACK.ipv4());
-        TcpHeader.checksum(f, tcp, TcpHeader.computeChecksum(f, tcp, headerLength, StackLoop.PEER_ADDRESS, StackLoop.STACK.ipv4()));
+        Ipv4Header.write(
+                f,
+                ip,
+                Ipv4Header.MIN_LENGTH + headerLength,
+                0,
+                Ipv4Header.PROTOCOL_TCP,
+                StackLoop.PEER_ADDRESS,
+                StackLoop.STACK.ipv4());
+        TcpHeader.checksum(
+                f,
+                tcp,
+                TcpHeader.computeChecksum(f, tcp, headerLength, StackLoop.PEER_ADDRESS, StackLoop.STACK.ipv4()));
         EthernetHeader.write(f, 0, StackLoop.STACK.mac(), StackLoop.PEER_MAC, EthernetHeader.ETHER_TYPE_IPV4);
         tx.length(tcp + headerLength);
         ring.txCommit(tx);

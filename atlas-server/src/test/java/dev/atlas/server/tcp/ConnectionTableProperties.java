@@ -1,24 +1,27 @@
 package dev.atlas.server.tcp;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /** The open-addressing 4-tuple table against a HashMap, with deletions (backward shift) in the mix. */
 class ConnectionTableProperties {
     @Provide
     Arbitrary<List<long[]>> operations() {
         // {put?, key}: small key space so collisions and removals of probed runs are frequent
-        return Arbitraries.longs().between(0, 1).flatMap(put -> Arbitraries.longs().between(0, 60)
-            .map(k -> new long[]{put, ConnectionTable.key((int) (k * 7919), (int) (k % 5) + 40_000, 80)})).list().ofMaxSize(200);
+        return Arbitraries.longs()
+                .between(0, 1)
+                .flatMap(put -> Arbitraries.longs().between(0, 60).map(k ->
+                        new long[] {put, ConnectionTable.key((int) (k * 7919), (int) (k % 5) + 40_000, 80)}))
+                .list()
+                .ofMaxSize(200);
     }
 
     @Property(tries = 300)

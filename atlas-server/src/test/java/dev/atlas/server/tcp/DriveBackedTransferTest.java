@@ -1,25 +1,24 @@
 package dev.atlas.server.tcp;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.server.storage.ChunkLayout;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.LaneDrives;
 import dev.atlas.server.storage.StorageCounters;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Transfers whose bytes come from a drive through the lane's {@link ExtentSource}, over the
@@ -33,6 +32,7 @@ class DriveBackedTransferTest {
     private static final int PORT = 40_000;
     /** Where the served extent starts on the drive: inside a record, so the first chunk is short. */
     private static final long EXTENT_ADDRESS = 3 * ChunkLayout.BLOCK_BYTES;
+
     private static final long IMAGE_BYTES = 40L << 20;
 
     @TempDir
@@ -52,7 +52,8 @@ class DriveBackedTransferTest {
         return loop(app, drives, loss, seed, 16);
     }
 
-    private static StackLoop loop(ExtentApplication app, LaneDrives drives, double loss, long seed, int chunksPerConnection) {
+    private static StackLoop loop(
+            ExtentApplication app, LaneDrives drives, double loss, long seed, int chunksPerConnection) {
         // Room for every connection of a test: receivers never close, so each stays in FIN_WAIT_2.
         final TcpConfig config = TcpConfig.defaults().maxConnections(32);
         final StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L);
@@ -66,23 +67,28 @@ class DriveBackedTransferTest {
 
     @ParameterizedTest(name = "{0} transport, {1} MiB at {2} loss")
     @CsvSource({"emulated, 8, 0.02", "file, 8, 0.02", "emulated, 16, 0", "file, 16, 0"})
-    void everyByteComesFromTheDriveAndLostOnesAreReadAgain(String transport, int mebibytes, double loss) throws IOException {
+    void everyByteComesFromTheDriveAndLostOnesAreReadAgain(String transport, int mebibytes, double loss)
+            throws IOException {
         final long bytes = (long) mebibytes << 20;
         // The emulated controller completes out of order and late: chunks become ready in any order.
-        final NvmeDevice.Options options = NvmeDevice.Options.defaults().withQueueDepth(32)
-            .withFaults(EmulatedFaults.seeded(11).outOfOrder(true).delayPolls(0, 3));
+        final NvmeDevice.Options options = NvmeDevice.Options.defaults()
+                .withQueueDepth(32)
+                .withFaults(EmulatedFaults.seeded(11).outOfOrder(true).delayPolls(0, 3));
         final ExtentApplication app = new ExtentApplication(bytes, port -> EXTENT_ADDRESS);
         try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), transport, options, 64);
-             StackLoop loop = loop(app, drives, loss, 5)) {
+                StackLoop loop = loop(app, drives, loss, 5)) {
             final BulkReceiver receiver = new BulkReceiver(loop.wire.b(), PORT, EXTENT_ADDRESS);
             TcpBulkTransferTest.transfer(loop, receiver, bytes, true);
             TcpBulkTransferTest.settle(loop, receiver, 3_000_000_000L);
             final StorageCounters disk = app.source.counters();
             final TcpCounters tcp = loop.stack.counters();
-            final String figures = "reads " + disk.reads + " (new " + disk.newDataReads + ": on ACK " + disk.readsOnArrival
-                + ", on completion " + disk.readsOnCompletion + ", on wakeup " + disk.readsOnWakeup + "; retransmission "
-                + disk.retransmitReads + "), read bytes " + disk.readBytes + ", max past window " + disk.maxReadPastWindow
-                + ", retransmitted frames " + tcp.retransmitFrames + ", data waits " + tcp.dataWaits;
+            final String figures =
+                    "reads " + disk.reads + " (new " + disk.newDataReads + ": on ACK " + disk.readsOnArrival
+                            + ", on completion " + disk.readsOnCompletion + ", on wakeup " + disk.readsOnWakeup
+                            + "; retransmission "
+                            + disk.retransmitReads + "), read bytes " + disk.readBytes + ", max past window "
+                            + disk.maxReadPastWindow
+                            + ", retransmitted frames " + tcp.retransmitFrames + ", data waits " + tcp.dataWaits;
             System.out.println(transport + " " + mebibytes + " MiB at " + loss + " loss: " + figures);
             assertEquals(bytes, receiver.received(), figures);
             assertEquals(0, receiver.corruptBytes, "every byte is the drive's");
@@ -100,7 +106,9 @@ class DriveBackedTransferTest {
             assertTrue(disk.newDataReads >= bytes / ChunkLayout.RECORD_BYTES, figures);
             assertTrue(disk.txCopyBytes >= bytes, "every byte sent was copied from a chunk: " + figures);
             if (loss > 0) {
-                assertTrue(tcp.retransmitFrames > 0 && disk.retransmitReads > 0, "losses were repaired by re-reading: " + figures);
+                assertTrue(
+                        tcp.retransmitFrames > 0 && disk.retransmitReads > 0,
+                        "losses were repaired by re-reading: " + figures);
             } else {
                 assertEquals(0, disk.retransmitReads, figures);
                 // Without loss each byte is read once, up to block rounding at the chunk edges.
@@ -118,14 +126,20 @@ class DriveBackedTransferTest {
     void aTightChunkLimitNeverHoldsUpRecovery() throws IOException {
         final long bytes = 4L << 20;
         final ExtentApplication app = new ExtentApplication(bytes, port -> EXTENT_ADDRESS);
-        try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), "emulated",
-                NvmeDevice.Options.defaults().withFaults(EmulatedFaults.seeded(17).outOfOrder(true).delayPolls(0, 4)), 64);
-             StackLoop loop = loop(app, drives, 0.01, 21, 2)) {
+        try (LaneDrives drives = LaneDrives.open(
+                        List.of(patternImage()),
+                        "emulated",
+                        NvmeDevice.Options.defaults()
+                                .withFaults(EmulatedFaults.seeded(17)
+                                        .outOfOrder(true)
+                                        .delayPolls(0, 4)),
+                        64);
+                StackLoop loop = loop(app, drives, 0.01, 21, 2)) {
             final BulkReceiver receiver = new BulkReceiver(loop.wire.b(), PORT, EXTENT_ADDRESS);
             TcpBulkTransferTest.transfer(loop, receiver, bytes, true);
             final StorageCounters disk = app.source.counters();
             final String figures = "evicted " + disk.chunksEvicted + ", limit waits " + disk.connectionLimitWaits
-                + ", retransmission reads " + disk.retransmitReads + ", RTOs " + loop.stack.counters().rtoEvents;
+                    + ", retransmission reads " + disk.retransmitReads + ", RTOs " + loop.stack.counters().rtoEvents;
             System.out.println("tight chunk limit at 1% loss: " + figures);
             assertEquals(bytes, receiver.received(), figures);
             assertEquals(0, receiver.corruptBytes);
@@ -141,10 +155,12 @@ class DriveBackedTransferTest {
         final NvmeDevice.Options defaults = NvmeDevice.Options.defaults();
         final long badLba = (EXTENT_ADDRESS + (1L << 20)) / defaults.blockSize();
         final long bystanderExtent = EXTENT_ADDRESS + (6L << 20);
-        final NvmeDevice.Options options = defaults.withFaults(EmulatedFaults.seeded(3).mediaError(badLba, 1));
-        final ExtentApplication app = new ExtentApplication(bytes, port -> port == PORT + 1 ? bystanderExtent : EXTENT_ADDRESS);
+        final NvmeDevice.Options options =
+                defaults.withFaults(EmulatedFaults.seeded(3).mediaError(badLba, 1));
+        final ExtentApplication app =
+                new ExtentApplication(bytes, port -> port == PORT + 1 ? bystanderExtent : EXTENT_ADDRESS);
         try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), "emulated", options, 64);
-             StackLoop loop = loop(app, drives, 0, 9)) {
+                StackLoop loop = loop(app, drives, 0, 9)) {
             final BulkReceiver victim = new BulkReceiver(loop.wire.b(), PORT, EXTENT_ADDRESS);
             final BulkReceiver bystander = new BulkReceiver(loop.wire.b(), PORT + 1, bystanderExtent);
             victim.connect(loop.now);
@@ -172,11 +188,15 @@ class DriveBackedTransferTest {
     @Test
     void steadyStateAllocatesNothing() throws IOException {
         final long bytes = 8L << 20;
-        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         final ExtentApplication app = new ExtentApplication(bytes, port -> EXTENT_ADDRESS);
-        try (LaneDrives drives = LaneDrives.open(List.of(patternImage()), "file",
-                NvmeDevice.Options.defaults().withQueueDepth(32), 64);
-             StackLoop loop = loop(app, drives, 0.01, 13)) {
+        try (LaneDrives drives = LaneDrives.open(
+                        List.of(patternImage()),
+                        "file",
+                        NvmeDevice.Options.defaults().withQueueDepth(32),
+                        64);
+                StackLoop loop = loop(app, drives, 0.01, 13)) {
             for (int warmUp = 0; warmUp < 5; warmUp++) {
                 final BulkReceiver receiver = new BulkReceiver(loop.wire.b(), PORT + warmUp, EXTENT_ADDRESS);
                 TcpBulkTransferTest.transfer(loop, receiver, bytes, true);

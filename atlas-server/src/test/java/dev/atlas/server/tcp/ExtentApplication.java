@@ -34,8 +34,7 @@ final class ExtentApplication implements TcpApplication {
     }
 
     @Override
-    public void onSendComplete(TcpConnection c) {
-    }
+    public void onSendComplete(TcpConnection c) {}
 
     @Override
     public void onClose(TcpConnection c) {

@@ -1,5 +1,8 @@
 package dev.atlas.server.tcp;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.server.storage.ExtentSource;
@@ -13,12 +16,9 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.constraints.IntRange;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Progress is guaranteed whatever the ratio of connections to chunk buffers, per-connection
@@ -76,7 +76,8 @@ class FairServiceProperties {
             @ForAll("losses") double loss,
             @ForAll @IntRange(min = 0, max = 6) int maxDelayPolls,
             @ForAll @IntRange(min = 16, max = 128) int kibibytes,
-            @ForAll long seed) throws IOException {
+            @ForAll long seed)
+            throws IOException {
         final long bytes = kibibytes * 1024L + (seed & 0x3FF);
         final long[] extents = new long[connections];
         final java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
@@ -84,14 +85,15 @@ class FairServiceProperties {
             // Anywhere in the image, block-aligned or not, so records split segments at every offset.
             extents[i] = random.nextLong(IMAGE_BYTES - bytes);
         }
-        final NvmeDevice.Options options = NvmeDevice.Options.defaults().withQueueDepth(queueDepth)
+        final NvmeDevice.Options options = NvmeDevice.Options.defaults()
+                .withQueueDepth(queueDepth)
                 .withFaults(EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, maxDelayPolls));
         final ExtentApplication app = new ExtentApplication(bytes, port -> extents[port - FIRST_PORT]);
         final TcpConfig config = TcpConfig.defaults().maxConnections(connections + 8);
         // The drives close first: reads still in flight are aborted and their connections reset
         // while the wire is still there to carry the resets.
         try (StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L);
-             LaneDrives drives = LaneDrives.open(List.of(image), "emulated", options, buffers)) {
+                LaneDrives drives = LaneDrives.open(List.of(image), "emulated", options, buffers)) {
             app.source = new ExtentSource(drives, config.maxConnections(), chunksPerConnection);
             loop.planning = app.source::planning;
             loop.submit = app.source::submit;

@@ -12,8 +12,14 @@ final class PatternSource implements PayloadSource {
     }
 
     @Override
-    public void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset,
-                     MemorySegment dst, long dstOffset, int length) {
+    public void fill(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int length) {
         int value = (int) ((token + sourceOffset) % MODULUS);
         for (int i = 0; i < length; i++) {
             dst.set(ValueLayout.JAVA_BYTE, dstOffset + i, (byte) value);

@@ -1,8 +1,8 @@
 package dev.atlas.server.tcp;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
 
 /** RFC 6298 arithmetic: first sample, smoothing, bounds, back-off doubling and its cap. */
 class RtoEstimatorTest {

@@ -1,15 +1,14 @@
 package dev.atlas.server.tcp;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The scoreboard against a naive model: one boolean per byte offset. */
 class SackScoreboardProperties {
@@ -18,10 +17,13 @@ class SackScoreboardProperties {
     @Provide
     Arbitrary<List<int[]>> operations() {
         // {kind, a, b}: kind 0..3 add [a, a+b), kind 4 trim to a
-        return Arbitraries.integers().between(0, 4)
-            .flatMap(kind -> Arbitraries.integers().between(0, SPACE - 1)
-                .flatMap(a -> Arbitraries.integers().between(1, 24).map(b -> new int[]{kind, a, b})))
-            .list().ofMaxSize(30);
+        return Arbitraries.integers()
+                .between(0, 4)
+                .flatMap(kind -> Arbitraries.integers()
+                        .between(0, SPACE - 1)
+                        .flatMap(a -> Arbitraries.integers().between(1, 24).map(b -> new int[] {kind, a, b})))
+                .list()
+                .ofMaxSize(30);
     }
 
     @Property(tries = 300)

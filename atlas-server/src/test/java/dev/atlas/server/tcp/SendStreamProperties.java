@@ -1,19 +1,18 @@
 package dev.atlas.server.tcp;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 
 /** SendStream against a reference byte array: any range fills with exactly the bytes appended there. */
 class SendStreamProperties {
@@ -23,10 +22,13 @@ class SendStreamProperties {
     @Provide
     Arbitrary<List<int[]>> operations() {
         // {kind, n, x}: 0 retained n bytes, 1 source n bytes (token x), 2 trim by n, 3 fill check at x % len, length n
-        return Arbitraries.integers().between(0, 3)
-            .flatMap(kind -> Arbitraries.integers().between(0, 150)
-                .flatMap(n -> Arbitraries.integers().between(0, 1000).map(x -> new int[]{kind, n, x})))
-            .list().ofMaxSize(60);
+        return Arbitraries.integers()
+                .between(0, 3)
+                .flatMap(kind -> Arbitraries.integers()
+                        .between(0, 150)
+                        .flatMap(n -> Arbitraries.integers().between(0, 1000).map(x -> new int[] {kind, n, x})))
+                .list()
+                .ofMaxSize(60);
     }
 
     @Property(tries = 300)
@@ -76,8 +78,10 @@ class SendStreamProperties {
                             stream.fill(from, scratch, 3, count);
                             byte[] expected = new byte[count];
                             System.arraycopy(reference.toByteArray(), (int) from, expected, 0, count);
-                            assertArrayEquals(expected, scratch.asSlice(3, count).toArray(ValueLayout.JAVA_BYTE),
-                                "fill [" + from + ", " + (from + count) + ")");
+                            assertArrayEquals(
+                                    expected,
+                                    scratch.asSlice(3, count).toArray(ValueLayout.JAVA_BYTE),
+                                    "fill [" + from + ", " + (from + count) + ")");
                         }
                     }
                 }

@@ -1,11 +1,11 @@
 package dev.atlas.server.tcp;
 
+import dev.atlas.server.memory.MemoryRing;
+import dev.atlas.server.memory.MemoryWire;
 import dev.atlas.server.proto.ArpTable;
 import dev.atlas.server.proto.FrameInput;
 import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.ring.RxSlot;
-import dev.atlas.server.memory.MemoryRing;
-import dev.atlas.server.memory.MemoryWire;
 
 /**
  * A TcpStack on endpoint {@code a} of a {@link MemoryWire}, driven on a virtual clock the way a
@@ -26,7 +26,8 @@ final class StackLoop implements AutoCloseable {
     long now;
 
     /** The lane's storage steps around the engine's plan and output: the plan's start and doorbells, then completions. */
-    java.util.function.LongConsumer planning = now -> { };
+    java.util.function.LongConsumer planning = now -> {};
+
     java.util.function.IntSupplier submit = () -> 0;
     java.util.function.IntSupplier complete = () -> 0;
     /**

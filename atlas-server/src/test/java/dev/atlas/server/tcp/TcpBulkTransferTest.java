@@ -1,14 +1,13 @@
 package dev.atlas.server.tcp;
 
-import dev.atlas.server.memory.MemoryWire;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-
-import java.lang.management.ManagementFactory;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atlas.server.memory.MemoryWire;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Bulk transfers from the engine to an allocation-free test receiver over the memory wire with
@@ -20,9 +19,18 @@ class TcpBulkTransferTest {
     private static final long TIME_LIMIT = 600_000_000_000L; // virtual: 10 minutes
 
     static MemoryWire wire(long seed, double loss) {
-        MemoryWire wire = new MemoryWire(MemoryWire.DEFAULT_MTU, MemoryWire.DEFAULT_RX_SLOTS, MemoryWire.DEFAULT_TX_SLOTS,
-            MemoryWire.DEFAULT_SLOT_CAPACITY, 65_536, seed);
-        wire.aToB().delayNanos(ONE_WAY_DELAY).loss(loss).reorder(loss / 2, 300_000L).duplicate(loss / 4);
+        MemoryWire wire = new MemoryWire(
+                MemoryWire.DEFAULT_MTU,
+                MemoryWire.DEFAULT_RX_SLOTS,
+                MemoryWire.DEFAULT_TX_SLOTS,
+                MemoryWire.DEFAULT_SLOT_CAPACITY,
+                65_536,
+                seed);
+        wire.aToB()
+                .delayNanos(ONE_WAY_DELAY)
+                .loss(loss)
+                .reorder(loss / 2, 300_000L)
+                .duplicate(loss / 4);
         wire.bToA().delayNanos(ONE_WAY_DELAY).loss(loss / 2);
         return wire;
     }
@@ -65,8 +73,8 @@ class TcpBulkTransferTest {
             settle(loop, receiver, 100_000_000L);
             TcpCounters c = loop.stack.counters();
             String counters = "fast " + c.fastRetransmits + ", rto " + c.rtoRetransmits + ", rto events " + c.rtoEvents
-                + ", recoveries " + c.fastRecoveries + ", received " + receiver.received()
-                + ", MSS per frame " + String.format("%.1f", c.payloadPerFrameInMss(1448));
+                    + ", recoveries " + c.fastRecoveries + ", received " + receiver.received()
+                    + ", MSS per frame " + String.format("%.1f", c.payloadPerFrameInMss(1448));
             System.out.println(cc + " " + mebibytes + " MiB at " + loss + " loss: " + counters);
             assertEquals(bytes, receiver.received(), counters);
             assertTrue(receiver.finReceived, "FIN after the data: " + counters);
@@ -87,7 +95,8 @@ class TcpBulkTransferTest {
             assertEquals(bytes, receiver.received());
             TcpCounters c = loop.stack.counters();
             double perFrame = c.payloadPerFrameInMss(1448);
-            System.out.println("lossless 32 MiB: " + c.framesOut + " frames, " + String.format("%.1f", perFrame) + " MSS per frame");
+            System.out.println("lossless 32 MiB: " + c.framesOut + " frames, " + String.format("%.1f", perFrame)
+                    + " MSS per frame");
             assertTrue(perFrame >= 8, "average payload per frame " + perFrame + " MSS");
             assertEquals(0, c.retransmitFrames);
         }
@@ -122,7 +131,9 @@ class TcpBulkTransferTest {
                 runs.append(allocated).append(" B; ");
                 best = Math.min(best, allocated);
             }
-            assertTrue(loop.stack.counters().fastRetransmits > recoveriesBefore, "the measured runs include loss recovery");
+            assertTrue(
+                    loop.stack.counters().fastRetransmits > recoveriesBefore,
+                    "the measured runs include loss recovery");
             assertEquals(0, best, "bytes allocated by the lane thread per 16 MiB lossy transfer: " + runs);
         }
     }

@@ -1,8 +1,7 @@
 package dev.atlas.server.tcp;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /**
  * Conformance of the TCP engine against a scripted peer on the memory backend ({@link TcpScript}):
@@ -12,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 class TcpConformanceTest {
 
     private static TcpConfig config() {
-        return TcpConfig.defaults().maxConnections(16).synQueueCapacity(4)
-            .timeWaitNanos(TimeUnit.SECONDS.toNanos(1));
+        return TcpConfig.defaults().maxConnections(16).synQueueCapacity(4).timeWaitNanos(TimeUnit.SECONDS.toNanos(1));
     }
 
     /** Handshake without timestamps, MSS 1000, no window scaling: short scripts. */

@@ -1,15 +1,14 @@
 package dev.atlas.server.tcp;
 
+import dev.atlas.server.memory.MemoryRing;
+import dev.atlas.server.memory.MemoryWire;
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
-import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import dev.atlas.server.memory.MemoryRing;
-import dev.atlas.server.memory.MemoryWire;
-
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -46,7 +45,7 @@ final class TcpScript {
     static final int PEER_ISN = 0x10_0000;
 
     private static final Pattern SEGMENT = Pattern.compile(
-        "([SFRP.]+)\\s+(\\d+):(\\d+)\\((\\d+)\\)(?:\\s+ack\\s+(\\d+))?(?:\\s+win\\s+(\\d+))?(?:\\s+<(.*)>)?\\s*");
+            "([SFRP.]+)\\s+(\\d+):(\\d+)\\((\\d+)\\)(?:\\s+ack\\s+(\\d+))?(?:\\s+win\\s+(\\d+))?(?:\\s+<(.*)>)?\\s*");
 
     final StackLoop loop;
     final RecordingApplication app;
@@ -64,9 +63,20 @@ final class TcpScript {
     private String line;
 
     /** One segment the peer received from the stack. */
-    record Seen(long at, int port, int flags, int seq, int ack, int window, int length,
-                int mss, int wscale, boolean sackOk, boolean ts, int tsVal, int tsEcr) {
-    }
+    record Seen(
+            long at,
+            int port,
+            int flags,
+            int seq,
+            int ack,
+            int window,
+            int length,
+            int mss,
+            int wscale,
+            boolean sackOk,
+            boolean ts,
+            int tsVal,
+            int tsEcr) {}
 
     TcpScript(TcpConfig config) {
         MemoryWire wire = new MemoryWire();
@@ -145,7 +155,8 @@ final class TcpScript {
             if (!seen.isEmpty()) {
                 Seen s = seen.poll();
                 if (s.at() < at - TOLERANCE_NANOS) {
-                    fail("segment came early, at " + seconds(s.at()) + " instead of " + seconds(at) + ": " + describe(s));
+                    fail("segment came early, at " + seconds(s.at()) + " instead of " + seconds(at) + ": "
+                            + describe(s));
                 }
                 match(port, s, spec);
                 return;
@@ -162,7 +173,7 @@ final class TcpScript {
         while (peer.rxNext(rx)) {
             MemorySegment f = rx.frame();
             if (EthernetHeader.etherType(f, 0) != EthernetHeader.ETHER_TYPE_IPV4
-                || Ipv4Header.protocol(f, EthernetHeader.LENGTH) != Ipv4Header.PROTOCOL_TCP) {
+                    || Ipv4Header.protocol(f, EthernetHeader.LENGTH) != Ipv4Header.PROTOCOL_TCP) {
                 continue;
             }
             int ip = EthernetHeader.LENGTH;
@@ -173,10 +184,20 @@ final class TcpScript {
             }
             parsed.parse(f, tcp);
             int port = TcpHeader.destinationPort(f, tcp);
-            Seen s = new Seen(loop.now, port, TcpHeader.flags(f, tcp), TcpHeader.sequence(f, tcp),
-                TcpHeader.acknowledgment(f, tcp), TcpHeader.window(f, tcp), end - tcp - TcpHeader.headerLength(f, tcp),
-                parsed.mss(), parsed.windowScale(), parsed.sackPermitted(), parsed.timestampPresent(),
-                parsed.timestampValue(), parsed.timestampEcho());
+            Seen s = new Seen(
+                    loop.now,
+                    port,
+                    TcpHeader.flags(f, tcp),
+                    TcpHeader.sequence(f, tcp),
+                    TcpHeader.acknowledgment(f, tcp),
+                    TcpHeader.window(f, tcp),
+                    end - tcp - TcpHeader.headerLength(f, tcp),
+                    parsed.mss(),
+                    parsed.windowScale(),
+                    parsed.sackPermitted(),
+                    parsed.timestampPresent(),
+                    parsed.timestampValue(),
+                    parsed.timestampEcho());
             if ((s.flags() & TcpHeader.FLAG_SYN) != 0) {
                 ourIss.put(port, s.seq());
             }
@@ -224,7 +245,7 @@ final class TcpScript {
                 case "mss" -> mss = Integer.parseInt(w[1]);
                 case "wscale" -> wscale = Integer.parseInt(w[1]);
                 case "sackOK" -> sackOk = true;
-                case "nop", "eol", "" -> { }
+                case "nop", "eol", "" -> {}
                 case "TS" -> {
                     ts = true;
                     check(s.ts(), "no timestamps: got " + got);
@@ -266,9 +287,16 @@ final class TcpScript {
             Wire.u8(f, at + i, 'a' + i % 26);
         }
         int tcpLength = headerLength + length;
-        Ipv4Header.write(f, ip, Ipv4Header.MIN_LENGTH + tcpLength, lineNumber, Ipv4Header.PROTOCOL_TCP,
-            StackLoop.PEER_ADDRESS, StackLoop.STACK.ipv4());
-        TcpHeader.checksum(f, tcp, TcpHeader.computeChecksum(f, tcp, tcpLength, StackLoop.PEER_ADDRESS, StackLoop.STACK.ipv4()));
+        Ipv4Header.write(
+                f,
+                ip,
+                Ipv4Header.MIN_LENGTH + tcpLength,
+                lineNumber,
+                Ipv4Header.PROTOCOL_TCP,
+                StackLoop.PEER_ADDRESS,
+                StackLoop.STACK.ipv4());
+        TcpHeader.checksum(
+                f, tcp, TcpHeader.computeChecksum(f, tcp, tcpLength, StackLoop.PEER_ADDRESS, StackLoop.STACK.ipv4()));
         EthernetHeader.write(f, 0, StackLoop.STACK.mac(), StackLoop.PEER_MAC, EthernetHeader.ETHER_TYPE_IPV4);
         tx.length(tcp + tcpLength);
         peer.txCommit(tx);
@@ -354,16 +382,22 @@ final class TcpScript {
     private void check(int port, String what) {
         String[] w = what.split("\\s+");
         switch (w[0]) {
-            case "connections" -> check(loop.stack.connectionCount() == Integer.parseInt(w[1]),
-                "connections: " + loop.stack.connectionCount());
+            case "connections" ->
+                check(
+                        loop.stack.connectionCount() == Integer.parseInt(w[1]),
+                        "connections: " + loop.stack.connectionCount());
             case "state" -> {
                 TcpConnection c = app.accepted.get(port);
                 check(c != null && c.stateName().equals(w[1]), "state: " + (c == null ? "none" : c.stateName()));
             }
-            case "received" -> check(app.received.getOrDefault(port, 0L) == Long.parseLong(w[1]),
-                "received: " + app.received.getOrDefault(port, 0L));
-            case "closed" -> check(app.closed.getOrDefault(port, 0) == Integer.parseInt(w[1]),
-                "onClose calls: " + app.closed.getOrDefault(port, 0));
+            case "received" ->
+                check(
+                        app.received.getOrDefault(port, 0L) == Long.parseLong(w[1]),
+                        "received: " + app.received.getOrDefault(port, 0L));
+            case "closed" ->
+                check(
+                        app.closed.getOrDefault(port, 0) == Integer.parseInt(w[1]),
+                        "onClose calls: " + app.closed.getOrDefault(port, 0));
             case "counter" -> {
                 long value = counter(w[1]);
                 check(value == Long.parseLong(w[2]), w[1] + " = " + value);
@@ -411,10 +445,12 @@ final class TcpScript {
         if (s.mss() != TcpOptions.ABSENT) o.add("mss " + s.mss());
         if (s.wscale() != TcpOptions.ABSENT) o.add("wscale " + s.wscale());
         if (s.sackOk()) o.add("sackOK");
-        if (s.ts()) o.add("TS val " + Integer.toUnsignedString(s.tsVal()) + " ecr " + Integer.toUnsignedString(s.tsEcr()));
-        return "@" + s.port() + " " + f + " " + Integer.toUnsignedString(seq) + ":" + Integer.toUnsignedString(seq + s.length())
-            + "(" + s.length() + ") ack " + Integer.toUnsignedString(s.ack() - PEER_ISN) + " win " + s.window()
-            + " <" + String.join(",", o) + "> at " + seconds(s.at());
+        if (s.ts())
+            o.add("TS val " + Integer.toUnsignedString(s.tsVal()) + " ecr " + Integer.toUnsignedString(s.tsEcr()));
+        return "@" + s.port() + " " + f + " " + Integer.toUnsignedString(seq) + ":"
+                + Integer.toUnsignedString(seq + s.length())
+                + "(" + s.length() + ") ack " + Integer.toUnsignedString(s.ack() - PEER_ISN) + " win " + s.window()
+                + " <" + String.join(",", o) + "> at " + seconds(s.at());
     }
 
     private String seconds(long nanos) {

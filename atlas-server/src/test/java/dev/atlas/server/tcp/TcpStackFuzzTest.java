@@ -1,21 +1,20 @@
 package dev.atlas.server.tcp;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.atlas.server.memory.MemoryWire;
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.IcmpHeader;
-import dev.atlas.server.ring.InternetChecksum;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TcpOptions;
-import dev.atlas.server.ring.Wire;
+import dev.atlas.server.ring.InternetChecksum;
 import dev.atlas.server.ring.RxSlot;
-import dev.atlas.server.memory.MemoryWire;
-import org.junit.jupiter.api.Timeout;
-
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the receive path a lane runs: fuzzed frames go through
@@ -60,9 +59,11 @@ class TcpStackFuzzTest {
     private static final long ONE_WAY_DELAY = 10_000_000L;
     /** An idle lane moves its clock to the next frame due on the wire, at most one timer tick on. */
     private static final long IDLE_STEP = 1_000_000L;
+
     private static final long TIME_LIMIT = 60_000_000_000L;
     /** The records together span at most this much virtual time (the timers fire within it). */
     private static final long RECORDS_TIME_LIMIT = 30_000_000_000L;
+
     private static final int MAX_RECORDS = 128;
     private static final int ODD_OFFSET = 7;
     private static final int FRAME_CAPACITY = 2048;
@@ -81,12 +82,20 @@ class TcpStackFuzzTest {
     private static final long GAP_UNIT = 500_000L;
     /** Virtual time per unit of a long gap: 125 ms to 2 s, for retransmission, TIME_WAIT and idle timers. */
     private static final long LONG_GAP_UNIT = 125_000_000L;
+
     private static final int LENGTH_HIGH_SHIFT = 6;
 
     /** Peers a TCP record can come from: the download's own host (another port), two neighbours, one off-link host. */
-    private static final int[] SOURCES = {StackLoop.PEER_ADDRESS, (198 << 24) | (18 << 16) | 3,
-        (198 << 24) | (18 << 16) | 200, (198 << 24) | (19 << 16) | 7};
-    private static final long[] SOURCE_MACS = {StackLoop.PEER_MAC, StackLoop.PEER_MAC + 1, StackLoop.PEER_MAC + 2, 0x02_00_00_00_00_FEL};
+    private static final int[] SOURCES = {
+        StackLoop.PEER_ADDRESS,
+        (198 << 24) | (18 << 16) | 3,
+        (198 << 24) | (18 << 16) | 200,
+        (198 << 24) | (19 << 16) | 7
+    };
+
+    private static final long[] SOURCE_MACS = {
+        StackLoop.PEER_MAC, StackLoop.PEER_MAC + 1, StackLoop.PEER_MAC + 2, 0x02_00_00_00_00_FEL
+    };
 
     @FuzzTest(maxDuration = "40s")
     @Timeout(10)
@@ -109,11 +118,13 @@ class TcpStackFuzzTest {
         private long resetsAtCompletion;
 
         Run() {
-            MemoryWire wire = new MemoryWire(MemoryWire.DEFAULT_MTU, 256, 32, MemoryWire.DEFAULT_SLOT_CAPACITY, 1024, 1);
+            MemoryWire wire =
+                    new MemoryWire(MemoryWire.DEFAULT_MTU, 256, 32, MemoryWire.DEFAULT_SLOT_CAPACITY, 1024, 1);
             wire.aToB().delayNanos(ONE_WAY_DELAY);
             wire.bToA().delayNanos(ONE_WAY_DELAY);
             // Small tables, so the fuzzer can fill them; an idle timeout it can reach.
-            TcpConfig config = TcpConfig.defaults().maxConnections(16).synQueueCapacity(4).idleTimeoutNanos(5_000_000_000L);
+            TcpConfig config =
+                    TcpConfig.defaults().maxConnections(16).synQueueCapacity(4).idleTimeoutNanos(5_000_000_000L);
             loop = new StackLoop(wire, config, new BulkApplication(DOWNLOAD_BYTES, true), 1_000_000_000L);
             receiver = new BulkReceiver(wire.b(), RECEIVER_PORT, RECEIVER_PORT);
             receiver.others = numbers::onStackFrame;
@@ -126,10 +137,12 @@ class TcpStackFuzzTest {
             for (int records = 0; records < MAX_RECORDS && at + 3 <= input.length; records++) {
                 int ctl = input[at] & 0xFF;
                 int gap = input[at + 1] & 0xFF;
-                int length = Math.min((input[at + 2] & 0xFF) + ((gap >>> LENGTH_HIGH_SHIFT) << 8), input.length - at - 3);
+                int length =
+                        Math.min((input[at + 2] & 0xFF) + ((gap >>> LENGTH_HIGH_SHIFT) << 8), input.length - at - 3);
                 int units = gap & GAP_MASK;
-                long until = Math.min(recordsEnd,
-                    loop.now + (units < LONG_GAPS ? units * GAP_UNIT : (units - LONG_GAPS + 1) * LONG_GAP_UNIT));
+                long until = Math.min(
+                        recordsEnd,
+                        loop.now + (units < LONG_GAPS ? units * GAP_UNIT : (units - LONG_GAPS + 1) * LONG_GAP_UNIT));
                 while (loop.now < until) {
                     step();
                 }
@@ -140,8 +153,10 @@ class TcpStackFuzzTest {
             while (!completed && loop.now < deadline) {
                 step();
             }
-            assertTrue(completed, "the download completes beside the fuzzed frames: " + receiver.received() + " bytes, FIN "
-                + receiver.finReceived);
+            assertTrue(
+                    completed,
+                    "the download completes beside the fuzzed frames: " + receiver.received() + " bytes, FIN "
+                            + receiver.finReceived);
             assertEquals(0, corruptAtCompletion, "every downloaded byte is right");
             assertEquals(0, resetsAtCompletion, "the download is not reset");
         }
@@ -150,7 +165,8 @@ class TcpStackFuzzTest {
             int work = loop.pass();
             work += receiver.poll(loop.now);
             if (!completed && receiver.received() == DOWNLOAD_BYTES && receiver.finReceived) {
-                // What the download saw up to its end: afterwards its connection may idle out (and be reset) legitimately.
+                // What the download saw up to its end: afterwards its connection may idle out (and be reset)
+                // legitimately.
                 completed = true;
                 corruptAtCompletion = receiver.corruptBytes;
                 resetsAtCompletion = receiver.resets;
@@ -176,8 +192,10 @@ class TcpStackFuzzTest {
                 }
             } else if (kind == KIND_PACKET) {
                 frameLength = Math.min(EthernetHeader.LENGTH + length, FRAME_CAPACITY);
-                EthernetHeader.write(frames, start, StackLoop.STACK.mac(), StackLoop.PEER_MAC, EthernetHeader.ETHER_TYPE_IPV4);
-                System.arraycopy(input, from, memory, start + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
+                EthernetHeader.write(
+                        frames, start, StackLoop.STACK.mac(), StackLoop.PEER_MAC, EthernetHeader.ETHER_TYPE_IPV4);
+                System.arraycopy(
+                        input, from, memory, start + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
                 if ((ctl & CTL_CHECKSUMS) != 0) {
                     fillChecksums(start, frameLength);
                 }
@@ -186,7 +204,11 @@ class TcpStackFuzzTest {
             }
             protectDownload(start, frameLength, ctl);
             // The memory ends where the frame ends: a read past the frame is an exception, not a silent overread.
-            rx.set(frames.asSlice(0, start + frameLength), start, frameLength, (ctl & CTL_CSUM_NOT_READY) != 0 ? RxSlot.FLAG_CSUM_NOT_READY : 0);
+            rx.set(
+                    frames.asSlice(0, start + frameLength),
+                    start,
+                    frameLength,
+                    (ctl & CTL_CSUM_NOT_READY) != 0 ? RxSlot.FLAG_CSUM_NOT_READY : 0);
             loop.input.onFrame(rx, loop.now);
         }
 
@@ -196,15 +218,25 @@ class TcpStackFuzzTest {
             int tcp = ip + Ipv4Header.MIN_LENGTH;
             int tcpLength = Math.min(length, FRAME_CAPACITY - (tcp - start));
             int source = (ctl >>> CTL_SOURCE_SHIFT) & 3;
-            EthernetHeader.write(frames, start, StackLoop.STACK.mac(), SOURCE_MACS[source], EthernetHeader.ETHER_TYPE_IPV4);
-            Ipv4Header.write(frames, ip, Ipv4Header.MIN_LENGTH + tcpLength, 0, Ipv4Header.PROTOCOL_TCP,
-                SOURCES[source], StackLoop.STACK.ipv4());
+            EthernetHeader.write(
+                    frames, start, StackLoop.STACK.mac(), SOURCE_MACS[source], EthernetHeader.ETHER_TYPE_IPV4);
+            Ipv4Header.write(
+                    frames,
+                    ip,
+                    Ipv4Header.MIN_LENGTH + tcpLength,
+                    0,
+                    Ipv4Header.PROTOCOL_TCP,
+                    SOURCES[source],
+                    StackLoop.STACK.ipv4());
             System.arraycopy(input, from, memory, tcp, tcpLength);
             if (tcpLength >= TcpHeader.MIN_LENGTH && (ctl & CTL_RELATIVE) != 0) {
                 relative(tcp, tcpLength, SOURCES[source]);
             }
             if (tcpLength >= TcpHeader.MIN_LENGTH && (ctl & CTL_CHECKSUMS) == 0) {
-                TcpHeader.checksum(frames, tcp, TcpHeader.computeChecksum(frames, tcp, tcpLength, SOURCES[source], StackLoop.STACK.ipv4()));
+                TcpHeader.checksum(
+                        frames,
+                        tcp,
+                        TcpHeader.computeChecksum(frames, tcp, tcpLength, SOURCES[source], StackLoop.STACK.ipv4()));
             }
             return tcp + tcpLength - start;
         }
@@ -252,7 +284,7 @@ class TcpStackFuzzTest {
             int ip = start + EthernetHeader.LENGTH;
             int end = start + frameLength;
             if (frameLength < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
-                || EthernetHeader.etherType(frames, start) != EthernetHeader.ETHER_TYPE_IPV4) {
+                    || EthernetHeader.etherType(frames, start) != EthernetHeader.ETHER_TYPE_IPV4) {
                 return;
             }
             int headerLength = Ipv4Header.headerLength(frames, ip);
@@ -267,8 +299,15 @@ class TcpStackFuzzTest {
             }
             int protocol = Ipv4Header.protocol(frames, ip);
             if (protocol == Ipv4Header.PROTOCOL_TCP && l4Length >= TcpHeader.MIN_LENGTH) {
-                TcpHeader.checksum(frames, l4, TcpHeader.computeChecksum(frames, l4, l4Length,
-                    Ipv4Header.source(frames, ip), Ipv4Header.destination(frames, ip)));
+                TcpHeader.checksum(
+                        frames,
+                        l4,
+                        TcpHeader.computeChecksum(
+                                frames,
+                                l4,
+                                l4Length,
+                                Ipv4Header.source(frames, ip),
+                                Ipv4Header.destination(frames, ip)));
             } else if (protocol == Ipv4Header.PROTOCOL_ICMP && l4Length >= IcmpHeader.LENGTH) {
                 IcmpHeader.checksum(frames, l4, 0);
                 IcmpHeader.checksum(frames, l4, InternetChecksum.checksum(frames, l4, l4Length));
@@ -280,17 +319,21 @@ class TcpStackFuzzTest {
             int ip = start + EthernetHeader.LENGTH;
             int end = start + frameLength;
             if (frameLength < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
-                || EthernetHeader.etherType(frames, start) != EthernetHeader.ETHER_TYPE_IPV4) {
+                    || EthernetHeader.etherType(frames, start) != EthernetHeader.ETHER_TYPE_IPV4) {
                 return;
             }
             int tcp = ip + Ipv4Header.headerLength(frames, ip);
-            if (Ipv4Header.protocol(frames, ip) == Ipv4Header.PROTOCOL_TCP && tcp + TcpHeader.MIN_LENGTH <= end
-                && Ipv4Header.source(frames, ip) == StackLoop.PEER_ADDRESS
-                && TcpHeader.sourcePort(frames, tcp) == RECEIVER_PORT && TcpHeader.destinationPort(frames, tcp) == StackLoop.PORT) {
+            if (Ipv4Header.protocol(frames, ip) == Ipv4Header.PROTOCOL_TCP
+                    && tcp + TcpHeader.MIN_LENGTH <= end
+                    && Ipv4Header.source(frames, ip) == StackLoop.PEER_ADDRESS
+                    && TcpHeader.sourcePort(frames, tcp) == RECEIVER_PORT
+                    && TcpHeader.destinationPort(frames, tcp) == StackLoop.PORT) {
                 TcpHeader.sourcePort(frames, tcp, RECEIVER_PORT + 1);
                 // The port moved, so the checksum no longer holds: refill it where the harness filled it.
                 int kind = ctl & 3;
-                boolean filled = kind == KIND_FRAME || kind == KIND_PACKET ? (ctl & CTL_CHECKSUMS) != 0 : (ctl & CTL_CHECKSUMS) == 0;
+                boolean filled = kind == KIND_FRAME || kind == KIND_PACKET
+                        ? (ctl & CTL_CHECKSUMS) != 0
+                        : (ctl & CTL_CHECKSUMS) == 0;
                 if (filled) {
                     fillChecksums(start, frameLength);
                 }
@@ -333,8 +376,10 @@ class TcpStackFuzzTest {
             if (i < 0) {
                 return;
             }
-            int end = TcpHeader.sequence(f, tcp) + payload
-                + ((flags & TcpHeader.FLAG_SYN) != 0 ? 1 : 0) + ((flags & TcpHeader.FLAG_FIN) != 0 ? 1 : 0);
+            int end = TcpHeader.sequence(f, tcp)
+                    + payload
+                    + ((flags & TcpHeader.FLAG_SYN) != 0 ? 1 : 0)
+                    + ((flags & TcpHeader.FLAG_FIN) != 0 ? 1 : 0);
             if (i >= known || end - next[i] > 0 || (flags & TcpHeader.FLAG_SYN) != 0) {
                 next[i] = end;
             }

@@ -2,7 +2,6 @@ package dev.atlas.server.tls;
 
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -26,8 +25,14 @@ final class ArraySource implements PayloadSource {
     }
 
     @Override
-    public void fill(TcpConnection connection, long streamOffset, long token, long sourceOffset, MemorySegment dst,
-                     long dstOffset, int length) {
+    public void fill(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int length) {
         MemorySegment.copy(segment, sourceOffset, dst, dstOffset, length);
         filled += length;
     }
@@ -38,7 +43,7 @@ final class ArraySource implements PayloadSource {
             final long within = sourceOffset - bodyStart;
             final long k = RecordLayout.recordAt(bodyStart, bodyLength, within, 0); // overhead 0: plaintext offsets
             if (RecordLayout.plaintextStart(bodyStart, bodyLength, k) == within
-                && RecordLayout.plaintextLength(bodyStart, bodyLength, k) == length) {
+                    && RecordLayout.plaintextLength(bodyStart, bodyLength, k) == length) {
                 return 0;
             }
         }

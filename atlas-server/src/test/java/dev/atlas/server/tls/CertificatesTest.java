@@ -1,12 +1,9 @@
 package dev.atlas.server.tls;
 
-import org.bouncycastle.tls.AlertDescription;
-import org.bouncycastle.tls.CipherSuite;
-import org.bouncycastle.tls.ProtocolVersion;
-import org.bouncycastle.tls.TlsFatalAlert;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,11 +13,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.CipherSuite;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Certificates from PEM files: what is refused at start and at reload (expired, a key of another
@@ -59,33 +58,40 @@ class CertificatesTest {
     @Test
     void refusesAnExpiredCertificate() throws Exception {
         final Instant now = Instant.now();
-        final TlsCertificates.Files f = pki.write(dir, "old", pki.issue(edgeKey, now.minus(Duration.ofDays(20)),
-            now.minus(Duration.ofDays(1)), "edge.test"), edgeKey);
-        final CertificateFailure e = assertThrows(CertificateFailure.class,
-            () -> PemCertificates.load(f.certificate(), f.key(), now));
-        assertTrue(e.getMessage().contains(f.certificate().toString()) && e.getMessage().contains("expired"), e.getMessage());
+        final TlsCertificates.Files f = pki.write(
+                dir,
+                "old",
+                pki.issue(edgeKey, now.minus(Duration.ofDays(20)), now.minus(Duration.ofDays(1)), "edge.test"),
+                edgeKey);
+        final CertificateFailure e =
+                assertThrows(CertificateFailure.class, () -> PemCertificates.load(f.certificate(), f.key(), now));
+        assertTrue(
+                e.getMessage().contains(f.certificate().toString())
+                        && e.getMessage().contains("expired"),
+                e.getMessage());
     }
 
     @Test
     void refusesAKeyOfAnotherCertificate() throws Exception {
         final TlsCertificates.Files f = pki.write(dir, "mixed", pki.issue(edgeKey, "edge.test"), otherKey);
-        final CertificateFailure e = assertThrows(CertificateFailure.class,
-            () -> PemCertificates.load(f.certificate(), f.key(), Instant.now()));
+        final CertificateFailure e = assertThrows(
+                CertificateFailure.class, () -> PemCertificates.load(f.certificate(), f.key(), Instant.now()));
         assertTrue(e.getMessage().contains("does not belong"), e.getMessage());
     }
 
     @Test
     void refusesUnreadableAndEmptyFiles() throws Exception {
         final TlsCertificates.Files f = edge();
-        final Path garbage = Files.writeString(dir.resolve("garbage.pem"), "-----BEGIN CERTIFICATE-----\nnot base64!\n");
+        final Path garbage =
+                Files.writeString(dir.resolve("garbage.pem"), "-----BEGIN CERTIFICATE-----\nnot base64!\n");
         final Path empty = Files.writeString(dir.resolve("empty.pem"), "");
         final Path missing = dir.resolve("missing.pem");
         for (Path bad : List.of(garbage, empty, missing)) {
-            final CertificateFailure e = assertThrows(CertificateFailure.class,
-                () -> PemCertificates.load(bad, f.key(), Instant.now()));
+            final CertificateFailure e =
+                    assertThrows(CertificateFailure.class, () -> PemCertificates.load(bad, f.key(), Instant.now()));
             assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
-            final CertificateFailure k = assertThrows(CertificateFailure.class,
-                () -> PemCertificates.load(f.certificate(), bad, Instant.now()));
+            final CertificateFailure k = assertThrows(
+                    CertificateFailure.class, () -> PemCertificates.load(f.certificate(), bad, Instant.now()));
             assertTrue(k.getMessage().contains(bad.toString()), k.getMessage());
         }
     }
@@ -107,7 +113,8 @@ class CertificatesTest {
     @Test
     void sniChoosesExactThenWildcardThenDefault() throws Exception {
         final ServerCertificate first = PemCertificates.load(edge().certificate(), edge().key(), Instant.now());
-        final TlsCertificates.Files o = pki.write(dir, "other", pki.issue(otherKey, "other.test", "*.edge.test"), otherKey);
+        final TlsCertificates.Files o =
+                pki.write(dir, "other", pki.issue(otherKey, "other.test", "*.edge.test"), otherKey);
         final ServerCertificate second = PemCertificates.load(o.certificate(), o.key(), Instant.now());
         final CertificateStore lenient = new CertificateStore(List.of(first, second), false);
         assertSame(second, lenient.select("OTHER.test"));
@@ -127,12 +134,20 @@ class CertificatesTest {
         final TlsCertificates.Files o = pki.write(dir, "other", pki.issue(otherKey, "other.test"), otherKey);
         final ServerCertificate second = PemCertificates.load(o.certificate(), o.key(), Instant.now());
         final CertificateStore strict = new CertificateStore(List.of(first, second), true);
-        final InMemoryHandshake h = new InMemoryHandshake(strict, ProtocolVersion.TLSv13, CipherSuite.TLS_AES_128_GCM_SHA256,
-            "other.test");
+        final InMemoryHandshake h =
+                new InMemoryHandshake(strict, ProtocolVersion.TLSv13, CipherSuite.TLS_AES_128_GCM_SHA256, "other.test");
         assertTrue(java.util.Arrays.equals(second.leaf().getEncoded(), h.serverLeaf.getEncoded()));
-        final IOException refused = assertThrows(IOException.class, () -> new InMemoryHandshake(strict,
-            ProtocolVersion.TLSv12, CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "nobody.test"));
-        assertTrue(refused instanceof TlsFatalAlert alert && alert.getAlertDescription() == AlertDescription.unrecognized_name
-            || String.valueOf(refused.getMessage()).contains("unrecognized_name"), refused.toString());
+        final IOException refused = assertThrows(
+                IOException.class,
+                () -> new InMemoryHandshake(
+                        strict,
+                        ProtocolVersion.TLSv12,
+                        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                        "nobody.test"));
+        assertTrue(
+                refused instanceof TlsFatalAlert alert
+                                && alert.getAlertDescription() == AlertDescription.unrecognized_name
+                        || String.valueOf(refused.getMessage()).contains("unrecognized_name"),
+                refused.toString());
     }
 }

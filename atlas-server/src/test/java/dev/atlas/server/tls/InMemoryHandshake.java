@@ -1,5 +1,9 @@
 package dev.atlas.server.tls;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Vector;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -10,11 +14,6 @@ import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.Vector;
 
 /**
  * A Bouncy Castle client (non-blocking) handshaking with a {@link TlsSession} in memory: the
@@ -28,48 +27,56 @@ final class InMemoryHandshake {
     final TlsCounters counters = new TlsCounters();
     TlsCertificate serverLeaf;
 
-    InMemoryHandshake(CertificateStore store, ProtocolVersion version, int suite, String serverName) throws IOException {
+    InMemoryHandshake(CertificateStore store, ProtocolVersion version, int suite, String serverName)
+            throws IOException {
         final SecureRandom random = new SecureRandom();
         session.start(store, random, counters, System.nanoTime());
-        client.connect(new DefaultTlsClient(new JcaTlsCryptoProvider().setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).create(random)) {
-            @Override
-            protected ProtocolVersion[] getSupportedVersions() {
-                return new ProtocolVersion[] {version};
-            }
-
-            @Override
-            protected int[] getSupportedCipherSuites() {
-                return new int[] {suite};
-            }
-
-            @Override
-            protected Vector getProtocolNames() {
-                final Vector<ProtocolName> names = new Vector<>();
-                names.add(ProtocolName.HTTP_1_1);
-                return names;
-            }
-
-            @Override
-            protected Vector getSNIServerNames() {
-                if (serverName == null) {
-                    return null;
-                }
-                final Vector<ServerName> names = new Vector<>();
-                names.add(new ServerName(org.bouncycastle.tls.NameType.host_name, serverName.getBytes(StandardCharsets.US_ASCII)));
-                return names;
-            }
-
-            @Override
-            public TlsAuthentication getAuthentication() {
-                return new ServerOnlyTlsAuthentication() {
+        client.connect(
+                new DefaultTlsClient(new JcaTlsCryptoProvider()
+                        .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                        .create(random)) {
                     @Override
-                    public void notifyServerCertificate(TlsServerCertificate certificate) {
-                        serverLeaf = certificate.getCertificate().getCertificateAt(0);
+                    protected ProtocolVersion[] getSupportedVersions() {
+                        return new ProtocolVersion[] {version};
                     }
-                };
-            }
-        });
-        for (int round = 0; round < 20 && (client.isHandshaking() || session.state == TlsSession.HANDSHAKING); round++) {
+
+                    @Override
+                    protected int[] getSupportedCipherSuites() {
+                        return new int[] {suite};
+                    }
+
+                    @Override
+                    protected Vector getProtocolNames() {
+                        final Vector<ProtocolName> names = new Vector<>();
+                        names.add(ProtocolName.HTTP_1_1);
+                        return names;
+                    }
+
+                    @Override
+                    protected Vector getSNIServerNames() {
+                        if (serverName == null) {
+                            return null;
+                        }
+                        final Vector<ServerName> names = new Vector<>();
+                        names.add(new ServerName(
+                                org.bouncycastle.tls.NameType.host_name,
+                                serverName.getBytes(StandardCharsets.US_ASCII)));
+                        return names;
+                    }
+
+                    @Override
+                    public TlsAuthentication getAuthentication() {
+                        return new ServerOnlyTlsAuthentication() {
+                            @Override
+                            public void notifyServerCertificate(TlsServerCertificate certificate) {
+                                serverLeaf = certificate.getCertificate().getCertificateAt(0);
+                            }
+                        };
+                    }
+                });
+        for (int round = 0;
+                round < 20 && (client.isHandshaking() || session.state == TlsSession.HANDSHAKING);
+                round++) {
             pump(client.getAvailableOutputBytes(), true);
             pump(session.protocol.getAvailableOutputBytes(), false);
         }

@@ -1,5 +1,14 @@
 package dev.atlas.server.tls;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -9,16 +18,6 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.ProtocolVersion;
-
-import java.lang.foreign.MemorySegment;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * After a real handshake (a Bouncy Castle client against our {@link TlsSession}), the keys we
@@ -35,12 +34,20 @@ class RecordProtectionProperties {
         final TestPki pki = new TestPki();
         final var ecKey = TestPki.ec();
         final var rsaKey = TestPki.rsa();
-        ecdsa = new CertificateStore(List.of(new ServerCertificate(
-            new java.security.cert.X509Certificate[] {pki.issue(ecKey, "edge.test"), pki.ca}, ecKey.getPrivate(),
-            List.of("edge.test"), "memory")), false);
-        rsa = new CertificateStore(List.of(new ServerCertificate(
-            new java.security.cert.X509Certificate[] {pki.issue(rsaKey, "edge.test"), pki.ca}, rsaKey.getPrivate(),
-            List.of("edge.test"), "memory")), false);
+        ecdsa = new CertificateStore(
+                List.of(new ServerCertificate(
+                        new java.security.cert.X509Certificate[] {pki.issue(ecKey, "edge.test"), pki.ca},
+                        ecKey.getPrivate(),
+                        List.of("edge.test"),
+                        "memory")),
+                false);
+        rsa = new CertificateStore(
+                List.of(new ServerCertificate(
+                        new java.security.cert.X509Certificate[] {pki.issue(rsaKey, "edge.test"), pki.ca},
+                        rsaKey.getPrivate(),
+                        List.of("edge.test"),
+                        "memory")),
+                false);
     }
 
     /** Version and suite pairs: index into the tables below. */
@@ -49,16 +56,27 @@ class RecordProtectionProperties {
         return Arbitraries.integers().between(0, 5);
     }
 
-    private static final ProtocolVersion[] VERSIONS = {ProtocolVersion.TLSv13, ProtocolVersion.TLSv13,
-        ProtocolVersion.TLSv12, ProtocolVersion.TLSv12, ProtocolVersion.TLSv12, ProtocolVersion.TLSv12};
-    private static final int[] SUITES = {CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
+    private static final ProtocolVersion[] VERSIONS = {
+        ProtocolVersion.TLSv13,
+        ProtocolVersion.TLSv13,
+        ProtocolVersion.TLSv12,
+        ProtocolVersion.TLSv12,
+        ProtocolVersion.TLSv12,
+        ProtocolVersion.TLSv12
+    };
+    private static final int[] SUITES = {
+        CipherSuite.TLS_AES_128_GCM_SHA256,
+        CipherSuite.TLS_AES_256_GCM_SHA384,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+    };
 
     @net.jqwik.api.Example
     void rsaCertificatesServeTls13Too() throws Exception {
-        final InMemoryHandshake h = new InMemoryHandshake(rsa, ProtocolVersion.TLSv13, CipherSuite.TLS_AES_256_GCM_SHA384,
-            "edge.test");
+        final InMemoryHandshake h =
+                new InMemoryHandshake(rsa, ProtocolVersion.TLSv13, CipherSuite.TLS_AES_256_GCM_SHA384, "edge.test");
         assertTrue(h.session.tls13);
     }
 
@@ -68,9 +86,12 @@ class RecordProtectionProperties {
     }
 
     @Property(tries = 12)
-    void ourRecordsAreBouncyCastles(@ForAll("suites") int suite, @ForAll @IntRange(min = 0, max = 40_000) int bodyLength,
-                                    @ForAll @IntRange(min = 0, max = 16 * 1024 - 1) int phase, @ForAll long seed)
-        throws Exception {
+    void ourRecordsAreBouncyCastles(
+            @ForAll("suites") int suite,
+            @ForAll @IntRange(min = 0, max = 40_000) int bodyLength,
+            @ForAll @IntRange(min = 0, max = 16 * 1024 - 1) int phase,
+            @ForAll long seed)
+            throws Exception {
         final InMemoryHandshake h = handshake(suite);
         final boolean tls13 = VERSIONS[suite] == ProtocolVersion.TLSv13;
         assertEquals(tls13, h.session.tls13);
@@ -89,8 +110,8 @@ class RecordProtectionProperties {
         int at = 0;
         for (long k = 0; k < RecordLayout.records(phase, length); k++) {
             final int from = phase + (int) RecordLayout.plaintextStart(phase, length, k);
-            final byte[] record = h.bcServerWrites(Arrays.copyOfRange(source, from,
-                from + RecordLayout.plaintextLength(phase, length, k)));
+            final byte[] record = h.bcServerWrites(
+                    Arrays.copyOfRange(source, from, from + RecordLayout.plaintextLength(phase, length, k)));
             System.arraycopy(record, 0, theirs, at, record.length);
             at += record.length;
         }
@@ -100,10 +121,12 @@ class RecordProtectionProperties {
     }
 
     @Property(tries = 12)
-    void framesInAnyCutAndRetransmissionsGiveTheSameBytes(@ForAll("suites") int suite,
-                                                          @ForAll @IntRange(min = 1, max = 70_000) int length,
-                                                          @ForAll @IntRange(min = 0, max = 16 * 1024 - 1) int phase,
-                                                          @ForAll long seed) throws Exception {
+    void framesInAnyCutAndRetransmissionsGiveTheSameBytes(
+            @ForAll("suites") int suite,
+            @ForAll @IntRange(min = 1, max = 70_000) int length,
+            @ForAll @IntRange(min = 0, max = 16 * 1024 - 1) int phase,
+            @ForAll long seed)
+            throws Exception {
         final InMemoryHandshake h = handshake(suite);
         final Random random = new Random(seed);
         final byte[] source = new byte[phase + length];
@@ -112,19 +135,34 @@ class RecordProtectionProperties {
         final int framed = (int) RecordLayout.framedLength(phase, length, overhead);
 
         final SealedBodies whole = new SealedBodies(1, new SunJceSealer());
-        final int wholeSlot = whole.add(0, 0, h.session.writeKeys, h.session.writeSeq, new ArraySource(source, phase, length),
-            0, phase, length);
+        final int wholeSlot = whole.add(
+                0,
+                0,
+                h.session.writeKeys,
+                h.session.writeSeq,
+                new ArraySource(source, phase, length),
+                0,
+                phase,
+                length);
         final byte[] reference = fill(whole, wholeSlot, 0, framed);
 
         // Frames of random sizes (as TSO frames cut the body), then random ranges again, some
         // with the record's plaintext only partly at hand (the AES-CTR path), some interleaved
         // with another body's frames (the staged record gone).
         // The cut body through the other engine where OpenSSL is installed: both engines, one layout, same bytes.
-        final SealedBodies bodies = new SealedBodies(2, OpenSslSealer.isAvailable() ? new OpenSslSealer() : new SunJceSealer());
+        final SealedBodies bodies =
+                new SealedBodies(2, OpenSslSealer.isAvailable() ? new OpenSslSealer() : new SunJceSealer());
         final ArraySource plain = new ArraySource(source, phase, length);
         final int slot = bodies.add(0, 0, h.session.writeKeys, h.session.writeSeq, plain, 0, phase, length);
-        final int other = bodies.add(1, 0, h.session.writeKeys, h.session.writeSeq + 1000,
-            new ArraySource(source, phase, length), 0, phase, length);
+        final int other = bodies.add(
+                1,
+                0,
+                h.session.writeKeys,
+                h.session.writeSeq + 1000,
+                new ArraySource(source, phase, length),
+                0,
+                phase,
+                length);
         final byte[] sent = new byte[framed];
         int at = 0;
         while (at < framed) {
@@ -143,8 +181,10 @@ class RecordProtectionProperties {
             if (plain.denyWholeRecords && bodies.ready(null, 0, slot, from, n) < n) {
                 plain.denyWholeRecords = false; // the range reaches a tag: the whole record is needed
             }
-            assertArrayEquals(Arrays.copyOfRange(reference, from, from + n), fill(bodies, slot, from, n),
-                "retransmission of [" + from + ", " + (from + n) + ")");
+            assertArrayEquals(
+                    Arrays.copyOfRange(reference, from, from + n),
+                    fill(bodies, slot, from, n),
+                    "retransmission of [" + from + ", " + (from + n) + ")");
         }
         // And one retransmission inside record 0's data, its plaintext only partly at hand: AES-CTR.
         fill(bodies, other, 0, Math.min(framed, 100));

@@ -1,5 +1,9 @@
 package dev.atlas.server.tls;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -8,11 +12,6 @@ import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.modes.GCMBlockCipher;
 import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
-
-import java.util.Arrays;
-import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * The sealing engines against an independent AES-GCM (Bouncy Castle's lightweight one), and the
@@ -46,9 +45,14 @@ class SealerProperties {
     }
 
     @Property(tries = 120)
-    void sunJceSealsAsAnIndependentGcmDoes(@ForAll boolean tls13, @ForAll boolean aes256, @ForAll long seed,
-                                           @ForAll long seq, @ForAll @IntRange(min = 0, max = 16 * 1024 + 1) int length,
-                                           @ForAll @Size(max = 13) byte[] aad, @ForAll @IntRange(min = 0, max = 64) int at) {
+    void sunJceSealsAsAnIndependentGcmDoes(
+            @ForAll boolean tls13,
+            @ForAll boolean aes256,
+            @ForAll long seed,
+            @ForAll long seq,
+            @ForAll @IntRange(min = 0, max = 16 * 1024 + 1) int length,
+            @ForAll @Size(max = 13) byte[] aad,
+            @ForAll @IntRange(min = 0, max = 64) int at) {
         final TrafficKeys keys = keys(tls13, aes256, seed);
         final byte[] plain = new byte[length];
         new Random(seed ^ seq).nextBytes(plain);
@@ -69,9 +73,14 @@ class SealerProperties {
     }
 
     @Property(tries = 150)
-    void openSslSealsAndSlicesAsSunJceDoes(@ForAll boolean tls13, @ForAll boolean aes256, @ForAll long seed,
-                                           @ForAll long seq, @ForAll @IntRange(min = 1, max = 16 * 1024 + 1) int length,
-                                           @ForAll @Size(max = 13) byte[] aad, @ForAll @IntRange(min = 0, max = 16 * 1024) int a) {
+    void openSslSealsAndSlicesAsSunJceDoes(
+            @ForAll boolean tls13,
+            @ForAll boolean aes256,
+            @ForAll long seed,
+            @ForAll long seq,
+            @ForAll @IntRange(min = 1, max = 16 * 1024 + 1) int length,
+            @ForAll @Size(max = 13) byte[] aad,
+            @ForAll @IntRange(min = 0, max = 16 * 1024) int a) {
         org.junit.jupiter.api.Assumptions.assumeTrue(OpenSslSealer.isAvailable(), "libcrypto.so.3 is not installed");
         final TrafficKeys keys = keys(tls13, aes256, seed);
         final byte[] plain = new byte[length];
@@ -80,23 +89,32 @@ class SealerProperties {
         final OpenSslSealer openSsl = new OpenSslSealer();
         System.arraycopy(plain, 0, jce.stagingArray(), 0, length);
         jce.seal(keys, seq, aad, aad.length, 0, length);
-        java.lang.foreign.MemorySegment.copy(plain, 0, openSsl.staging(), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, length);
+        java.lang.foreign.MemorySegment.copy(
+                plain, 0, openSsl.staging(), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, length);
         openSsl.seal(keys, seq, aad, aad.length, 0, length);
-        final byte[] theirs = openSsl.staging().asSlice(0, length + RecordFormat.TAG_BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        final byte[] theirs = openSsl.staging()
+                .asSlice(0, length + RecordFormat.TAG_BYTES)
+                .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         assertArrayEquals(Arrays.copyOfRange(jce.stagingArray(), 0, length + RecordFormat.TAG_BYTES), theirs);
         final int from = a % length;
         final int n = length - from;
-        java.lang.foreign.MemorySegment.copy(plain, from, openSsl.staging(), java.lang.foreign.ValueLayout.JAVA_BYTE, 64, n);
+        java.lang.foreign.MemorySegment.copy(
+                plain, from, openSsl.staging(), java.lang.foreign.ValueLayout.JAVA_BYTE, 64, n);
         openSsl.encryptSlice(keys, seq, from, 64, n);
-        assertArrayEquals(Arrays.copyOfRange(theirs, from, length),
-            openSsl.staging().asSlice(64, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        assertArrayEquals(
+                Arrays.copyOfRange(theirs, from, length),
+                openSsl.staging().asSlice(64, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
     }
 
     @Property(tries = 300)
-    void ctrSliceEqualsTheGcmCiphertextSlice(@ForAll boolean tls13, @ForAll boolean aes256, @ForAll long seed,
-                                             @ForAll long seq, @ForAll @IntRange(min = 1, max = 16 * 1024) int length,
-                                             @ForAll @IntRange(min = 0, max = 16 * 1024) int a,
-                                             @ForAll @IntRange(min = 0, max = 16 * 1024) int b) {
+    void ctrSliceEqualsTheGcmCiphertextSlice(
+            @ForAll boolean tls13,
+            @ForAll boolean aes256,
+            @ForAll long seed,
+            @ForAll long seq,
+            @ForAll @IntRange(min = 1, max = 16 * 1024) int length,
+            @ForAll @IntRange(min = 0, max = 16 * 1024) int a,
+            @ForAll @IntRange(min = 0, max = 16 * 1024) int b) {
         final int from = Math.min(a, b) % length;
         final int to = Math.min(length, from + Math.max(1, Math.abs(b - a)));
         final TrafficKeys keys = keys(tls13, aes256, seed);

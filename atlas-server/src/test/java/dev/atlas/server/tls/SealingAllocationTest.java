@@ -1,14 +1,13 @@
 package dev.atlas.server.tls;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * What filling frames of sealed records allocates, per thread, after warm-up: our record layer
@@ -21,7 +20,7 @@ class SealingAllocationTest {
     private static final int BODY = 4 * 1024 * 1024;
 
     private final com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** An engine that leaves the bytes as they are: isolates the record layer's own allocations. */
     private static final class PassThroughSealer implements RecordSealer {
@@ -90,13 +89,16 @@ class SealingAllocationTest {
     void theRecordLayerAndOpenSslAllocateNothingSunJceOnlyItsInit() {
         assumeTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");
         threads.setThreadAllocatedMemoryEnabled(true);
-        assertEquals(0.0, bytesPerRecord(new PassThroughSealer(), 400, 50), "bytes the record layer allocates per record");
+        assertEquals(
+                0.0, bytesPerRecord(new PassThroughSealer(), 400, 50), "bytes the record layer allocates per record");
         final double sunJce = bytesPerRecord(new SunJceSealer(), 20, 5);
-        System.out.printf("sealing: SunJCE allocates %.0f bytes per 16 KiB record (Cipher.init and its parameter objects)%n",
-            sunJce);
+        System.out.printf(
+                "sealing: SunJCE allocates %.0f bytes per 16 KiB record (Cipher.init and its parameter objects)%n",
+                sunJce);
         assertTrue(sunJce < 2048, "SunJCE allocates " + sunJce + " bytes per record");
         if (OpenSslSealer.isAvailable()) {
-            assertEquals(0.0, bytesPerRecord(new OpenSslSealer(), 600, 20), "bytes per record with OpenSSL through FFM");
+            assertEquals(
+                    0.0, bytesPerRecord(new OpenSslSealer(), 600, 20), "bytes per record with OpenSSL through FFM");
         }
     }
 }

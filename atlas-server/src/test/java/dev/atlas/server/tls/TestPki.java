@@ -1,5 +1,18 @@
 package dev.atlas.server.tls;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -9,20 +22,6 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-
-import java.io.IOException;
-import java.io.StringWriter;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 
 /** A throwaway CA and server certificates for the TLS tests, written as PEM files. */
 final class TestPki {
@@ -34,11 +33,17 @@ final class TestPki {
         caKey = ec();
         final Instant now = Instant.now();
         final X500Name name = new X500Name("CN=Atlas Test CA");
-        final JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
-            Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(30))), name, caKey.getPublic());
+        final JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.ONE,
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(30))),
+                name,
+                caKey.getPublic());
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-        ca = new JcaX509CertificateConverter().getCertificate(
-            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
+        ca = new JcaX509CertificateConverter()
+                .getCertificate(
+                        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
     }
 
     static KeyPair ec() throws Exception {
@@ -55,15 +60,21 @@ final class TestPki {
 
     /** A server certificate for {@code names}, signed by the CA, valid from {@code from} to {@code until}. */
     X509Certificate issue(KeyPair key, Instant from, Instant until, String... names) throws Exception {
-        final JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=Atlas Test CA"),
-            BigInteger.valueOf(serial++), Date.from(from), Date.from(until), new X500Name("CN=" + names[0]), key.getPublic());
+        final JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                new X500Name("CN=Atlas Test CA"),
+                BigInteger.valueOf(serial++),
+                Date.from(from),
+                Date.from(until),
+                new X500Name("CN=" + names[0]),
+                key.getPublic());
         final GeneralName[] alternatives = new GeneralName[names.length];
         for (int i = 0; i < names.length; i++) {
             alternatives[i] = new GeneralName(GeneralName.dNSName, names[i]);
         }
         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alternatives));
-        return new JcaX509CertificateConverter().getCertificate(
-            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
+        return new JcaX509CertificateConverter()
+                .getCertificate(
+                        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
     }
 
     X509Certificate issue(KeyPair key, String... names) throws Exception {
@@ -76,7 +87,10 @@ final class TestPki {
         final Path cert = dir.resolve(stem + ".crt");
         final Path keyFile = dir.resolve(stem + ".key");
         Files.writeString(cert, pem(leaf) + pem(ca), StandardCharsets.US_ASCII);
-        Files.writeString(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key.getPrivate(), null)), StandardCharsets.US_ASCII);
+        Files.writeString(
+                keyFile,
+                pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key.getPrivate(), null)),
+                StandardCharsets.US_ASCII);
         return new TlsCertificates.Files(cert, keyFile);
     }
 

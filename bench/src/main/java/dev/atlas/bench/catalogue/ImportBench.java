@@ -1,12 +1,12 @@
 package dev.atlas.bench.catalogue;
 
 import dev.atlas.bench.diskmap.ByteSize;
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFormatter;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.Progress;
 import dev.atlas.catalogue.Sizes;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -31,13 +31,16 @@ import picocli.CommandLine.Spec;
  * in this JVM) — alternating which goes first. Prints one row per copy, the p50 MB/s of each and,
  * as the last line, {@code ratio=<import MB/s ÷ dd MB/s>} of the p50s.
  */
-@Command(name = "import", mixinStandardHelpOptions = true,
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
         description = "Catalogue import vs dd (O_DIRECT in and out) of the same bytes in the same run.")
 public final class ImportBench implements Callable<Integer> {
     static final String DD = "dd";
     static final String IMPORT = "import";
     /** Room for two superblocks and the index beside the data (generous: a few KiB per file). */
     private static final long CATALOGUE_OVERHEAD_BYTES = 16L << 20;
+
     private static final long PER_FILE_OVERHEAD_BYTES = 4096;
     /** File systems whose "disk" is RAM (tmpfs even accepts O_DIRECT on recent kernels). */
     private static final Set<String> MEMORY_FILE_SYSTEMS = Set.of("tmpfs", "ramfs");
@@ -45,15 +48,22 @@ public final class ImportBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--dir", paramLabel = "DIR",
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
             description = "scratch directory on the disk to measure (default: bench/target/import-bench)")
     Path dir;
 
-    @Option(names = "--size", defaultValue = "1g", converter = ByteSize.class,
+    @Option(
+            names = "--size",
+            defaultValue = "1g",
+            converter = ByteSize.class,
             description = "bytes to copy per run, all files together (default: ${DEFAULT-VALUE})")
     long size;
 
-    @Option(names = "--files", defaultValue = "1",
+    @Option(
+            names = "--files",
+            defaultValue = "1",
             description = "1 for one big file, N for HLS-like segments of varying size summing to --size"
                     + " (default: ${DEFAULT-VALUE})")
     int files;
@@ -94,12 +104,14 @@ public final class ImportBench implements Callable<Integer> {
             }
             final long needed = size * 3 + CATALOGUE_OVERHEAD_BYTES + files * PER_FILE_OVERHEAD_BYTES * 3;
             if (Files.getFileStore(base).getUsableSpace() < needed) {
-                throw new IOException(base + " has " + Sizes.human(Files.getFileStore(base).getUsableSpace())
+                throw new IOException(base + " has "
+                        + Sizes.human(Files.getFileStore(base).getUsableSpace())
                         + " free but the sources and two images need " + Sizes.human(needed) + "; free space, lower"
                         + " --size or choose another --dir");
             }
             work = Files.createTempDirectory(base, "import-bench-");
-            log.printf("writing %d source file(s), %s in all, with O_DIRECT under %s%n", files, Sizes.human(size), work);
+            log.printf(
+                    "writing %d source file(s), %s in all, with O_DIRECT under %s%n", files, Sizes.human(size), work);
             log.flush();
             final SourceSet sources = SourceSet.create(work.resolve("src"), size, files, seed);
             final DdCopy ddCopy = new DdCopy(dd);
@@ -114,7 +126,8 @@ public final class ImportBench implements Callable<Integer> {
                 final boolean ddFirst = run % 2 == 1;
                 for (int turn = 0; turn < 2; turn++) {
                     final boolean ddTurn = (turn == 0) == ddFirst;
-                    final Timing t = ddTurn ? timeDd(run, ddCopy, sources, work.resolve("dd.img"))
+                    final Timing t = ddTurn
+                            ? timeDd(run, ddCopy, sources, work.resolve("dd.img"))
                             : timeImport(run, sources, work.resolve("catalogue.img"));
                     log.printf("  run %d %-6s %.1f MB/s%n", run, t.tool(), t.megabytesPerSecond());
                     log.flush();
@@ -123,8 +136,14 @@ public final class ImportBench implements Callable<Integer> {
             }
             final double ddMedian = Timing.medianMegabytesPerSecond(timings, DD);
             final double importMedian = Timing.medianMegabytesPerSecond(timings, IMPORT);
-            out.printf(Locale.ROOT, "import bench: %d file(s), %s per run, %d run(s), O_DIRECT sources, fresh sparse"
-                    + " images under %s%n", files, Sizes.human(sources.totalBytes()), runs, base);
+            out.printf(
+                    Locale.ROOT,
+                    "import bench: %d file(s), %s per run, %d run(s), O_DIRECT sources, fresh sparse"
+                            + " images under %s%n",
+                    files,
+                    Sizes.human(sources.totalBytes()),
+                    runs,
+                    base);
             out.println(Timing.header());
             for (Timing t : timings) {
                 out.println(t.row());
@@ -161,8 +180,11 @@ public final class ImportBench implements Callable<Integer> {
     }
 
     private Timing timeImport(int run, SourceSet sources, Path image) throws IOException {
-        freshImage(image, sources.alignedBytes() + CATALOGUE_OVERHEAD_BYTES
-                + sources.sources().size() * PER_FILE_OVERHEAD_BYTES);
+        freshImage(
+                image,
+                sources.alignedBytes()
+                        + CATALOGUE_OVERHEAD_BYTES
+                        + sources.sources().size() * PER_FILE_OVERHEAD_BYTES);
         CatalogueFormatter.format(List.of(image), false);
         final List<ImportItem> items = ImportItem.collect(List.of(sources.root()), null);
         final long cachedBefore = cachedBytes();

@@ -24,11 +24,11 @@ import java.util.SplittableRandom;
 final class SourceSet {
     /** Alignment of O_DIRECT buffers, offsets and lengths (the catalogue block, and ext4's). */
     static final int ALIGNMENT = 4096;
+
     private static final int CHUNK_BYTES = 4 << 20;
 
     /** One source file and the byte offset its copy starts at in a flat image (4 KiB aligned). */
-    record Source(Path path, long length, long imageOffset) {
-    }
+    record Source(Path path, long length, long imageOffset) {}
 
     private final Path root;
     private final List<Source> sources;
@@ -98,8 +98,8 @@ final class SourceSet {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment chunk = arena.allocate(CHUNK_BYTES, ALIGNMENT);
             for (int i = 0; i < files; i++) {
-                final Path path = files == 1 ? root.resolve("movie.mp4")
-                        : root.resolve(String.format("hls/seg_%05d.ts", i));
+                final Path path =
+                        files == 1 ? root.resolve("movie.mp4") : root.resolve(String.format("hls/seg_%05d.ts", i));
                 Files.createDirectories(path.getParent());
                 write(path, sizes[i], chunk, random);
                 sources.add(new Source(path, sizes[i], offset));
@@ -137,11 +137,13 @@ final class SourceSet {
 
     private static FileChannel openDirect(Path path) throws IOException {
         try {
-            return FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    ExtendedOpenOption.DIRECT);
+            return FileChannel.open(
+                    path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
         } catch (IOException | UnsupportedOperationException e) {
-            throw new IOException("cannot write " + path + " with O_DIRECT (" + e.getMessage() + "); choose a --dir on"
-                    + " a disk file system such as ext4 or xfs", e);
+            throw new IOException(
+                    "cannot write " + path + " with O_DIRECT (" + e.getMessage() + "); choose a --dir on"
+                            + " a disk file system such as ext4 or xfs",
+                    e);
         }
     }
 

@@ -23,7 +23,13 @@ record Timing(int run, String tool, long bytes, double seconds, long cachedChang
     }
 
     String row() {
-        return String.format(Locale.ROOT, "%-4d %-8s %9.3f %9.1f %13d", run, tool, seconds, megabytesPerSecond(),
+        return String.format(
+                Locale.ROOT,
+                "%-4d %-8s %9.3f %9.1f %13d",
+                run,
+                tool,
+                seconds,
+                megabytesPerSecond(),
                 cachedChange >> 20);
     }
 
@@ -33,8 +39,11 @@ record Timing(int run, String tool, long bytes, double seconds, long cachedChang
 
     /** Median MB/s of the rows of {@code tool} (the mean of the middle two for an even count). */
     static double medianMegabytesPerSecond(List<Timing> timings, String tool) {
-        final double[] values = timings.stream().filter(t -> t.tool().equals(tool))
-                .mapToDouble(Timing::megabytesPerSecond).sorted().toArray();
+        final double[] values = timings.stream()
+                .filter(t -> t.tool().equals(tool))
+                .mapToDouble(Timing::megabytesPerSecond)
+                .sorted()
+                .toArray();
         if (values.length == 0) {
             throw new IllegalArgumentException("no timings of " + tool);
         }

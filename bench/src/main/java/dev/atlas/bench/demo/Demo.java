@@ -5,7 +5,6 @@ import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.Sizes;
 import dev.atlas.catalogue.cli.CatalogueCli;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -51,6 +50,7 @@ final class Demo {
     private static final long RANGE_LAST = 1999;
     /** Seconds of decoded media the player may fall short of the ladder (rounding at the end). */
     private static final double DURATION_SLACK_SECONDS = 0.5;
+
     private static final Pattern ACCESS_LINE = Pattern.compile("\"(\\S+) /(\\S*) HTTP/1\\.[01]\" (\\d{3}) ");
 
     private final PrintStream out;
@@ -71,6 +71,7 @@ final class Demo {
     private int serverExit;
     /** Serve and play over HTTPS (its own CA and certificate) instead of HTTP. */
     private final boolean tls;
+
     private DemoPki pki;
 
     Demo(PrintStream out, Path workOption, boolean keep, int seconds) {
@@ -89,8 +90,10 @@ final class Demo {
     /** Root and the tools; a sentence naming everything missing, or null when all is there. */
     static String missingPrerequisites() {
         final List<String> missing = HostPrerequisites.missing(TOOLS.toArray(String[]::new));
-        return missing.isEmpty() ? null
-            : "atlas demo needs " + String.join(", ", missing) + "; run it as root: './atlas demo' installs the tools";
+        return missing.isEmpty()
+                ? null
+                : "atlas demo needs " + String.join(", ", missing)
+                        + "; run it as root: './atlas demo' installs the tools";
     }
 
     /** Creates the work directory and the namespace name, so a teardown knows what to remove from then on. */
@@ -102,7 +105,7 @@ final class Demo {
                 try (Stream<Path> entries = Files.list(workOption)) {
                     if (entries.findAny().isPresent()) {
                         throw new DemoFailure(workOption + " is not empty; give --work a new or empty directory "
-                            + "(the demo deletes its work directory at the end)");
+                                + "(the demo deletes its work directory at the end)");
                     }
                 }
             }
@@ -111,7 +114,8 @@ final class Demo {
         netName = Topology.uniqueName(NAMESPACE_PREFIX);
         out.println("atlas demo: Atlas serves an HLS ladder from a catalogue image on its own TCP/IP stack,");
         out.println("            and ffmpeg plays it from another network namespace.");
-        out.println("work directory " + work + (keep ? " (kept at the end)" : " (removed at the end; --keep keeps it)"));
+        out.println(
+                "work directory " + work + (keep ? " (kept at the end)" : " (removed at the end; --keep keeps it)"));
     }
 
     /** The eight steps; throws {@link DemoFailure} (or what a tool threw) at the first that fails. */
@@ -128,8 +132,14 @@ final class Demo {
 
     private String makeLadder() throws IOException, InterruptedException {
         ladder = HlsLadder.make(work.resolve("hls"), seconds);
-        return String.format(Locale.ROOT, "%s; %d × %d s segments each; %d files, %s", ladder.resolutions(),
-            ladder.segmentsPerRendition(), ladder.segmentSeconds(), ladder.files().size(), Sizes.human(ladder.totalBytes()));
+        return String.format(
+                Locale.ROOT,
+                "%s; %d × %d s segments each; %d files, %s",
+                ladder.resolutions(),
+                ladder.segmentsPerRendition(),
+                ladder.segmentSeconds(),
+                ladder.files().size(),
+                Sizes.human(ladder.totalBytes()));
     }
 
     private String importLadder() {
@@ -139,47 +149,83 @@ final class Demo {
         if (format.exitCode() != 0) {
             throw new DemoFailure("could not format the catalogue image: " + format.words());
         }
-        final CliRun imported = CliRun.catalogue("import", "-d", device, ladder.root().toString());
+        final CliRun imported =
+                CliRun.catalogue("import", "-d", device, ladder.root().toString());
         if (imported.exitCode() != 0) {
             throw new DemoFailure("could not import the ladder: " + imported.words());
         }
         final CliRun listed = CliRun.catalogue("ls", "-d", device);
-        final List<String> names = listed.out().lines().map(String::strip).filter(s -> !s.isEmpty()).sorted().toList();
+        final List<String> names = listed.out()
+                .lines()
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .sorted()
+                .toList();
         final List<String> expected = ladder.files().stream().sorted().toList();
         if (listed.exitCode() != 0 || !names.equals(expected)) {
-            throw new DemoFailure("the catalogue lists " + names + " instead of the ladder's " + expected + " " + listed.words());
+            throw new DemoFailure(
+                    "the catalogue lists " + names + " instead of the ladder's " + expected + " " + listed.words());
         }
-        return image.getFileName() + " (" + Sizes.human(Sizes.parse(IMAGE_SIZE)) + "): " + imported.out().strip();
+        return image.getFileName() + " (" + Sizes.human(Sizes.parse(IMAGE_SIZE)) + "): "
+                + imported.out().strip();
     }
 
     private String namespaces() {
         net = Topology.up(netName, Topology.Mode.DIRECT);
         return net.clientNamespace() + " (" + net.clientAddress() + ") —veth— " + net.serverNamespace()
-            + " (Atlas owns " + net.serverAddress() + " on " + net.serverInterface() + ")";
+                + " (Atlas owns " + net.serverAddress() + " on " + net.serverInterface() + ")";
     }
 
     private String startServer() throws IOException, InterruptedException {
         final List<String> serveArgs = new ArrayList<>();
         if (tls) {
             pki = DemoPki.make(work.resolve("pki"), Topology.SERVER_ADDRESS);
-            serveArgs.addAll(List.of("--tls-cert", pki.certificate().toString(), "--tls-key", pki.key().toString()));
+            serveArgs.addAll(List.of(
+                    "--tls-cert",
+                    pki.certificate().toString(),
+                    "--tls-key",
+                    pki.key().toString()));
         }
         try {
-            server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-                List.of(image), serveArgs, work.resolve("server"));
+            server = AtlasServerProcess.startCatalogue(
+                    net.serverNamespace(),
+                    net.serverInterface(),
+                    net.serverCidr(),
+                    List.of(image),
+                    serveArgs,
+                    work.resolve("server"));
             server.awaitReady(SERVER_READY);
         } catch (IOException e) {
-            throw new DemoFailure("the Atlas server did not start: " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new DemoFailure(
+                    "the Atlas server did not start: "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
         }
         final long deadline = System.nanoTime() + SERVER_READY.toNanos();
         String status = "";
         while (System.nanoTime() < deadline) {
-            final ToolRun ready = ToolRun.run(CURL_TIMEOUT, ToolRun.inNamespace(net.serverNamespace(),
-                List.of("curl", "-sS", "--max-time", "2", "-o", "/dev/null", "-w", "%{http_code}", server.managementUrl("/readyz"))));
+            final ToolRun ready = ToolRun.run(
+                    CURL_TIMEOUT,
+                    ToolRun.inNamespace(
+                            net.serverNamespace(),
+                            List.of(
+                                    "curl",
+                                    "-sS",
+                                    "--max-time",
+                                    "2",
+                                    "-o",
+                                    "/dev/null",
+                                    "-w",
+                                    "%{http_code}",
+                                    server.managementUrl("/readyz"))));
             status = ready.stdout().strip();
             if (status.equals(Integer.toString(HTTP_OK))) {
-                return "pid " + server.pid() + ", serving " + url("") + ", /readyz 200 on " + AtlasServerProcess.MANAGEMENT
-                    + (tls ? "; certificate for " + Topology.SERVER_ADDRESS + " from the demo's own CA (" + pki.caCertificate() + ")" : "");
+                return "pid " + server.pid() + ", serving " + url("") + ", /readyz 200 on "
+                        + AtlasServerProcess.MANAGEMENT
+                        + (tls
+                                ? "; certificate for " + Topology.SERVER_ADDRESS + " from the demo's own CA ("
+                                        + pki.caCertificate() + ")"
+                                : "");
             }
             if (!server.isAlive()) {
                 break;
@@ -204,9 +250,18 @@ final class Demo {
         final Map<String, String> progress = lastProgress(play.stdout());
         final long frames = parseLong(progress.get("frame"));
         final double decoded = parseLong(progress.get("out_time_us")) / 1e6;
-        if (!"end".equals(progress.get("progress")) || frames < ladder.frames() || decoded < seconds - DURATION_SLACK_SECONDS) {
-            throw new DemoFailure(String.format(Locale.ROOT, "ffmpeg finished but decoded only %d frames (%.2f s) of the "
-                + "%d frames (%d s) in the ladder; its messages:%n%s", frames, decoded, ladder.frames(), seconds, play.stderr().strip()));
+        if (!"end".equals(progress.get("progress"))
+                || frames < ladder.frames()
+                || decoded < seconds - DURATION_SLACK_SECONDS) {
+            throw new DemoFailure(String.format(
+                    Locale.ROOT,
+                    "ffmpeg finished but decoded only %d frames (%.2f s) of the "
+                            + "%d frames (%d s) in the ladder; its messages:%n%s",
+                    frames,
+                    decoded,
+                    ladder.frames(),
+                    seconds,
+                    play.stderr().strip()));
         }
         final Map<String, List<Integer>> served = awaitAccessLog(ladder.files());
         final Map<Integer, Integer> statuses = new TreeMap<>();
@@ -220,12 +275,21 @@ final class Demo {
         for (String name : ladder.files()) {
             if (served.getOrDefault(name, List.of()).stream().noneMatch(Demo::success)) {
                 throw new DemoFailure("ffmpeg played the stream but the access log shows no successful GET of " + name
-                    + " (statuses by name: " + served + ")");
+                        + " (statuses by name: " + served + ")");
             }
         }
-        final String noise = play.stderr().isBlank() ? "" : "; ffmpeg said: " + play.stderr().strip().lines().findFirst().orElse("");
-        return String.format(Locale.ROOT, "decoded %.1f s (%d frames) of all %d renditions; %d requests, status %s%s",
-            decoded, frames, ladder.renditions().size(), requests, counts(statuses), noise);
+        final String noise = play.stderr().isBlank()
+                ? ""
+                : "; ffmpeg said: " + play.stderr().strip().lines().findFirst().orElse("");
+        return String.format(
+                Locale.ROOT,
+                "decoded %.1f s (%d frames) of all %d renditions; %d requests, status %s%s",
+                decoded,
+                frames,
+                ladder.renditions().size(),
+                requests,
+                counts(statuses),
+                noise);
     }
 
     /** The playback command the demo runs and shows: every rendition ({@code -map 0}) decoded to nothing. */
@@ -292,13 +356,21 @@ final class Demo {
 
     private String fetchAndCompare() throws IOException, InterruptedException {
         final Path fetched = work.resolve("fetched");
-        final List<String> command = new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time",
-            Long.toString(CURL_TIMEOUT.toSeconds()), "--create-dirs", "-w", "%{http_code} %{num_connects}\\n"));
+        final List<String> command = new ArrayList<>(List.of(
+                "curl",
+                "-sS",
+                "--fail",
+                "--max-time",
+                Long.toString(CURL_TIMEOUT.toSeconds()),
+                "--create-dirs",
+                "-w",
+                "%{http_code} %{num_connects}\\n"));
         command.addAll(trust());
         for (String name : ladder.files()) {
             command.addAll(List.of("-o", fetched.resolve(name).toString(), url(name)));
         }
-        final ToolRun curl = ToolRun.run(CURL_TIMEOUT.plusSeconds(5), ToolRun.inNamespace(net.clientNamespace(), command));
+        final ToolRun curl =
+                ToolRun.run(CURL_TIMEOUT.plusSeconds(5), ToolRun.inNamespace(net.clientNamespace(), command));
         if (!curl.ok()) {
             throw new DemoFailure("fetching the ladder back failed: " + curl.failure());
         }
@@ -314,35 +386,64 @@ final class Demo {
             final Path source = ladder.root().resolve(name);
             final long mismatch = Files.mismatch(source, fetched.resolve(name));
             if (mismatch != -1) {
-                throw new DemoFailure(url(name) + " differs from " + source
-                    + " at byte " + mismatch);
+                throw new DemoFailure(url(name) + " differs from " + source + " at byte " + mismatch);
             }
             bytes += Files.size(source);
         }
-        final String largest = ladder.files().stream().max(Comparator.comparingLong(n -> size(ladder.root().resolve(n)))).orElseThrow();
+        final String largest = ladder.files().stream()
+                .max(Comparator.comparingLong(n -> size(ladder.root().resolve(n))))
+                .orElseThrow();
         final Path part = fetched.resolve("range.bin");
-        final List<String> rangeCommand = new ArrayList<>(List.of("curl", "-sS", "--fail",
-            "--max-time", Long.toString(CURL_TIMEOUT.toSeconds()), "-r", RANGE_FIRST + "-" + RANGE_LAST, "-o", part.toString(),
-            "-w", "%{http_code}"));
+        final List<String> rangeCommand = new ArrayList<>(List.of(
+                "curl",
+                "-sS",
+                "--fail",
+                "--max-time",
+                Long.toString(CURL_TIMEOUT.toSeconds()),
+                "-r",
+                RANGE_FIRST + "-" + RANGE_LAST,
+                "-o",
+                part.toString(),
+                "-w",
+                "%{http_code}"));
         rangeCommand.addAll(trust());
         rangeCommand.add(url(largest));
         final ToolRun range = ToolRun.run(CURL_TIMEOUT, ToolRun.inNamespace(net.clientNamespace(), rangeCommand));
         final byte[] whole = Files.readAllBytes(ladder.root().resolve(largest));
         final byte[] expected = Arrays.copyOfRange(whole, (int) RANGE_FIRST, (int) RANGE_LAST + 1);
-        if (!range.ok() || !range.stdout().strip().equals(Integer.toString(HTTP_PARTIAL))
-            || !Arrays.equals(expected, Files.readAllBytes(part))) {
-            throw new DemoFailure("the byte range " + RANGE_FIRST + "-" + RANGE_LAST + " of " + largest + " did not come back as a "
-                + "206 with the file's bytes (status '" + range.stdout().strip() + "'); " + range.failure());
+        if (!range.ok()
+                || !range.stdout().strip().equals(Integer.toString(HTTP_PARTIAL))
+                || !Arrays.equals(expected, Files.readAllBytes(part))) {
+            throw new DemoFailure("the byte range " + RANGE_FIRST + "-" + RANGE_LAST + " of " + largest
+                    + " did not come back as a " + "206 with the file's bytes (status '"
+                    + range.stdout().strip() + "'); " + range.failure());
         }
-        return String.format(Locale.ROOT, "%d files, %s, byte-identical to the sources over %d connection(s); "
-            + "bytes=%d-%d of %s: 206, identical", ladder.files().size(), Sizes.human(bytes), connections, RANGE_FIRST,
-            RANGE_LAST, largest);
+        return String.format(
+                Locale.ROOT,
+                "%d files, %s, byte-identical to the sources over %d connection(s); "
+                        + "bytes=%d-%d of %s: 206, identical",
+                ladder.files().size(),
+                Sizes.human(bytes),
+                connections,
+                RANGE_FIRST,
+                RANGE_LAST,
+                largest);
     }
 
     private String probe() throws IOException, InterruptedException {
-        final ToolRun probe = ToolRun.run(CURL_TIMEOUT, ToolRun.inNamespace(net.clientNamespace(), List.of("ffprobe", "-v", "error",
-            "-show_entries", "stream=index,codec_type,codec_name,width,height:format=duration", "-of", "compact=p=0",
-            url(HlsLadder.MASTER))));
+        final ToolRun probe = ToolRun.run(
+                CURL_TIMEOUT,
+                ToolRun.inNamespace(
+                        net.clientNamespace(),
+                        List.of(
+                                "ffprobe",
+                                "-v",
+                                "error",
+                                "-show_entries",
+                                "stream=index,codec_type,codec_name,width,height:format=duration",
+                                "-of",
+                                "compact=p=0",
+                                url(HlsLadder.MASTER))));
         if (!probe.ok()) {
             throw new DemoFailure("ffprobe could not read the stream: " + probe.failure());
         }
@@ -374,19 +475,29 @@ final class Demo {
         }
         for (HlsLadder.Rendition r : ladder.renditions()) {
             if (video.stream().noneMatch(v -> v.endsWith(" " + r.resolution()))) {
-                throw new DemoFailure("ffprobe finds no " + r.resolution() + " video in the stream: " + probe.stdout().strip());
+                throw new DemoFailure("ffprobe finds no " + r.resolution() + " video in the stream: "
+                        + probe.stdout().strip());
             }
         }
         if (audio.size() != ladder.renditions().size() || !(Math.abs(duration - seconds) <= DURATION_SLACK_SECONDS)) {
             throw new DemoFailure("ffprobe sees " + audio.size() + " audio stream(s) and " + duration + " s, expected "
-                + ladder.renditions().size() + " and " + seconds + " s: " + probe.stdout().strip());
+                    + ladder.renditions().size() + " and " + seconds + " s: "
+                    + probe.stdout().strip());
         }
-        return String.format(Locale.ROOT, "video %s; audio %s; %.2f s", String.join(", ", video), String.join(", ", audio), duration);
+        return String.format(
+                Locale.ROOT,
+                "video %s; audio %s; %.2f s",
+                String.join(", ", video),
+                String.join(", ", audio),
+                duration);
     }
 
     private String scrapeMetrics() throws IOException, InterruptedException {
-        final ToolRun scrape = ToolRun.run(CURL_TIMEOUT, ToolRun.inNamespace(net.serverNamespace(), List.of("curl", "-sS", "--fail",
-            "--max-time", "10", server.managementUrl("/metrics"))));
+        final ToolRun scrape = ToolRun.run(
+                CURL_TIMEOUT,
+                ToolRun.inNamespace(
+                        net.serverNamespace(),
+                        List.of("curl", "-sS", "--fail", "--max-time", "10", server.managementUrl("/metrics"))));
         if (!scrape.ok()) {
             throw new DemoFailure("could not scrape " + server.managementUrl("/metrics") + ": " + scrape.failure());
         }
@@ -419,33 +530,64 @@ final class Demo {
         final long segments = Math.round(m.sum("atlas_tcp_segments_sent_total"));
         final long frames = Math.round(m.sum("atlas_tcp_frames_sent_total"));
         steps.detail(pad("requests") + counts(nonZero) + "  (atlas_http_requests_total by status)");
-        steps.detail(pad("responses") + Sizes.human(responseBytes) + " acknowledged by clients (atlas_http_response_bytes_total)");
-        steps.detail(pad("disk") + String.format(Locale.ROOT, "%d reads, %s, mean %.2f ms, max %.2f ms, %d errors", reads,
-            Sizes.human(Math.round(m.sum("atlas_disk_read_bytes_total"))), reads == 0 ? 0 : latencySum / reads * 1e3,
-            m.max("atlas_disk_read_latency_max_seconds") * 1e3, diskErrors));
-        steps.detail(pad("tcp") + String.format(Locale.ROOT, "%d segments in %d TSO frames (%.1f per frame), %d retransmitted",
-            segments, frames, frames == 0 ? 0 : (double) segments / frames, Math.round(m.sum("atlas_tcp_retransmits_total"))));
+        steps.detail(pad("responses") + Sizes.human(responseBytes)
+                + " acknowledged by clients (atlas_http_response_bytes_total)");
+        steps.detail(pad("disk")
+                + String.format(
+                        Locale.ROOT,
+                        "%d reads, %s, mean %.2f ms, max %.2f ms, %d errors",
+                        reads,
+                        Sizes.human(Math.round(m.sum("atlas_disk_read_bytes_total"))),
+                        reads == 0 ? 0 : latencySum / reads * 1e3,
+                        m.max("atlas_disk_read_latency_max_seconds") * 1e3,
+                        diskErrors));
+        steps.detail(pad("tcp")
+                + String.format(
+                        Locale.ROOT,
+                        "%d segments in %d TSO frames (%.1f per frame), %d retransmitted",
+                        segments,
+                        frames,
+                        frames == 0 ? 0 : (double) segments / frames,
+                        Math.round(m.sum("atlas_tcp_retransmits_total"))));
         steps.detail(pad("copies") + copies(m));
         final long llc = Math.round(m.max("atlas_llc_size_bytes"));
-        steps.detail(pad("pipeline") + String.format(Locale.ROOT, "working set %s now, peak %d of %d chunk buffers in use "
-                + "during playback (sampled); last-level cache %s", Sizes.human(Math.round(m.sum("atlas_pipeline_working_set_bytes"))),
-            peakBuffersInUse.get(), Math.round(m.sum("atlas_buffers")), llc > 0 ? Sizes.human(llc) : "size unknown (sysfs does not say)"));
+        steps.detail(pad("pipeline")
+                + String.format(
+                        Locale.ROOT,
+                        "working set %s now, peak %d of %d chunk buffers in use "
+                                + "during playback (sampled); last-level cache %s",
+                        Sizes.human(Math.round(m.sum("atlas_pipeline_working_set_bytes"))),
+                        peakBuffersInUse.get(),
+                        Math.round(m.sum("atlas_buffers")),
+                        llc > 0 ? Sizes.human(llc) : "size unknown (sysfs does not say)"));
         if (tls) {
             final Map<String, Double> handshakes = m.sumBy("atlas_tls_handshakes_total", "result");
             final long sealed = Math.round(m.sum("atlas_seal_bytes_total"));
-            steps.detail(pad("tls") + String.format(Locale.ROOT, "%.0f handshakes ok, %.0f failed; %s sealed by our record layer "
-                    + "(atlas_tls_handshakes_total, atlas_seal_bytes_total)", handshakes.getOrDefault("ok", 0.0),
-                handshakes.getOrDefault("failed", 0.0), Sizes.human(sealed)));
+            steps.detail(pad("tls")
+                    + String.format(
+                            Locale.ROOT,
+                            "%.0f handshakes ok, %.0f failed; %s sealed by our record layer "
+                                    + "(atlas_tls_handshakes_total, atlas_seal_bytes_total)",
+                            handshakes.getOrDefault("ok", 0.0),
+                            handshakes.getOrDefault("failed", 0.0),
+                            Sizes.human(sealed)));
             if (handshakes.getOrDefault("ok", 0.0) < 1 || sealed < responseBytes / 2) {
                 throw new DemoFailure("/metrics shows no completed TLS handshake or fewer sealed bytes (" + sealed
-                    + ") than the responses need");
+                        + ") than the responses need");
             }
         }
         final long expectedOk = 2L * ladder.files().size() + 1;
         if (ok < expectedOk || serverErrors > 0 || reads == 0 || diskErrors > 0 || m.sum("atlas_ready") < 1) {
-            throw new DemoFailure(String.format(Locale.ROOT, "/metrics disagrees with what the clients saw: %d successful "
-                    + "responses (want ≥ %d), %d server errors, %d disk reads, %d disk errors, atlas_ready %.0f", ok, expectedOk,
-                serverErrors, reads, diskErrors, m.sum("atlas_ready")));
+            throw new DemoFailure(String.format(
+                    Locale.ROOT,
+                    "/metrics disagrees with what the clients saw: %d successful "
+                            + "responses (want ≥ %d), %d server errors, %d disk reads, %d disk errors, atlas_ready %.0f",
+                    ok,
+                    expectedOk,
+                    serverErrors,
+                    reads,
+                    diskErrors,
+                    m.sum("atlas_ready")));
         }
         return m.samples().size() + " samples from " + server.managementUrl("/metrics");
     }
@@ -465,7 +607,8 @@ final class Demo {
         final String cli = "ip netns exec " + net.clientNamespace() + " ";
         final String srv = "ip netns exec " + net.serverNamespace() + " ";
         out.println();
-        out.println("Atlas is serving " + url(HlsLadder.MASTER) + " (reachable only from " + net.clientNamespace() + "). Try:");
+        out.println("Atlas is serving " + url(HlsLadder.MASTER) + " (reachable only from " + net.clientNamespace()
+                + "). Try:");
         out.println("  " + cli + String.join(" ", playCommand(true)));
         out.println("  " + cli + "ffplay " + url(HlsLadder.MASTER) + "        # needs a display");
         final String ca = String.join(" ", trust()) + (tls ? " " : "");
@@ -474,8 +617,9 @@ final class Demo {
         out.println("  " + srv + "curl -s " + server.managementUrl("/metrics") + " | grep ^atlas_");
         out.println("  " + srv + "curl -s " + server.managementUrl("/readyz"));
         out.println("  tail -f " + server.accessLog());
-        out.println("Server log: " + work.resolve("server").resolve("server.log") + ". Press Ctrl-C to stop the server, "
-            + "remove the namespaces" + (keep ? "" : " and delete " + work) + ".");
+        out.println(
+                "Server log: " + work.resolve("server").resolve("server.log") + ". Press Ctrl-C to stop the server, "
+                        + "remove the namespaces" + (keep ? "" : " and delete " + work) + ".");
     }
 
     /** Prints what failed, with the end of the server's log when there is a server. */
@@ -483,8 +627,10 @@ final class Demo {
         if (stopping) {
             return;
         }
-        final String message = e instanceof DemoFailure || e instanceof IllegalStateException || e instanceof UncheckedIOException
-            ? e.getMessage() : e.toString();
+        final String message =
+                e instanceof DemoFailure || e instanceof IllegalStateException || e instanceof UncheckedIOException
+                        ? e.getMessage()
+                        : e.toString();
         if (steps.current() == 0) {
             out.println("atlas demo: " + message);
         } else {
@@ -495,7 +641,8 @@ final class Demo {
             out.println("  the Atlas server is no longer running.");
         }
         if (server != null) {
-            out.println("  last lines of the server log " + work.resolve("server").resolve("server.log") + ":");
+            out.println(
+                    "  last lines of the server log " + work.resolve("server").resolve("server.log") + ":");
             server.logTail().lines().forEach(line -> out.println("    " + line));
         }
         if (System.getenv("ATLAS_DEBUG") != null) {
@@ -637,7 +784,8 @@ final class Demo {
                     System.setOut(savedOut);
                     System.setErr(savedErr);
                 }
-                return new CliRun(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+                return new CliRun(
+                        code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
             }
         }
 

@@ -1,13 +1,12 @@
 package dev.atlas.bench.demo;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./atlas demo [--check]}: makes a short HLS ladder with ffmpeg, imports it into a
@@ -19,11 +18,15 @@ import java.util.concurrent.CountDownLatch;
  * <p>Exit codes: 0 all steps passed (and, with --check, the server stopped cleanly), 1 a step
  * failed or the machine lacks what the demo needs, 2 a wrong option.
  */
-@Command(name = "atlas demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Make a short HLS ladder with ffmpeg, import it into a catalogue image, serve it with Atlas in a network namespace, "
-            + "play it with ffmpeg from another namespace and check bytes, stream and metrics.",
-        "Then print commands to try and wait for Ctrl-C, which stops the server and removes the namespaces and the work directory."})
+@Command(
+        name = "atlas demo",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Make a short HLS ladder with ffmpeg, import it into a catalogue image, serve it with Atlas in a network namespace, "
+                    + "play it with ffmpeg from another namespace and check bytes, stream and metrics.",
+            "Then print commands to try and wait for Ctrl-C, which stops the server and removes the namespaces and the work directory."
+        })
 public final class DemoCommand implements Callable<Integer> {
     static final int EXIT_OK = 0;
     static final int EXIT_FAILED = 1;
@@ -31,21 +34,33 @@ public final class DemoCommand implements Callable<Integer> {
     private static final int MIN_SECONDS = 2;
     private static final int MAX_SECONDS = 60;
 
-    @Option(names = "--check", description = "Do not wait: tear down after the checks; exit 0 only if playback and every check passed.")
+    @Option(
+            names = "--check",
+            description = "Do not wait: tear down after the checks; exit 0 only if playback and every check passed.")
     boolean check;
 
-    @Option(names = "--work", paramLabel = "DIR",
-        description = "Work directory (absent or empty; removed at the end unless --keep); default: a new one under /tmp.")
+    @Option(
+            names = "--work",
+            paramLabel = "DIR",
+            description =
+                    "Work directory (absent or empty; removed at the end unless --keep); default: a new one under /tmp.")
     Path work;
 
-    @Option(names = "--tls", description = "Serve and play over HTTPS: the demo makes its own CA and server certificate.")
+    @Option(
+            names = "--tls",
+            description = "Serve and play over HTTPS: the demo makes its own CA and server certificate.")
     boolean tls;
 
-    @Option(names = "--keep", description = "Keep the work directory (ladder, catalogue image, server and access logs).")
+    @Option(
+            names = "--keep",
+            description = "Keep the work directory (ladder, catalogue image, server and access logs).")
     boolean keep;
 
-    @Option(names = "--seconds", defaultValue = "8", paramLabel = "N",
-        description = "Length of the ladder in seconds (2 s segments); default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--seconds",
+            defaultValue = "8",
+            paramLabel = "N",
+            description = "Length of the ladder in seconds (2 s segments); default ${DEFAULT-VALUE}.")
     int seconds;
 
     private final PrintStream out;
@@ -72,7 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
-            out.println("atlas demo: --seconds must be between " + MIN_SECONDS + " and " + MAX_SECONDS + ", not " + seconds);
+            out.println("atlas demo: --seconds must be between " + MIN_SECONDS + " and " + MAX_SECONDS + ", not "
+                    + seconds);
             return EXIT_USAGE;
         }
         final String missing = Demo.missingPrerequisites();

@@ -42,7 +42,7 @@ record HlsLadder(Path root, List<Rendition> renditions, int seconds, int segment
         for (String name : ladder.files()) {
             if (!Files.isRegularFile(root.resolve(name))) {
                 throw new DemoFailure("ffmpeg finished but " + root.resolve(name) + " is missing; its output was:\n"
-                    + ffmpeg.stderr().strip());
+                        + ffmpeg.stderr().strip());
             }
         }
         return ladder;
@@ -62,23 +62,62 @@ record HlsLadder(Path root, List<Rendition> renditions, int seconds, int segment
             final Rendition r = renditions.get(i);
             filter.add("[s" + i + "]scale=" + r.width() + ":" + r.height() + "[v" + i + "]");
         }
-        final List<String> command = new ArrayList<>(List.of("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-            "-f", "lavfi", "-i", "testsrc=size=" + top.resolution() + ":rate=" + FRAME_RATE,
-            "-f", "lavfi", "-i", "sine=frequency=" + TONE_HERTZ + ":sample_rate=48000",
-            "-t", Integer.toString(seconds), "-filter_complex", filter.toString()));
+        final List<String> command = new ArrayList<>(List.of(
+                "ffmpeg",
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-nostdin",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=" + top.resolution() + ":rate=" + FRAME_RATE,
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=" + TONE_HERTZ + ":sample_rate=48000",
+                "-t",
+                Integer.toString(seconds),
+                "-filter_complex",
+                filter.toString()));
         final StringJoiner streamMap = new StringJoiner(" ");
         for (int i = 0; i < n; i++) {
             command.addAll(List.of("-map", "[v" + i + "]", "-map", "1:a"));
             command.addAll(List.of("-b:v:" + i, renditions.get(i).videoKilobitsPerSecond() + "k"));
             streamMap.add("v:" + i + ",a:" + i);
         }
-        // A key frame at every segment boundary and nowhere else decided by scene cuts: segments of exactly segmentSeconds.
+        // A key frame at every segment boundary and nowhere else decided by scene cuts: segments of exactly
+        // segmentSeconds.
         final String gop = Integer.toString(segmentSeconds * FRAME_RATE);
-        command.addAll(List.of("-c:v", "libx264", "-preset", "ultrafast", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-            "-c:a", "aac", "-b:a", AUDIO_KILOBITS_PER_SECOND + "k",
-            "-f", "hls", "-hls_time", Integer.toString(segmentSeconds), "-hls_playlist_type", "vod",
-            "-var_stream_map", streamMap.toString(), "-master_pl_name", MASTER,
-            "-hls_segment_filename", "v%v/seg-%03d.ts", "v%v/index.m3u8"));
+        command.addAll(List.of(
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-g",
+                gop,
+                "-keyint_min",
+                gop,
+                "-sc_threshold",
+                "0",
+                "-c:a",
+                "aac",
+                "-b:a",
+                AUDIO_KILOBITS_PER_SECOND + "k",
+                "-f",
+                "hls",
+                "-hls_time",
+                Integer.toString(segmentSeconds),
+                "-hls_playlist_type",
+                "vod",
+                "-var_stream_map",
+                streamMap.toString(),
+                "-master_pl_name",
+                MASTER,
+                "-hls_segment_filename",
+                "v%v/seg-%03d.ts",
+                "v%v/index.m3u8"));
         return command;
     }
 

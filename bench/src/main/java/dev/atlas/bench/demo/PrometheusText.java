@@ -12,8 +12,7 @@ import java.util.TreeMap;
  */
 final class PrometheusText {
     /** One sample line. */
-    record Sample(String name, Map<String, String> labels, double value) {
-    }
+    record Sample(String name, Map<String, String> labels, double value) {}
 
     private final List<Sample> samples;
 

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 record ToolRun(List<String> command, int exitCode, String stdout, String stderr, double seconds) {
     /** Exit code reported when the tool outlived its timeout and was killed. */
     static final int TIMED_OUT = 124;
+
     private static final int TAIL_LINES = 8;
     private static final File NO_INPUT = new File("/dev/null");
 
@@ -37,9 +38,11 @@ record ToolRun(List<String> command, int exitCode, String stdout, String stderr,
     }
 
     /** Runs {@code command} in {@code directory} (null: this process's) with no input, killing it after {@code timeout}. */
-    static ToolRun run(Duration timeout, List<String> command, Path directory) throws IOException, InterruptedException {
+    static ToolRun run(Duration timeout, List<String> command, Path directory)
+            throws IOException, InterruptedException {
         final long start = System.nanoTime();
-        final ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(NO_INPUT));
+        final ProcessBuilder builder =
+                new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(NO_INPUT));
         if (directory != null) {
             builder.directory(directory.toFile());
         }
@@ -53,7 +56,8 @@ record ToolRun(List<String> command, int exitCode, String stdout, String stderr,
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
         final String stderr = text(err) + (finished ? "" : "\n(killed after " + timeout.toSeconds() + " s)");
-        return new ToolRun(List.copyOf(command), finished ? process.exitValue() : TIMED_OUT, text(out), stderr, seconds);
+        return new ToolRun(
+                List.copyOf(command), finished ? process.exitValue() : TIMED_OUT, text(out), stderr, seconds);
     }
 
     boolean ok() {
@@ -62,25 +66,32 @@ record ToolRun(List<String> command, int exitCode, String stdout, String stderr,
 
     /** The tool's name as the operator would type it (after any {@code ip netns exec NS}). */
     String tool() {
-        return command.size() > 4 && command.get(0).equals("ip") && command.get(1).equals("netns") ? command.get(4) : command.get(0);
+        return command.size() > 4
+                        && command.get(0).equals("ip")
+                        && command.get(1).equals("netns")
+                ? command.get(4)
+                : command.get(0);
     }
 
     /** A sentence for a failure: which tool, its exit code and the last lines it wrote on stderr. */
     String failure() {
         final List<String> lines = stderr.strip().lines().toList();
-        final String tail = String.join("\n      ", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
-        return tool() + " exited with " + exitCode + (tail.isEmpty() ? "" : ":\n      " + tail)
-            + "\n    command: " + String.join(" ", command);
+        final String tail =
+                String.join("\n      ", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
+        return tool() + " exited with " + exitCode + (tail.isEmpty() ? "" : ":\n      " + tail) + "\n    command: "
+                + String.join(" ", command);
     }
 
     private static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (stream) {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, Thread.ofVirtual()::start);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (stream) {
+                        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                },
+                Thread.ofVirtual()::start);
     }
 
     private static String text(CompletableFuture<String> future) throws InterruptedException {

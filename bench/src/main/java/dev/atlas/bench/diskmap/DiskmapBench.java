@@ -1,8 +1,8 @@
 package dev.atlas.bench.diskmap;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.Transport;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -23,34 +23,50 @@ import picocli.CommandLine.Spec;
  * the image is the module's device ({@code /dev/diskmap0}) and fio is left out: while the module
  * owns the controller the kernel has no block device for it.
  */
-@Command(name = "diskmap", mixinStandardHelpOptions = true,
+@Command(
+        name = "diskmap",
+        mixinStandardHelpOptions = true,
         description = "Random reads through diskmap-java vs fio (io_uring, O_DIRECT) on the same image.")
 public final class DiskmapBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--image", required = true,
+    @Option(
+            names = "--image",
+            required = true,
             description = "image file or block device; a missing file is created with --size random bytes")
     Path image;
 
     @Option(names = "--transport", defaultValue = "file", description = "diskmap transport (default: ${DEFAULT-VALUE})")
     String transport;
 
-    @Option(names = "--block", defaultValue = "16k", converter = ByteSize.class,
+    @Option(
+            names = "--block",
+            defaultValue = "16k",
+            converter = ByteSize.class,
             description = "bytes per read (default: ${DEFAULT-VALUE})")
     long block;
 
-    @Option(names = "--qd", defaultValue = "1,32,128", split = ",",
+    @Option(
+            names = "--qd",
+            defaultValue = "1,32,128",
+            split = ",",
             description = "queue depths to measure (default: ${DEFAULT-VALUE})")
     List<Integer> queueDepths;
 
-    @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per run (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seconds",
+            defaultValue = "10",
+            description = "measured seconds per run (default: ${DEFAULT-VALUE})")
     int seconds;
 
     @Option(names = "--warmup", defaultValue = "1", description = "unmeasured seconds before each diskmap run")
     double warmup;
 
-    @Option(names = "--size", defaultValue = "4g", converter = ByteSize.class,
+    @Option(
+            names = "--size",
+            defaultValue = "4g",
+            converter = ByteSize.class,
             description = "size of a newly created image (default: ${DEFAULT-VALUE})")
     long size;
 
@@ -64,7 +80,10 @@ public final class DiskmapBench implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter log = spec.commandLine().getErr();
-        if (seconds < 1 || block < 512 || queueDepths.isEmpty() || queueDepths.stream().anyMatch(q -> q < 1 || q > 4096)) {
+        if (seconds < 1
+                || block < 512
+                || queueDepths.isEmpty()
+                || queueDepths.stream().anyMatch(q -> q < 1 || q > 4096)) {
             log.println("atlas bench diskmap: --seconds ≥ 1, --block ≥ 512 and queue depths 1…4096 please");
             return 2;
         }
@@ -122,8 +141,8 @@ public final class DiskmapBench implements Callable<Integer> {
     }
 
     private Measurement measureDiskmap(int queueDepth) {
-        try (NvmeDevice device = NvmeDevice.open(image, transport,
-                NvmeDevice.Options.defaults().withQueueDepth(queueDepth + 1))) {
+        try (NvmeDevice device =
+                NvmeDevice.open(image, transport, NvmeDevice.Options.defaults().withQueueDepth(queueDepth + 1))) {
             RandomReadLoad load = new RandomReadLoad(device, queueDepth, Math.toIntExact(block), seed);
             return load.run("diskmap/" + transport, warmup, seconds);
         }

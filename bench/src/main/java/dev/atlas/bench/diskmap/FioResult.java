@@ -16,8 +16,7 @@ public final class FioResult {
     private static final Pattern P50 = Pattern.compile("\"50\\.000000\"\\s*:\\s*([0-9]+)");
     private static final Pattern P99 = Pattern.compile("\"99\\.000000\"\\s*:\\s*([0-9]+)");
 
-    private FioResult() {
-    }
+    private FioResult() {}
 
     /** Parses fio's JSON output (anything printed before the first '{' is skipped). */
     public static Measurement parse(String json, String tool, int queueDepth) {

@@ -16,9 +16,18 @@ final class FioRunner {
 
     /** The exact command, also printed so the baseline can be reproduced by hand. */
     List<String> command(Path image, long blockBytes, int queueDepth, int seconds) {
-        return List.of(fio, "--name=atlas-baseline", "--ioengine=io_uring", "--direct=1", "--rw=randread",
-                "--bs=" + ByteSize.format(blockBytes), "--iodepth=" + queueDepth, "--runtime=" + seconds,
-                "--time_based", "--filename=" + image, "--output-format=json");
+        return List.of(
+                fio,
+                "--name=atlas-baseline",
+                "--ioengine=io_uring",
+                "--direct=1",
+                "--rw=randread",
+                "--bs=" + ByteSize.format(blockBytes),
+                "--iodepth=" + queueDepth,
+                "--runtime=" + seconds,
+                "--time_based",
+                "--filename=" + image,
+                "--output-format=json");
     }
 
     Measurement run(Path image, long blockBytes, int queueDepth, int seconds) throws IOException, InterruptedException {

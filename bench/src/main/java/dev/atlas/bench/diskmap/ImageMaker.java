@@ -1,11 +1,11 @@
 package dev.atlas.bench.diskmap;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.nvme.NvmeStatus;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -51,8 +51,8 @@ final class ImageMaker implements NvmeCallback {
     }
 
     private void write(Path image, long size, PrintWriter progress) {
-        try (NvmeDevice device = NvmeDevice.open(image, "file",
-                NvmeDevice.Options.defaults().withQueueDepth(BUFFERS + 1))) {
+        try (NvmeDevice device =
+                NvmeDevice.open(image, "file", NvmeDevice.Options.defaults().withQueueDepth(BUFFERS + 1))) {
             DmaBufferPool pool = device.allocateBuffers(BUFFERS, CHUNK_BYTES);
             for (int i = 0; i < BUFFERS; i++) {
                 free[freeCount++] = i;

@@ -1,11 +1,11 @@
 package dev.atlas.bench.diskmap;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.nvme.NvmeStatus;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
 
@@ -39,8 +39,8 @@ final class RandomReadLoad implements NvmeCallback {
         this.readBytes = readBytes;
         int blockSize = device.geometry().blockSize();
         if (readBytes % blockSize != 0) {
-            throw new DiskmapException("read size " + readBytes + " is not a multiple of the device's "
-                    + blockSize + "-byte block");
+            throw new DiskmapException(
+                    "read size " + readBytes + " is not a multiple of the device's " + blockSize + "-byte block");
         }
         this.blocksPerRead = readBytes / blockSize;
         this.readSlots = device.geometry().blockCount() / blocksPerRead;
@@ -70,8 +70,13 @@ final class RandomReadLoad implements NvmeCallback {
                     + NvmeStatus.describe(firstFailure));
         }
         double perSecond = 1e9 / elapsed;
-        return new Measurement(tool, queueDepth, completed * perSecond, completed * (double) readBytes * perSecond,
-                latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0);
+        return new Measurement(
+                tool,
+                queueDepth,
+                completed * perSecond,
+                completed * (double) readBytes * perSecond,
+                latency.getValueAtPercentile(50) / 1000.0,
+                latency.getValueAtPercentile(99) / 1000.0);
     }
 
     private void drive(double seconds) {

@@ -29,8 +29,11 @@ import picocli.CommandLine.Option;
  * little. Prints one {@code key=value} per line: requests, bytes, corrupt bodies, errors,
  * timeouts, latency percentiles and Jain's fairness index of per-connection throughput.
  */
-@Command(name = "chunk-load", mixinStandardHelpOptions = true,
-    description = "Many keep-alive connections fetching random catalogue files; every body checked against its SHA-256.")
+@Command(
+        name = "chunk-load",
+        mixinStandardHelpOptions = true,
+        description =
+                "Many keep-alive connections fetching random catalogue files; every body checked against its SHA-256.")
 public final class ChunkLoad implements Callable<Integer> {
     private static final int HEAD_LIMIT = 8192;
     private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
@@ -41,14 +44,22 @@ public final class ChunkLoad implements Callable<Integer> {
     @Option(names = "--manifest", required = true, description = "Files to ask for: name, length, SHA-256 per line.")
     Path manifestFile;
 
-    @Option(names = "--connections", defaultValue = "100", description = "Concurrent connections; default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--connections",
+            defaultValue = "100",
+            description = "Concurrent connections; default ${DEFAULT-VALUE}.")
     int connections;
 
-    @Option(names = "--seconds", defaultValue = "10", description = "How long new requests are started; default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--seconds",
+            defaultValue = "10",
+            description = "How long new requests are started; default ${DEFAULT-VALUE}.")
     int seconds;
 
-    @Option(names = "--timeout-seconds", defaultValue = "30",
-        description = "A request not finished after this long counts as a timeout; default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--timeout-seconds",
+            defaultValue = "30",
+            description = "A request not finished after this long counts as a timeout; default ${DEFAULT-VALUE}.")
     int timeoutSeconds;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the file choice; default ${DEFAULT-VALUE}.")
@@ -88,7 +99,8 @@ public final class ChunkLoad implements Callable<Integer> {
 
         void next(long now) {
             item = manifest.items().get(random.nextInt(manifest.items().size()));
-            request = ByteBuffer.wrap(("GET /" + item.name() + " HTTP/1.1\r\nHost: atlas\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            request = ByteBuffer.wrap(
+                    ("GET /" + item.name() + " HTTP/1.1\r\nHost: atlas\r\n\r\n").getBytes(StandardCharsets.UTF_8));
             started = now;
             remaining = -1;
             head.clear();
@@ -101,7 +113,8 @@ public final class ChunkLoad implements Callable<Integer> {
         manifest = Manifest.read(manifestFile);
         random = new SplittableRandom(seed);
         final int colon = server.lastIndexOf(':');
-        final InetSocketAddress address = new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)));
+        final InetSocketAddress address =
+                new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)));
         final long start = System.nanoTime();
         final long stopStarting = start + TimeUnit.SECONDS.toNanos(seconds);
         final long timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
@@ -187,7 +200,8 @@ public final class ChunkLoad implements Callable<Integer> {
                 }
                 final String head = new String(c.head.array(), 0, end, StandardCharsets.ISO_8859_1);
                 if (!head.startsWith("HTTP/1.1 200 ")) {
-                    throw new IOException("GET /" + c.item.name() + ": " + head.lines().findFirst().orElse(""));
+                    throw new IOException("GET /" + c.item.name() + ": "
+                            + head.lines().findFirst().orElse(""));
                 }
                 c.remaining = contentLength(head);
                 if (c.remaining != c.item.length()) {

@@ -11,8 +11,7 @@ import java.util.List;
 /** The files a load may ask for, with their lengths and SHA-256: one {@code name<TAB>length<TAB>sha256} per line. */
 public record Manifest(List<Item> items) {
     /** One file: its catalogue name, byte length and SHA-256. */
-    public record Item(String name, long length, byte[] sha256) {
-    }
+    public record Item(String name, long length, byte[] sha256) {}
 
     public static Manifest read(Path file) throws IOException {
         final List<Item> items = new ArrayList<>();
@@ -24,7 +23,8 @@ public record Manifest(List<Item> items) {
             if (fields.length != 3) {
                 throw new IOException(file + ": expected name, length and SHA-256 separated by tabs, not: " + line);
             }
-            items.add(new Item(fields[0], Long.parseLong(fields[1]), HexFormat.of().parseHex(fields[2])));
+            items.add(new Item(
+                    fields[0], Long.parseLong(fields[1]), HexFormat.of().parseHex(fields[2])));
         }
         if (items.isEmpty()) {
             throw new IOException(file + " lists no files");
@@ -35,8 +35,12 @@ public record Manifest(List<Item> items) {
     public void write(Path file) throws IOException {
         final StringBuilder text = new StringBuilder();
         for (Item item : items) {
-            text.append(item.name()).append('\t').append(item.length()).append('\t')
-                .append(HexFormat.of().formatHex(item.sha256())).append('\n');
+            text.append(item.name())
+                    .append('\t')
+                    .append(item.length())
+                    .append('\t')
+                    .append(HexFormat.of().formatHex(item.sha256()))
+                    .append('\n');
         }
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }

@@ -4,7 +4,6 @@ import dev.atlas.server.proto.ArpPacket;
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.ring.Wire;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -15,8 +14,7 @@ final class FlowHash {
     private static final int IP = EthernetHeader.LENGTH;
     private static final int PORTS_LENGTH = 4;
 
-    private FlowHash() {
-    }
+    private FlowHash() {}
 
     /** Hash of the flow of the {@code length}-byte frame at {@code at} of {@code f}. */
     static int of(MemorySegment f, int at, int length) {
@@ -36,7 +34,8 @@ final class FlowHash {
         int destination = Ipv4Header.destination(f, ip);
         int l4 = ip + Ipv4Header.headerLength(f, ip);
         boolean hasPorts = (protocol == Ipv4Header.PROTOCOL_TCP || protocol == Ipv4Header.PROTOCOL_UDP)
-            && !Ipv4Header.isFragment(f, ip) && l4 + PORTS_LENGTH <= at + length;
+                && !Ipv4Header.isFragment(f, ip)
+                && l4 + PORTS_LENGTH <= at + length;
         int ports = hasPorts ? Wire.u32(f, l4) : 0;
         return mix(source, destination, protocol * 0x0100_0193 ^ ports);
     }

@@ -5,10 +5,6 @@ import dev.atlas.server.ring.TxSlot;
 import dev.atlas.server.ring.afpacket.AfPacketConfig;
 import dev.atlas.server.ring.afpacket.AfPacketException;
 import dev.atlas.server.ring.afpacket.AfPacketRing;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -17,6 +13,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The delay middlebox (DESIGN.md §13), run inside the mbox namespace. It receives client→server
@@ -27,11 +26,15 @@ import java.util.concurrent.locks.LockSupport;
  * pool: when it is full, frames are dropped and counted. Counters are printed on exit (SIGTERM).
  * One thread, no allocation per frame.
  */
-@Command(name = "middlebox", mixinStandardHelpOptions = true,
-    description = "Delay middlebox: holds client->server frames per flow for a delay band, drops a fraction, forwards.")
+@Command(
+        name = "middlebox",
+        mixinStandardHelpOptions = true,
+        description =
+                "Delay middlebox: holds client->server frames per flow for a delay band, drops a fraction, forwards.")
 public final class Middlebox implements Callable<Integer> {
     /** Printed once both rings are open; launchers wait for it. */
     public static final String READY_LINE = "middlebox ready";
+
     private static final int SPINS_BEFORE_PARK = 200;
     private static final long PARK_NANOS = 50_000L;
     private static final int TX_FRAME_SIZE = 4096;
@@ -45,20 +48,32 @@ public final class Middlebox implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Interface frames leave by (the server-side bridge port).")
     String out;
 
-    @Option(names = "--delay-bands", split = ",", defaultValue = "10,20,30,40",
-        description = "One-way delays in milliseconds; each flow is hashed to one (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--delay-bands",
+            split = ",",
+            defaultValue = "10,20,30,40",
+            description = "One-way delays in milliseconds; each flow is hashed to one (default: ${DEFAULT-VALUE}).")
     List<Integer> delayBands;
 
-    @Option(names = "--loss", defaultValue = "0", description = "Fraction of IPv4 frames to drop, 0..1 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--loss",
+            defaultValue = "0",
+            description = "Fraction of IPv4 frames to drop, 0..1 (default: ${DEFAULT-VALUE}).")
     double loss;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the loss draw (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--pool", defaultValue = "32768", description = "Frames the middlebox may hold at once (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--pool",
+            defaultValue = "32768",
+            description = "Frames the middlebox may hold at once (default: ${DEFAULT-VALUE}).")
     int poolFrames;
 
-    @Option(names = "--frame-size", defaultValue = "2048", description = "Largest frame held, bytes (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--frame-size",
+            defaultValue = "2048",
+            description = "Largest frame held, bytes (default: ${DEFAULT-VALUE}).")
     int frameSize;
 
     private volatile boolean running = true;
@@ -82,25 +97,33 @@ public final class Middlebox implements Callable<Integer> {
         }
         random = seed;
         try (Arena arena = Arena.ofShared();
-             AfPacketRing rx = AfPacketRing.open(AfPacketConfig.defaults(in).withRx(RX_BLOCK_SIZE, RX_BLOCKS).withTx(0, 0));
-             AfPacketRing tx = AfPacketRing.open(AfPacketConfig.defaults(out).withRx(RX_BLOCK_SIZE, 0).withTx(TX_FRAME_SIZE, TX_FRAMES))) {
+                AfPacketRing rx = AfPacketRing.open(AfPacketConfig.defaults(in)
+                        .withRx(RX_BLOCK_SIZE, RX_BLOCKS)
+                        .withTx(0, 0));
+                AfPacketRing tx = AfPacketRing.open(
+                        AfPacketConfig.defaults(out).withRx(RX_BLOCK_SIZE, 0).withTx(TX_FRAME_SIZE, TX_FRAMES))) {
             FramePool pool = new FramePool(arena, poolFrames, Math.min(frameSize, tx.slotCapacity()));
             DelayBand[] bands = new DelayBand[delayBands.size()];
             for (int i = 0; i < bands.length; i++) {
                 bands[i] = new DelayBand(TimeUnit.MILLISECONDS.toNanos(delayBands.get(i)), poolFrames);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                running = false;
-                try {
-                    stopped.await(2, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                System.out.println("middlebox counters: " + counters.describe(bands) + " kernel-rx-drops=" + counters.kernelRxDrops);
-                System.out.flush();
-            }, "middlebox-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                running = false;
+                                try {
+                                    stopped.await(2, TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                System.out.println("middlebox counters: " + counters.describe(bands)
+                                        + " kernel-rx-drops=" + counters.kernelRxDrops);
+                                System.out.flush();
+                            },
+                            "middlebox-stop"));
             System.out.println(READY_LINE + ": in " + in + ", out " + out + ", delay bands " + delayBands + " ms, loss "
-                + String.format(Locale.ROOT, "%.4f", loss) + ", pool " + poolFrames + " x " + pool.frameSize() + " B");
+                    + String.format(Locale.ROOT, "%.4f", loss) + ", pool " + poolFrames + " x " + pool.frameSize()
+                    + " B");
             System.out.flush();
             run(rx, tx, pool, bands);
             counters.kernelRxDrops = rx.kernelRxDrops();

@@ -14,8 +14,7 @@ public final class HostPrerequisites {
     /** Where tools live even when the PATH of a test or a sudo session leaves them out. */
     private static final List<String> SYSTEM_DIRS = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
-    private HostPrerequisites() {
-    }
+    private HostPrerequisites() {}
 
     /** What is missing, as words for the operator ("root (…)", then tool names); empty when all is there. */
     public static List<String> missing(String... tools) {
@@ -47,7 +46,8 @@ public final class HostPrerequisites {
 
     /** {@code tool} is an executable on the PATH or in the system directories. */
     public static boolean onPath(String tool) {
-        final List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")));
+        final List<String> dirs = new ArrayList<>(
+                List.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")));
         dirs.addAll(SYSTEM_DIRS);
         return dirs.stream().anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)));
     }

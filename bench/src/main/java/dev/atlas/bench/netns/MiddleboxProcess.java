@@ -1,7 +1,6 @@
 package dev.atlas.bench.netns;
 
 import dev.atlas.bench.middlebox.Middlebox;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,19 +35,37 @@ public final class MiddleboxProcess implements AutoCloseable {
      * Starts a middlebox in {@code namespace} and waits until it reports ready. {@code log} may be
      * null (a temporary file is used and deleted on close).
      */
-    public static MiddleboxProcess start(String namespace, List<Integer> delayBandsMillis, double loss, long seed, Path log) {
+    public static MiddleboxProcess start(
+            String namespace, List<Integer> delayBandsMillis, double loss, long seed, Path log) {
         try {
             boolean own = log == null;
             Path out = own ? Files.createTempFile("atlas-middlebox-", ".log") : log;
-            List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx192m",
-                "-cp", System.getProperty("java.class.path"), Middlebox.class.getName(),
-                "--in", Topology.MBOX_CLIENT_PORT, "--out", Topology.MBOX_SERVER_PORT,
-                "--delay-bands", delayBandsMillis.stream().map(String::valueOf).collect(Collectors.joining(",")),
-                "--loss", String.format(Locale.ROOT, "%.6f", loss), "--seed", Long.toString(seed)));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+            List<String> command = new ArrayList<>(List.of(
+                    "ip",
+                    "netns",
+                    "exec",
+                    namespace,
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-XX:+UseSerialGC",
+                    "-Xmx192m",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    Middlebox.class.getName(),
+                    "--in",
+                    Topology.MBOX_CLIENT_PORT,
+                    "--out",
+                    Topology.MBOX_SERVER_PORT,
+                    "--delay-bands",
+                    delayBandsMillis.stream().map(String::valueOf).collect(Collectors.joining(",")),
+                    "--loss",
+                    String.format(Locale.ROOT, "%.6f", loss),
+                    "--seed",
+                    Long.toString(seed)));
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                    .start();
             MiddleboxProcess m = new MiddleboxProcess(p, out, own);
             m.awaitReady();
             return m;
@@ -65,8 +82,8 @@ public final class MiddleboxProcess implements AutoCloseable {
                 return;
             }
             if (!process.isAlive()) {
-                throw new IllegalStateException("the middlebox exited (status " + process.exitValue() + ") before it was ready: "
-                    + text.strip());
+                throw new IllegalStateException("the middlebox exited (status " + process.exitValue()
+                        + ") before it was ready: " + text.strip());
             }
             try {
                 Thread.sleep(50);
@@ -76,7 +93,8 @@ public final class MiddleboxProcess implements AutoCloseable {
             }
         }
         process.destroyForcibly();
-        throw new IllegalStateException("the middlebox did not report ready within " + READY_TIMEOUT.toSeconds() + " s: " + output().strip());
+        throw new IllegalStateException(
+                "the middlebox did not report ready within " + READY_TIMEOUT.toSeconds() + " s: " + output().strip());
     }
 
     public long pid() {

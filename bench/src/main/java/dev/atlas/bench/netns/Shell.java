@@ -9,14 +9,14 @@ import java.util.concurrent.TimeUnit;
 public final class Shell {
     private static final long TIMEOUT_SECONDS = 30;
 
-    private Shell() {
-    }
+    private Shell() {}
 
     /** Runs a command; throws {@link IllegalStateException} naming the command and its output when it fails. */
     public static String run(String... command) {
         Result r = tryRun(command);
         if (r.exitCode() != 0) {
-            throw new IllegalStateException("'" + String.join(" ", command) + "' failed (exit " + r.exitCode() + "): " + r.output().strip());
+            throw new IllegalStateException("'" + String.join(" ", command) + "' failed (exit " + r.exitCode() + "): "
+                    + r.output().strip());
         }
         return r.output();
     }
@@ -24,7 +24,9 @@ public final class Shell {
     /** Runs a command and returns its exit code and output (exit 127 when it cannot start). */
     public static Result tryRun(String... command) {
         try {
-            Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(List.of(command))
+                    .redirectErrorStream(true)
+                    .start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
@@ -41,6 +43,5 @@ public final class Shell {
     }
 
     /** Exit code and combined output of a command. */
-    public record Result(int exitCode, String output) {
-    }
+    public record Result(int exitCode, String output) {}
 }

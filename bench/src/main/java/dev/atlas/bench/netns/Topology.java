@@ -24,7 +24,10 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Topology implements AutoCloseable {
     /** Whether a middlebox sits between client and server. */
-    public enum Mode { MIDDLEBOX, DIRECT }
+    public enum Mode {
+        MIDDLEBOX,
+        DIRECT
+    }
 
     public static final String CLIENT_INTERFACE = "c0";
     public static final String SERVER_INTERFACE = "s0";
@@ -35,6 +38,7 @@ public final class Topology implements AutoCloseable {
     public static final String SERVER_ADDRESS = "198.18.0.2";
     /** A kernel address in srv, for baselines and kernel-to-kernel checks; never the stack's. */
     public static final String SERVER_KERNEL_ADDRESS = "198.18.0.3";
+
     public static final int PREFIX_LENGTH = 24;
     static final String NFT_TABLE = "atlas_mbox";
     static final String NFT_CHAIN = "mbhold";
@@ -58,12 +62,13 @@ public final class Topology implements AutoCloseable {
     /** Creates the namespaces; on any failure removes what it made and throws with the failing command. */
     public static Topology up(String name, Mode mode) {
         if (!name.matches("[A-Za-z0-9_.-]{1,40}")) {
-            throw new IllegalArgumentException("topology name '" + name + "' must be 1-40 letters, digits, '.', '_' or '-'");
+            throw new IllegalArgumentException(
+                    "topology name '" + name + "' must be 1-40 letters, digits, '.', '_' or '-'");
         }
         Topology t = new Topology(name, mode);
         if (Shell.tryRun("ip", "netns", "pids", t.clientNamespace()).exitCode() == 0) {
-            throw new IllegalStateException("namespace " + t.clientNamespace() + " already exists: run './atlas netns down --name "
-                + name + "' first");
+            throw new IllegalStateException("namespace " + t.clientNamespace()
+                    + " already exists: run './atlas netns down --name " + name + "' first");
         }
         try {
             t.create();
@@ -85,11 +90,50 @@ public final class Topology implements AutoCloseable {
         String cli = clientNamespace();
         String srv = serverNamespace();
         if (mode == Mode.DIRECT) {
-            Shell.run("ip", "link", "add", CLIENT_INTERFACE, "netns", cli, "type", "veth", "peer", "name", SERVER_INTERFACE, "netns", srv);
+            Shell.run(
+                    "ip",
+                    "link",
+                    "add",
+                    CLIENT_INTERFACE,
+                    "netns",
+                    cli,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    SERVER_INTERFACE,
+                    "netns",
+                    srv);
         } else {
             String mbox = mboxNamespace();
-            Shell.run("ip", "link", "add", CLIENT_INTERFACE, "netns", cli, "type", "veth", "peer", "name", MBOX_CLIENT_PORT, "netns", mbox);
-            Shell.run("ip", "link", "add", SERVER_INTERFACE, "netns", srv, "type", "veth", "peer", "name", MBOX_SERVER_PORT, "netns", mbox);
+            Shell.run(
+                    "ip",
+                    "link",
+                    "add",
+                    CLIENT_INTERFACE,
+                    "netns",
+                    cli,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    MBOX_CLIENT_PORT,
+                    "netns",
+                    mbox);
+            Shell.run(
+                    "ip",
+                    "link",
+                    "add",
+                    SERVER_INTERFACE,
+                    "netns",
+                    srv,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    MBOX_SERVER_PORT,
+                    "netns",
+                    mbox);
             Shell.run("ip", "-n", mbox, "link", "add", BRIDGE, "type", "bridge");
             for (String port : List.of(MBOX_CLIENT_PORT, MBOX_SERVER_PORT)) {
                 Shell.run("ip", "-n", mbox, "link", "set", port, "master", BRIDGE);
@@ -97,9 +141,16 @@ public final class Topology implements AutoCloseable {
             }
             Shell.run("ip", "-n", mbox, "link", "set", BRIDGE, "up");
             // 'fwd' is an nft keyword; the chain needs another name (FACTS).
-            Shell.run("ip", "netns", "exec", mbox, "nft", "add table bridge " + NFT_TABLE + " ; add chain bridge " + NFT_TABLE + " "
-                + NFT_CHAIN + " { type filter hook forward priority 0 ; } ; add rule bridge " + NFT_TABLE + " " + NFT_CHAIN
-                + " iifname \"" + MBOX_CLIENT_PORT + "\" drop");
+            Shell.run(
+                    "ip",
+                    "netns",
+                    "exec",
+                    mbox,
+                    "nft",
+                    "add table bridge " + NFT_TABLE + " ; add chain bridge " + NFT_TABLE + " "
+                            + NFT_CHAIN + " { type filter hook forward priority 0 ; } ; add rule bridge " + NFT_TABLE
+                            + " " + NFT_CHAIN
+                            + " iifname \"" + MBOX_CLIENT_PORT + "\" drop");
         }
         Shell.run("ip", "-n", cli, "addr", "add", CLIENT_ADDRESS + "/" + PREFIX_LENGTH, "dev", CLIENT_INTERFACE);
         Shell.run("ip", "-n", cli, "link", "set", CLIENT_INTERFACE, "up");
@@ -174,20 +225,43 @@ public final class Topology implements AutoCloseable {
 
     /** The MAC of the server-side interface, as {@code aa:bb:…} text. */
     public String serverMac() {
-        return Shell.run("ip", "netns", "exec", serverNamespace(), "cat", "/sys/class/net/" + SERVER_INTERFACE + "/address").strip();
+        return Shell.run(
+                        "ip",
+                        "netns",
+                        "exec",
+                        serverNamespace(),
+                        "cat",
+                        "/sys/class/net/" + SERVER_INTERFACE + "/address")
+                .strip();
     }
 
     /** Gives the srv kernel {@link #SERVER_KERNEL_ADDRESS} (for kernel baselines on the same veth). */
     public void addServerKernelAddress() {
         if (!kernelAddress) {
-            Shell.run("ip", "-n", serverNamespace(), "addr", "add", SERVER_KERNEL_ADDRESS + "/" + PREFIX_LENGTH, "dev", SERVER_INTERFACE);
+            Shell.run(
+                    "ip",
+                    "-n",
+                    serverNamespace(),
+                    "addr",
+                    "add",
+                    SERVER_KERNEL_ADDRESS + "/" + PREFIX_LENGTH,
+                    "dev",
+                    SERVER_INTERFACE);
             kernelAddress = true;
         }
     }
 
     public void removeServerKernelAddress() {
         if (kernelAddress) {
-            Shell.tryRun("ip", "-n", serverNamespace(), "addr", "del", SERVER_KERNEL_ADDRESS + "/" + PREFIX_LENGTH, "dev", SERVER_INTERFACE);
+            Shell.tryRun(
+                    "ip",
+                    "-n",
+                    serverNamespace(),
+                    "addr",
+                    "del",
+                    SERVER_KERNEL_ADDRESS + "/" + PREFIX_LENGTH,
+                    "dev",
+                    SERVER_INTERFACE);
             kernelAddress = false;
         }
     }

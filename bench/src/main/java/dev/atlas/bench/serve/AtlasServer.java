@@ -2,8 +2,6 @@ package dev.atlas.bench.serve;
 
 import dev.atlas.server.ServeCommand;
 import dev.atlas.server.storage.ChunkLayout;
-import picocli.CommandLine;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 
 /**
  * The Atlas appliance ({@code ServeCommand} on the content's catalogue image) as a child JVM in the
@@ -27,6 +26,7 @@ final class AtlasServer implements MeasuredServer {
     static final int STATS_INTERVAL_MS = 200;
     /** Names of the certificate and key options the server takes once it speaks TLS. */
     static final String TLS_CERTIFICATE_OPTION = "--tls-certificate";
+
     static final String TLS_KEY_OPTION = "--tls-key";
     private static final String BUFFERS_IN_USE = "disk.buffersInUse";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
@@ -63,28 +63,65 @@ final class AtlasServer implements MeasuredServer {
         if (!options.contains(TLS_CERTIFICATE_OPTION) || !options.contains(TLS_KEY_OPTION)) {
             return Optional.empty();
         }
-        return Optional.of(List.of(TLS_CERTIFICATE_OPTION, certificate.toString(), TLS_KEY_OPTION, key.toString(),
-            "--port", Integer.toString(ServerKind.ATLAS_HTTPS.port())));
+        return Optional.of(List.of(
+                TLS_CERTIFICATE_OPTION,
+                certificate.toString(),
+                TLS_KEY_OPTION,
+                key.toString(),
+                "--port",
+                Integer.toString(ServerKind.ATLAS_HTTPS.port())));
     }
 
-    static AtlasServer start(ServerKind kind, String namespace, String iface, String addressCidr, Path image,
-                             List<String> extraArgs, Path workDir) throws IOException, InterruptedException {
+    static AtlasServer start(
+            ServerKind kind,
+            String namespace,
+            String iface,
+            String addressCidr,
+            Path image,
+            List<String> extraArgs,
+            Path workDir)
+            throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         final Path stats = workDir.resolve("atlas-stats.txt");
         final Path log = workDir.resolve("atlas-" + kind.id() + ".log");
         Files.deleteIfExists(stats);
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseParallelGC", "-Xmx512m",
-            "-cp", System.getProperty("java.class.path"), ServeCommand.class.getName(),
-            "--interface", iface, "--address", addressCidr, "--device", image.toString(),
-            "--lanes", Integer.toString(kind.lanes()), "--management", "127.0.0.1:9100",
-            "--stats-file", stats.toString(), "--stats-interval-ms", Integer.toString(STATS_INTERVAL_MS)));
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-exports",
+                "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-XX:+UseParallelGC",
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ServeCommand.class.getName(),
+                "--interface",
+                iface,
+                "--address",
+                addressCidr,
+                "--device",
+                image.toString(),
+                "--lanes",
+                Integer.toString(kind.lanes()),
+                "--management",
+                "127.0.0.1:9100",
+                "--stats-file",
+                stats.toString(),
+                "--stats-interval-ms",
+                Integer.toString(STATS_INTERVAL_MS)));
         command.addAll(extraArgs);
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        final String shown = String.join(" ", command).replace(System.getProperty("java.class.path"), "<bench classpath>");
-        final AtlasServer server = new AtlasServer(kind, addressCidr.substring(0, addressCidr.indexOf('/')), process, stats, log, shown);
+        final Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        final String shown =
+                String.join(" ", command).replace(System.getProperty("java.class.path"), "<bench classpath>");
+        final AtlasServer server =
+                new AtlasServer(kind, addressCidr.substring(0, addressCidr.indexOf('/')), process, stats, log, shown);
         try {
             server.awaitReady();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -99,15 +136,15 @@ final class AtlasServer implements MeasuredServer {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("Atlas (" + kind.id() + ") exited with status " + process.exitValue()
-                    + " before it served; its log " + log + " ends:\n" + logTail());
+                        + " before it served; its log " + log + " ends:\n" + logTail());
             }
             if (Files.exists(stats)) {
                 return;
             }
             Thread.sleep(50);
         }
-        throw new IOException("Atlas (" + kind.id() + ") was not ready after " + READY_TIMEOUT.toSeconds() + " s; its log "
-            + log + " ends:\n" + logTail());
+        throw new IOException("Atlas (" + kind.id() + ") was not ready after " + READY_TIMEOUT.toSeconds()
+                + " s; its log " + log + " ends:\n" + logTail());
     }
 
     @Override
@@ -140,7 +177,9 @@ final class AtlasServer implements MeasuredServer {
             final int eq = line.indexOf('=');
             if (eq > 0) {
                 try {
-                    values.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1).strip()));
+                    values.put(
+                            line.substring(0, eq),
+                            Long.parseLong(line.substring(eq + 1).strip()));
                 } catch (NumberFormatException textValue) {
                     // Not a counter.
                 }

@@ -19,13 +19,13 @@ final class ConnectionShares {
     private static final Pattern BYTES_RECEIVED = Pattern.compile("bytes_received:(\\d+)");
     private static final Pattern ENDPOINT = Pattern.compile("\\S+:\\d+");
 
-    private ConnectionShares() {
-    }
+    private ConnectionShares() {}
 
     /** Established sockets of {@code namespace} → bytes received so far, keyed by local address:port. */
     static Map<String, Long> snapshot(String namespace) throws IOException, InterruptedException {
         final Process ss = new ProcessBuilder("ip", "netns", "exec", namespace, "ss", "-tinH", "state", "established")
-            .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         final String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (!ss.waitFor(30, TimeUnit.SECONDS) || ss.exitValue() != 0) {
             throw new IOException("ss in " + namespace + " failed: " + out.strip());

@@ -2,7 +2,6 @@ package dev.atlas.bench.serve;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.atlas.catalogue.cli.CatalogueCli;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -30,6 +29,7 @@ import java.util.SplittableRandom;
 final class ContentSet {
     /** The thesis's chunk size. */
     static final int CHUNK_BYTES = 300 * 1024;
+
     static final String EXTENSION = ".ts";
     private static final int DIRECT_ALIGNMENT = 4096;
     /** Room in the image beyond the chunks: superblocks, the index and its copy-on-write twin. */
@@ -40,7 +40,8 @@ final class ContentSet {
     private final Map<ContentCase, Integer> counts;
     private final Map<ContentCase, String> firstChunkSha256;
 
-    private ContentSet(Path tree, Path image, Map<ContentCase, Integer> counts, Map<ContentCase, String> firstChunkSha256) {
+    private ContentSet(
+            Path tree, Path image, Map<ContentCase, Integer> counts, Map<ContentCase, String> firstChunkSha256) {
         this.tree = tree;
         this.image = image;
         this.counts = counts;
@@ -58,8 +59,9 @@ final class ContentSet {
         final long needed = 2 * chunks * CHUNK_BYTES + IMAGE_SLACK_BYTES;
         Files.createDirectories(dir);
         if (dir.toFile().getUsableSpace() < needed + (1L << 30)) {
-            throw new IOException("the content needs about " + (needed >> 20) + " MiB (the chunks twice) plus 1 GiB to spare under "
-                + dir + ", which has " + (dir.toFile().getUsableSpace() >> 20) + " MiB free: choose another --work-dir or fewer chunks");
+            throw new IOException("the content needs about " + (needed >> 20)
+                    + " MiB (the chunks twice) plus 1 GiB to spare under " + dir + ", which has "
+                    + (dir.toFile().getUsableSpace() >> 20) + " MiB free: choose another --work-dir or fewer chunks");
         }
         final Map<ContentCase, String> digests = new EnumMap<>(ContentCase.class);
         final SplittableRandom random = new SplittableRandom(seed);
@@ -123,7 +125,8 @@ final class ContentSet {
     void preRead(ContentCase contentCase) throws IOException {
         final byte[] sink = new byte[1 << 20];
         for (int i = 0; i < count(contentCase); i++) {
-            try (InputStream in = Files.newInputStream(tree.resolve(contentCase.id()).resolve(chunkName(i)))) {
+            try (InputStream in =
+                    Files.newInputStream(tree.resolve(contentCase.id()).resolve(chunkName(i)))) {
                 while (in.read(sink) >= 0) {
                     // Reading is the point: the pages stay in the cache.
                 }
@@ -132,20 +135,27 @@ final class ContentSet {
     }
 
     private static void writeDirect(Path path, ByteBuffer bytes) throws IOException {
-        try (FileChannel out = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+        try (FileChannel out = FileChannel.open(
+                path,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE,
+                ExtendedOpenOption.DIRECT)) {
             while (bytes.hasRemaining()) {
                 out.write(bytes, bytes.position());
             }
         } catch (UnsupportedOperationException e) {
-            throw new IOException("cannot write " + path + " with O_DIRECT: choose a --work-dir on a disk file system such as ext4", e);
+            throw new IOException(
+                    "cannot write " + path + " with O_DIRECT: choose a --work-dir on a disk file system such as ext4",
+                    e);
         }
     }
 
     private static void catalogue(String... args) throws IOException {
         final int status = CatalogueCli.run(args);
         if (status != CatalogueCli.OK) {
-            throw new IOException("atlas-catalogue " + String.join(" ", args) + " failed with status " + status + " (see above)");
+            throw new IOException(
+                    "atlas-catalogue " + String.join(" ", args) + " failed with status " + status + " (see above)");
         }
     }
 

@@ -12,11 +12,13 @@ import java.util.List;
 record HostSample(long nanos, long busyTicks, long cachedBytes) {
     /** USER_HZ: the unit of /proc/stat and /proc/PID/stat times on Linux. */
     static final double TICKS_PER_SECOND = 100.0;
+
     private static final Path STAT = Path.of("/proc/stat");
     private static final Path MEMINFO = Path.of("/proc/meminfo");
 
     static HostSample now() throws IOException {
-        return new HostSample(System.nanoTime(), busyTicks(Files.readAllLines(STAT)), cachedBytes(Files.readAllLines(MEMINFO)));
+        return new HostSample(
+                System.nanoTime(), busyTicks(Files.readAllLines(STAT)), cachedBytes(Files.readAllLines(MEMINFO)));
     }
 
     /** Cores kept busy on average since {@code before}. */
@@ -51,7 +53,10 @@ record HostSample(long nanos, long busyTicks, long cachedBytes) {
     static long cachedBytes(List<String> meminfo) {
         for (String line : meminfo) {
             if (line.startsWith("Cached:")) {
-                return Long.parseLong(line.substring("Cached:".length()).replace("kB", "").strip()) * 1024;
+                return Long.parseLong(line.substring("Cached:".length())
+                                .replace("kB", "")
+                                .strip())
+                        * 1024;
             }
         }
         throw new IllegalStateException("/proc/meminfo has no Cached: line");
@@ -85,7 +90,8 @@ record HostSample(long nanos, long busyTicks, long cachedBytes) {
     private static double cpuSeconds(long pid, boolean reapedChildren) {
         try {
             final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // comm (field 2) may hold spaces: count from its closing parenthesis; utime, stime, cutime, cstime are fields 14-17.
+            // comm (field 2) may hold spaces: count from its closing parenthesis; utime, stime, cutime, cstime are
+            // fields 14-17.
             final String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             long ticks = Long.parseLong(rest[11]) + Long.parseLong(rest[12]);
             if (reapedChildren) {

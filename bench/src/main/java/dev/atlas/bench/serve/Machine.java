@@ -9,15 +9,15 @@ import java.util.List;
 final class Machine {
     private static final Path LLC_SIZE = Path.of("/sys/devices/system/cpu/cpu0/cache/index3/size");
 
-    private Machine() {
-    }
+    private Machine() {}
 
     static String describe() {
-        return "- CPU: " + firstValue(Path.of("/proc/cpuinfo"), "model name") + ", " + Runtime.getRuntime().availableProcessors()
-            + " cores visible\n"
-            + "- Memory: " + firstValue(Path.of("/proc/meminfo"), "MemTotal") + "\n"
-            + "- Kernel: " + read(Path.of("/proc/sys/kernel/osrelease")) + ", Java " + Runtime.version() + "\n"
-            + "- Last-level cache: " + llcDescription() + "\n";
+        return "- CPU: " + firstValue(Path.of("/proc/cpuinfo"), "model name") + ", "
+                + Runtime.getRuntime().availableProcessors()
+                + " cores visible\n"
+                + "- Memory: " + firstValue(Path.of("/proc/meminfo"), "MemTotal") + "\n"
+                + "- Kernel: " + read(Path.of("/proc/sys/kernel/osrelease")) + ", Java " + Runtime.version() + "\n"
+                + "- Last-level cache: " + llcDescription() + "\n";
     }
 
     /** The 1/5/15-minute load averages now: how busy the machine was with other work around the run. */
@@ -29,8 +29,9 @@ final class Machine {
     /** The LLC size from sysfs, or a sentence saying the machine does not tell. */
     static String llcDescription() {
         final String size = read(LLC_SIZE);
-        return size.isEmpty() ? "not exposed by this machine (no cache index3 in sysfs), so the working set is shown in KiB only"
-            : size;
+        return size.isEmpty()
+                ? "not exposed by this machine (no cache index3 in sysfs), so the working set is shown in KiB only"
+                : size;
     }
 
     private static String firstValue(Path file, String key) {

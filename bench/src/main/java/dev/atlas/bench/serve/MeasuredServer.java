@@ -21,8 +21,7 @@ interface MeasuredServer extends AutoCloseable {
     Map<String, Long> counters();
 
     /** Called a few times a second during a run, for gauges whose peak matters. */
-    default void sample() {
-    }
+    default void sample() {}
 
     /** The peak of the sampled gauges since the last call, then forgets them. */
     default Map<String, Long> takePeaks() {

@@ -27,8 +27,9 @@ final class MemoryCgroup implements AutoCloseable {
     /** Creates {@code PREFIX + suffix} limited to {@code limitBytes} of memory (page cache included). */
     static MemoryCgroup create(String suffix, long limitBytes) throws IOException {
         if (!Files.isDirectory(MEMORY_ROOT)) {
-            throw new IOException("no cgroup-v1 memory controller at " + MEMORY_ROOT + ": nginx's page cache cannot be bounded"
-                + " on this host (mount the memory controller, or run the hot case only)");
+            throw new IOException(
+                    "no cgroup-v1 memory controller at " + MEMORY_ROOT + ": nginx's page cache cannot be bounded"
+                            + " on this host (mount the memory controller, or run the hot case only)");
         }
         final Path dir = MEMORY_ROOT.resolve(PREFIX + suffix);
         Files.createDirectories(dir);
@@ -61,12 +62,14 @@ final class MemoryCgroup implements AutoCloseable {
     }
 
     long limitBytes() throws IOException {
-        return Long.parseLong(Files.readString(dir.resolve("memory.limit_in_bytes")).strip());
+        return Long.parseLong(
+                Files.readString(dir.resolve("memory.limit_in_bytes")).strip());
     }
 
     /** Memory charged to the group now (its page cache included). */
     long usageBytes() throws IOException {
-        return Long.parseLong(Files.readString(dir.resolve("memory.usage_in_bytes")).strip());
+        return Long.parseLong(
+                Files.readString(dir.resolve("memory.usage_in_bytes")).strip());
     }
 
     /** Processes the OOM killer ended in this group so far ({@code oom_kill} of {@code memory.oom_control}). */
@@ -96,7 +99,9 @@ final class MemoryCgroup implements AutoCloseable {
 
     /** A {@code sh -c} command that moves the shell into this group and then execs {@code command}. */
     List<String> joinAndExec(List<String> command) {
-        final StringBuilder script = new StringBuilder("echo $$ > '").append(dir.resolve("cgroup.procs")).append("' && exec");
+        final StringBuilder script = new StringBuilder("echo $$ > '")
+                .append(dir.resolve("cgroup.procs"))
+                .append("' && exec");
         for (String word : command) {
             script.append(" '").append(word.replace("'", "'\\''")).append('\'');
         }

@@ -26,7 +26,8 @@ final class NginxServer implements MeasuredServer {
     private final Path work;
     private final String commandLine;
 
-    private NginxServer(ServerKind kind, String host, Process process, MemoryCgroup cgroup, Path work, String commandLine) {
+    private NginxServer(
+            ServerKind kind, String host, Process process, MemoryCgroup cgroup, Path work, String commandLine) {
         this.kind = kind;
         this.host = host;
         this.process = process;
@@ -39,17 +40,33 @@ final class NginxServer implements MeasuredServer {
      * Starts nginx in {@code namespace} listening on {@code host}, serving {@code root}, with
      * {@code workers} worker processes; for HTTPS a self-signed certificate is made in {@code work}.
      */
-    static NginxServer start(ServerKind kind, String namespace, String host, Path root, int workers, MemoryCgroup cgroup,
-                             Path work) throws IOException, InterruptedException {
+    static NginxServer start(
+            ServerKind kind, String namespace, String host, Path root, int workers, MemoryCgroup cgroup, Path work)
+            throws IOException, InterruptedException {
         Files.createDirectories(work.resolve("temp"));
         final String tls = kind.scheme().equals("https") ? tlsLines(host, work) : "";
         final Path conf = work.resolve("nginx-" + kind.id() + ".conf");
         Files.writeString(conf, config(workers, work, host, root, tls));
-        final List<String> nginx = List.of("ip", "netns", "exec", namespace, "nginx", "-p", work.toString(), "-c", conf.toString(),
-            "-e", work.resolve("error.log").toString(), "-g", "daemon off;");
+        final List<String> nginx = List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                "nginx",
+                "-p",
+                work.toString(),
+                "-c",
+                conf.toString(),
+                "-e",
+                work.resolve("error.log").toString(),
+                "-g",
+                "daemon off;");
         final List<String> command = cgroup.joinAndExec(nginx);
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("nginx.out").toFile())).start();
+        final Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        work.resolve("nginx.out").toFile()))
+                .start();
         final NginxServer server = new NginxServer(kind, host, process, cgroup, work, String.join(" ", command));
         // A configuration error ends the master at once; give it that moment.
         if (process.waitFor(300, TimeUnit.MILLISECONDS)) {
@@ -63,15 +80,16 @@ final class NginxServer implements MeasuredServer {
         final String template;
         try (InputStream in = NginxServer.class.getResourceAsStream(TEMPLATE)) {
             if (in == null) {
-                throw new IOException("the nginx configuration template " + TEMPLATE + " is missing from the bench jar");
+                throw new IOException(
+                        "the nginx configuration template " + TEMPLATE + " is missing from the bench jar");
             }
             template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         return template.replace("@WORKERS@", Integer.toString(workers))
-            .replace("@WORK@", work.toString())
-            .replace("@ADDRESS@", host)
-            .replace("@ROOT@", root.toString())
-            .replace("@TLS@", tls);
+                .replace("@WORK@", work.toString())
+                .replace("@ADDRESS@", host)
+                .replace("@ROOT@", root.toString())
+                .replace("@TLS@", tls);
     }
 
     /** A listen directive for TLS (AES-128-GCM) and a fresh self-signed P-256 certificate. */
@@ -79,22 +97,38 @@ final class NginxServer implements MeasuredServer {
         final Path cert = work.resolve("nginx-cert.pem");
         final Path key = work.resolve("nginx-key.pem");
         if (!Files.exists(cert)) {
-            final Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=" + host, "-keyout", key.toString(),
-                "-out", cert.toString()).redirectErrorStream(true).start();
+            final Process openssl = new ProcessBuilder(
+                            "openssl",
+                            "req",
+                            "-x509",
+                            "-newkey",
+                            "ec",
+                            "-pkeyopt",
+                            "ec_paramgen_curve:P-256",
+                            "-nodes",
+                            "-days",
+                            "2",
+                            "-subj",
+                            "/CN=" + host,
+                            "-keyout",
+                            key.toString(),
+                            "-out",
+                            cert.toString())
+                    .redirectErrorStream(true)
+                    .start();
             final String out = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (openssl.waitFor() != 0) {
                 throw new IOException("openssl could not make nginx's test certificate: " + out.strip());
             }
         }
         return "        listen " + host + ":443 ssl backlog=8192;\n"
-            + "        ssl_certificate " + cert + ";\n"
-            + "        ssl_certificate_key " + key + ";\n"
-            + "        ssl_protocols TLSv1.2 TLSv1.3;\n"
-            // AES-128-GCM, as the thesis sealed (OpenSSL would otherwise pick AES-256-GCM for TLS 1.3).
-            + "        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;\n"
-            + "        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;\n"
-            + "        ssl_session_cache shared:bench:10m;\n";
+                + "        ssl_certificate " + cert + ";\n"
+                + "        ssl_certificate_key " + key + ";\n"
+                + "        ssl_protocols TLSv1.2 TLSv1.3;\n"
+                // AES-128-GCM, as the thesis sealed (OpenSSL would otherwise pick AES-256-GCM for TLS 1.3).
+                + "        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;\n"
+                + "        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+                + "        ssl_session_cache shared:bench:10m;\n";
     }
 
     @Override
@@ -119,7 +153,8 @@ final class NginxServer implements MeasuredServer {
                 }
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot list nginx's processes in cgroup " + cgroup.name() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot list nginx's processes in cgroup " + cgroup.name() + ": " + e.getMessage(), e);
         }
         return sum;
     }

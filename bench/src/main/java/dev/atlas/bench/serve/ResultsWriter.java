@@ -31,8 +31,15 @@ final class ResultsWriter {
     private final double minutes;
     private final String loadAtStart;
 
-    ResultsWriter(Path dir, RunPlan plan, List<RunResult> runs, List<String> notes, Map<String, String> commandLines,
-                  String invocation, double minutes, String loadAtStart) {
+    ResultsWriter(
+            Path dir,
+            RunPlan plan,
+            List<RunResult> runs,
+            List<String> notes,
+            Map<String, String> commandLines,
+            String invocation,
+            double minutes,
+            String loadAtStart) {
         this.loadAtStart = loadAtStart;
         this.dir = dir;
         this.plan = plan;
@@ -52,11 +59,22 @@ final class ResultsWriter {
 
     private void writeCsv() throws IOException {
         final StringBuilder csv = new StringBuilder(RunResult.csvHeader()).append('\n');
-        final StringBuilder cdf = new StringBuilder("rtt,content,server,connections,repetition,percentile,latency_ms\n");
+        final StringBuilder cdf =
+                new StringBuilder("rtt,content,server,connections,repetition,percentile,latency_ms\n");
         for (RunResult r : runs) {
             csv.append(r.csvRow()).append('\n');
-            r.wrk().latencyPercentilesMicros().forEach((p, us) -> cdf.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%.2f,%.3f%n",
-                r.rtt().id(), r.contentCase().id(), r.server().id(), r.connections(), r.repetition(), p, us / 1000.0)));
+            r.wrk()
+                    .latencyPercentilesMicros()
+                    .forEach((p, us) -> cdf.append(String.format(
+                            Locale.ROOT,
+                            "%s,%s,%s,%d,%d,%.2f,%.3f%n",
+                            r.rtt().id(),
+                            r.contentCase().id(),
+                            r.server().id(),
+                            r.connections(),
+                            r.repetition(),
+                            p,
+                            us / 1000.0)));
         }
         Files.writeString(dir.resolve("runs.csv"), csv);
         Files.writeString(dir.resolve("latency-cdf.csv"), cdf);
@@ -64,12 +82,15 @@ final class ResultsWriter {
 
     /** Runs of one (rtt, case, server, connections) point. */
     private List<RunResult> point(Rtt rtt, ContentCase c, ServerKind s, int connections) {
-        return runs.stream().filter(r -> r.rtt() == rtt && r.contentCase() == c && r.server() == s && r.connections() == connections)
-            .toList();
+        return runs.stream()
+                .filter(r ->
+                        r.rtt() == rtt && r.contentCase() == c && r.server() == s && r.connections() == connections)
+                .toList();
     }
 
     static double median(List<RunResult> rs, ToDoubleFunction<RunResult> f) {
-        final List<Double> v = new ArrayList<>(rs.stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).boxed().toList());
+        final List<Double> v = new ArrayList<>(
+                rs.stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).boxed().toList());
         if (v.isEmpty()) {
             return Double.NaN;
         }
@@ -79,16 +100,21 @@ final class ResultsWriter {
     }
 
     private List<ServerKind> measuredServers() {
-        return plan.servers().stream().filter(s -> runs.stream().anyMatch(r -> r.server() == s)).toList();
+        return plan.servers().stream()
+                .filter(s -> runs.stream().anyMatch(r -> r.server() == s))
+                .toList();
     }
 
     private List<Rtt> measuredRtts() {
-        return java.util.Arrays.stream(Rtt.values()).filter(t -> runs.stream().anyMatch(r -> r.rtt() == t)).toList();
+        return java.util.Arrays.stream(Rtt.values())
+                .filter(t -> runs.stream().anyMatch(r -> r.rtt() == t))
+                .toList();
     }
 
     private List<ContentCase> measuredCases(Rtt rtt) {
         return java.util.Arrays.stream(ContentCase.values())
-            .filter(c -> runs.stream().anyMatch(r -> r.rtt() == rtt && r.contentCase() == c)).toList();
+                .filter(c -> runs.stream().anyMatch(r -> r.rtt() == rtt && r.contentCase() == c))
+                .toList();
     }
 
     // ---- plots
@@ -98,56 +124,97 @@ final class ResultsWriter {
         Files.createDirectories(data);
         final StringBuilder gp = new StringBuilder();
         gp.append("# gnuplot script of `./atlas bench serve`; run in this directory: gnuplot plots.gp\n")
-            .append("set terminal pngcairo size 960,600 font \",11\"\n")
-            .append("set grid\nset key below\nset datafile separator whitespace\n");
+                .append("set terminal pngcairo size 960,600 font \",11\"\n")
+                .append("set grid\nset key below\nset datafile separator whitespace\n");
         final List<String> pngs = new ArrayList<>();
         for (Rtt rtt : measuredRtts()) {
             final List<String> series = new ArrayList<>();
             int colour = 0;
             for (ServerKind s : measuredServers()) {
                 for (ContentCase c : measuredCases(rtt)) {
-                    final StringBuilder rows = new StringBuilder("# connections gbit_per_s cpu_s_per_gb gbit_per_server_core p99_ms\n");
+                    final StringBuilder rows =
+                            new StringBuilder("# connections gbit_per_s cpu_s_per_gb gbit_per_server_core p99_ms\n");
                     for (int n : plan.connections()) {
                         final List<RunResult> rs = point(rtt, c, s, n);
                         if (!rs.isEmpty()) {
-                            rows.append(String.format(Locale.ROOT, "%d %.4f %.4f %.4f %.3f%n", n, median(rs, RunResult::gbitPerSecond),
-                                median(rs, RunResult::cpuSecondsPerGB), median(rs, RunResult::gbitPerServerCore),
-                                median(rs, r -> r.wrk().latencyMillis(99))));
+                            rows.append(String.format(
+                                    Locale.ROOT,
+                                    "%d %.4f %.4f %.4f %.3f%n",
+                                    n,
+                                    median(rs, RunResult::gbitPerSecond),
+                                    median(rs, RunResult::cpuSecondsPerGB),
+                                    median(rs, RunResult::gbitPerServerCore),
+                                    median(rs, r -> r.wrk().latencyMillis(99))));
                         }
                     }
                     final String file = "plot-data/" + rtt.id() + "-" + s.id() + "-" + c.id() + ".dat";
                     Files.writeString(dir.resolve(file), rows);
-                    series.add(String.format("\"%s\" using 1:@COLUMN@ with linespoints lw 2 pt 7 lc rgb \"%s\" dt %d title \"%s, %s\"",
-                        file, COLOURS[colour % COLOURS.length], c == ContentCase.COLD ? 1 : 2, s.label(), c.label()));
+                    series.add(String.format(
+                            "\"%s\" using 1:@COLUMN@ with linespoints lw 2 pt 7 lc rgb \"%s\" dt %d title \"%s, %s\"",
+                            file,
+                            COLOURS[colour % COLOURS.length],
+                            c == ContentCase.COLD ? 1 : 2,
+                            s.label(),
+                            c.label()));
                 }
                 colour++;
             }
-            pngs.add(lines(gp, "throughput-" + rtt.id() + ".png", "Body throughput against connections, " + rtt.label()
-                + " (median of runs)", "body Gb/s", series, 2, false));
-            pngs.add(lines(gp, "cpu-per-gb-" + rtt.id() + ".png", "Server CPU per GB served, " + rtt.label(),
-                "server CPU-seconds per GB (log scale)", series, 3, true));
+            pngs.add(lines(
+                    gp,
+                    "throughput-" + rtt.id() + ".png",
+                    "Body throughput against connections, " + rtt.label() + " (median of runs)",
+                    "body Gb/s",
+                    series,
+                    2,
+                    false));
+            pngs.add(lines(
+                    gp,
+                    "cpu-per-gb-" + rtt.id() + ".png",
+                    "Server CPU per GB served, " + rtt.label(),
+                    "server CPU-seconds per GB (log scale)",
+                    series,
+                    3,
+                    true));
             for (ContentCase c : measuredCases(rtt)) {
                 pngs.add(cdf(gp, data, rtt, c));
             }
         }
         Files.writeString(dir.resolve("plots.gp"), gp);
-        final Process gnuplot = new ProcessBuilder("gnuplot", "plots.gp").directory(dir.toFile()).redirectErrorStream(true).start();
+        final Process gnuplot = new ProcessBuilder("gnuplot", "plots.gp")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         final String out = new String(gnuplot.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!gnuplot.waitFor(60, TimeUnit.SECONDS) || gnuplot.exitValue() != 0) {
-            notes.add("gnuplot failed, so the PNGs are missing or incomplete (its data and plots.gp are here to retry): " + out.strip());
+            notes.add(
+                    "gnuplot failed, so the PNGs are missing or incomplete (its data and plots.gp are here to retry): "
+                            + out.strip());
         }
         return pngs;
     }
 
     /** A figure against connections (log x); a log y-axis where a collapse would flatten every other line. */
-    private static String lines(StringBuilder gp, String png, String title, String ylabel, List<String> series, int column,
-                                boolean logY) {
-        gp.append("\nset output \"").append(png).append("\"\n")
-            .append("set title \"").append(title).append("\"\n")
-            .append("set logscale x\n").append(logY ? "set logscale y\nset yrange [*:*]\n" : "unset logscale y\nset yrange [0:*]\n")
-            .append("set xlabel \"connections\"\nset ylabel \"").append(ylabel).append("\"\n")
-            .append("set xrange [*:*]\n")
-            .append("plot ").append(String.join(", \\\n     ", series.stream().map(s -> s.replace("@COLUMN@", Integer.toString(column))).toList())).append('\n');
+    private static String lines(
+            StringBuilder gp, String png, String title, String ylabel, List<String> series, int column, boolean logY) {
+        gp.append("\nset output \"")
+                .append(png)
+                .append("\"\n")
+                .append("set title \"")
+                .append(title)
+                .append("\"\n")
+                .append("set logscale x\n")
+                .append(logY ? "set logscale y\nset yrange [*:*]\n" : "unset logscale y\nset yrange [0:*]\n")
+                .append("set xlabel \"connections\"\nset ylabel \"")
+                .append(ylabel)
+                .append("\"\n")
+                .append("set xrange [*:*]\n")
+                .append("plot ")
+                .append(String.join(
+                        ", \\\n     ",
+                        series.stream()
+                                .map(s -> s.replace("@COLUMN@", Integer.toString(column)))
+                                .toList()))
+                .append('\n');
         return png;
     }
 
@@ -159,22 +226,35 @@ final class ResultsWriter {
             if (!rs.isEmpty()) {
                 final RunResult first = rs.getFirst();
                 final StringBuilder rows = new StringBuilder("# latency_ms fraction\n");
-                first.wrk().latencyPercentilesMicros().forEach((p, us) ->
-                    rows.append(String.format(Locale.ROOT, "%.3f %.4f%n", Math.max(us, 1) / 1000.0, p / 100.0)));
+                first.wrk()
+                        .latencyPercentilesMicros()
+                        .forEach((p, us) -> rows.append(
+                                String.format(Locale.ROOT, "%.3f %.4f%n", Math.max(us, 1) / 1000.0, p / 100.0)));
                 final String file = "plot-data/cdf-" + rtt.id() + "-" + c.id() + "-" + s.id() + ".dat";
                 Files.writeString(data.resolve(file.substring("plot-data/".length())), rows);
-                series.add(String.format("\"%s\" using 1:2 with linespoints lw 2 pt 7 lc rgb \"%s\" title \"%s\"", file,
-                    COLOURS[colour % COLOURS.length], s.label()));
+                series.add(String.format(
+                        "\"%s\" using 1:2 with linespoints lw 2 pt 7 lc rgb \"%s\" title \"%s\"",
+                        file, COLOURS[colour % COLOURS.length], s.label()));
             }
             colour++;
         }
         final String png = "latency-cdf-" + rtt.id() + "-" + c.id() + ".png";
-        gp.append("\nset output \"").append(png).append("\"\n")
-            .append("set title \"Request latency CDF, ").append(plan.spreadConnections()).append(" connections, ")
-            .append(c.label()).append(", ").append(rtt.label()).append("\"\n")
-            .append("set logscale x\nunset logscale y\nset xlabel \"latency (ms, log scale)\"\nset ylabel \"fraction of requests\"\n")
-            .append("set yrange [0:1]\nset xrange [*:*]\n")
-            .append("plot ").append(String.join(", \\\n     ", series)).append('\n');
+        gp.append("\nset output \"")
+                .append(png)
+                .append("\"\n")
+                .append("set title \"Request latency CDF, ")
+                .append(plan.spreadConnections())
+                .append(" connections, ")
+                .append(c.label())
+                .append(", ")
+                .append(rtt.label())
+                .append("\"\n")
+                .append(
+                        "set logscale x\nunset logscale y\nset xlabel \"latency (ms, log scale)\"\nset ylabel \"fraction of requests\"\n")
+                .append("set yrange [0:1]\nset xrange [*:*]\n")
+                .append("plot ")
+                .append(String.join(", \\\n     ", series))
+                .append('\n');
         return png;
     }
 
@@ -183,11 +263,22 @@ final class ResultsWriter {
     private String summary(List<String> pngs) throws IOException {
         final StringBuilder md = new StringBuilder();
         md.append("# `./atlas bench serve`: ").append(dir.getFileName()).append("\n\n");
-        md.append("Command: `").append(invocation).append("` (").append(plan.mode()).append(" mode, ")
-            .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" minutes, ").append(runs.size()).append(" measured runs).\n\n");
-        md.append("## Machine\n\n").append(Machine.describe())
-            .append("- Load average (1/5/15 min) at the start: ").append(loadAtStart).append("; at the end: ")
-            .append(Machine.loadAverage()).append(" (other work on the machine competes for the same cores)\n\n");
+        md.append("Command: `")
+                .append(invocation)
+                .append("` (")
+                .append(plan.mode())
+                .append(" mode, ")
+                .append(String.format(Locale.ROOT, "%.1f", minutes))
+                .append(" minutes, ")
+                .append(runs.size())
+                .append(" measured runs).\n\n");
+        md.append("## Machine\n\n")
+                .append(Machine.describe())
+                .append("- Load average (1/5/15 min) at the start: ")
+                .append(loadAtStart)
+                .append("; at the end: ")
+                .append(Machine.loadAverage())
+                .append(" (other work on the machine competes for the same cores)\n\n");
         conditions(md);
         results(md);
         ratios(md);
@@ -197,66 +288,98 @@ final class ResultsWriter {
         for (String png : pngs) {
             md.append("- [").append(png).append("](").append(png).append(")\n");
         }
-        md.append("\nThroughput and CPU plots: one colour per server, solid lines for the 0% cache case, dashed for 100%;"
-            + " every point is the median of its runs. Latency CDFs: the first run at ").append(plan.spreadConnections())
-            .append(" connections.\n\n");
+        md.append(
+                        "\nThroughput and CPU plots: one colour per server, solid lines for the 0% cache case, dashed for 100%;"
+                                + " every point is the median of its runs. Latency CDFs: the first run at ")
+                .append(plan.spreadConnections())
+                .append(" connections.\n\n");
         if (!notes.isEmpty()) {
             md.append("## Notes\n\n");
             notes.forEach(n -> md.append("- ").append(n).append('\n'));
             md.append('\n');
         }
         md.append("## Command lines\n\n(`<results>` is this directory.)\n\n");
-        commandLines.forEach((what, line) -> md.append("- ").append(what).append(": `")
-            .append(line.replace(dir.toAbsolutePath().toString(), "<results>")).append("`\n"));
+        commandLines.forEach((what, line) -> md.append("- ")
+                .append(what)
+                .append(": `")
+                .append(line.replace(dir.toAbsolutePath().toString(), "<results>"))
+                .append("`\n"));
         return md.toString();
     }
 
     private void conditions(StringBuilder md) {
         md.append("## Conditions\n\n");
-        md.append(String.format(Locale.ROOT, "- Content: random %d KiB chunks; cold set %d chunks (%.2f GiB), hot set %d chunks"
-                + " (%.0f MiB); the same files in a directory tree (nginx) and in one catalogue image (Atlas).%n",
-            ContentSet.CHUNK_BYTES / 1024, plan.coldChunks(), (double) plan.coldChunks() * ContentSet.CHUNK_BYTES / (1L << 30),
-            plan.hotChunks(), (double) plan.hotChunks() * ContentSet.CHUNK_BYTES / (1 << 20)));
+        md.append(String.format(
+                Locale.ROOT,
+                "- Content: random %d KiB chunks; cold set %d chunks (%.2f GiB), hot set %d chunks"
+                        + " (%.0f MiB); the same files in a directory tree (nginx) and in one catalogue image (Atlas).%n",
+                ContentSet.CHUNK_BYTES / 1024,
+                plan.coldChunks(),
+                (double) plan.coldChunks() * ContentSet.CHUNK_BYTES / (1L << 30),
+                plan.hotChunks(),
+                (double) plan.hotChunks() * ContentSet.CHUNK_BYTES / (1 << 20)));
         final long coldBytes = Math.max(1, (long) plan.coldChunks() * ContentSet.CHUNK_BYTES);
         final List<String> limits = new ArrayList<>();
         for (int n : plan.connections()) {
-            limits.add(String.format(Locale.ROOT, "%d MiB at %d (%.0f%% of the cold set)", plan.cgroupBytesFor(n) >> 20, n,
-                100.0 * plan.cgroupBytesFor(n) / coldBytes));
+            limits.add(String.format(
+                    Locale.ROOT,
+                    "%d MiB at %d (%.0f%% of the cold set)",
+                    plan.cgroupBytesFor(n) >> 20,
+                    n,
+                    100.0 * plan.cgroupBytesFor(n) / coldBytes));
         }
-        md.append("- 0% cache: nginx in a memory cgroup that holds the chunks in flight but not the set, caches dropped before"
-            + " every run. Its limit is the configured one or 1.25 × connections × chunk + 32 MiB, whichever is larger (pages"
-            + " queued by sendfile cannot be evicted; below that nginx re-reads what it sends or is OOM-killed): "
-            + String.join(", ", limits) + ". 100% cache: the hot set read into the page cache before every run. Atlas reads"
-            + " every byte from the drive with O_DIRECT in both cases.\n");
+        md.append(
+                "- 0% cache: nginx in a memory cgroup that holds the chunks in flight but not the set, caches dropped before"
+                        + " every run. Its limit is the configured one or 1.25 × connections × chunk + 32 MiB, whichever is larger (pages"
+                        + " queued by sendfile cannot be evicted; below that nginx re-reads what it sends or is OOM-killed): "
+                        + String.join(", ", limits)
+                        + ". 100% cache: the hot set read into the page cache before every run. Atlas reads"
+                        + " every byte from the drive with O_DIRECT in both cases.\n");
         if (plan.mode().equals("quick")) {
-            md.append("- Quick mode: the cold set (1 GiB) and nginx's base cgroup (64 MiB) are smaller than the full run's (6 GB"
-                + " in 256 MB) at about the same ratio; at 1,000 connections the chunks in flight need more, so there up to"
-                + " the share above of the smaller set can be resident (the full run's 6 GB set keeps it lower); runs are"
-                + " 4 s; the delay bands are measured on cold content only.\n");
+            md.append(
+                    "- Quick mode: the cold set (1 GiB) and nginx's base cgroup (64 MiB) are smaller than the full run's (6 GB"
+                            + " in 256 MB) at about the same ratio; at 1,000 connections the chunks in flight need more, so there up to"
+                            + " the share above of the smaller set can be resident (the full run's 6 GB set keeps it lower); runs are"
+                            + " 4 s; the delay bands are measured on cold content only.\n");
         }
-        md.append(String.format(Locale.ROOT, "- Load: wrk, up to 2 threads, random chunks over persistent connections, %d s per run"
-                + " after a %d s warm-up per server start, request timeout %d s; %d repetitions at %d connections, one run at"
-                + " the other counts; servers alternate order between repetitions.%n", plan.seconds(), plan.warmupSeconds(),
-            WrkLoad.REQUEST_TIMEOUT_SECONDS, plan.repetitions(), plan.spreadConnections()));
-        md.append("- HTTPS: TLS 1.3 with AES-128-GCM (nginx is held to it; OpenSSL in userspace, as this kernel has no kTLS).\n");
-        md.append("- Delay bands: the middlebox holds client→server frames ").append(plan.delayBandsMillis())
-            .append(" ms by flow hash (server→client frames cross the bridge undelayed).\n");
-        md.append("- Server CPU: utime+stime from /proc of every process of the server (Atlas: the whole JVM; nginx: master and"
-            + " workers in the cgroup). Tick-based accounting charges veth softirq work to whichever task runs, so compare on"
-            + " the same setup only. Busy cores: all of /proc/stat (client, server, middlebox, other users of the machine).\n");
-        md.append("- Fairness: Jain's index over the bytes each connection received in the middle of the run, from the client"
-            + " kernel's per-socket counters (wrk's Lua callbacks do not say which connection a response came on). Latency"
-            + " (wrk's) covers completed requests only: a connection that waits the whole run adds nothing to it, so read the"
-            + " latency columns and CDFs together with Jain's index.\n\n");
+        md.append(String.format(
+                Locale.ROOT,
+                "- Load: wrk, up to 2 threads, random chunks over persistent connections, %d s per run"
+                        + " after a %d s warm-up per server start, request timeout %d s; %d repetitions at %d connections, one run at"
+                        + " the other counts; servers alternate order between repetitions.%n",
+                plan.seconds(),
+                plan.warmupSeconds(),
+                WrkLoad.REQUEST_TIMEOUT_SECONDS,
+                plan.repetitions(),
+                plan.spreadConnections()));
+        md.append(
+                "- HTTPS: TLS 1.3 with AES-128-GCM (nginx is held to it; OpenSSL in userspace, as this kernel has no kTLS).\n");
+        md.append("- Delay bands: the middlebox holds client→server frames ")
+                .append(plan.delayBandsMillis())
+                .append(" ms by flow hash (server→client frames cross the bridge undelayed).\n");
+        md.append(
+                "- Server CPU: utime+stime from /proc of every process of the server (Atlas: the whole JVM; nginx: master and"
+                        + " workers in the cgroup). Tick-based accounting charges veth softirq work to whichever task runs, so compare on"
+                        + " the same setup only. Busy cores: all of /proc/stat (client, server, middlebox, other users of the machine).\n");
+        md.append(
+                "- Fairness: Jain's index over the bytes each connection received in the middle of the run, from the client"
+                        + " kernel's per-socket counters (wrk's Lua callbacks do not say which connection a response came on). Latency"
+                        + " (wrk's) covers completed requests only: a connection that waits the whole run adds nothing to it, so read the"
+                        + " latency columns and CDFs together with Jain's index.\n\n");
     }
 
     private void results(StringBuilder md) {
         md.append("## Results (medians)\n\n");
         for (Rtt rtt : measuredRtts()) {
             for (ContentCase c : measuredCases(rtt)) {
-                md.append("### ").append(c.label()).append(", ").append(rtt.label()).append("\n\n");
-                md.append("| connections | server | runs | Gb/s | Gb/s per server core | server CPU-s/GB | requests/s | client CPU-s"
-                    + " | busy cores | p50 ms | p99 ms | max ms | Jain | errors (timeouts) |\n");
+                md.append("### ")
+                        .append(c.label())
+                        .append(", ")
+                        .append(rtt.label())
+                        .append("\n\n");
+                md.append(
+                        "| connections | server | runs | Gb/s | Gb/s per server core | server CPU-s/GB | requests/s | client CPU-s"
+                                + " | busy cores | p50 ms | p99 ms | max ms | Jain | errors (timeouts) |\n");
                 md.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
                 for (int n : plan.connections()) {
                     for (ServerKind s : measuredServers()) {
@@ -264,15 +387,28 @@ final class ResultsWriter {
                         if (rs.isEmpty()) {
                             continue;
                         }
-                        md.append(String.format(Locale.ROOT, "| %d | %s | %d | %.2f | %.2f | %.3f | %.0f | %.2f | %.2f | %.1f | %.1f |"
-                                + " %.1f | %.3f | %d (%d) |%n", n, s.label(), rs.size(), median(rs, RunResult::gbitPerSecond),
-                            median(rs, RunResult::gbitPerServerCore), median(rs, RunResult::cpuSecondsPerGB),
-                            median(rs, RunResult::requestsPerSecond), median(rs, r -> r.wrk().clientCpuSeconds()),
-                            median(rs, RunResult::busyCores), median(rs, r -> r.wrk().latencyMillis(50)),
-                            median(rs, r -> r.wrk().latencyMillis(99)),
-                            rs.stream().mapToDouble(r -> r.wrk().maxLatencyMicros() / 1000.0).max().orElse(0),
-                            median(rs, RunResult::jain), rs.stream().mapToLong(r -> r.wrk().errors()).sum(),
-                            rs.stream().mapToLong(r -> r.wrk().timeouts()).sum()));
+                        md.append(String.format(
+                                Locale.ROOT,
+                                "| %d | %s | %d | %.2f | %.2f | %.3f | %.0f | %.2f | %.2f | %.1f | %.1f |"
+                                        + " %.1f | %.3f | %d (%d) |%n",
+                                n,
+                                s.label(),
+                                rs.size(),
+                                median(rs, RunResult::gbitPerSecond),
+                                median(rs, RunResult::gbitPerServerCore),
+                                median(rs, RunResult::cpuSecondsPerGB),
+                                median(rs, RunResult::requestsPerSecond),
+                                median(rs, r -> r.wrk().clientCpuSeconds()),
+                                median(rs, RunResult::busyCores),
+                                median(rs, r -> r.wrk().latencyMillis(50)),
+                                median(rs, r -> r.wrk().latencyMillis(99)),
+                                rs.stream()
+                                        .mapToDouble(r -> r.wrk().maxLatencyMicros() / 1000.0)
+                                        .max()
+                                        .orElse(0),
+                                median(rs, RunResult::jain),
+                                rs.stream().mapToLong(r -> r.wrk().errors()).sum(),
+                                rs.stream().mapToLong(r -> r.wrk().timeouts()).sum()));
                     }
                 }
                 md.append('\n');
@@ -281,7 +417,8 @@ final class ResultsWriter {
     }
 
     private void ratios(StringBuilder md) {
-        md.append("## Atlas / nginx (medians; above 1 means Atlas is ahead, for p99 below 1; – where nginx served nothing)\n\n");
+        md.append(
+                "## Atlas / nginx (medians; above 1 means Atlas is ahead, for p99 below 1; – where nginx served nothing)\n\n");
         md.append("| RTT | content | connections | Atlas server | Gb/s ratio | Gb/s per core ratio | p99 ratio |\n");
         md.append("|---|---|---:|---|---:|---:|---:|\n");
         boolean any = false;
@@ -298,9 +435,16 @@ final class ResultsWriter {
                             continue;
                         }
                         any = true;
-                        md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s |%n", rtt.label(), c.label(), n,
-                            s.label(), ratio(atlas, nginx, RunResult::gbitPerSecond), ratio(atlas, nginx, RunResult::gbitPerServerCore),
-                            ratio(atlas, nginx, r -> r.wrk().latencyMillis(99))));
+                        md.append(String.format(
+                                Locale.ROOT,
+                                "| %s | %s | %d | %s | %s | %s | %s |%n",
+                                rtt.label(),
+                                c.label(),
+                                n,
+                                s.label(),
+                                ratio(atlas, nginx, RunResult::gbitPerSecond),
+                                ratio(atlas, nginx, RunResult::gbitPerServerCore),
+                                ratio(atlas, nginx, r -> r.wrk().latencyMillis(99))));
                     }
                 }
             }
@@ -320,15 +464,23 @@ final class ResultsWriter {
 
     private void spread(StringBuilder md) {
         md.append("## Spread at ").append(plan.spreadConnections()).append(" connections (min / median / max)\n\n");
-        md.append("| RTT | content | server | runs | Gb/s | Gb/s per server core | p99 ms |\n|---|---|---|---:|---|---|---|\n");
+        md.append(
+                "| RTT | content | server | runs | Gb/s | Gb/s per server core | p99 ms |\n|---|---|---|---:|---|---|---|\n");
         for (Rtt rtt : measuredRtts()) {
             for (ContentCase c : measuredCases(rtt)) {
                 for (ServerKind s : measuredServers()) {
                     final List<RunResult> rs = point(rtt, c, s, plan.spreadConnections());
                     if (!rs.isEmpty()) {
-                        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %s | %s |%n", rtt.label(), c.label(), s.label(),
-                            rs.size(), range(rs, RunResult::gbitPerSecond), range(rs, RunResult::gbitPerServerCore),
-                            range(rs, r -> r.wrk().latencyMillis(99))));
+                        md.append(String.format(
+                                Locale.ROOT,
+                                "| %s | %s | %s | %d | %s | %s | %s |%n",
+                                rtt.label(),
+                                c.label(),
+                                s.label(),
+                                rs.size(),
+                                range(rs, RunResult::gbitPerSecond),
+                                range(rs, RunResult::gbitPerServerCore),
+                                range(rs, r -> r.wrk().latencyMillis(99))));
                     }
                 }
             }
@@ -363,19 +515,27 @@ final class ResultsWriter {
         }
         md.append("## Atlas's own counters (first run of each point)\n\n");
         md.append("LLC: ").append(Machine.llcDescription()).append(".\n\n");
-        md.append("| RTT | content | server | connections | retransmitted frames | RTO events | drive reads | KiB per read |"
-            + " mean read latency µs | max read latency µs | peak pipeline working set KiB | TX copy GB | busy loops | idle loops |\n");
+        md.append(
+                "| RTT | content | server | connections | retransmitted frames | RTO events | drive reads | KiB per read |"
+                        + " mean read latency µs | max read latency µs | peak pipeline working set KiB | TX copy GB | busy loops | idle loops |\n");
         md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         rows.forEach((key, rs) -> {
             final Map<String, Long> a = rs.getFirst().atlas();
             final long reads = a.getOrDefault("disk.reads", 0L);
-            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %.2f | %d | %d |%n", key,
-                a.getOrDefault("tcp.retransmitFrames", 0L), a.getOrDefault("tcp.rtoEvents", 0L), reads,
-                reads == 0 ? 0.0 : a.getOrDefault("disk.readBytes", 0L) / 1024.0 / reads,
-                reads == 0 ? 0.0 : a.getOrDefault("disk.readLatencyNanos", 0L) / 1000.0 / reads,
-                a.getOrDefault("disk.maxReadLatencyNanos", 0L) / 1000.0,
-                a.getOrDefault("pipelineWorkingSetBytes", 0L) / 1024, a.getOrDefault("disk.txCopyBytes", 0L) / 1e9,
-                a.getOrDefault("lane.busyLoops", 0L), a.getOrDefault("lane.idleLoops", 0L)));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %.2f | %d | %d |%n",
+                    key,
+                    a.getOrDefault("tcp.retransmitFrames", 0L),
+                    a.getOrDefault("tcp.rtoEvents", 0L),
+                    reads,
+                    reads == 0 ? 0.0 : a.getOrDefault("disk.readBytes", 0L) / 1024.0 / reads,
+                    reads == 0 ? 0.0 : a.getOrDefault("disk.readLatencyNanos", 0L) / 1000.0 / reads,
+                    a.getOrDefault("disk.maxReadLatencyNanos", 0L) / 1000.0,
+                    a.getOrDefault("pipelineWorkingSetBytes", 0L) / 1024,
+                    a.getOrDefault("disk.txCopyBytes", 0L) / 1e9,
+                    a.getOrDefault("lane.busyLoops", 0L),
+                    a.getOrDefault("lane.idleLoops", 0L)));
         });
         md.append('\n');
     }

@@ -12,20 +12,43 @@ import java.util.List;
  * @param spreadConnections the connection count measured {@code repetitions} times (the others once)
  * @param cgroupBytes       nginx's memory cgroup limit (page cache included)
  */
-record RunPlan(String mode, List<ServerKind> servers, List<Block> blocks, List<Integer> connections, int repetitions,
-               int spreadConnections, int seconds, int warmupSeconds, int coldChunks, int hotChunks, long cgroupBytes,
-               List<Integer> delayBandsMillis, long seed) {
+record RunPlan(
+        String mode,
+        List<ServerKind> servers,
+        List<Block> blocks,
+        List<Integer> connections,
+        int repetitions,
+        int spreadConnections,
+        int seconds,
+        int warmupSeconds,
+        int coldChunks,
+        int hotChunks,
+        long cgroupBytes,
+        List<Integer> delayBandsMillis,
+        long seed) {
 
     /** One (RTT, content case) pair: a topology and a content set measured for every server. */
-    record Block(Rtt rtt, ContentCase contentCase) {
-    }
+    record Block(Rtt rtt, ContentCase contentCase) {}
 
     /** What {@code --quick} runs: a smaller cold set in a smaller cgroup, three connection counts, 4 s runs. */
     static RunPlan quick() {
-        return new RunPlan("quick", List.of(ServerKind.ATLAS_1_LANE, ServerKind.ATLAS_2_LANES, ServerKind.NGINX),
-            List.of(new Block(Rtt.NONE, ContentCase.COLD), new Block(Rtt.NONE, ContentCase.HOT),
-                new Block(Rtt.BANDS, ContentCase.COLD)),
-            List.of(10, 100, 1000), 3, 100, 4, 1, 3500, 100, 64L << 20, List.of(10, 20, 30, 40), 1);
+        return new RunPlan(
+                "quick",
+                List.of(ServerKind.ATLAS_1_LANE, ServerKind.ATLAS_2_LANES, ServerKind.NGINX),
+                List.of(
+                        new Block(Rtt.NONE, ContentCase.COLD),
+                        new Block(Rtt.NONE, ContentCase.HOT),
+                        new Block(Rtt.BANDS, ContentCase.COLD)),
+                List.of(10, 100, 1000),
+                3,
+                100,
+                4,
+                1,
+                3500,
+                100,
+                64L << 20,
+                List.of(10, 20, 30, 40),
+                1);
     }
 
     /** The full run: the thesis's 6 GB cold set against nginx in 256 MB, up to 4,000 connections, HTTPS where it exists. */
@@ -36,9 +59,25 @@ record RunPlan(String mode, List<ServerKind> servers, List<Block> blocks, List<I
                 blocks.add(new Block(rtt, c));
             }
         }
-        return new RunPlan("full", List.of(ServerKind.ATLAS_1_LANE, ServerKind.ATLAS_2_LANES, ServerKind.ATLAS_HTTPS,
-            ServerKind.NGINX, ServerKind.NGINX_HTTPS), List.copyOf(blocks), List.of(10, 100, 1000, 4000), 3, 100, 15, 3,
-            20_000, 300, 256L << 20, List.of(10, 20, 30, 40), 1);
+        return new RunPlan(
+                "full",
+                List.of(
+                        ServerKind.ATLAS_1_LANE,
+                        ServerKind.ATLAS_2_LANES,
+                        ServerKind.ATLAS_HTTPS,
+                        ServerKind.NGINX,
+                        ServerKind.NGINX_HTTPS),
+                List.copyOf(blocks),
+                List.of(10, 100, 1000, 4000),
+                3,
+                100,
+                15,
+                3,
+                20_000,
+                300,
+                256L << 20,
+                List.of(10, 20, 30, 40),
+                1);
     }
 
     /** The connection counts of repetition {@code rep} (1-based): all of them first, then only the spread point. */

@@ -9,9 +9,20 @@ import java.util.Map;
  * (every chunk is {@link ContentSet#CHUNK_BYTES}); CPU is the server's own processes; Atlas's
  * counters are the growth over the run ({@code atlas} is empty for nginx).
  */
-record RunResult(Rtt rtt, ContentCase contentCase, ServerKind server, int connections, int repetition, WrkReport wrk,
-                 double serverCpuSeconds, double busyCores, long cachedChangeBytes, double jain, int connectionsMeasured,
-                 long cgroupBytes, Map<String, Long> atlas) {
+record RunResult(
+        Rtt rtt,
+        ContentCase contentCase,
+        ServerKind server,
+        int connections,
+        int repetition,
+        WrkReport wrk,
+        double serverCpuSeconds,
+        double busyCores,
+        long cachedChangeBytes,
+        double jain,
+        int connectionsMeasured,
+        long cgroupBytes,
+        Map<String, Long> atlas) {
     private static final double GB = 1e9;
 
     double seconds() {
@@ -40,15 +51,26 @@ record RunResult(Rtt rtt, ContentCase contentCase, ServerKind server, int connec
     }
 
     /** Atlas counters in the CSV, in this order (growth over the run, or peak for the working set). */
-    static final List<String> ATLAS_COLUMNS = List.of("tcp.retransmitFrames", "tcp.rtoEvents", "disk.reads", "disk.readBytes",
-        "disk.readLatencyNanos", "disk.maxReadLatencyNanos", "disk.txCopyBytes", "disk.bufferWaits", "disk.queueWaits",
-        "lane.busyLoops", "lane.idleLoops", "pipelineWorkingSetBytes");
+    static final List<String> ATLAS_COLUMNS = List.of(
+            "tcp.retransmitFrames",
+            "tcp.rtoEvents",
+            "disk.reads",
+            "disk.readBytes",
+            "disk.readLatencyNanos",
+            "disk.maxReadLatencyNanos",
+            "disk.txCopyBytes",
+            "disk.bufferWaits",
+            "disk.queueWaits",
+            "lane.busyLoops",
+            "lane.idleLoops",
+            "pipelineWorkingSetBytes");
 
     static String csvHeader() {
-        final StringBuilder h = new StringBuilder("rtt,content,server,connections,repetition,seconds,requests,requests_per_s,"
-            + "body_gbit_per_s,server_cpu_s,server_cpu_s_per_gb,gbit_per_server_core,client_cpu_s,busy_cores,cached_change_mib,"
-            + "errors_connect,errors_read,errors_write,errors_status,timeouts,latency_p50_ms,latency_p99_ms,latency_max_ms,"
-            + "jain_index,connections_measured,nginx_cgroup_mib");
+        final StringBuilder h =
+                new StringBuilder("rtt,content,server,connections,repetition,seconds,requests,requests_per_s,"
+                        + "body_gbit_per_s,server_cpu_s,server_cpu_s_per_gb,gbit_per_server_core,client_cpu_s,busy_cores,cached_change_mib,"
+                        + "errors_connect,errors_read,errors_write,errors_status,timeouts,latency_p50_ms,latency_p99_ms,latency_max_ms,"
+                        + "jain_index,connections_measured,nginx_cgroup_mib");
         for (String c : ATLAS_COLUMNS) {
             h.append(",atlas_").append(c.replace('.', '_'));
         }
@@ -56,13 +78,35 @@ record RunResult(Rtt rtt, ContentCase contentCase, ServerKind server, int connec
     }
 
     String csvRow() {
-        final StringBuilder r = new StringBuilder(String.format(Locale.ROOT,
-            "%s,%s,%s,%d,%d,%.3f,%d,%.1f,%.4f,%.3f,%.4f,%.4f,%.3f,%.3f,%.1f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.4f,%d,%s",
-            rtt.id(), contentCase.id(), server.id(), connections, repetition, seconds(), wrk.requests(), requestsPerSecond(),
-            gbitPerSecond(), serverCpuSeconds, cpuSecondsPerGB(), gbitPerServerCore(), wrk.clientCpuSeconds(), busyCores,
-            cachedChangeBytes / 1048576.0, wrk.connectErrors(), wrk.readErrors(), wrk.writeErrors(), wrk.statusErrors(),
-            wrk.timeouts(), wrk.latencyMillis(50), wrk.latencyMillis(99), wrk.maxLatencyMicros() / 1000.0, jain,
-            connectionsMeasured, cgroupBytes > 0 ? Long.toString(cgroupBytes >> 20) : ""));
+        final StringBuilder r = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%s,%s,%s,%d,%d,%.3f,%d,%.1f,%.4f,%.3f,%.4f,%.4f,%.3f,%.3f,%.1f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.4f,%d,%s",
+                rtt.id(),
+                contentCase.id(),
+                server.id(),
+                connections,
+                repetition,
+                seconds(),
+                wrk.requests(),
+                requestsPerSecond(),
+                gbitPerSecond(),
+                serverCpuSeconds,
+                cpuSecondsPerGB(),
+                gbitPerServerCore(),
+                wrk.clientCpuSeconds(),
+                busyCores,
+                cachedChangeBytes / 1048576.0,
+                wrk.connectErrors(),
+                wrk.readErrors(),
+                wrk.writeErrors(),
+                wrk.statusErrors(),
+                wrk.timeouts(),
+                wrk.latencyMillis(50),
+                wrk.latencyMillis(99),
+                wrk.maxLatencyMicros() / 1000.0,
+                jain,
+                connectionsMeasured,
+                cgroupBytes > 0 ? Long.toString(cgroupBytes >> 20) : ""));
         for (String c : ATLAS_COLUMNS) {
             r.append(',');
             if (server.isAtlas() && atlas.containsKey(c)) {

@@ -3,9 +3,6 @@ package dev.atlas.bench.serve;
 import dev.atlas.bench.netns.HostPrerequisites;
 import dev.atlas.bench.netns.MiddleboxProcess;
 import dev.atlas.bench.netns.Topology;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./atlas bench serve [--quick]}: Atlas against nginx on random 300 KiB chunks, cold (a set
@@ -32,27 +31,44 @@ import java.util.stream.Stream;
  * Writes {@code runs.csv}, {@code latency-cdf.csv}, PNG plots and {@code summary.md} under
  * {@code bench/results/<timestamp>/}.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Atlas vs nginx on random 300 KiB chunks (cold/hot content, no delay/delay bands): CSV, plots, summary.")
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description =
+                "Atlas vs nginx on random 300 KiB chunks (cold/hot content, no delay/delay bands): CSV, plots, summary.")
 public final class ServeBench implements Callable<Integer> {
     /** Namespaces of this bench are named {@code serve-<random>-cli} and so on. */
     static final String TOPOLOGY_PREFIX = "serve";
+
     private static final int SAMPLE_MILLIS = 200;
     private static final int CHECK_ATTEMPTS = 50;
 
-    @Option(names = "--quick", description = "The short run (under 10 minutes): 1 GiB cold set in a 64 MiB cgroup, 10/100/1000 connections, 4 s runs.")
+    @Option(
+            names = "--quick",
+            description =
+                    "The short run (under 10 minutes): 1 GiB cold set in a 64 MiB cgroup, 10/100/1000 connections, 4 s runs.")
     boolean quick;
 
-    @Option(names = "--servers", split = ",", paramLabel = "ID", description = "atlas-1lane, atlas-2lanes, atlas-https, nginx, nginx-https.")
+    @Option(
+            names = "--servers",
+            split = ",",
+            paramLabel = "ID",
+            description = "atlas-1lane, atlas-2lanes, atlas-https, nginx, nginx-https.")
     List<String> servers;
 
-    @Option(names = "--blocks", split = ",", paramLabel = "RTT:CASE", description = "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot).")
+    @Option(
+            names = "--blocks",
+            split = ",",
+            paramLabel = "RTT:CASE",
+            description = "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot).")
     List<String> blocks;
 
     @Option(names = "--connections", split = ",", description = "Connection counts, e.g. 10,100,1000,4000.")
     List<Integer> connections;
 
-    @Option(names = "--repetitions", description = "Runs at the spread point (--spread-connections); the other counts run once.")
+    @Option(
+            names = "--repetitions",
+            description = "Runs at the spread point (--spread-connections); the other counts run once.")
     Integer repetitions;
 
     @Option(names = "--spread-connections", description = "The connection count repeated for the spread (default 100).")
@@ -61,7 +77,9 @@ public final class ServeBench implements Callable<Integer> {
     @Option(names = "--seconds", description = "Length of each measured wrk run.")
     Integer seconds;
 
-    @Option(names = "--warmup-seconds", description = "Unmeasured wrk run after each server start (JIT, open file cache).")
+    @Option(
+            names = "--warmup-seconds",
+            description = "Unmeasured wrk run after each server start (JIT, open file cache).")
     Integer warmupSeconds;
 
     @Option(names = "--cold-chunks", description = "Chunks in the cold set (300 KiB each).")
@@ -73,16 +91,27 @@ public final class ServeBench implements Callable<Integer> {
     @Option(names = "--cgroup-mib", description = "nginx's memory cgroup limit in MiB (page cache included).")
     Long cgroupMiB;
 
-    @Option(names = "--delay-bands", split = ",", description = "Middlebox one-way delays in ms for the bands blocks; default 10,20,30,40.")
+    @Option(
+            names = "--delay-bands",
+            split = ",",
+            description = "Middlebox one-way delays in ms for the bands blocks; default 10,20,30,40.")
     List<Integer> delayBands;
 
-    @Option(names = "--out", description = "Results root; a <timestamp> directory is made in it. Default: bench/results of the checkout.")
+    @Option(
+            names = "--out",
+            description =
+                    "Results root; a <timestamp> directory is made in it. Default: bench/results of the checkout.")
     Path out;
 
-    @Option(names = "--keep-content", description = "Keep the chunk tree and catalogue image (under <results>/work) after the run.")
+    @Option(
+            names = "--keep-content",
+            description = "Keep the chunk tree and catalogue image (under <results>/work) after the run.")
     boolean keepContent;
 
-    @Option(names = "--max-minutes", description = "Stop starting runs after this long and write what was measured (default 15 quick, 120 full).")
+    @Option(
+            names = "--max-minutes",
+            description =
+                    "Stop starting runs after this long and write what was measured (default 15 quick, 120 full).")
     Integer maxMinutes;
 
     private final PrintStream log = System.out;
@@ -98,12 +127,15 @@ public final class ServeBench implements Callable<Integer> {
             System.err.println("atlas bench serve: " + e.getMessage());
             return 2;
         }
-        final List<String> missing = HostPrerequisites.missing("ip", "nft", "ethtool", "wrk", "nginx", "gnuplot", "curl", "ss", "openssl");
+        final List<String> missing =
+                HostPrerequisites.missing("ip", "nft", "ethtool", "wrk", "nginx", "gnuplot", "curl", "ss", "openssl");
         if (!missing.isEmpty()) {
-            System.err.println("atlas bench serve needs " + String.join(", ", missing) + " (./atlas bench installs the tools as root)");
+            System.err.println("atlas bench serve needs " + String.join(", ", missing)
+                    + " (./atlas bench installs the tools as root)");
             return 2;
         }
-        final Path root = out != null ? out : Path.of(System.getenv().getOrDefault("ATLAS_HOME", "."), "bench", "results");
+        final Path root =
+                out != null ? out : Path.of(System.getenv().getOrDefault("ATLAS_HOME", "."), "bench", "results");
         final Path dir = root.resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         final Path work = dir.resolve("work");
         Files.createDirectories(work);
@@ -111,8 +143,15 @@ public final class ServeBench implements Callable<Integer> {
         if (!stale.isEmpty()) {
             log.println("bench serve: removed empty cgroups left by an interrupted run: " + stale);
         }
-        log.printf(Locale.ROOT, "bench serve (%s): %d servers, %d blocks, %d measured runs, about %d min; results in %s%n",
-            plan.mode(), plan.servers().size(), plan.blocks().size(), plan.runCount(), (plan.estimatedSeconds() + 59) / 60, dir);
+        log.printf(
+                Locale.ROOT,
+                "bench serve (%s): %d servers, %d blocks, %d measured runs, about %d min; results in %s%n",
+                plan.mode(),
+                plan.servers().size(),
+                plan.blocks().size(),
+                plan.runCount(),
+                (plan.estimatedSeconds() + 59) / 60,
+                dir);
         final long started = System.nanoTime();
         final String loadAtStart = Machine.loadAverage();
         final List<RunResult> results = new ArrayList<>();
@@ -126,11 +165,14 @@ public final class ServeBench implements Callable<Integer> {
                     counts.put(c, plan.chunks(c));
                 }
             }
-            log.printf(Locale.ROOT, "bench serve: writing %s and importing them into one catalogue%n", describe(counts));
+            log.printf(
+                    Locale.ROOT, "bench serve: writing %s and importing them into one catalogue%n", describe(counts));
             final ContentSet content = ContentSet.create(work.resolve("content"), counts, plan.seed());
-            final MemoryCgroup cgroup = MemoryCgroup.create(Long.toHexString(ProcessHandle.current().pid()), plan.cgroupBytes());
+            final MemoryCgroup cgroup =
+                    MemoryCgroup.create(Long.toHexString(ProcessHandle.current().pid()), plan.cgroupBytes());
             cleanup.add(cgroup, cgroup::close);
-            final long deadline = started + (long) (maxMinutes != null ? maxMinutes : (quick ? 15 : 120)) * 60_000_000_000L;
+            final long deadline =
+                    started + (long) (maxMinutes != null ? maxMinutes : (quick ? 15 : 120)) * 60_000_000_000L;
             for (Rtt rtt : Rtt.values()) {
                 if (plan.needs(rtt)) {
                     runTopology(plan, rtt, content, cgroup, work, cleanup, results, deadline);
@@ -139,16 +181,27 @@ public final class ServeBench implements Callable<Integer> {
         } finally {
             if (!results.isEmpty()) {
                 final double minutes = (System.nanoTime() - started) / 60e9;
-                new ResultsWriter(dir, plan, results, notes, commandLines, invocation(), minutes, loadAtStart).writeAll();
-                log.println("bench serve: wrote " + dir.resolve("summary.md") + ", runs.csv, latency-cdf.csv and the plots");
+                new ResultsWriter(dir, plan, results, notes, commandLines, invocation(), minutes, loadAtStart)
+                        .writeAll();
+                log.println("bench serve: wrote " + dir.resolve("summary.md")
+                        + ", runs.csv, latency-cdf.csv and the plots");
             }
         }
         return 0;
     }
 
-    private void runTopology(RunPlan plan, Rtt rtt, ContentSet content, MemoryCgroup cgroup, Path work, Cleanup cleanup,
-                             List<RunResult> results, long deadline) throws Exception {
-        final Topology net = Topology.up(Topology.uniqueName(TOPOLOGY_PREFIX), rtt == Rtt.NONE ? Topology.Mode.DIRECT : Topology.Mode.MIDDLEBOX);
+    private void runTopology(
+            RunPlan plan,
+            Rtt rtt,
+            ContentSet content,
+            MemoryCgroup cgroup,
+            Path work,
+            Cleanup cleanup,
+            List<RunResult> results,
+            long deadline)
+            throws Exception {
+        final Topology net = Topology.up(
+                Topology.uniqueName(TOPOLOGY_PREFIX), rtt == Rtt.NONE ? Topology.Mode.DIRECT : Topology.Mode.MIDDLEBOX);
         final Cleanup.Step removeNet = net::close;
         cleanup.add(net, removeNet);
         net.removeOnExit();
@@ -156,8 +209,12 @@ public final class ServeBench implements Callable<Integer> {
         final Cleanup.Step stopMiddlebox;
         if (rtt == Rtt.BANDS) {
             Files.createDirectories(work.resolve("servers"));
-            middlebox = MiddleboxProcess.start(net.mboxNamespace(), plan.delayBandsMillis(), 0.0, plan.seed(),
-                work.resolve("servers").resolve("middlebox.log"));
+            middlebox = MiddleboxProcess.start(
+                    net.mboxNamespace(),
+                    plan.delayBandsMillis(),
+                    0.0,
+                    plan.seed(),
+                    work.resolve("servers").resolve("middlebox.log"));
             stopMiddlebox = middlebox::close;
             cleanup.add(middlebox, stopMiddlebox);
         } else {
@@ -172,7 +229,7 @@ public final class ServeBench implements Callable<Integer> {
                 for (ServerKind kind : plan.serverOrder(rep)) {
                     if (System.nanoTime() > deadline) {
                         note("The run stopped early at its time limit (--max-minutes): rows after " + rtt.id() + "/"
-                            + block.contentCase().id() + " repetition " + rep + " are missing.");
+                                + block.contentCase().id() + " repetition " + rep + " are missing.");
                         break;
                     }
                     final Optional<MeasuredServer> started = startServer(kind, net, content, cgroup, work, cleanup);
@@ -188,18 +245,33 @@ public final class ServeBench implements Callable<Integer> {
                         for (int connections : plan.connectionsFor(rep)) {
                             final RunResult r;
                             try {
-                                r = measure(plan, wrk, net, server, content, block.contentCase(), rtt, connections, rep);
+                                r = measure(
+                                        plan, wrk, net, server, content, block.contentCase(), rtt, connections, rep);
                             } catch (IOException failed) {
-                                // One run that hangs or fails must not cost the others: say so, restart with the next server.
-                                note("No row for " + kind.id() + " at " + connections + " connections (" + rtt.id() + "/"
-                                    + block.contentCase().id() + ", repetition " + rep + "): " + failed.getMessage().strip()
-                                    + "; the rest of this server's runs in that repetition were skipped.");
+                                // One run that hangs or fails must not cost the others: say so, restart with the next
+                                // server.
+                                note("No row for " + kind.id() + " at " + connections + " connections (" + rtt.id()
+                                        + "/"
+                                        + block.contentCase().id() + ", repetition " + rep + "): "
+                                        + failed.getMessage().strip()
+                                        + "; the rest of this server's runs in that repetition were skipped.");
                                 break;
                             }
                             results.add(r);
-                            log.printf(Locale.ROOT, "  %-6s %-4s %-12s c=%-5d rep %d: %6.2f Gb/s, %6.2f Gb/s/core, p99 %8.1f ms,"
-                                    + " Jain %.3f, errors %d%n", rtt.id(), block.contentCase().id(), kind.id(), connections, rep,
-                                r.gbitPerSecond(), r.gbitPerServerCore(), r.wrk().latencyMillis(99), r.jain(), r.wrk().errors());
+                            log.printf(
+                                    Locale.ROOT,
+                                    "  %-6s %-4s %-12s c=%-5d rep %d: %6.2f Gb/s, %6.2f Gb/s/core, p99 %8.1f ms,"
+                                            + " Jain %.3f, errors %d%n",
+                                    rtt.id(),
+                                    block.contentCase().id(),
+                                    kind.id(),
+                                    connections,
+                                    rep,
+                                    r.gbitPerSecond(),
+                                    r.gbitPerServerCore(),
+                                    r.wrk().latencyMillis(99),
+                                    r.jain(),
+                                    r.wrk().errors());
                         }
                     } finally {
                         cleanup.runNow(stop);
@@ -209,36 +281,56 @@ public final class ServeBench implements Callable<Integer> {
         }
         if (middlebox != null) {
             cleanup.runNow(stopMiddlebox);
-            middlebox.output().lines().filter(l -> l.startsWith("middlebox counters")).reduce((a, b) -> b)
-                .ifPresent(counters -> note("The delay middlebox over the whole " + rtt.id() + " block (drops or a full frame pool"
-                    + " here limit every server alike): " + counters.substring("middlebox counters: ".length())));
+            middlebox
+                    .output()
+                    .lines()
+                    .filter(l -> l.startsWith("middlebox counters"))
+                    .reduce((a, b) -> b)
+                    .ifPresent(counters -> note("The delay middlebox over the whole " + rtt.id()
+                            + " block (drops or a full frame pool" + " here limit every server alike): "
+                            + counters.substring("middlebox counters: ".length())));
         }
         cleanup.runNow(removeNet);
     }
 
-    private Optional<MeasuredServer> startServer(ServerKind kind, Topology net, ContentSet content, MemoryCgroup cgroup, Path work,
-                                                 Cleanup cleanup) throws Exception {
+    private Optional<MeasuredServer> startServer(
+            ServerKind kind, Topology net, ContentSet content, MemoryCgroup cgroup, Path work, Cleanup cleanup)
+            throws Exception {
         // Beside the content, not in it: configurations and logs stay with the results.
         final Path serverWork = work.resolve("servers");
         if (kind.isAtlas()) {
             final List<String> extra = new ArrayList<>();
             if (kind == ServerKind.ATLAS_HTTPS) {
-                final Optional<List<String>> https = AtlasServer.httpsArguments(work.resolve("atlas-cert.pem"), work.resolve("atlas-key.pem"));
+                final Optional<List<String>> https =
+                        AtlasServer.httpsArguments(work.resolve("atlas-cert.pem"), work.resolve("atlas-key.pem"));
                 if (https.isEmpty()) {
-                    note("Atlas HTTPS rows are missing: `./atlas serve` has no " + AtlasServer.TLS_CERTIFICATE_OPTION + "/"
-                        + AtlasServer.TLS_KEY_OPTION + " options in this build yet; they are measured as soon as it has.");
+                    note("Atlas HTTPS rows are missing: `./atlas serve` has no " + AtlasServer.TLS_CERTIFICATE_OPTION
+                            + "/" + AtlasServer.TLS_KEY_OPTION
+                            + " options in this build yet; they are measured as soon as it has.");
                     return Optional.empty();
                 }
                 extra.addAll(https.get());
             }
-            final AtlasServer server = AtlasServer.start(kind, net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-                content.image(), extra, serverWork);
+            final AtlasServer server = AtlasServer.start(
+                    kind,
+                    net.serverNamespace(),
+                    net.serverInterface(),
+                    net.serverCidr(),
+                    content.image(),
+                    extra,
+                    serverWork);
             commandLines.putIfAbsent(kind.label(), server.commandLine());
             return Optional.of(server);
         }
         net.addServerKernelAddress();
-        final NginxServer server = NginxServer.start(kind, net.serverNamespace(), net.serverKernelAddress(), content.tree(),
-            Runtime.getRuntime().availableProcessors(), cgroup, serverWork.resolve(kind.id()));
+        final NginxServer server = NginxServer.start(
+                kind,
+                net.serverNamespace(),
+                net.serverKernelAddress(),
+                content.tree(),
+                Runtime.getRuntime().availableProcessors(),
+                cgroup,
+                serverWork.resolve(kind.id()));
         commandLines.putIfAbsent(kind.label(), server.commandLine());
         return Optional.of(server);
     }
@@ -252,38 +344,69 @@ public final class ServeBench implements Callable<Integer> {
 
     /** Fetches the first chunk of the case until it arrives (the server is up) and checks its SHA-256. */
     private static void checkContent(Topology net, MeasuredServer server, ContentSet content, ContentCase contentCase)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         final String url = server.baseUrl() + ContentSet.urlPath(contentCase, 0);
         String last = "";
         for (int attempt = 0; attempt < CHECK_ATTEMPTS; attempt++) {
-            final Process curl = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sSk", "--fail",
-                "--max-time", "10", url).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            final Process curl = new ProcessBuilder(
+                            "ip",
+                            "netns",
+                            "exec",
+                            net.clientNamespace(),
+                            "curl",
+                            "-sSk",
+                            "--fail",
+                            "--max-time",
+                            "10",
+                            url)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             final byte[] body = curl.getInputStream().readAllBytes();
             if (curl.waitFor() == 0) {
                 final String sha = ContentSet.sha256(java.nio.ByteBuffer.wrap(body));
                 if (!sha.equals(content.firstChunkSha256(contentCase))) {
                     throw new IOException(server.kind().id() + " sent " + body.length + " bytes for " + url
-                        + " that differ from the chunk written (SHA-256 " + sha + ")");
+                            + " that differ from the chunk written (SHA-256 " + sha + ")");
                 }
                 return;
             }
             last = "curl exit " + curl.exitValue();
             Thread.sleep(100);
         }
-        throw new IOException(server.kind().id() + " did not serve " + url + " (" + last + ") after " + CHECK_ATTEMPTS + " tries");
+        throw new IOException(
+                server.kind().id() + " did not serve " + url + " (" + last + ") after " + CHECK_ATTEMPTS + " tries");
     }
 
-    private static void warmUp(RunPlan plan, WrkLoad wrk, MeasuredServer server, ContentSet content, ContentCase contentCase)
-        throws IOException, InterruptedException {
+    private static void warmUp(
+            RunPlan plan, WrkLoad wrk, MeasuredServer server, ContentSet content, ContentCase contentCase)
+            throws IOException, InterruptedException {
         if (plan.warmupSeconds() > 0) {
-            final int connections = Math.min(plan.spreadConnections(), plan.connections().getLast());
-            wrk.run(new WrkLoad.Spec(server.baseUrl(), contentCase, content.count(contentCase), connections, plan.warmupSeconds(),
-                plan.seed()), secondsIn -> { }, SAMPLE_MILLIS);
+            final int connections =
+                    Math.min(plan.spreadConnections(), plan.connections().getLast());
+            wrk.run(
+                    new WrkLoad.Spec(
+                            server.baseUrl(),
+                            contentCase,
+                            content.count(contentCase),
+                            connections,
+                            plan.warmupSeconds(),
+                            plan.seed()),
+                    secondsIn -> {},
+                    SAMPLE_MILLIS);
         }
     }
 
-    private RunResult measure(RunPlan plan, WrkLoad wrk, Topology net, MeasuredServer server, ContentSet content,
-                              ContentCase contentCase, Rtt rtt, int connections, int rep) throws Exception {
+    private RunResult measure(
+            RunPlan plan,
+            WrkLoad wrk,
+            Topology net,
+            MeasuredServer server,
+            ContentSet content,
+            ContentCase contentCase,
+            Rtt rtt,
+            int connections,
+            int rep)
+            throws Exception {
         final long cgroupBytes = plan.cgroupBytesFor(connections);
         if (server instanceof NginxServer nginx) {
             nginx.limitMemory(cgroupBytes);
@@ -293,8 +416,13 @@ public final class ServeBench implements Callable<Integer> {
         } else {
             content.preRead(contentCase);
         }
-        final WrkLoad.Spec spec = new WrkLoad.Spec(server.baseUrl(), contentCase, content.count(contentCase), connections,
-            plan.seconds(), plan.seed() * 31 + rep);
+        final WrkLoad.Spec spec = new WrkLoad.Spec(
+                server.baseUrl(),
+                contentCase,
+                content.count(contentCase),
+                connections,
+                plan.seconds(),
+                plan.seed() * 31 + rep);
         commandLines.putIfAbsent("wrk (" + connections + " connections)", String.join(" ", wrk.command(spec)));
         final double shareFrom = Math.max(1.0, plan.seconds() * 0.25);
         final double shareTo = plan.seconds() - 0.6;
@@ -303,14 +431,17 @@ public final class ServeBench implements Callable<Integer> {
         final HostSample hostBefore = HostSample.now();
         final double cpuBefore = server.cpuSeconds();
         final Map<String, Map<String, Long>> snapshots = new HashMap<>();
-        final WrkReport report = wrk.run(spec, secondsIn -> {
-            server.sample();
-            if (secondsIn >= shareFrom && !snapshots.containsKey("from")) {
-                snapshots.put("from", ConnectionShares.snapshot(net.clientNamespace()));
-            } else if (secondsIn >= shareTo && snapshots.containsKey("from") && !snapshots.containsKey("to")) {
-                snapshots.put("to", ConnectionShares.snapshot(net.clientNamespace()));
-            }
-        }, SAMPLE_MILLIS);
+        final WrkReport report = wrk.run(
+                spec,
+                secondsIn -> {
+                    server.sample();
+                    if (secondsIn >= shareFrom && !snapshots.containsKey("from")) {
+                        snapshots.put("from", ConnectionShares.snapshot(net.clientNamespace()));
+                    } else if (secondsIn >= shareTo && snapshots.containsKey("from") && !snapshots.containsKey("to")) {
+                        snapshots.put("to", ConnectionShares.snapshot(net.clientNamespace()));
+                    }
+                },
+                SAMPLE_MILLIS);
         final double cpu = server.cpuSeconds() - cpuBefore;
         final HostSample hostAfter = HostSample.now();
         final Map<String, Long> atlas = new HashMap<>();
@@ -319,29 +450,54 @@ public final class ServeBench implements Callable<Integer> {
             final Map<String, Long> atEnd = server.counters();
             for (String key : RunResult.ATLAS_COLUMNS) {
                 if (atEnd.containsKey(key)) {
-                    atlas.put(key, key.startsWith("disk.max") ? atEnd.get(key) : atEnd.get(key) - atStart.getOrDefault(key, 0L));
+                    atlas.put(
+                            key,
+                            key.startsWith("disk.max")
+                                    ? atEnd.get(key)
+                                    : atEnd.get(key) - atStart.getOrDefault(key, 0L));
                 }
             }
             atlas.putAll(server.takePeaks());
         }
         final long oomKills = server.counters().getOrDefault("oomKills", 0L) - atStart.getOrDefault("oomKills", 0L);
         if (oomKills > 0) {
-            note("The kernel killed nginx processes for memory (" + oomKills + " in the " + rtt.id() + "/" + contentCase.id() + " run at "
-                + connections + " connections): its cgroup limit is too small for its own memory; give a larger --cgroup-mib.");
+            note("The kernel killed nginx processes for memory (" + oomKills + " in the " + rtt.id() + "/"
+                    + contentCase.id() + " run at " + connections
+                    + " connections): its cgroup limit is too small for its own memory; give a larger --cgroup-mib.");
         }
         final List<Long> shares = snapshots.containsKey("to")
-            ? ConnectionShares.between(snapshots.get("from"), snapshots.get("to")) : List.of();
-        return new RunResult(rtt, contentCase, server.kind(), connections, rep, report, cpu, hostAfter.busyCoresSince(hostBefore),
-            hostAfter.cachedChangeSince(hostBefore), ConnectionShares.jainIndex(shares), shares.size(),
-            server.kind().isAtlas() ? 0 : cgroupBytes, atlas);
+                ? ConnectionShares.between(snapshots.get("from"), snapshots.get("to"))
+                : List.of();
+        return new RunResult(
+                rtt,
+                contentCase,
+                server.kind(),
+                connections,
+                rep,
+                report,
+                cpu,
+                hostAfter.busyCoresSince(hostBefore),
+                hostAfter.cachedChangeSince(hostBefore),
+                ConnectionShares.jainIndex(shares),
+                shares.size(),
+                server.kind().isAtlas() ? 0 : cgroupBytes,
+                atlas);
     }
 
     RunPlan plan() {
         final RunPlan base = quick ? RunPlan.quick() : RunPlan.full();
-        final List<ServerKind> kinds = servers == null ? base.servers() : servers.stream().map(ServerKind::byId).toList();
-        final List<RunPlan.Block> chosen = blocks == null ? base.blocks() : blocks.stream().map(ServeBench::block).toList();
-        final List<Integer> counts = connections == null ? base.connections()
-            : connections.stream().sorted(Comparator.naturalOrder()).distinct().toList();
+        final List<ServerKind> kinds = servers == null
+                ? base.servers()
+                : servers.stream().map(ServerKind::byId).toList();
+        final List<RunPlan.Block> chosen = blocks == null
+                ? base.blocks()
+                : blocks.stream().map(ServeBench::block).toList();
+        final List<Integer> counts = connections == null
+                ? base.connections()
+                : connections.stream()
+                        .sorted(Comparator.naturalOrder())
+                        .distinct()
+                        .toList();
         if (counts.isEmpty() || counts.getFirst() < 1 || counts.getLast() > 10_000) {
             throw new IllegalArgumentException("--connections must be between 1 and 10000");
         }
@@ -357,12 +513,20 @@ public final class ServeBench implements Callable<Integer> {
         if (reps < 1 || reps > 20) {
             throw new IllegalArgumentException("--repetitions must be between 1 and 20");
         }
-        return new RunPlan(quick ? "quick" : (servers == null && blocks == null && connections == null ? "full" : "custom"),
-            kinds, chosen, counts, reps, spread, secs,
-            warmupSeconds == null ? base.warmupSeconds() : warmupSeconds,
-            coldChunks == null ? base.coldChunks() : coldChunks, hotChunks == null ? base.hotChunks() : hotChunks,
-            cgroupMiB == null ? base.cgroupBytes() : cgroupMiB << 20,
-            delayBands == null ? base.delayBandsMillis() : delayBands, base.seed());
+        return new RunPlan(
+                quick ? "quick" : (servers == null && blocks == null && connections == null ? "full" : "custom"),
+                kinds,
+                chosen,
+                counts,
+                reps,
+                spread,
+                secs,
+                warmupSeconds == null ? base.warmupSeconds() : warmupSeconds,
+                coldChunks == null ? base.coldChunks() : coldChunks,
+                hotChunks == null ? base.hotChunks() : hotChunks,
+                cgroupMiB == null ? base.cgroupBytes() : cgroupMiB << 20,
+                delayBands == null ? base.delayBandsMillis() : delayBands,
+                base.seed());
     }
 
     private static RunPlan.Block block(String text) {
@@ -396,7 +560,11 @@ public final class ServeBench implements Callable<Integer> {
 
     private static void appendList(StringBuilder s, String name, List<?> values) {
         if (values != null) {
-            s.append(' ').append(name).append(' ').append(String.join(",", values.stream().map(String::valueOf).toList()));
+            s.append(' ')
+                    .append(name)
+                    .append(' ')
+                    .append(String.join(
+                            ",", values.stream().map(String::valueOf).toList()));
         }
     }
 
@@ -415,8 +583,8 @@ public final class ServeBench implements Callable<Integer> {
 
     private static String describe(Map<ContentCase, Integer> counts) {
         final List<String> parts = new ArrayList<>();
-        counts.forEach((c, n) -> parts.add(String.format(Locale.ROOT, "%d %s chunks (%.2f GiB)", n, c.id(),
-            (double) n * ContentSet.CHUNK_BYTES / (1L << 30))));
+        counts.forEach((c, n) -> parts.add(String.format(
+                Locale.ROOT, "%d %s chunks (%.2f GiB)", n, c.id(), (double) n * ContentSet.CHUNK_BYTES / (1L << 30))));
         return String.join(" and ", parts);
     }
 

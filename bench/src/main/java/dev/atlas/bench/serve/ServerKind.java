@@ -57,6 +57,7 @@ enum ServerKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown server '" + id + "' (atlas-1lane, atlas-2lanes, atlas-https, nginx, nginx-https)");
+        throw new IllegalArgumentException(
+                "unknown server '" + id + "' (atlas-1lane, atlas-2lanes, atlas-https, nginx, nginx-https)");
     }
 }

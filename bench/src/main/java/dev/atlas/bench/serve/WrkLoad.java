@@ -20,6 +20,7 @@ final class WrkLoad {
     static final String SCRIPT = "random-chunks.lua";
     /** A request with no answer after this long is a timeout (wrk's own limit). */
     static final int REQUEST_TIMEOUT_SECONDS = 10;
+
     private static final int GRACE_SECONDS = 30;
     private static final int MAX_THREADS = 2;
     /** Open files wrk may use: one per connection and some. */
@@ -57,15 +58,31 @@ final class WrkLoad {
 
     /** The wrk command line (inside the namespace, under a shell that reports its CPU time). */
     List<String> command(Spec spec) {
-        final String wrk = String.format(Locale.ROOT, "wrk -t %d -c %d -d %ds --timeout %ds -s '%s' '%s/' -- '%s' %d %d",
-            spec.threads(), spec.connections(), spec.seconds(), REQUEST_TIMEOUT_SECONDS, script, spec.baseUrl(),
-            ContentSet.urlPrefix(spec.contentCase()), spec.chunks(), spec.seed());
-        return List.of("ip", "netns", "exec", namespace, "sh", "-c",
-            "ulimit -n " + FILE_LIMIT + " 2>/dev/null; " + wrk + "; status=$?; times; exit $status");
+        final String wrk = String.format(
+                Locale.ROOT,
+                "wrk -t %d -c %d -d %ds --timeout %ds -s '%s' '%s/' -- '%s' %d %d",
+                spec.threads(),
+                spec.connections(),
+                spec.seconds(),
+                REQUEST_TIMEOUT_SECONDS,
+                script,
+                spec.baseUrl(),
+                ContentSet.urlPrefix(spec.contentCase()),
+                spec.chunks(),
+                spec.seed());
+        return List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                "sh",
+                "-c",
+                "ulimit -n " + FILE_LIMIT + " 2>/dev/null; " + wrk + "; status=$?; times; exit $status");
     }
 
     WrkReport run(Spec spec, Observer observer, int periodMillis) throws IOException, InterruptedException {
-        final Process process = new ProcessBuilder(command(spec)).redirectErrorStream(true).start();
+        final Process process =
+                new ProcessBuilder(command(spec)).redirectErrorStream(true).start();
         final Cleanup.Step killWrk = () -> kill(process);
         cleanup.add(process, killWrk);
         try {
@@ -75,7 +92,8 @@ final class WrkLoad {
         }
     }
 
-    private WrkReport await(Spec spec, Process process, Observer observer, int periodMillis) throws IOException, InterruptedException {
+    private WrkReport await(Spec spec, Process process, Observer observer, int periodMillis)
+            throws IOException, InterruptedException {
         final CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try (InputStream in = process.getInputStream()) {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -89,7 +107,8 @@ final class WrkLoad {
             while (!process.waitFor(periodMillis, TimeUnit.MILLISECONDS)) {
                 if (System.nanoTime() > deadline) {
                     kill(process);
-                    throw new IOException("wrk did not finish within " + (spec.seconds() + GRACE_SECONDS) + " s; killed it");
+                    throw new IOException(
+                            "wrk did not finish within " + (spec.seconds() + GRACE_SECONDS) + " s; killed it");
                 }
                 observer.tick((System.nanoTime() - start) / 1e9);
             }

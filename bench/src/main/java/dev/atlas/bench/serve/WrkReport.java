@@ -12,9 +12,19 @@ import java.util.TreeMap;
  * @param latencyPercentilesMicros percentile (0–100) → latency in µs, for the CDF
  * @param threadRequests           requests each wrk thread made
  */
-record WrkReport(long requests, long bytes, long durationMicros, long connectErrors, long readErrors, long writeErrors,
-                 long statusErrors, long timeouts, long maxLatencyMicros, Map<Double, Long> latencyPercentilesMicros,
-                 List<Long> threadRequests, double clientCpuSeconds) {
+record WrkReport(
+        long requests,
+        long bytes,
+        long durationMicros,
+        long connectErrors,
+        long readErrors,
+        long writeErrors,
+        long statusErrors,
+        long timeouts,
+        long maxLatencyMicros,
+        Map<Double, Long> latencyPercentilesMicros,
+        List<Long> threadRequests,
+        double clientCpuSeconds) {
     static final String MARK = "serve-bench ";
 
     long errors() {
@@ -39,12 +49,15 @@ record WrkReport(long requests, long bytes, long durationMicros, long connectErr
             if (line.startsWith(MARK + "summary ")) {
                 summary = fields(line.substring((MARK + "summary ").length()));
             } else if (line.startsWith(MARK + "latency ")) {
-                maxLatency = fields(line.substring((MARK + "latency ").length())).getOrDefault("max_us", 0L);
+                maxLatency =
+                        fields(line.substring((MARK + "latency ").length())).getOrDefault("max_us", 0L);
             } else if (line.startsWith(MARK + "percentile ")) {
-                final String[] f = line.substring((MARK + "percentile ").length()).trim().split("\\s+");
+                final String[] f =
+                        line.substring((MARK + "percentile ").length()).trim().split("\\s+");
                 percentiles.put(Double.parseDouble(f[0]), Long.parseLong(f[1]));
             } else if (line.startsWith(MARK + "thread ")) {
-                final String[] f = line.substring((MARK + "thread ").length()).trim().split("\\s+");
+                final String[] f =
+                        line.substring((MARK + "thread ").length()).trim().split("\\s+");
                 threads.add(fields(f[1]).getOrDefault("requests", 0L));
             }
         }
@@ -59,11 +72,22 @@ record WrkReport(long requests, long bytes, long durationMicros, long connectErr
         // wrk's percentile(100) finds no rank past the last sample and says 0: the maximum is the 100th percentile.
         percentiles.put(100.0, maxLatency);
         if (summary == null) {
-            throw new IllegalStateException("wrk printed no summary (did it run to its end?); it said:\n" + output.strip());
+            throw new IllegalStateException(
+                    "wrk printed no summary (did it run to its end?); it said:\n" + output.strip());
         }
-        return new WrkReport(summary.get("requests"), summary.get("bytes"), summary.get("duration_us"), summary.get("connect"),
-            summary.get("read"), summary.get("write"), summary.get("status"), summary.get("timeout"), maxLatency, percentiles,
-            List.copyOf(threads), cpu);
+        return new WrkReport(
+                summary.get("requests"),
+                summary.get("bytes"),
+                summary.get("duration_us"),
+                summary.get("connect"),
+                summary.get("read"),
+                summary.get("write"),
+                summary.get("status"),
+                summary.get("timeout"),
+                maxLatency,
+                percentiles,
+                List.copyOf(threads),
+                cpu);
     }
 
     private static Map<String, Long> fields(String text) {
@@ -80,6 +104,7 @@ record WrkReport(long requests, long bytes, long durationMicros, long connectErr
     /** {@code 1m2.500000s} → 62.5. */
     static double shellTime(String text) {
         final int m = text.indexOf('m');
-        return Integer.parseInt(text.substring(0, m)) * 60.0 + Double.parseDouble(text.substring(m + 1, text.length() - 1));
+        return Integer.parseInt(text.substring(0, m)) * 60.0
+                + Double.parseDouble(text.substring(m + 1, text.length() - 1));
     }
 }

@@ -23,6 +23,7 @@ public final class AtlasServerProcess implements AutoCloseable {
     private static final String MAIN = "dev.atlas.server.ServeCommand";
     /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux. */
     private static final int CLOCK_TICKS_PER_SECOND = 100;
+
     private static final int UTIME_FIELD = 14;
     private static final int STIME_FIELD = 15;
 
@@ -42,8 +43,9 @@ public final class AtlasServerProcess implements AutoCloseable {
      * (e.g. {@code 198.18.0.2/24}); {@code extraArgs} go to ServeCommand (e.g. {@code --lanes 2}).
      * The classpath is this JVM's, which holds atlas-server and its dependencies.
      */
-    public static AtlasServerProcess start(String namespace, String iface, String addressCidr,
-                                           List<String> extraArgs, Path workDir) throws IOException {
+    public static AtlasServerProcess start(
+            String namespace, String iface, String addressCidr, List<String> extraArgs, Path workDir)
+            throws IOException {
         final List<String> args = new ArrayList<>(List.of("--pattern"));
         args.addAll(extraArgs);
         return launch(namespace, iface, addressCidr, args, workDir);
@@ -54,38 +56,63 @@ public final class AtlasServerProcess implements AutoCloseable {
      * management server on {@link #MANAGEMENT} inside the namespace); {@code extraArgs} go to
      * ServeCommand after them (e.g. {@code --transport emulated}).
      */
-    public static AtlasServerProcess startCatalogue(String namespace, String iface, String addressCidr, List<Path> devices,
-                                                    List<String> extraArgs, Path workDir) throws IOException {
+    public static AtlasServerProcess startCatalogue(
+            String namespace,
+            String iface,
+            String addressCidr,
+            List<Path> devices,
+            List<String> extraArgs,
+            Path workDir)
+            throws IOException {
         final List<String> args = new ArrayList<>();
         for (Path device : devices) {
             args.add("--device");
             args.add(device.toAbsolutePath().toString());
         }
-        args.addAll(List.of("--management", MANAGEMENT, "--access-log", workDir.resolve("access.log").toString()));
+        args.addAll(List.of(
+                "--management",
+                MANAGEMENT,
+                "--access-log",
+                workDir.resolve("access.log").toString()));
         args.addAll(extraArgs);
         final AtlasServerProcess server = launch(namespace, iface, addressCidr, args, workDir);
         server.namespace = namespace;
         return server;
     }
 
-    private static AtlasServerProcess launch(String namespace, String iface, String addressCidr, List<String> args,
-                                             Path workDir) throws IOException {
+    private static AtlasServerProcess launch(
+            String namespace, String iface, String addressCidr, List<String> args, Path workDir) throws IOException {
         Files.createDirectories(workDir);
         final Path stats = workDir.resolve("server-stats.txt");
         final Path log = workDir.resolve("server.log");
         Files.deleteIfExists(stats);
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseParallelGC", "-Xmx512m",
-            "-cp", System.getProperty("java.class.path"), MAIN,
-            "--interface", iface, "--address", addressCidr,
-            "--stats-file", stats.toString(), "--stats-interval-ms", Integer.toString(STATS_INTERVAL_MS)));
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-exports",
+                "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-XX:+UseParallelGC",
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                MAIN,
+                "--interface",
+                iface,
+                "--address",
+                addressCidr,
+                "--stats-file",
+                stats.toString(),
+                "--stats-interval-ms",
+                Integer.toString(STATS_INTERVAL_MS)));
         command.addAll(args);
         final Process process = new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         return new AtlasServerProcess(process, stats, log);
     }
 
@@ -117,7 +144,8 @@ public final class AtlasServerProcess implements AutoCloseable {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IOException("Atlas server exited with " + process.exitValue() + " before it was ready:\n" + logTail());
+                throw new IOException(
+                        "Atlas server exited with " + process.exitValue() + " before it was ready:\n" + logTail());
             }
             if (Files.exists(statsFile)) {
                 return this;
@@ -140,7 +168,9 @@ public final class AtlasServerProcess implements AutoCloseable {
             final int eq = line.indexOf('=');
             if (eq > 0) {
                 try {
-                    values.put(line.substring(0, eq).trim(), Long.parseLong(line.substring(eq + 1).trim()));
+                    values.put(
+                            line.substring(0, eq).trim(),
+                            Long.parseLong(line.substring(eq + 1).trim()));
                 } catch (NumberFormatException ignored) {
                     // text values (backend name…) are not counters
                 }

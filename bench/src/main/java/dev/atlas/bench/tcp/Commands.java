@@ -6,8 +6,7 @@ import java.util.List;
 
 /** Runs short external commands (ip, nstat, ethtool) and returns their output; a failure is an operator sentence. */
 public final class Commands {
-    private Commands() {
-    }
+    private Commands() {}
 
     /** Runs {@code command}, returns stdout; throws with stderr when it exits non-zero. */
     public static String output(List<String> command) throws IOException, InterruptedException {
@@ -17,7 +16,7 @@ public final class Commands {
         final int code = p.waitFor();
         if (code != 0) {
             throw new IOException("'" + String.join(" ", command) + "' exited with " + code + ": "
-                + new String(err, StandardCharsets.UTF_8).trim());
+                    + new String(err, StandardCharsets.UTF_8).trim());
         }
         return new String(out, StandardCharsets.UTF_8);
     }

@@ -20,6 +20,7 @@ public final class KernelPatternServer {
     private static final int MODULUS = 251;
     /** Whole periods so every write starting at phase 0 of a slice continues the pattern. */
     private static final int TABLE_BYTES = MODULUS * 1044; // ≈ 256 KiB
+
     private static final int HEAD_LIMIT = 8192;
     private static final String PREFIX = "GET /pattern/";
 
@@ -38,7 +39,8 @@ public final class KernelPatternServer {
             System.err.println("usage: KernelPatternServer ADDRESS PORT");
             System.exit(2);
         }
-        new KernelPatternServer().serve(new InetSocketAddress(InetAddress.getByName(args[0]), Integer.parseInt(args[1])));
+        new KernelPatternServer()
+                .serve(new InetSocketAddress(InetAddress.getByName(args[0]), Integer.parseInt(args[1])));
     }
 
     private void serve(InetSocketAddress bind) throws IOException {
@@ -105,12 +107,17 @@ public final class KernelPatternServer {
             }
         }
         if (length < 0) {
-            write(channel, ByteBuffer.wrap("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                .getBytes(StandardCharsets.ISO_8859_1)));
+            write(
+                    channel,
+                    ByteBuffer.wrap("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1)));
             return false;
         }
-        write(channel, ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
-            + length + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+        write(
+                channel,
+                ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                                + length + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1)));
         long sent = 0;
         while (sent < length) {
             final int phase = (int) (sent % MODULUS);

@@ -19,8 +19,8 @@ public final class KernelTcpCounters {
 
     /** Reads the counters of {@code namespace} now. */
     public static KernelTcpCounters read(String namespace) throws IOException, InterruptedException {
-        final String text = Commands.output(List.of("ip", "netns", "exec", namespace,
-            "cat", "/proc/net/snmp", "/proc/net/netstat"));
+        final String text = Commands.output(
+                List.of("ip", "netns", "exec", namespace, "cat", "/proc/net/snmp", "/proc/net/netstat"));
         return new KernelTcpCounters(parse(text));
     }
 

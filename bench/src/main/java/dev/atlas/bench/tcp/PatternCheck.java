@@ -28,12 +28,12 @@ public final class PatternCheck {
 
         @Override
         public String toString() {
-            return bytes + " bytes, " + (firstMismatch < 0 ? "all match the pattern" : "first wrong byte at " + firstMismatch);
+            return bytes + " bytes, "
+                    + (firstMismatch < 0 ? "all match the pattern" : "first wrong byte at " + firstMismatch);
         }
     }
 
-    private PatternCheck() {
-    }
+    private PatternCheck() {}
 
     /** Reads {@code in} to its end and checks it against the pattern. */
     public static Result check(InputStream in) throws IOException {

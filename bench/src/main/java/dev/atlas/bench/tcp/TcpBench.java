@@ -1,9 +1,6 @@
 package dev.atlas.bench.tcp;
 
 import dev.atlas.bench.netns.Topology;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./atlas bench tcp}: one lane of the Atlas stack against the kernel's TCP over the same
@@ -23,28 +22,48 @@ import java.util.concurrent.TimeUnit;
  * Gb/s, server CPU-seconds per GB (utime+stime from /proc, whole process) and the ratios.
  * iperf3 ({@code -R}, one stream) adds a kernel row without HTTP.
  */
-@Command(name = "tcp", mixinStandardHelpOptions = true,
-    description = "Atlas userspace TCP (one lane) vs the kernel's TCP on the same veth: Gb/s and CPU-s/GB.")
+@Command(
+        name = "tcp",
+        mixinStandardHelpOptions = true,
+        description = "Atlas userspace TCP (one lane) vs the kernel's TCP on the same veth: Gb/s and CPU-s/GB.")
 public final class TcpBench implements Callable<Integer> {
     private static final double GB = 1e9;
 
-    @Option(names = "--bytes", defaultValue = "2147483648", description = "Bytes per download; default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--bytes",
+            defaultValue = "2147483648",
+            description = "Bytes per download; default ${DEFAULT-VALUE}.")
     long bytes;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Measured downloads per server; default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--runs",
+            defaultValue = "3",
+            description = "Measured downloads per server; default ${DEFAULT-VALUE}.")
     int runs;
 
-    @Option(names = "--idle", defaultValue = "backoff", description = "Atlas lane idle strategy (spin|backoff); default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--idle",
+            defaultValue = "backoff",
+            description = "Atlas lane idle strategy (spin|backoff); default ${DEFAULT-VALUE}.")
     String idle;
 
-    @Option(names = "--congestion", defaultValue = "cubic", description = "Atlas congestion control; default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--congestion",
+            defaultValue = "cubic",
+            description = "Atlas congestion control; default ${DEFAULT-VALUE}.")
     String congestion;
 
-    @Option(names = "--iperf-seconds", defaultValue = "5", description = "iperf3 run length (0 skips it); default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--iperf-seconds",
+            defaultValue = "5",
+            description = "iperf3 run length (0 skips it); default ${DEFAULT-VALUE}.")
     int iperfSeconds;
 
-    @Option(names = "--client-rmem", paramLabel = "\"MIN DEFAULT MAX\"",
-        description = "net.ipv4.tcp_rmem in the client namespace, e.g. \"4096 4096 4096\" for a client with a tiny receive window.")
+    @Option(
+            names = "--client-rmem",
+            paramLabel = "\"MIN DEFAULT MAX\"",
+            description =
+                    "net.ipv4.tcp_rmem in the client namespace, e.g. \"4096 4096 4096\" for a client with a tiny receive window.")
     String clientRmem;
 
     @Option(names = "--csv", description = "Also write the table as CSV to this file.")
@@ -71,11 +90,19 @@ public final class TcpBench implements Callable<Integer> {
         }
         final Path work = Files.createTempDirectory("atlas-bench-tcp");
         final List<Row> rows = new ArrayList<>();
-        try (Topology net = Topology.up(Topology.uniqueName("bench-tcp"), Topology.Mode.DIRECT).removeOnExit()) {
+        try (Topology net = Topology.up(Topology.uniqueName("bench-tcp"), Topology.Mode.DIRECT)
+                .removeOnExit()) {
             out.printf("bench tcp: namespaces %s, %d × %d bytes per server%n", net.namespaces(), runs, bytes);
             if (clientRmem != null) {
-                Commands.output(List.of("ip", "netns", "exec", net.clientNamespace(), "sh", "-c",
-                "echo \"$0\" > /proc/sys/net/ipv4/tcp_rmem", clientRmem));
+                Commands.output(List.of(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "sh",
+                        "-c",
+                        "echo \"$0\" > /proc/sys/net/ipv4/tcp_rmem",
+                        clientRmem));
                 out.printf("  client receive buffer (tcp_rmem): %s%n", clientRmem);
             }
             rows.add(measureAtlas(net, work));
@@ -89,28 +116,49 @@ public final class TcpBench implements Callable<Integer> {
     }
 
     private Row measureAtlas(Topology net, Path work) throws Exception {
-        try (AtlasServerProcess server = AtlasServerProcess.start(net.serverNamespace(), net.serverInterface(),
-            net.serverCidr(), List.of("--idle", idle, "--congestion", congestion), work)) {
+        try (AtlasServerProcess server = AtlasServerProcess.start(
+                net.serverNamespace(),
+                net.serverInterface(),
+                net.serverCidr(),
+                List.of("--idle", idle, "--congestion", congestion),
+                work)) {
             server.awaitReady(Duration.ofSeconds(30));
-            final Row row = measureHttp("atlas (1 lane, " + congestion + ")", net, net.serverAddress(), server::cpuSeconds);
+            final Row row =
+                    measureHttp("atlas (1 lane, " + congestion + ")", net, net.serverAddress(), server::cpuSeconds);
             final var stats = server.freshStats();
             final long frames = stats.getOrDefault("tcp.framesOut", 0L);
-            out.printf("  atlas: %.1f KiB payload per TX frame, %d retransmitted frames%n",
-                frames == 0 ? 0.0 : stats.getOrDefault("tcp.payloadBytesOut", 0L) / 1024.0 / frames,
-                stats.getOrDefault("tcp.retransmitFrames", 0L));
+            out.printf(
+                    "  atlas: %.1f KiB payload per TX frame, %d retransmitted frames%n",
+                    frames == 0 ? 0.0 : stats.getOrDefault("tcp.payloadBytesOut", 0L) / 1024.0 / frames,
+                    stats.getOrDefault("tcp.retransmitFrames", 0L));
             return row;
         }
     }
 
     private Row measureKernel(Topology net) throws Exception {
         net.addServerKernelAddress();
-        final Process server = new ProcessBuilder("ip", "netns", "exec", net.serverNamespace(),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseParallelGC", "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"), KernelPatternServer.class.getName(), net.serverKernelAddress(), "80")
-            .redirectErrorStream(true).start();
+        final Process server = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.serverNamespace(),
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:+UseParallelGC",
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        KernelPatternServer.class.getName(),
+                        net.serverKernelAddress(),
+                        "80")
+                .redirectErrorStream(true)
+                .start();
         try {
             awaitLine(server, "kernel pattern server");
-            return measureHttp("kernel TCP (Java NIO, 1 thread/conn)", net, net.serverKernelAddress(), () -> cpuSeconds(server.pid()));
+            return measureHttp(
+                    "kernel TCP (Java NIO, 1 thread/conn)",
+                    net,
+                    net.serverKernelAddress(),
+                    () -> cpuSeconds(server.pid()));
         } finally {
             server.destroy();
             server.waitFor(10, TimeUnit.SECONDS);
@@ -120,13 +168,26 @@ public final class TcpBench implements Callable<Integer> {
 
     private Row measureIperf(Topology net) throws Exception {
         net.addServerKernelAddress();
-        final Process server = new ProcessBuilder("ip", "netns", "exec", net.serverNamespace(),
-            "iperf3", "-s", "-B", net.serverKernelAddress()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        final Process server = new ProcessBuilder(
+                        "ip", "netns", "exec", net.serverNamespace(), "iperf3", "-s", "-B", net.serverKernelAddress())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             Thread.sleep(500);
             final double cpuBefore = cpuSeconds(server.pid());
-            final String json = Commands.output(List.of("ip", "netns", "exec", net.clientNamespace(),
-                "iperf3", "-c", net.serverKernelAddress(), "-R", "-t", Integer.toString(iperfSeconds), "-J"));
+            final String json = Commands.output(List.of(
+                    "ip",
+                    "netns",
+                    "exec",
+                    net.clientNamespace(),
+                    "iperf3",
+                    "-c",
+                    net.serverKernelAddress(),
+                    "-R",
+                    "-t",
+                    Integer.toString(iperfSeconds),
+                    "-J"));
             final double cpu = cpuSeconds(server.pid()) - cpuBefore;
             final long received = jsonLong(json, "\"sum_received\"", "\"bytes\"");
             final double seconds = jsonDouble(json, "\"sum_received\"", "\"seconds\"");
@@ -152,7 +213,13 @@ public final class TcpBench implements Callable<Integer> {
             final double cpuBefore = cpu.seconds();
             final double seconds = download(net, url);
             final Row row = new Row(name, bytes, seconds, cpu.seconds() - cpuBefore);
-            out.printf(Locale.ROOT, "  %s run %d: %.2f Gb/s, %.3f CPU-s/GB%n", name, i + 1, row.gbitPerSecond(), row.cpuSecondsPerGB());
+            out.printf(
+                    Locale.ROOT,
+                    "  %s run %d: %.2f Gb/s, %.3f CPU-s/GB%n",
+                    name,
+                    i + 1,
+                    row.gbitPerSecond(),
+                    row.cpuSecondsPerGB());
             if (best == null || row.seconds < best.seconds) {
                 best = row;
             }
@@ -162,8 +229,21 @@ public final class TcpBench implements Callable<Integer> {
 
     /** curl to /dev/null; returns curl's own transfer time. */
     private static double download(Topology net, String url) throws IOException, InterruptedException {
-        final String result = Commands.output(List.of("ip", "netns", "exec", net.clientNamespace(),
-            "curl", "-sS", "--fail", "--max-time", "600", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", url));
+        final String result = Commands.output(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                "curl",
+                "-sS",
+                "--fail",
+                "--max-time",
+                "600",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{size_download} %{time_total}",
+                url));
         final String[] parts = result.trim().split(" ");
         return Double.parseDouble(parts[1]);
     }
@@ -222,13 +302,23 @@ public final class TcpBench implements Callable<Integer> {
         for (Row r : rows) {
             out.printf(Locale.ROOT, "%-40s %10.2f %12.3f%n", r.server(), r.gbitPerSecond(), r.cpuSecondsPerGB());
         }
-        out.printf(Locale.ROOT, "atlas / kernel HTTP: throughput × %.2f, CPU per GB × %.2f%n",
-            atlas.gbitPerSecond() / kernel.gbitPerSecond(), atlas.cpuSecondsPerGB() / kernel.cpuSecondsPerGB());
+        out.printf(
+                Locale.ROOT,
+                "atlas / kernel HTTP: throughput × %.2f, CPU per GB × %.2f%n",
+                atlas.gbitPerSecond() / kernel.gbitPerSecond(),
+                atlas.cpuSecondsPerGB() / kernel.cpuSecondsPerGB());
         if (csv != null) {
             final StringBuilder text = new StringBuilder("server,bytes,seconds,cpu_seconds,gbit_per_s,cpu_s_per_gb\n");
             for (Row r : rows) {
-                text.append(String.format(Locale.ROOT, "\"%s\",%d,%.4f,%.3f,%.3f,%.4f%n",
-                    r.server(), r.bytes(), r.seconds(), r.cpuSeconds(), r.gbitPerSecond(), r.cpuSecondsPerGB()));
+                text.append(String.format(
+                        Locale.ROOT,
+                        "\"%s\",%d,%.4f,%.3f,%.3f,%.4f%n",
+                        r.server(),
+                        r.bytes(),
+                        r.seconds(),
+                        r.cpuSeconds(),
+                        r.gbitPerSecond(),
+                        r.cpuSecondsPerGB()));
             }
             Files.writeString(csv, text);
             out.println("wrote " + csv);

@@ -29,8 +29,10 @@ class ArchitectureTest {
             slices().matching("dev.atlas.(**)").should().beFreeOfCycles().as("no package cycles");
 
     /** The rooms of the server (a backend's sub-package belongs to its room): no two rooms may reach each other. */
-    static final ArchRule NO_ROOM_CYCLES_IN_SERVER =
-            slices().matching("dev.atlas.server.(*)..").should().beFreeOfCycles().as("no cycles between the server's rooms");
+    static final ArchRule NO_ROOM_CYCLES_IN_SERVER = slices().matching("dev.atlas.server.(*)..")
+            .should()
+            .beFreeOfCycles()
+            .as("no cycles between the server's rooms");
 
     static final ArchRule DISKMAP_IS_THE_BOTTOM = noClasses()
             .that()
@@ -92,7 +94,11 @@ class ArchitectureTest {
     @Test
     void aPackageCycleFailsTheRules() {
         final JavaClasses cycle = new ClassFileImporter().importPackages("dev.atlas.bench.architecture.cycle");
-        assertEquals(2, cycle.stream().filter(c -> !c.getSimpleName().equals("package-info")).count());
+        assertEquals(
+                2,
+                cycle.stream()
+                        .filter(c -> !c.getSimpleName().equals("package-info"))
+                        .count());
         final AssertionError error = assertThrows(AssertionError.class, () -> NO_PACKAGE_CYCLES.check(cycle));
         assertTrue(error.getMessage().contains("Cycle detected"), error.getMessage());
     }
@@ -113,10 +119,12 @@ class ArchitectureTest {
     /** A package is a room: each main source package says in its {@code package-info.java} what lives there. */
     @Test
     void everyMainPackageHasAPackageInfo() throws IOException {
-        final Path root = Path.of(System.getProperty("atlas.home", "..")).toAbsolutePath().normalize();
+        final Path root =
+                Path.of(System.getProperty("atlas.home", "..")).toAbsolutePath().normalize();
         final List<String> missing;
         try (Stream<Path> files = Files.walk(root)) {
-            missing = files.filter(p -> p.toString().contains("/src/main/java/") && p.toString().endsWith(".java"))
+            missing = files.filter(p -> p.toString().contains("/src/main/java/")
+                            && p.toString().endsWith(".java"))
                     .filter(p -> !p.toString().contains("/target/"))
                     .map(Path::getParent)
                     .distinct()

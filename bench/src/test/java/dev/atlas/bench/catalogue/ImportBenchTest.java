@@ -75,7 +75,9 @@ class ImportBenchTest {
         assertEquals(500.0, Timing.medianMegabytesPerSecond(timings, ImportBench.DD), 1e-9);
         assertEquals(1000.0, Timing.medianMegabytesPerSecond(timings, ImportBench.IMPORT), 1e-9);
         assertEquals(375.0, Timing.medianMegabytesPerSecond(timings.subList(0, 4), ImportBench.DD), 1e-9);
-        assertEquals("1    import       1.000    1000.0             5", timings.get(1).row());
+        assertEquals(
+                "1    import       1.000    1000.0             5",
+                timings.get(1).row());
         assertTrue(Timing.header().startsWith("run  tool"), Timing.header());
         assertTrue(Timing.medianRow(ImportBench.DD, 500).matches("p50\\s+dd\\s+500\\.0"), Timing.medianRow("dd", 500));
     }
@@ -87,13 +89,19 @@ class ImportBenchTest {
             final SourceSet set = SourceSet.create(dir.resolve("src"), 3 * 4096 + 100, 3, 1);
             assertEquals(3 * 4096 + 100, set.totalBytes());
             assertEquals(0, set.sources().get(0).imageOffset());
-            assertEquals(SourceSet.align(set.sources().get(0).length()), set.sources().get(1).imageOffset());
+            assertEquals(
+                    SourceSet.align(set.sources().get(0).length()),
+                    set.sources().get(1).imageOffset());
             final List<String> script = new DdCopy("dd").script(set, Path.of("/img/it's.img"));
             assertEquals("set -e", script.get(0));
             assertEquals(5, script.size());
-            assertTrue(script.get(2).matches("dd if='.*seg_00001\\.ts' of='/img/it'\\\\''s\\.img' bs=1M iflag=direct"
-                    + " oflag=direct,seek_bytes seek=" + set.sources().get(1).imageOffset()
-                    + " conv=notrunc status=none"), script.get(2));
+            assertTrue(
+                    script.get(2)
+                            .matches("dd if='.*seg_00001\\.ts' of='/img/it'\\\\''s\\.img' bs=1M iflag=direct"
+                                    + " oflag=direct,seek_bytes seek="
+                                    + set.sources().get(1).imageOffset()
+                                    + " conv=notrunc status=none"),
+                    script.get(2));
             assertEquals("sync -d '/img/it'\\''s.img'", script.get(4));
         } finally {
             deleteTree(dir);
@@ -108,10 +116,18 @@ class ImportBenchTest {
             assertEquals(0, run.exit(), run.toString());
             final List<String> lines = run.lines();
             assertTrue(lines.get(lines.size() - 1).matches("ratio=[0-9]+\\.[0-9]{3}"), run.toString());
-            assertEquals(2, lines.stream().filter(l -> l.matches("[12]\\s+dd\\s+[0-9.]+\\s+[1-9][0-9.]*\\s+-?[0-9]+"))
-                    .count(), run.toString());
-            assertEquals(2, lines.stream().filter(l -> l.matches("[12]\\s+import\\s+[0-9.]+\\s+[1-9][0-9.]*\\s+-?[0-9]+"))
-                    .count(), run.toString());
+            assertEquals(
+                    2,
+                    lines.stream()
+                            .filter(l -> l.matches("[12]\\s+dd\\s+[0-9.]+\\s+[1-9][0-9.]*\\s+-?[0-9]+"))
+                            .count(),
+                    run.toString());
+            assertEquals(
+                    2,
+                    lines.stream()
+                            .filter(l -> l.matches("[12]\\s+import\\s+[0-9.]+\\s+[1-9][0-9.]*\\s+-?[0-9]+"))
+                            .count(),
+                    run.toString());
             assertEquals(2, lines.stream().filter(l -> l.startsWith("p50 ")).count(), run.toString());
             assertTrue(run.err().contains("iflag=direct oflag=direct"), "the log names the dd command: " + run);
             try (Stream<Path> left = Files.list(dir)) {
@@ -136,7 +152,8 @@ class ImportBenchTest {
     @Test
     void aDirectoryInMemoryIsAClearSentenceNotAStackTrace() throws IOException {
         final Path shm = Path.of("/dev/shm");
-        final boolean tmpfs = Files.isDirectory(shm) && "tmpfs".equals(Files.getFileStore(shm).type());
+        final boolean tmpfs =
+                Files.isDirectory(shm) && "tmpfs".equals(Files.getFileStore(shm).type());
         if ("true".equals(System.getenv("CI"))) {
             assertTrue(tmpfs, "no tmpfs at /dev/shm: CI runs every test");
         }
@@ -145,8 +162,10 @@ class ImportBenchTest {
         try {
             final Run run = bench("import", "--dir", dir.toString(), "--size", "8m", "--runs", "1");
             assertEquals(1, run.exit(), run.toString());
-            assertTrue(run.err().contains("atlas bench import: " + dir + " is on tmpfs, which keeps files in memory")
-                    && !run.err().contains("\tat "), run.toString());
+            assertTrue(
+                    run.err().contains("atlas bench import: " + dir + " is on tmpfs, which keeps files in memory")
+                            && !run.err().contains("\tat "),
+                    run.toString());
             try (Stream<Path> left = Files.list(dir)) {
                 assertEquals(0, left.count(), "nothing is left behind");
             }
@@ -172,7 +191,8 @@ class ImportBenchTest {
             return;
         }
         try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -18,7 +18,7 @@ final class Curl {
         @Override
         public String toString() {
             return "curl exit " + exit + ", HTTP " + status + ", " + bytes + " B in " + seconds + " s"
-                + (stderr.isBlank() ? "" : ": " + stderr.strip());
+                    + (stderr.isBlank() ? "" : ": " + stderr.strip());
         }
     }
 
@@ -49,25 +49,39 @@ final class Curl {
             final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             final String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             final String[] f = out.isEmpty() ? new String[0] : out.split(" ");
-            return new Result(process.waitFor(), f.length > 0 ? Integer.parseInt(f[0]) : 0,
-                f.length > 1 ? Long.parseLong(f[1]) : 0, f.length > 2 ? Double.parseDouble(f[2]) : 0, err);
+            return new Result(
+                    process.waitFor(),
+                    f.length > 0 ? Integer.parseInt(f[0]) : 0,
+                    f.length > 1 ? Long.parseLong(f[1]) : 0,
+                    f.length > 2 ? Double.parseDouble(f[2]) : 0,
+                    err);
         }
     }
 
-    private Curl() {
-    }
+    private Curl() {}
 
-    static Running start(String namespace, String url, Path output, long timeoutSeconds, String... extra) throws IOException {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "curl", "-sS",
-            "--max-time", Long.toString(timeoutSeconds), "-o", output.toString(),
-            "-w", "%{http_code} %{size_download} %{time_total}"));
+    static Running start(String namespace, String url, Path output, long timeoutSeconds, String... extra)
+            throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                "curl",
+                "-sS",
+                "--max-time",
+                Long.toString(timeoutSeconds),
+                "-o",
+                output.toString(),
+                "-w",
+                "%{http_code} %{size_download} %{time_total}"));
         command.addAll(List.of(extra));
         command.add(url);
         return new Running(new ProcessBuilder(command).start(), timeoutSeconds);
     }
 
     static Result get(String namespace, String url, Path output, long timeoutSeconds, String... extra)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         return start(namespace, url, output, timeoutSeconds, extra).finish();
     }
 }

@@ -1,20 +1,14 @@
 package dev.atlas.bench.datapath;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.NftTable;
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.CatalogueEntry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.Timeout;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,10 +20,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Bad input and faults affect only the connection they hit: the catalogue server (two lanes, on
@@ -69,10 +68,22 @@ class DataPathRobustnessTest {
         final CatalogueEntry bad = content.entry(BAD);
         final long badLba = bad.firstLba() + FILE_BYTES / 2 / 4096;
         net = Topology.up(Topology.uniqueName("robust"), Topology.Mode.DIRECT).removeOnExit();
-        server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-            List.of(content.image), List.of("--lanes", "2", "--transport", "emulated",
-                "--emulated-faults", "seed=5,out-of-order,delay=0..2,media-error=" + badLba + "+1",
-                "--idle-timeout-ms", Long.toString(IDLE_TIMEOUT_MS)), work.resolve("server")).awaitReady(Duration.ofSeconds(60));
+        server = AtlasServerProcess.startCatalogue(
+                        net.serverNamespace(),
+                        net.serverInterface(),
+                        net.serverCidr(),
+                        List.of(content.image),
+                        List.of(
+                                "--lanes",
+                                "2",
+                                "--transport",
+                                "emulated",
+                                "--emulated-faults",
+                                "seed=5,out-of-order,delay=0..2,media-error=" + badLba + "+1",
+                                "--idle-timeout-ms",
+                                Long.toString(IDLE_TIMEOUT_MS)),
+                        work.resolve("server"))
+                .awaitReady(Duration.ofSeconds(60));
     }
 
     @AfterAll
@@ -107,7 +118,9 @@ class DataPathRobustnessTest {
         for (int i = 0; i < GOOD.size(); i++) {
             final Curl.Result r = good.get(i).finish();
             assertTrue(r.ok() && r.bytes() == FILE_BYTES, GOOD.get(i) + ": " + r);
-            assertTrue(content.matches(GOOD.get(i), output("fault-" + GOOD.get(i))), GOOD.get(i) + " differs from its source");
+            assertTrue(
+                    content.matches(GOOD.get(i), output("fault-" + GOOD.get(i))),
+                    GOOD.get(i) + " differs from its source");
         }
         System.out.println("robustness: download of the file with the bad block: " + bad);
         assertFalse(bad.ok() && bad.bytes() == FILE_BYTES, "a download through an unreadable block cannot complete");
@@ -117,14 +130,20 @@ class DataPathRobustnessTest {
             // What did arrive is the file's own bytes.
             final byte[] got = Files.readAllBytes(partial);
             final byte[] want = Files.readAllBytes(content.source(BAD));
-            assertEquals(-1, java.util.Arrays.mismatch(got, 0, got.length, want, 0, got.length), "the bytes before the bad block");
+            assertEquals(
+                    -1,
+                    java.util.Arrays.mismatch(got, 0, got.length, want, 0, got.length),
+                    "the bytes before the bad block");
         }
         final Map<String, Long> after = server.freshStats();
         assertTrue(delta(after, before, "disk.readErrors") >= 1, "the media error was seen: " + after);
         // The same file again fails the same way, and a good one right after is served.
-        assertFalse(Curl.get(net.clientNamespace(), url(BAD), output("fault-bad-2"), 60).ok() && Files.size(output("fault-bad-2")) == FILE_BYTES);
+        assertFalse(Curl.get(net.clientNamespace(), url(BAD), output("fault-bad-2"), 60)
+                        .ok()
+                && Files.size(output("fault-bad-2")) == FILE_BYTES);
         final Curl.Result again = Curl.get(net.clientNamespace(), url(GOOD.get(0)), output("fault-after"), 60);
-        assertTrue(again.ok() && content.matches(GOOD.get(0), output("fault-after")), "served after the faults: " + again);
+        assertTrue(
+                again.ok() && content.matches(GOOD.get(0), output("fault-after")), "served after the faults: " + again);
     }
 
     @Test
@@ -133,12 +152,17 @@ class DataPathRobustnessTest {
         final Map<String, Long> before = server.freshStats();
         final List<Curl.Running> downloads = new ArrayList<>();
         for (String name : GOOD) {
-            downloads.add(Curl.start(net.clientNamespace(), url(name), output("malformed-" + name), 60, "--limit-rate", "8M"));
+            downloads.add(Curl.start(
+                    net.clientNamespace(), url(name), output("malformed-" + name), 60, "--limit-rate", "8M"));
         }
         final String[] garbage = {
-            "GARBAGE\\r\\n\\r\\n", "GET / HTTP/9.9\\r\\n\\r\\n", "GET /v/a.bin HTTP/1.1\\r\\nHost: x\\r\\nBad Header\\r\\n\\r\\n",
-            "\\x00\\x01\\x02\\xff\\r\\n\\r\\n", "GET /" + "x".repeat(9000) + " HTTP/1.1\\r\\n\\r\\n",
-            "GET /v/a.bin HTTP/1.1\\r\\nRange: bytes=zz\\r\\nHost: x\\r\\n\\r\\n", "POST /v/a.bin HTTP/1.1\\r\\nContent-Length: 5\\r\\n\\r\\nhello",
+            "GARBAGE\\r\\n\\r\\n",
+            "GET / HTTP/9.9\\r\\n\\r\\n",
+            "GET /v/a.bin HTTP/1.1\\r\\nHost: x\\r\\nBad Header\\r\\n\\r\\n",
+            "\\x00\\x01\\x02\\xff\\r\\n\\r\\n",
+            "GET /" + "x".repeat(9000) + " HTTP/1.1\\r\\n\\r\\n",
+            "GET /v/a.bin HTTP/1.1\\r\\nRange: bytes=zz\\r\\nHost: x\\r\\n\\r\\n",
+            "POST /v/a.bin HTTP/1.1\\r\\nContent-Length: 5\\r\\n\\r\\nhello",
         };
         int answered = 0;
         for (int round = 0; round < 3; round++) {
@@ -155,42 +179,63 @@ class DataPathRobustnessTest {
             assertTrue(content.matches(GOOD.get(i), output("malformed-" + GOOD.get(i))), GOOD.get(i) + " differs");
         }
         final Map<String, Long> after = server.freshStats();
-        System.out.println("robustness: " + answered + " of " + 3 * garbage.length + " malformed requests answered with a status;"
-            + " malformed " + delta(after, before, "http.malformed") + ", 400 " + delta(after, before, "http.status.400")
-            + ", 405 " + delta(after, before, "http.status.405") + ", 416 " + delta(after, before, "http.status.416")
-            + ", 414 " + delta(after, before, "http.status.414") + ", 505 " + delta(after, before, "http.status.505"));
+        System.out.println(
+                "robustness: " + answered + " of " + 3 * garbage.length + " malformed requests answered with a status;"
+                        + " malformed " + delta(after, before, "http.malformed") + ", 400 "
+                        + delta(after, before, "http.status.400")
+                        + ", 405 " + delta(after, before, "http.status.405") + ", 416 "
+                        + delta(after, before, "http.status.416")
+                        + ", 414 " + delta(after, before, "http.status.414") + ", 505 "
+                        + delta(after, before, "http.status.505"));
         assertEquals(3 * garbage.length, answered, "every malformed request gets an HTTP status");
-        assertEquals(0, delta(after, before, "lane.frameErrors") + delta(after, before, "lane.outputErrors"),
-            "no handler failed");
+        assertEquals(
+                0,
+                delta(after, before, "lane.frameErrors") + delta(after, before, "lane.outputErrors"),
+                "no handler failed");
     }
 
     @Test
     @Order(3)
     void aVanishedClientIsCleanedUpAndItsBuffersReturn() throws Exception {
-        final Curl.Running slow = Curl.start(net.clientNamespace(), url(GOOD.get(1)), output("vanish"), 60,
-            "--limit-rate", "500K");
+        final Curl.Running slow =
+                Curl.start(net.clientNamespace(), url(GOOD.get(1)), output("vanish"), 60, "--limit-rate", "500K");
         awaitStat("tcp.connectionsOpen", open -> open >= 1, Duration.ofSeconds(10));
         // The client vanishes: its namespace drops port-80 traffic both ways, so neither its FIN
         // nor its RST reaches the server; then the process dies.
-        try (NftTable blackhole = NftTable.create(net.clientNamespace(), "inet",
-            "chain out { type filter hook output priority 0; tcp dport 80 drop; }",
-            "chain in { type filter hook input priority 0; tcp sport 80 drop; }")) {
+        try (NftTable blackhole = NftTable.create(
+                net.clientNamespace(),
+                "inet",
+                "chain out { type filter hook output priority 0; tcp dport 80 drop; }",
+                "chain in { type filter hook input priority 0; tcp sport 80 drop; }")) {
             slow.vanish();
             final long start = System.nanoTime();
             awaitStat("tcp.connectionsOpen", open -> open == 0, Duration.ofSeconds(60));
             awaitStat("disk.buffersInUse", inUse -> inUse == 0, Duration.ofSeconds(10));
-            System.out.printf("robustness: vanished client cleaned up after %.1f s (idle timeouts %d, retransmit timeouts %d)%n",
-                (System.nanoTime() - start) / 1e9, server.stat("tcp.idleTimeouts"), server.stat("tcp.retransmitTimeouts"));
+            System.out.printf(
+                    "robustness: vanished client cleaned up after %.1f s (idle timeouts %d, retransmit timeouts %d)%n",
+                    (System.nanoTime() - start) / 1e9,
+                    server.stat("tcp.idleTimeouts"),
+                    server.stat("tcp.retransmitTimeouts"));
         }
         final Curl.Result next = Curl.get(net.clientNamespace(), url(GOOD.get(2)), output("after-vanish"), 60);
-        assertTrue(next.ok() && content.matches(GOOD.get(2), output("after-vanish")), "served after the vanished client: " + next);
+        assertTrue(
+                next.ok() && content.matches(GOOD.get(2), output("after-vanish")),
+                "served after the vanished client: " + next);
     }
 
     /** Sends {@code request} (bash escapes) on a new connection from the client namespace; returns what came back. */
     private String raw(String request) throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "bash", "-c",
-            "exec 3<>/dev/tcp/" + net.serverAddress() + "/80 && printf '" + request.replace("'", "") + "' >&3 && timeout 3 cat <&3")
-            .redirectErrorStream(true).start();
+        final Process p = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "bash",
+                        "-c",
+                        "exec 3<>/dev/tcp/" + net.serverAddress() + "/80 && printf '" + request.replace("'", "")
+                                + "' >&3 && timeout 3 cat <&3")
+                .redirectErrorStream(true)
+                .start();
         final String reply = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         p.waitFor(10, TimeUnit.SECONDS);
         return reply;
@@ -201,7 +246,8 @@ class DataPathRobustnessTest {
         long value = server.stat(key);
         while (!condition.test(value)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(key + " is still " + value + " after " + timeout + "; counters " + server.stats());
+                throw new AssertionError(
+                        key + " is still " + value + " after " + timeout + "; counters " + server.stats());
             }
             Thread.sleep(100);
             value = server.stat(key);

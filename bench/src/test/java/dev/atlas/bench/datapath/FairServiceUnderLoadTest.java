@@ -67,9 +67,16 @@ class FairServiceUnderLoadTest {
         final Path manifest = work.resolve("manifest.tsv");
         new Manifest(items).write(manifest);
 
-        try (Topology net = Topology.up(Topology.uniqueName("fair"), Topology.Mode.DIRECT).removeOnExit();
-             AtlasServerProcess server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(),
-                 net.serverCidr(), List.of(image), List.of(), work.resolve("server")).awaitReady(Duration.ofSeconds(60))) {
+        try (Topology net = Topology.up(Topology.uniqueName("fair"), Topology.Mode.DIRECT)
+                        .removeOnExit();
+                AtlasServerProcess server = AtlasServerProcess.startCatalogue(
+                                net.serverNamespace(),
+                                net.serverInterface(),
+                                net.serverCidr(),
+                                List.of(image),
+                                List.of(),
+                                work.resolve("server"))
+                        .awaitReady(Duration.ofSeconds(60))) {
             for (int connections : new int[] {1000, 4000}) {
                 final Map<String, String> result = load(net, manifest, connections);
                 final String figures = connections + " connections: " + result + "\n" + server.logTail();
@@ -85,18 +92,36 @@ class FairServiceUnderLoadTest {
     }
 
     /** Runs {@link ChunkLoad} in the client namespace and returns its key=value report. */
-    private static Map<String, String> load(Topology net, Path manifest, int connections) throws IOException, InterruptedException {
-        final List<String> command = List.of("ip", "netns", "exec", net.clientNamespace(),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-            "-cp", System.getProperty("java.class.path"), ChunkLoad.class.getName(),
-            "--server", net.serverAddress() + ":80", "--manifest", manifest.toString(),
-            "--connections", Integer.toString(connections), "--seconds", Integer.toString(LOAD_SECONDS),
-            "--timeout-seconds", Integer.toString(TIMEOUT_SECONDS));
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    private static Map<String, String> load(Topology net, Path manifest, int connections)
+            throws IOException, InterruptedException {
+        final List<String> command = List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ChunkLoad.class.getName(),
+                "--server",
+                net.serverAddress() + ":80",
+                "--manifest",
+                manifest.toString(),
+                "--connections",
+                Integer.toString(connections),
+                "--seconds",
+                Integer.toString(LOAD_SECONDS),
+                "--timeout-seconds",
+                Integer.toString(TIMEOUT_SECONDS));
+        final Process process =
+                new ProcessBuilder(command).redirectErrorStream(true).start();
         final String output;
         try {
             output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(process.waitFor(LOAD_SECONDS + 2L * TIMEOUT_SECONDS + 60, TimeUnit.SECONDS), "the load did not stop");
+            assertTrue(
+                    process.waitFor(LOAD_SECONDS + 2L * TIMEOUT_SECONDS + 60, TimeUnit.SECONDS),
+                    "the load did not stop");
         } finally {
             process.destroyForcibly();
         }

@@ -1,12 +1,11 @@
 package dev.atlas.bench.datapath;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Allocation-free serving: after warm-up, the heap bytes the lane threads allocate per request
@@ -48,10 +47,16 @@ class LaneAllocationTest {
         }
         files.put("vod/feature.mp4", 48 * MIB);
         final ServedContent content = ServedContent.build(work, "128M", files, 3);
-        try (Topology net = Topology.up(Topology.uniqueName("alloc"), Topology.Mode.DIRECT).removeOnExit();
-             AtlasServerProcess server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(),
-                 net.serverCidr(), List.of(content.image), List.of("--lanes", "2"), work.resolve("server"))
-                 .awaitReady(Duration.ofSeconds(60))) {
+        try (Topology net = Topology.up(Topology.uniqueName("alloc"), Topology.Mode.DIRECT)
+                        .removeOnExit();
+                AtlasServerProcess server = AtlasServerProcess.startCatalogue(
+                                net.serverNamespace(),
+                                net.serverInterface(),
+                                net.serverCidr(),
+                                List.of(content.image),
+                                List.of("--lanes", "2"),
+                                work.resolve("server"))
+                        .awaitReady(Duration.ofSeconds(60))) {
             final List<Path> config = requests(work, "http://" + net.serverAddress());
             for (int warmUp = 0; warmUp < 3; warmUp++) {
                 round(net, config, work, content);
@@ -68,31 +73,50 @@ class LaneAllocationTest {
                 best = Math.min(best, perRequest);
             }
             System.out.println("lane allocation after warm-up: " + rounds);
-            assertTrue(best < BYTES_PER_REQUEST_LIMIT, "heap bytes allocated on the lane threads per request: " + rounds);
+            assertTrue(
+                    best < BYTES_PER_REQUEST_LIMIT, "heap bytes allocated on the lane threads per request: " + rounds);
             assertEquals(0, server.stat("lane.frameErrors") + server.stat("lane.outputErrors"));
         }
     }
 
     /** One round: 2,000 keep-alive requests (GETs, ranges, 304s, 404s) and two whole 48 MiB downloads at once. */
     private static int round(Topology net, List<Path> configs, Path work, ServedContent content)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         final List<Curl.Running> big = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            big.add(Curl.start(net.clientNamespace(), "http://" + net.serverAddress() + "/vod/feature.mp4",
-                work.resolve("feature-" + i), 120));
+            big.add(Curl.start(
+                    net.clientNamespace(),
+                    "http://" + net.serverAddress() + "/vod/feature.mp4",
+                    work.resolve("feature-" + i),
+                    120));
         }
         long answered = 0;
         for (Path config : configs) {
-            final Process small = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS", "-K",
-                config.toString(), "-w", "%{http_code}\\n").redirectErrorStream(true).start();
+            final Process small = new ProcessBuilder(
+                            "ip",
+                            "netns",
+                            "exec",
+                            net.clientNamespace(),
+                            "curl",
+                            "-sS",
+                            "-K",
+                            config.toString(),
+                            "-w",
+                            "%{http_code}\\n")
+                    .redirectErrorStream(true)
+                    .start();
             final String codes = new String(small.getInputStream().readAllBytes());
             small.waitFor(120, TimeUnit.SECONDS);
-            answered += codes.lines().filter(c -> c.equals("200") || c.equals("206") || c.equals("304") || c.equals("404")).count();
+            answered += codes.lines()
+                    .filter(c -> c.equals("200") || c.equals("206") || c.equals("304") || c.equals("404"))
+                    .count();
         }
         assertEquals(REQUESTS_PER_ROUND, answered, "every small request answered");
         for (int i = 0; i < big.size(); i++) {
             final Curl.Result r = big.get(i).finish();
-            assertTrue(r.ok() && content.matches("vod/feature.mp4", work.resolve("feature-" + i)), "feature download: " + r);
+            assertTrue(
+                    r.ok() && content.matches("vod/feature.mp4", work.resolve("feature-" + i)),
+                    "feature download: " + r);
         }
         return REQUESTS_PER_ROUND + big.size();
     }
@@ -102,14 +126,16 @@ class LaneAllocationTest {
      * ranges of them, conditional GETs that give 304, and names that give 404.
      */
     private static List<Path> requests(Path work, String base) throws IOException {
-        final String[] groupOptions = {"", "range = \"1000-66535\"\n",
-            "header = \"If-Modified-Since: Fri, 31 Dec 2100 00:00:00 GMT\"\n", ""};
+        final String[] groupOptions = {
+            "", "range = \"1000-66535\"\n", "header = \"If-Modified-Since: Fri, 31 Dec 2100 00:00:00 GMT\"\n", ""
+        };
         final List<Path> configs = new ArrayList<>();
         for (int kind = 0; kind < groupOptions.length; kind++) {
             final StringBuilder text = new StringBuilder(groupOptions[kind]);
             for (int i = 0; i < REQUESTS_PER_ROUND / groupOptions.length; i++) {
-                final String path = kind == groupOptions.length - 1 ? "/missing/" + i + ".ts"
-                    : String.format("/hls/720p/seg-%03d.ts", i % SEGMENTS);
+                final String path = kind == groupOptions.length - 1
+                        ? "/missing/" + i + ".ts"
+                        : String.format("/hls/720p/seg-%03d.ts", i % SEGMENTS);
                 text.append("url = \"").append(base).append(path).append("\"\noutput = \"/dev/null\"\n");
             }
             final Path config = work.resolve("requests-" + kind + ".curl");

@@ -1,5 +1,8 @@
 package dev.atlas.bench.datapath;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
@@ -7,10 +10,6 @@ import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
 import dev.atlas.catalogue.cli.CatalogueCli;
 import dev.atlas.diskmap.PageCache;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,9 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * No buffer cache: the catalogue server serves 4 GiB of distinct content (four 1 GiB files of
@@ -48,8 +47,14 @@ class NoBufferCacheTest {
             final Path sources = work.resolve("content");
             Files.createDirectories(sources);
             for (int i = 0; i < FILES; i++) {
-                run("dd", "if=/dev/urandom", "of=" + sources.resolve("part-" + i + ".bin"), "bs=1M",
-                    "count=" + (FILE_BYTES >> 20), "oflag=direct", "status=none");
+                run(
+                        "dd",
+                        "if=/dev/urandom",
+                        "of=" + sources.resolve("part-" + i + ".bin"),
+                        "bs=1M",
+                        "count=" + (FILE_BYTES >> 20),
+                        "oflag=direct",
+                        "status=none");
             }
             assertEquals(0, CatalogueCli.run("format", "-d", image.toString(), "--size", "4200M"));
             assertEquals(0, CatalogueCli.run("import", "-d", image.toString(), sources.toString()));
@@ -62,9 +67,16 @@ class NoBufferCacheTest {
             for (int i = 0; i < FILES; i++) {
                 Files.delete(sources.resolve("part-" + i + ".bin"));
             }
-            try (Topology net = Topology.up(Topology.uniqueName("nocache"), Topology.Mode.DIRECT).removeOnExit();
-                 AtlasServerProcess server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(),
-                     net.serverCidr(), List.of(image), List.of(), work.resolve("server")).awaitReady(Duration.ofSeconds(60))) {
+            try (Topology net = Topology.up(Topology.uniqueName("nocache"), Topology.Mode.DIRECT)
+                            .removeOnExit();
+                    AtlasServerProcess server = AtlasServerProcess.startCatalogue(
+                                    net.serverNamespace(),
+                                    net.serverInterface(),
+                                    net.serverCidr(),
+                                    List.of(image),
+                                    List.of(),
+                                    work.resolve("server"))
+                            .awaitReady(Duration.ofSeconds(60))) {
                 // The server's own start-up (class files, jars) settles before the baseline.
                 hashDownload(net, "part-0.bin", "-r", "0-1048575");
                 final long cachedAtStart = PageCache.cachedBytes();
@@ -78,16 +90,27 @@ class NoBufferCacheTest {
                         Thread.sleep(100);
                     }
                     assertEquals(entries.get(i).sha256Hex(), finishHash(a), "SHA-256 of part-" + i + ".bin as served");
-                    assertEquals(entries.get(i + 1).sha256Hex(), finishHash(b), "SHA-256 of part-" + (i + 1) + ".bin as served");
+                    assertEquals(
+                            entries.get(i + 1).sha256Hex(),
+                            finishHash(b),
+                            "SHA-256 of part-" + (i + 1) + ".bin as served");
                 }
                 final double seconds = (System.nanoTime() - started) / 1e9;
                 worstDrift = Math.max(worstDrift, Math.abs(PageCache.cachedBytes() - cachedAtStart));
                 final long resident = PageCache.residentBytes(image);
-                System.out.printf(java.util.Locale.ROOT, "no buffer cache: %d GiB served in %.1f s (%.2f Gb/s); Cached: moved"
-                        + " by at most %d MiB; fincore of the image: %d bytes; disk reads %d%n", FILES * FILE_BYTES >> 30,
-                    seconds, FILES * FILE_BYTES * 8 / seconds / 1e9, worstDrift >> 20, resident, server.stat("disk.reads"));
-                assertTrue(worstDrift <= CACHED_MARGIN_BYTES, "Cached: moved by " + (worstDrift >> 20)
-                    + " MiB while 4 GiB were served (limit 64 MiB)");
+                System.out.printf(
+                        java.util.Locale.ROOT,
+                        "no buffer cache: %d GiB served in %.1f s (%.2f Gb/s); Cached: moved"
+                                + " by at most %d MiB; fincore of the image: %d bytes; disk reads %d%n",
+                        FILES * FILE_BYTES >> 30,
+                        seconds,
+                        FILES * FILE_BYTES * 8 / seconds / 1e9,
+                        worstDrift >> 20,
+                        resident,
+                        server.stat("disk.reads"));
+                assertTrue(
+                        worstDrift <= CACHED_MARGIN_BYTES,
+                        "Cached: moved by " + (worstDrift >> 20) + " MiB while 4 GiB were served (limit 64 MiB)");
                 assertEquals(0, resident, "fincore found page-cache pages of the image");
             }
         } finally {
@@ -97,12 +120,23 @@ class NoBufferCacheTest {
 
     private static Process startHash(Topology net, String name, String... curlOptions) throws IOException {
         final String options = String.join(" ", curlOptions);
-        return new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "bash", "-o", "pipefail", "-c",
-            "curl -sS --fail --max-time 300 " + options + " http://" + net.serverAddress() + "/" + name
-                + " | sha256sum").redirectErrorStream(true).start();
+        return new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "bash",
+                        "-o",
+                        "pipefail",
+                        "-c",
+                        "curl -sS --fail --max-time 300 " + options + " http://" + net.serverAddress() + "/" + name
+                                + " | sha256sum")
+                .redirectErrorStream(true)
+                .start();
     }
 
-    private static String hashDownload(Topology net, String name, String... curlOptions) throws IOException, InterruptedException {
+    private static String hashDownload(Topology net, String name, String... curlOptions)
+            throws IOException, InterruptedException {
         return finishHash(startHash(net, name, curlOptions));
     }
 

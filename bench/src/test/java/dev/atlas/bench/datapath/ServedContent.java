@@ -3,7 +3,6 @@ package dev.atlas.bench.datapath;
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
 import dev.atlas.catalogue.cli.CatalogueCli;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +28,8 @@ public final class ServedContent {
     }
 
     /** Writes {@code files} (name → size) of seeded random bytes and imports them into a fresh image of {@code imageSize}. */
-    public static ServedContent build(Path dir, String imageSize, Map<String, Long> files, long seed) throws IOException {
+    public static ServedContent build(Path dir, String imageSize, Map<String, Long> files, long seed)
+            throws IOException {
         final SplittableRandom random = new SplittableRandom(seed);
         final Path sources = dir.resolve("content");
         final byte[] block = new byte[1 << 20];

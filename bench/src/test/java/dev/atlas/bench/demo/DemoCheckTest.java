@@ -1,11 +1,11 @@
 package dev.atlas.bench.demo;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.Shell;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +14,9 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code ./atlas demo --check} in this JVM: ffmpeg makes the ladder, the catalogue CLI imports it,
@@ -57,7 +56,8 @@ class DemoCheckTest {
         assertEquals(0, exit, output);
         assertTrue(output.contains("5/8  play the stream (ffmpeg)"), output);
         assertTrue(output.contains("8/8  scrape /metrics"), output);
-        assertTrue(output.contains("teardown: server exited with 0, namespaces removed, work directory removed"), output);
+        assertTrue(
+                output.contains("teardown: server exited with 0, namespaces removed, work directory removed"), output);
         final Matcher namespace = NAMESPACE.matcher(output);
         assertTrue(namespace.find(), output);
         final String namespaces = Shell.run("ip", "netns", "list");

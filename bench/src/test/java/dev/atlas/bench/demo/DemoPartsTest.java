@@ -1,14 +1,13 @@
 package dev.atlas.bench.demo;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The demo's parsers and the ladder's layout, without tools or privileges. */
 class DemoPartsTest {
@@ -58,7 +57,9 @@ class DemoPartsTest {
         final HlsLadder ladder = new HlsLadder(Path.of("/tmp/x"), HlsLadder.RENDITIONS, 9, 2);
         assertEquals(5, ladder.segmentsPerRendition(), "a short last segment counts");
         assertEquals(1 + 2 * (1 + 5), ladder.files().size());
-        assertEquals(List.of("master.m3u8", "v0/index.m3u8", "v0/seg-000.ts"), ladder.files().subList(0, 3));
+        assertEquals(
+                List.of("master.m3u8", "v0/index.m3u8", "v0/seg-000.ts"),
+                ladder.files().subList(0, 3));
         assertEquals("v1/seg-004.ts", ladder.files().getLast());
         final List<String> command = ladder.ffmpegCommand();
         final String line = String.join(" ", command);

@@ -48,7 +48,8 @@ class DiskmapBenchTest {
 
     @Test
     void shortRunPrintsATableAndTheRatioLast(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        boolean haveFio = new ProcessBuilder("sh", "-c", "command -v fio").start().waitFor() == 0;
+        boolean haveFio =
+                new ProcessBuilder("sh", "-c", "command -v fio").start().waitFor() == 0;
         if ("true".equals(System.getenv("CI"))) {
             assertTrue(haveFio, "fio is missing; ./atlas test installs it");
         }
@@ -61,8 +62,18 @@ class DiskmapBenchTest {
         try {
             CommandLine cli = new CommandLine(new BenchCli());
             cli.setOut(new PrintWriter(out));
-            exit = cli.execute("diskmap", "--image", image.toString(), "--size", "64m",
-                    "--qd", "1,8", "--seconds", "1", "--warmup", "0.2");
+            exit = cli.execute(
+                    "diskmap",
+                    "--image",
+                    image.toString(),
+                    "--size",
+                    "64m",
+                    "--qd",
+                    "1,8",
+                    "--seconds",
+                    "1",
+                    "--warmup",
+                    "0.2");
         } finally {
             Files.deleteIfExists(image);
         }
@@ -70,7 +81,11 @@ class DiskmapBenchTest {
         assertEquals(0, exit, text);
         List<String> lines = text.lines().toList();
         assertTrue(lines.get(lines.size() - 1).matches("ratio=[0-9]+\\.[0-9]{3}"), text);
-        assertEquals(4, lines.stream().filter(l -> l.startsWith("diskmap/file") || l.startsWith("fio/io_uring")).count(),
+        assertEquals(
+                4,
+                lines.stream()
+                        .filter(l -> l.startsWith("diskmap/file") || l.startsWith("fio/io_uring"))
+                        .count(),
                 text);
         assertTrue(lines.stream().anyMatch(l -> l.matches("diskmap/file\\s+8\\s+[1-9][0-9]*\\s.*")), text);
     }
@@ -82,8 +97,10 @@ class DiskmapBenchTest {
         cli.setErr(new PrintWriter(err));
         int exit = cli.execute("diskmap", "--image", tmp.toString(), "--seconds", "1");
         assertEquals(1, exit);
-        assertTrue(err.toString().contains("atlas bench diskmap: " + tmp + " is a directory")
-                && !err.toString().contains("\tat "), err.toString());
+        assertTrue(
+                err.toString().contains("atlas bench diskmap: " + tmp + " is a directory")
+                        && !err.toString().contains("\tat "),
+                err.toString());
     }
 
     @Test
@@ -94,8 +111,10 @@ class DiskmapBenchTest {
         Path device = tmp.resolve("diskmap0");
         int exit = cli.execute("diskmap", "--transport", "diskmap", "--image", device.toString(), "--seconds", "1");
         assertEquals(1, exit);
-        assertTrue(err.toString().contains(device + " does not exist; the diskmap transport needs the module's device")
-                && !err.toString().contains("\tat "), err.toString());
+        assertTrue(
+                err.toString().contains(device + " does not exist; the diskmap transport needs the module's device")
+                        && !err.toString().contains("\tat "),
+                err.toString());
         assertTrue(!java.nio.file.Files.exists(device), "no image file is created for the diskmap transport");
     }
 }

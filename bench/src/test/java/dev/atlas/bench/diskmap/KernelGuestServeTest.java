@@ -44,7 +44,9 @@ class KernelGuestServeTest {
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
     void aCatalogueIsServedFromTheGuestsDriveThroughEveryTransport() throws Exception {
-        Path root = Path.of(System.getenv().getOrDefault("ATLAS_ROOT", "..")).toAbsolutePath().normalize();
+        Path root = Path.of(System.getenv().getOrDefault("ATLAS_ROOT", ".."))
+                .toAbsolutePath()
+                .normalize();
         Path server = root.resolve("atlas-server/target");
         if (!Files.exists(server.resolve("atlas-server.jar"))) {
             fail("atlas-server is not packaged (" + server.resolve("atlas-server.jar") + "); run the tests through"
@@ -61,8 +63,11 @@ class KernelGuestServeTest {
             Path path = sources.resolve(file.getKey());
             Files.createDirectories(path.getParent());
             Files.write(path, bytes);
-            expected.append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
-                    .append("  ").append(file.getKey()).append('\n');
+            expected.append(HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
+                    .append("  ")
+                    .append(file.getKey())
+                    .append('\n');
         }
         Path sums = Files.writeString(out.resolve("expected.sha256"), expected);
         Path image = out.resolve("catalogue.img");
@@ -75,8 +80,11 @@ class KernelGuestServeTest {
         try (Stream<Path> libs = Files.list(server.resolve("lib"))) {
             libs.sorted().forEach(lib -> classpath.add(lib.toString()));
         }
-        ProcessBuilder guest = new ProcessBuilder(root.resolve("kernel-module/run-guest-checks.sh").toString(),
-                image.toString(), String.join(":", classpath), out.toString())
+        ProcessBuilder guest = new ProcessBuilder(
+                        root.resolve("kernel-module/run-guest-checks.sh").toString(),
+                        image.toString(),
+                        String.join(":", classpath),
+                        out.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(out.resolve("run.log").toFile());
         guest.environment().put("DISKMAP_GUEST_MODE", "serve");
@@ -89,7 +97,10 @@ class KernelGuestServeTest {
         }
         String log = Files.readString(out.resolve("run.log"), StandardCharsets.UTF_8);
         if (run.exitValue() == 3) {
-            String reason = log.lines().filter(l -> l.startsWith("run-guest-checks:")).findFirst().orElse(log);
+            String reason = log.lines()
+                    .filter(l -> l.startsWith("run-guest-checks:"))
+                    .findFirst()
+                    .orElse(log);
             if ("true".equals(System.getenv("CI"))) {
                 fail("prerequisite missing in CI: " + reason);
             }

@@ -1,14 +1,12 @@
 package dev.atlas.bench.edge;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.datapath.ServedContent;
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
-import dev.atlas.bench.tcp.Commands;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * One lane holds thousands of slow-header connections (a head trickling in a byte a second) and
@@ -54,11 +52,22 @@ class SlowAndIdleClientsTest {
             files.put("v/seg-" + i + ".bin", FILE_BYTES);
         }
         final ServedContent content = ServedContent.build(work, "64M", files, 12);
-        try (Topology net = Topology.up(Topology.uniqueName("slowidle"), Topology.Mode.DIRECT).removeOnExit();
-             AtlasServerProcess server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(),
-                 net.serverCidr(), List.of(content.image), List.of("--max-connections", Integer.toString(IDLE + SLOW),
-                     "--request-head-timeout-ms", Long.toString(HEAD_TIMEOUT_MS), "--keepalive-timeout-ms", "600000"),
-                 work.resolve("server")).awaitReady(Duration.ofSeconds(60))) {
+        try (Topology net = Topology.up(Topology.uniqueName("slowidle"), Topology.Mode.DIRECT)
+                        .removeOnExit();
+                AtlasServerProcess server = AtlasServerProcess.startCatalogue(
+                                net.serverNamespace(),
+                                net.serverInterface(),
+                                net.serverCidr(),
+                                List.of(content.image),
+                                List.of(
+                                        "--max-connections",
+                                        Integer.toString(IDLE + SLOW),
+                                        "--request-head-timeout-ms",
+                                        Long.toString(HEAD_TIMEOUT_MS),
+                                        "--keepalive-timeout-ms",
+                                        "600000"),
+                                work.resolve("server"))
+                        .awaitReady(Duration.ofSeconds(60))) {
             final long rssStart = rssBytes(server.pid());
             // Two client JVMs: a process may hold 20,000 descriptors here, and cannot raise that.
             final Process idleClients = clients(net, IDLE, 0, HOLD_SECONDS);
@@ -75,9 +84,26 @@ class SlowAndIdleClientsTest {
                 final List<Process> downloads = new ArrayList<>();
                 for (int i = 0; i < NEW_CLIENTS; i++) {
                     // A player retries a failed segment; one of fifty was occasionally reset (see the report).
-                    downloads.add(new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS", "--fail",
-                        "--retry", "2", "--retry-all-errors", "--retry-delay", "1", "--max-time", Long.toString(DOWNLOAD_SECONDS), "-o", work.resolve("download-" + i).toString(),
-                        "http://" + net.serverAddress() + "/v/seg-" + (i % FILES) + ".bin").redirectErrorStream(true).start());
+                    downloads.add(new ProcessBuilder(
+                                    "ip",
+                                    "netns",
+                                    "exec",
+                                    net.clientNamespace(),
+                                    "curl",
+                                    "-sS",
+                                    "--fail",
+                                    "--retry",
+                                    "2",
+                                    "--retry-all-errors",
+                                    "--retry-delay",
+                                    "1",
+                                    "--max-time",
+                                    Long.toString(DOWNLOAD_SECONDS),
+                                    "-o",
+                                    work.resolve("download-" + i).toString(),
+                                    "http://" + net.serverAddress() + "/v/seg-" + (i % FILES) + ".bin")
+                            .redirectErrorStream(true)
+                            .start());
                 }
                 final StringBuilder failures = new StringBuilder();
                 for (int i = 0; i < NEW_CLIENTS; i++) {
@@ -89,8 +115,14 @@ class SlowAndIdleClientsTest {
                     }
                     final String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     if (curl.exitValue() != 0) {
-                        failures.append("download ").append(i).append(": ").append(output.strip()).append('\n');
-                    } else if (Files.mismatch(content.source("v/seg-" + (i % FILES) + ".bin"), work.resolve("download-" + i)) != -1) {
+                        failures.append("download ")
+                                .append(i)
+                                .append(": ")
+                                .append(output.strip())
+                                .append('\n');
+                    } else if (Files.mismatch(
+                                    content.source("v/seg-" + (i % FILES) + ".bin"), work.resolve("download-" + i))
+                            != -1) {
                         failures.append("download ").append(i).append(" differs from its source\n");
                     }
                 }
@@ -102,18 +134,28 @@ class SlowAndIdleClientsTest {
                 final Map<String, Long> after = server.freshStats();
                 final int slow408 = field(slowResult, "slow408=");
                 final int idleOpen = field(idleResult, "idleOpen=");
-                final String figures = String.format(Locale.ROOT,
-                    "%s; %d new clients downloaded %d MiB byte-exact in %.2f s; %s; evicted %d, head deadlines %d;"
-                        + " server RSS %.1f MiB at start, %.1f MiB holding them: %.0f B per held connection",
-                    holding, NEW_CLIENTS, NEW_CLIENTS * FILE_BYTES >> 20, seconds, result,
-                    after.getOrDefault("tcp.connectionsEvicted", 0L), after.getOrDefault("tcp.applicationDeadlines", 0L),
-                    rssStart / 1048576.0, rssHolding / 1048576.0, (rssHolding - rssStart) / (double) (IDLE + SLOW));
+                final String figures = String.format(
+                        Locale.ROOT,
+                        "%s; %d new clients downloaded %d MiB byte-exact in %.2f s; %s; evicted %d, head deadlines %d;"
+                                + " server RSS %.1f MiB at start, %.1f MiB holding them: %.0f B per held connection",
+                        holding,
+                        NEW_CLIENTS,
+                        NEW_CLIENTS * FILE_BYTES >> 20,
+                        seconds,
+                        result,
+                        after.getOrDefault("tcp.connectionsEvicted", 0L),
+                        after.getOrDefault("tcp.applicationDeadlines", 0L),
+                        rssStart / 1048576.0,
+                        rssHolding / 1048576.0,
+                        (rssHolding - rssStart) / (double) (IDLE + SLOW));
                 System.out.println("slow and idle clients: " + figures);
                 assertTrue(failures.isEmpty(), failures + figures + "\n" + after);
                 assertEquals(IDLE + SLOW, held.getOrDefault("tcp.connectionsOpen", 0L), "all held at once: " + figures);
                 assertTrue(seconds < DOWNLOAD_SECONDS, figures);
                 assertEquals(SLOW, slow408, "every slow head was answered 408: " + figures);
-                assertTrue(idleOpen >= IDLE - NEW_CLIENTS && idleOpen < IDLE, "only idle connections made room: " + figures);
+                assertTrue(
+                        idleOpen >= IDLE - NEW_CLIENTS && idleOpen < IDLE,
+                        "only idle connections made room: " + figures);
             } finally {
                 for (Process p : List.of(idleClients, slowClients)) {
                     p.destroyForcibly();
@@ -124,11 +166,24 @@ class SlowAndIdleClientsTest {
     }
 
     /** A {@link SlowClients} JVM in the client namespace. */
-    static Process clients(Topology net, int idle, int slow, long holdSeconds, String... localAddresses) throws IOException {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.clientNamespace(),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"), SlowClients.class.getName(), net.serverAddress(), "80",
-            Integer.toString(idle), Integer.toString(slow), "v/small.bin", Long.toString(holdSeconds)));
+    static Process clients(Topology net, int idle, int slow, long holdSeconds, String... localAddresses)
+            throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                SlowClients.class.getName(),
+                net.serverAddress(),
+                "80",
+                Integer.toString(idle),
+                Integer.toString(slow),
+                "v/small.bin",
+                Long.toString(holdSeconds)));
         if (localAddresses.length > 0) {
             command.add(String.join(",", localAddresses));
         }
@@ -145,7 +200,7 @@ class SlowAndIdleClientsTest {
             seen.append(line).append('\n');
         }
         throw new IOException("the client process ended (" + (process.isAlive() ? "?" : process.exitValue())
-            + ") before '" + prefix + "':\n" + seen);
+                + ") before '" + prefix + "':\n" + seen);
     }
 
     private static int field(String line, String name) {

@@ -19,17 +19,18 @@ import java.util.Locale;
  * <p>Arguments: address port idle slow path seconds [local addresses, comma-separated].
  */
 public final class SlowClients {
-    private static final byte[] SLOW_HEAD = "GET /never-finished HTTP/1.1\r\nHost: edge\r\nX-Padding: 0123456789abcdefghijklmnopqrstuvwxyz"
-        .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SLOW_HEAD =
+            "GET /never-finished HTTP/1.1\r\nHost: edge\r\nX-Padding: 0123456789abcdefghijklmnopqrstuvwxyz"
+                    .getBytes(StandardCharsets.US_ASCII);
 
-    private SlowClients() {
-    }
+    private SlowClients() {}
 
     public static void main(String[] args) throws Exception {
         final InetSocketAddress server = new InetSocketAddress(args[0], Integer.parseInt(args[1]));
         final int idleCount = Integer.parseInt(args[2]);
         final int slowCount = Integer.parseInt(args[3]);
-        final byte[] request = ("GET /" + args[4] + " HTTP/1.1\r\nHost: edge\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final byte[] request =
+                ("GET /" + args[4] + " HTTP/1.1\r\nHost: edge\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         final long seconds = Long.parseLong(args[5]);
         final String[] locals = args.length > 6 ? args[6].split(",") : new String[0];
         final List<SocketChannel> idle = new ArrayList<>();
@@ -71,7 +72,8 @@ public final class SlowClients {
             } catch (IOException reset) {
                 // a reset after the 408 may lose the answer; it does not count
             }
-            if (new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 408 ")) {
+            if (new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII)
+                    .startsWith("HTTP/1.1 408 ")) {
                 timedOut++;
             }
         }
@@ -114,7 +116,8 @@ public final class SlowClients {
                 continue;
             }
             final int at = text.toLowerCase(Locale.ROOT).indexOf("content-length:");
-            final long length = Long.parseLong(text.substring(at + 15, text.indexOf("\r\n", at)).trim());
+            final long length = Long.parseLong(
+                    text.substring(at + 15, text.indexOf("\r\n", at)).trim());
             if (buffer.position() >= headEnd + 4 + length) {
                 return;
             }

@@ -3,7 +3,6 @@ package dev.atlas.bench.interop;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.cli.CatalogueCli;
-
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,7 +51,8 @@ final class CatalogueServer implements AutoCloseable {
     /** A fresh work directory and a catalogue image of {@code size} ("128M") formatted on it. */
     static CatalogueServer format(String name, String size) throws IOException {
         Files.createDirectories(ROOT);
-        final CatalogueServer fixture = new CatalogueServer(Files.createTempDirectory(ROOT, name + "-").toAbsolutePath());
+        final CatalogueServer fixture =
+                new CatalogueServer(Files.createTempDirectory(ROOT, name + "-").toAbsolutePath());
         fixture.cli("format", "-d", fixture.image.toString(), "--size", size);
         return fixture;
     }
@@ -100,14 +100,13 @@ final class CatalogueServer implements AutoCloseable {
     private void cli(String... args) {
         final CliRun run = catalogueCli(args);
         if (run.exitCode() != 0) {
-            throw new IllegalStateException("atlas-catalogue " + String.join(" ", args) + " failed (" + run.exitCode() + "): "
-                + run.err());
+            throw new IllegalStateException(
+                    "atlas-catalogue " + String.join(" ", args) + " failed (" + run.exitCode() + "): " + run.err());
         }
     }
 
     /** What an in-process {@code atlas-catalogue} run returned and printed on stderr. */
-    record CliRun(int exitCode, String err) {
-    }
+    record CliRun(int exitCode, String err) {}
 
     /** Runs {@code atlas-catalogue} in this JVM, capturing what it prints on stderr. */
     static synchronized CliRun catalogueCli(String... args) {
@@ -125,9 +124,16 @@ final class CatalogueServer implements AutoCloseable {
 
     /** Creates the namespaces and starts the server on the image; {@code extraArgs} go to {@code atlas serve}. */
     CatalogueServer start(String topologyName, List<String> extraArgs) throws IOException, InterruptedException {
-        net = Topology.up(Topology.uniqueName(topologyName), Topology.Mode.DIRECT).removeOnExit();
-        server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-            List.of(image), extraArgs, work.resolve("server")).awaitReady(READY_TIMEOUT);
+        net = Topology.up(Topology.uniqueName(topologyName), Topology.Mode.DIRECT)
+                .removeOnExit();
+        server = AtlasServerProcess.startCatalogue(
+                        net.serverNamespace(),
+                        net.serverInterface(),
+                        net.serverCidr(),
+                        List.of(image),
+                        extraArgs,
+                        work.resolve("server"))
+                .awaitReady(READY_TIMEOUT);
         return this;
     }
 
@@ -161,8 +167,8 @@ final class CatalogueServer implements AutoCloseable {
 
     /** {@code POST /admin/catalogue/import?source=<dir>&prefix=<prefix>} ({@code prefix} may be null). */
     Reply adminImport(Path source, String prefix) throws IOException, InterruptedException {
-        return post("/admin/catalogue/import?source=" + encode(source.toAbsolutePath().toString())
-            + (prefix == null ? "" : "&prefix=" + encode(prefix)));
+        return post("/admin/catalogue/import?source="
+                + encode(source.toAbsolutePath().toString()) + (prefix == null ? "" : "&prefix=" + encode(prefix)));
     }
 
     Reply adminRemove(String name) throws IOException, InterruptedException {
@@ -178,13 +184,29 @@ final class CatalogueServer implements AutoCloseable {
     }
 
     private Reply management(String method, String path) throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder("ip", "netns", "exec", net.serverNamespace(), "curl", "-sS", "--max-time", "60",
-            "-X", method, "-o", "-", "-w", "\n%{http_code}", server.managementUrl(path)).start();
+        final Process p = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.serverNamespace(),
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "60",
+                        "-X",
+                        method,
+                        "-o",
+                        "-",
+                        "-w",
+                        "\n%{http_code}",
+                        server.managementUrl(path))
+                .start();
         final CompletableFuture<String> err = readAsync(p.getErrorStream());
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(70, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
-            throw new IOException(method + " " + path + " on the management server failed: " + err.join().strip());
+            throw new IOException(method + " " + path + " on the management server failed: "
+                    + err.join().strip());
         }
         final int cut = out.lastIndexOf('\n');
         return new Reply(Integer.parseInt(out.substring(cut + 1).strip()), out.substring(0, cut));
@@ -212,7 +234,7 @@ final class CatalogueServer implements AutoCloseable {
         @Override
         public String toString() {
             return "curl exit " + exitCode + ", status " + status + ", " + bodyBytes + " body bytes, " + headBytes
-                + " head bytes" + (stderr.isBlank() ? "" : ", stderr: " + stderr.strip());
+                    + " head bytes" + (stderr.isBlank() ? "" : ", stderr: " + stderr.strip());
         }
     }
 
@@ -257,16 +279,33 @@ final class CatalogueServer implements AutoCloseable {
             }
             final String[] w = out.join().strip().split(" ");
             final boolean reported = w.length == 3;
-            return new Fetched(process.exitValue(), reported ? Integer.parseInt(w[0]) : 0,
-                reported ? Long.parseLong(w[1]) : -1, reported ? Long.parseLong(w[2]) : -1, body, err.join());
+            return new Fetched(
+                    process.exitValue(),
+                    reported ? Integer.parseInt(w[0]) : 0,
+                    reported ? Long.parseLong(w[1]) : -1,
+                    reported ? Long.parseLong(w[2]) : -1,
+                    body,
+                    err.join());
         }
     }
 
     /** Starts {@code curl URL} in the client namespace; {@code curlArgs} e.g. {@code --limit-rate 8M}, {@code -r 0-99}, {@code -I}. */
     RunningFetch startFetch(String name, String... curlArgs) throws IOException {
-        final Path body = Files.createDirectories(work.resolve("downloads")).resolve("body-" + downloads.incrementAndGet());
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS",
-            "--max-time", "120", "-o", body.toString(), "-w", "%{http_code} %{size_download} %{size_header}"));
+        final Path body =
+                Files.createDirectories(work.resolve("downloads")).resolve("body-" + downloads.incrementAndGet());
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                "curl",
+                "-sS",
+                "--max-time",
+                "120",
+                "-o",
+                body.toString(),
+                "-w",
+                "%{http_code} %{size_download} %{size_header}"));
         command.addAll(List.of(curlArgs));
         command.add(url(name));
         return new RunningFetch(new ProcessBuilder(command).start(), body);
@@ -305,13 +344,15 @@ final class CatalogueServer implements AutoCloseable {
         String resume(Duration timeout) throws IOException, InterruptedException {
             process.getOutputStream().write('\n');
             process.getOutputStream().flush();
-            final CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return String.join("\n", out.lines().toList());
-                } catch (RuntimeException e) {
-                    return e.toString();
-                }
-            }, Thread.ofVirtual()::start);
+            final CompletableFuture<String> rest = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return String.join("\n", out.lines().toList());
+                        } catch (RuntimeException e) {
+                            return e.toString();
+                        }
+                    },
+                    Thread.ofVirtual()::start);
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 return "FAIL still reading after " + timeout;
@@ -331,20 +372,37 @@ final class CatalogueServer implements AutoCloseable {
 
     /** Starts a held download of {@code name} that stops reading after {@code first} body bytes. */
     HeldDownload startHeld(String name, long first) throws IOException {
-        final Path body = Files.createDirectories(work.resolve("downloads")).resolve("held-" + downloads.incrementAndGet());
+        final Path body =
+                Files.createDirectories(work.resolve("downloads")).resolve("held-" + downloads.incrementAndGet());
         final Path script = ClientTools.script("paused_get.py", work);
-        return new HeldDownload(new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "python3", script.toString(),
-            net.serverAddress(), "80", "/" + name, Long.toString(first), body.toString()).redirectErrorStream(true).start(), body);
+        return new HeldDownload(
+                new ProcessBuilder(
+                                "ip",
+                                "netns",
+                                "exec",
+                                net.clientNamespace(),
+                                "python3",
+                                script.toString(),
+                                net.serverAddress(),
+                                "80",
+                                "/" + name,
+                                Long.toString(first),
+                                body.toString())
+                        .redirectErrorStream(true)
+                        .start(),
+                body);
     }
 
     private static CompletableFuture<String> readAsync(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        }, Thread.ofVirtual()::start);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (in) {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        return "";
+                    }
+                },
+                Thread.ofVirtual()::start);
     }
 
     /** Stops the server (if it still runs), removes the namespaces and the work directory. */

@@ -1,7 +1,6 @@
 package dev.atlas.bench.interop;
 
 import dev.atlas.bench.tcp.PatternCheck;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +20,7 @@ import java.util.regex.Pattern;
  * test resources (slow reader, SYN flood). Every run is bounded by a timeout.
  */
 final class ClientTools {
-    private ClientTools() {
-    }
+    private ClientTools() {}
 
     /** One curl download: exit code, what the body held, wall time. */
     record Download(int exitCode, PatternCheck.Result content, double seconds, String stderr) {
@@ -37,7 +35,7 @@ final class ClientTools {
         @Override
         public String toString() {
             return "curl exit " + exitCode + ", " + content + String.format(", %.2f s", seconds)
-                + (stderr.isBlank() ? "" : ", stderr: " + stderr.trim());
+                    + (stderr.isBlank() ? "" : ", stderr: " + stderr.trim());
         }
     }
 
@@ -53,8 +51,10 @@ final class ClientTools {
             this.process = process;
             this.timeout = timeout;
             this.started = System.nanoTime();
-            this.content = CompletableFuture.supplyAsync(() -> check(process.getInputStream()), Thread.ofVirtual()::start);
-            this.stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), Thread.ofVirtual()::start);
+            this.content =
+                    CompletableFuture.supplyAsync(() -> check(process.getInputStream()), Thread.ofVirtual()::start);
+            this.stderr =
+                    CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), Thread.ofVirtual()::start);
         }
 
         long pid() {
@@ -78,9 +78,20 @@ final class ClientTools {
     }
 
     /** Starts {@code curl -sS --fail --max-time T URL} in {@code namespace}, body checked as it streams. */
-    static RunningDownload startCurl(String namespace, String url, Duration timeout, String... extra) throws IOException {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
-            "curl", "-sS", "--fail", "--max-time", Long.toString(timeout.toSeconds()), "-o", "-"));
+    static RunningDownload startCurl(String namespace, String url, Duration timeout, String... extra)
+            throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                "curl",
+                "-sS",
+                "--fail",
+                "--max-time",
+                Long.toString(timeout.toSeconds()),
+                "-o",
+                "-"));
         command.addAll(List.of(extra));
         command.add(url);
         return new RunningDownload(new ProcessBuilder(command).start(), timeout);
@@ -91,8 +102,15 @@ final class ClientTools {
     }
 
     /** What wrk reported. Socket error counters are absent from wrk's output when they are zero. */
-    record WrkResult(long requests, double requestsPerSecond, long connectErrors, long readErrors, long writeErrors,
-                     long timeouts, long non2xx, String output) {
+    record WrkResult(
+            long requests,
+            double requestsPerSecond,
+            long connectErrors,
+            long readErrors,
+            long writeErrors,
+            long timeouts,
+            long non2xx,
+            String output) {
         long socketErrors() {
             return connectErrors + readErrors + writeErrors + timeouts;
         }
@@ -101,14 +119,26 @@ final class ClientTools {
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern SOCKET_ERRORS =
-        Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+            Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
 
     static WrkResult wrk(String namespace, String url, int connections, int threads, Duration duration)
-        throws IOException, InterruptedException {
-        final List<String> command = List.of("ip", "netns", "exec", namespace, "wrk",
-            "-c", Integer.toString(connections), "-t", Integer.toString(threads),
-            "-d", duration.toSeconds() + "s", "--timeout", "5s", url);
+            throws IOException, InterruptedException {
+        final List<String> command = List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                "wrk",
+                "-c",
+                Integer.toString(connections),
+                "-t",
+                Integer.toString(threads),
+                "-d",
+                duration.toSeconds() + "s",
+                "--timeout",
+                "5s",
+                url);
         final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         final String output = readAll(p.getInputStream());
         if (!p.waitFor(duration.toSeconds() + 30, TimeUnit.SECONDS)) {
@@ -137,8 +167,15 @@ final class ClientTools {
         }
         final Matcher non2xx = NON_2XX.matcher(output);
         final long bad = non2xx.find() ? Long.parseLong(non2xx.group(1)) : 0;
-        return new WrkResult(Long.parseLong(requests.group(1)), Double.parseDouble(rps.group(1)),
-            connect, read, write, timeout, bad, output);
+        return new WrkResult(
+                Long.parseLong(requests.group(1)),
+                Double.parseDouble(rps.group(1)),
+                connect,
+                read,
+                write,
+                timeout,
+                bad,
+                output);
     }
 
     /** Copies a Python peer from the test resources to {@code dir}; returns its path. */
@@ -155,20 +192,22 @@ final class ClientTools {
 
     /** Runs a Python peer in {@code namespace}; returns exit code and combined output. */
     static Process startPython(String namespace, Path script, String... args) throws IOException {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "python3", script.toString()));
+        final List<String> command =
+                new ArrayList<>(List.of("ip", "netns", "exec", namespace, "python3", script.toString()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
     static String finish(Process process, Duration timeout) throws IOException, InterruptedException {
-        final CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()),
-            Thread.ofVirtual()::start);
+        final CompletableFuture<String> output =
+                CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), Thread.ofVirtual()::start);
         if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IOException("peer still running after " + timeout + ": " + output.getNow("(no output)"));
         }
         try {
-            return "exit " + process.exitValue() + ": " + output.get(10, TimeUnit.SECONDS).trim();
+            return "exit " + process.exitValue() + ": "
+                    + output.get(10, TimeUnit.SECONDS).trim();
         } catch (Exception e) {
             throw new IOException("cannot read the peer's output", e);
         }

@@ -1,10 +1,7 @@
 package dev.atlas.bench.interop;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -15,9 +12,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Drain (acceptance item 6): with a slow download streaming and idle keep-alive connections
@@ -60,19 +59,27 @@ class DrainTest {
     @Test
     void drainFinishesOpenResponsesRefusesNewOnesAndExitsZero() throws Exception {
         final long t0 = System.nanoTime();
-        final Process idle = ClientTools.startPython(served.net().clientNamespace(), ClientTools.script("keepalive_idle.py",
-            served.work()), served.net().serverAddress(), "80", Integer.toString(IDLE_CONNECTIONS), "/" + SEGMENT, "30");
-        final BufferedReader idleOut = new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8));
+        final Process idle = ClientTools.startPython(
+                served.net().clientNamespace(),
+                ClientTools.script("keepalive_idle.py", served.work()),
+                served.net().serverAddress(),
+                "80",
+                Integer.toString(IDLE_CONNECTIONS),
+                "/" + SEGMENT,
+                "30");
+        final BufferedReader idleOut =
+                new BufferedReader(new InputStreamReader(idle.getInputStream(), StandardCharsets.UTF_8));
         final String opened = idleOut.readLine();
         assertEquals("open " + IDLE_CONNECTIONS, opened, "idle keep-alive connections before the drain");
-        final CompletableFuture<List<String>> idleReport = CompletableFuture.supplyAsync(() -> idleOut.lines().toList(),
-            Thread.ofVirtual()::start);
+        final CompletableFuture<List<String>> idleReport =
+                CompletableFuture.supplyAsync(() -> idleOut.lines().toList(), Thread.ofVirtual()::start);
         // A paused player (the test holds its download at a zero window, so it is surely in flight
         // through the drain) and curl reading at 3 MiB/s (~8 s for the file).
         final CatalogueServer.HeldDownload held = served.startHeld(MOVIE, 1 << 20);
         final CatalogueServer.RunningFetch slow = served.startFetch(MOVIE, "--limit-rate", "3M");
         slow.awaitBytes(1 << 20);
-        System.out.printf("ops: drain: idle connections and two downloads open after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                "ops: drain: idle connections and two downloads open after %.1f s%n", (System.nanoTime() - t0) / 1e9);
         assertTrue(held.isAlive(), "the held download is in flight");
 
         final long drainStart = System.nanoTime();
@@ -86,10 +93,14 @@ class DrainTest {
         assertEquals("200 already draining", served.post("/admin/drain").toString(), "a second drain is harmless");
 
         // A new request while draining: 503 with Connection: close and Retry-After, or no connection at all.
-        final CatalogueServer.Fetched fresh = served.fetch(SEGMENT, "-D", served.work().resolve("fresh-head.txt").toString());
+        final CatalogueServer.Fetched fresh = served.fetch(
+                SEGMENT, "-D", served.work().resolve("fresh-head.txt").toString());
         final String freshHead = Files.exists(served.work().resolve("fresh-head.txt"))
-            ? Files.readString(served.work().resolve("fresh-head.txt")) : "";
-        assertTrue(fresh.status() == 503 || REFUSED.contains(fresh.exitCode()), () -> "a new request during the drain: " + fresh);
+                ? Files.readString(served.work().resolve("fresh-head.txt"))
+                : "";
+        assertTrue(
+                fresh.status() == 503 || REFUSED.contains(fresh.exitCode()),
+                () -> "a new request during the drain: " + fresh);
         if (fresh.status() == 503) {
             assertTrue(freshHead.toLowerCase().contains("connection: close"), freshHead);
             assertTrue(freshHead.toLowerCase().contains("retry-after:"), freshHead);
@@ -104,23 +115,36 @@ class DrainTest {
         // The downloads in flight complete byte for byte; the server waits for the held one
         // (longer than its 2 s grace for idle connections) and only then stops.
         final CatalogueServer.Fetched movie = slow.finish(Duration.ofSeconds(60));
-        assertTrue(movie.isExactly(content.resolve(MOVIE)), () -> movie + "\n" + served.server().logTail());
-        assertEquals(-1, served.server().awaitExit(Duration.ofSeconds(4)), "the server stopped with a response in flight");
+        assertTrue(
+                movie.isExactly(content.resolve(MOVIE)),
+                () -> movie + "\n" + served.server().logTail());
+        assertEquals(
+                -1, served.server().awaitExit(Duration.ofSeconds(4)), "the server stopped with a response in flight");
         final String heldDone = held.resume(Duration.ofSeconds(60));
-        assertEquals("done 200 " + MOVIE_BYTES, heldDone, () -> heldDone + "\n" + served.server().logTail());
+        assertEquals(
+                "done 200 " + MOVIE_BYTES,
+                heldDone,
+                () -> heldDone + "\n" + served.server().logTail());
         assertEquals(-1L, Files.mismatch(held.body(), content.resolve(MOVIE)), "the held download is byte-exact");
 
         // Then the server stops by itself with exit code 0, long before the drain timeout.
         final int exit = served.server().awaitExit(Duration.ofSeconds(DRAIN_TIMEOUT_S));
         final double seconds = (System.nanoTime() - drainStart) / 1e9;
-        System.out.printf("ops: drain: idle connections %s; new request %s; curl %s; held %s; server exit %d %.1f s after the drain%n",
-            idleLines, fresh, movie, heldDone, exit, seconds);
-        assertEquals(0, exit, () -> "server exit code after the drain\n" + served.server().logTail());
+        System.out.printf(
+                "ops: drain: idle connections %s; new request %s; curl %s; held %s; server exit %d %.1f s after the drain%n",
+                idleLines, fresh, movie, heldDone, exit, seconds);
+        assertEquals(
+                0,
+                exit,
+                () -> "server exit code after the drain\n" + served.server().logTail());
         assertTrue(seconds < DRAIN_TIMEOUT_S - 5, "the server waited for the drain timeout instead of the response");
-        assertTrue(served.server().logTail().contains("stopped (drained: every response in flight finished)"),
-            served.server().logTail());
+        assertTrue(
+                served.server().logTail().contains("stopped (drained: every response in flight finished)"),
+                served.server().logTail());
         final List<String> log = Files.readAllLines(served.server().accessLog());
-        assertTrue(log.stream().anyMatch(l -> l.contains("\"GET /" + MOVIE + " HTTP/1.1\" 200 ")), () -> String.join("\n", log));
+        assertTrue(
+                log.stream().anyMatch(l -> l.contains("\"GET /" + MOVIE + " HTTP/1.1\" 200 ")),
+                () -> String.join("\n", log));
         if (fresh.status() == 503) {
             assertTrue(log.stream().anyMatch(l -> l.contains(" 503 ")), "the 503 is in the access log");
         }
@@ -139,11 +163,13 @@ class DrainTest {
             final int exit = second.server().awaitExit(Duration.ofSeconds(20));
             final double seconds = (System.nanoTime() - drainStart) / 1e9;
             final String heldDone = held.resume(Duration.ofSeconds(30));
-            System.out.printf("ops: drain timeout: server exit %d after %.1f s; held download: %s%n", exit, seconds, heldDone);
+            System.out.printf(
+                    "ops: drain timeout: server exit %d after %.1f s; held download: %s%n", exit, seconds, heldDone);
             assertEquals(0, exit, second.server()::logTail);
             assertTrue(seconds >= 3 && seconds < 10, "stopped " + seconds + " s after the drain with a 3 s timeout");
-            assertTrue(second.server().logTail().contains("stopped (drain timeout after 3 s; 1 response(s) cut short)"),
-                second.server()::logTail);
+            assertTrue(
+                    second.server().logTail().contains("stopped (drain timeout after 3 s; 1 response(s) cut short)"),
+                    second.server()::logTail);
             assertTrue(heldDone.startsWith("FAIL"), "the cut response cannot look complete to the client: " + heldDone);
         }
     }

@@ -1,13 +1,8 @@
 package dev.atlas.bench.interop;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +14,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Counters that say what happened at the edge (issue: honest counters). A burst of frames larger
@@ -44,6 +43,7 @@ class EdgeCountersTest {
     private static final int BURST_FRAMES = 20_000;
     /** Frames of other kinds that may cross the link during the burst (ARP). */
     private static final int OTHER_FRAMES_SLACK = 20;
+
     private static final int COMPLETED = 4;
     private static final int CLIENT_ABORTS = 3;
     private static final String IDLE_TIMEOUT_MS = "1000";
@@ -80,8 +80,14 @@ class EdgeCountersTest {
         signal("-STOP");
         final String sent;
         try {
-            sent = ClientTools.finish(ClientTools.startPython(served.net().clientNamespace(), burst,
-                served.net().clientInterface(), served.net().serverMac(), Integer.toString(BURST_FRAMES)), Duration.ofSeconds(60));
+            sent = ClientTools.finish(
+                    ClientTools.startPython(
+                            served.net().clientNamespace(),
+                            burst,
+                            served.net().clientInterface(),
+                            served.net().serverMac(),
+                            Integer.toString(BURST_FRAMES)),
+                    Duration.ofSeconds(60));
         } finally {
             signal("-CONT");
         }
@@ -91,15 +97,21 @@ class EdgeCountersTest {
         final PrometheusText again = served.scrape();
         final long drops = after.count(DROPS) - before.count(DROPS);
         final long seen = stats.get("frame.unknownEtherType") - statsBefore.get("frame.unknownEtherType");
-        System.out.printf("counters: burst of %d frames while the server was stopped (%s): ring drops %d, frames taken "
-            + "off the ring %d%n", BURST_FRAMES, sent, drops, seen);
+        System.out.printf(
+                "counters: burst of %d frames while the server was stopped (%s): ring drops %d, frames taken "
+                        + "off the ring %d%n",
+                BURST_FRAMES, sent, drops, seen);
         assertTrue(drops > 0, "the burst was larger than the ring: the kernel must have dropped frames");
         assertEquals(Set.of("0"), after.labelValues(DROPS, "lane"), "drops are counted per lane");
-        assertEquals(after.count(DROPS), again.count(DROPS), "reading again (the kernel resets its counter) adds nothing");
-        assertEquals(after.count(DROPS), served.server().stats().get("ring.kernelRxDrops"),
-            "the stats file reads the same total as /metrics, though both read the kernel's reset-on-read counter");
-        assertTrue(drops + seen >= BURST_FRAMES && drops + seen <= BURST_FRAMES + OTHER_FRAMES_SLACK,
-            "every burst frame was either dropped or taken off the ring, once: " + drops + " + " + seen);
+        assertEquals(
+                after.count(DROPS), again.count(DROPS), "reading again (the kernel resets its counter) adds nothing");
+        assertEquals(
+                after.count(DROPS),
+                served.server().stats().get("ring.kernelRxDrops"),
+                "the stats file reads the same total as /metrics, though both read the kernel's reset-on-read counter");
+        assertTrue(
+                drops + seen >= BURST_FRAMES && drops + seen <= BURST_FRAMES + OTHER_FRAMES_SLACK,
+                "every burst frame was either dropped or taken off the ring, once: " + drops + " + " + seen);
         lastScrape = again;
     }
 
@@ -112,9 +124,19 @@ class EdgeCountersTest {
             assertEquals(200, small.status(), small::toString);
         }
         final Path abort = ClientTools.script("abort_get.py", served.work());
-        final String aborted = ClientTools.finish(ClientTools.startPython(served.net().clientNamespace(), abort,
-            served.net().serverAddress(), "80", "/" + BIG, "100000", Integer.toString(CLIENT_ABORTS)), Duration.ofSeconds(60));
-        assertTrue(aborted.startsWith("exit 0: aborted ") && aborted.split("aborted").length == CLIENT_ABORTS + 1, aborted);
+        final String aborted = ClientTools.finish(
+                ClientTools.startPython(
+                        served.net().clientNamespace(),
+                        abort,
+                        served.net().serverAddress(),
+                        "80",
+                        "/" + BIG,
+                        "100000",
+                        Integer.toString(CLIENT_ABORTS)),
+                Duration.ofSeconds(60));
+        assertTrue(
+                aborted.startsWith("exit 0: aborted ") && aborted.split("aborted").length == CLIENT_ABORTS + 1,
+                aborted);
         // A client that holds its window shut: the server gives up on it after the idle timeout and resets it.
         final CatalogueServer.HeldDownload held = served.startHeld(BIG, 1000);
         PrometheusText after;
@@ -130,14 +152,20 @@ class EdgeCountersTest {
             byOutcome.put(outcome, delta(after, before, "outcome", outcome));
         }
         System.out.println("counters: requests by outcome " + byOutcome + ", idle timeouts "
-            + (after.count("atlas_tcp_idle_timeouts_total") - before.count("atlas_tcp_idle_timeouts_total")));
-        assertEquals(Map.of("completed", (long) COMPLETED, "client_aborted", (long) CLIENT_ABORTS, "server_reset", 1L), byOutcome,
-            "each request counted once, by how it ended");
+                + (after.count("atlas_tcp_idle_timeouts_total") - before.count("atlas_tcp_idle_timeouts_total")));
+        assertEquals(
+                Map.of("completed", (long) COMPLETED, "client_aborted", (long) CLIENT_ABORTS, "server_reset", 1L),
+                byOutcome,
+                "each request counted once, by how it ended");
         assertEquals(COMPLETED, delta(after, before, "outcome", "completed", "status", "200"));
-        assertEquals(CLIENT_ABORTS, delta(after, before, "outcome", "client_aborted", "status", "200"),
-            "an aborted 200 is not counted as a completed one");
-        assertEquals(CLIENT_ABORTS + 1, after.count("atlas_http_incomplete_responses_total")
-            - before.count("atlas_http_incomplete_responses_total"));
+        assertEquals(
+                CLIENT_ABORTS,
+                delta(after, before, "outcome", "client_aborted", "status", "200"),
+                "an aborted 200 is not counted as a completed one");
+        assertEquals(
+                CLIENT_ABORTS + 1,
+                after.count("atlas_http_incomplete_responses_total")
+                        - before.count("atlas_http_incomplete_responses_total"));
         lastScrape = after;
     }
 
@@ -145,7 +173,9 @@ class EdgeCountersTest {
     @Order(3)
     void promtoolFindsNothingAndTheStopTimeDumpReadsTheSameValues() throws Exception {
         final PrometheusText metrics = served.scrape();
-        final Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        final Process promtool = new ProcessBuilder("promtool", "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         promtool.getOutputStream().write(metrics.text().getBytes(StandardCharsets.UTF_8));
         promtool.getOutputStream().close();
         final String lint = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -154,10 +184,12 @@ class EdgeCountersTest {
         assertEquals("", lint.strip(), "promtool lint findings");
 
         assertEquals(0, served.server().stop(), "the server stops cleanly");
-        final Map<String, Long> dump = stopTimeDump(served.work().resolve("server").resolve("server.log"));
+        final Map<String, Long> dump =
+                stopTimeDump(served.work().resolve("server").resolve("server.log"));
         System.out.println("counters: stop-time dump ring.kernelRxDrops=" + dump.get("ring.kernelRxDrops")
-            + " http.outcome.*=" + dump.get("http.outcome.completed") + "/" + dump.get("http.outcome.abortedByClient") + "/"
-            + dump.get("http.outcome.resetByServer"));
+                + " http.outcome.*=" + dump.get("http.outcome.completed") + "/"
+                + dump.get("http.outcome.abortedByClient") + "/"
+                + dump.get("http.outcome.resetByServer"));
         assertFalse(dump.isEmpty(), "the server printed its counters when it stopped");
         dump.forEach((key, value) -> assertTrue(value >= 0, key + "=" + value + " in the stop-time dump"));
         assertEquals(metrics.count(DROPS), dump.get("ring.kernelRxDrops"), "ring drops: dump vs the last scrape");
@@ -171,7 +203,10 @@ class EdgeCountersTest {
     }
 
     private void signal(String signal) throws IOException, InterruptedException {
-        final Process kill = new ProcessBuilder("kill", signal, Long.toString(served.server().pid())).redirectErrorStream(true).start();
+        final Process kill = new ProcessBuilder(
+                        "kill", signal, Long.toString(served.server().pid()))
+                .redirectErrorStream(true)
+                .start();
         final String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill " + signal + ": " + out);
     }
@@ -186,7 +221,9 @@ class EdgeCountersTest {
                 values.clear();
             } else if (inDump && line.startsWith("  ") && line.indexOf('=') > 0) {
                 final int eq = line.indexOf('=');
-                values.put(line.substring(0, eq).strip(), Long.parseLong(line.substring(eq + 1).strip()));
+                values.put(
+                        line.substring(0, eq).strip(),
+                        Long.parseLong(line.substring(eq + 1).strip()));
             }
         }
         return values;

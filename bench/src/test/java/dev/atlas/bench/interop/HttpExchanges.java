@@ -83,7 +83,7 @@ final class HttpExchanges {
         public String toString() {
             final String text = text();
             return ending + " after " + received.length + " bytes: "
-                + (text.length() > 600 ? text.substring(0, 600) + "…" : text);
+                    + (text.length() > 600 ? text.substring(0, 600) + "…" : text);
         }
     }
 
@@ -117,14 +117,21 @@ final class HttpExchanges {
             if (i > 0) {
                 command.add("--next");
             }
-            command.addAll(List.of("--max-time", "30", "-D", headFile.toString(), "-o", bodyFile.toString(),
-                "-w", "%{http_code} %{num_connects}\\n"));
+            command.addAll(List.of(
+                    "--max-time",
+                    "30",
+                    "-D",
+                    headFile.toString(),
+                    "-o",
+                    bodyFile.toString(),
+                    "-w",
+                    "%{http_code} %{num_connects}\\n"));
             command.addAll(transfers.get(i).options());
             command.add(url(transfers.get(i).path()));
         }
         final Process p = new ProcessBuilder(command).start();
-        final CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()),
-            Thread.ofVirtual()::start);
+        final CompletableFuture<String> err =
+                CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), Thread.ofVirtual()::start);
         final String out = readAll(p.getInputStream());
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -133,7 +140,7 @@ final class HttpExchanges {
         final String[] lines = out.strip().split("\n");
         if (lines.length != transfers.size()) {
             throw new IOException("curl reported " + lines.length + " of " + transfers.size() + " transfers (exit "
-                + p.exitValue() + "): " + out + " " + err.join());
+                    + p.exitValue() + "): " + out + " " + err.join());
         }
         final List<Exchange> exchanges = new ArrayList<>();
         for (int i = 0; i < transfers.size(); i++) {
@@ -143,7 +150,8 @@ final class HttpExchanges {
             final Path headFile = files.get(i)[0];
             final Path bodyFile = files.get(i)[1];
             final Map<String, String> headers = Files.exists(headFile)
-                ? lastHead(Files.readString(headFile, StandardCharsets.ISO_8859_1)) : Map.of();
+                    ? lastHead(Files.readString(headFile, StandardCharsets.ISO_8859_1))
+                    : Map.of();
             final boolean head = transfers.get(i).options().contains("-I");
             final byte[] body = !head && Files.exists(bodyFile) ? Files.readAllBytes(bodyFile) : new byte[0];
             Files.deleteIfExists(headFile);
@@ -170,8 +178,10 @@ final class HttpExchanges {
         for (int i = 1; i < lines.length; i++) {
             final int colon = lines[i].indexOf(':');
             if (colon > 0) {
-                headers.merge(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip(),
-                    (a, b) -> a + ", " + b);
+                headers.merge(
+                        lines[i].substring(0, colon).toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).strip(),
+                        (a, b) -> a + ", " + b);
             }
         }
         return headers;
@@ -187,8 +197,8 @@ final class HttpExchanges {
      * {@link #sawMalformed}.
      */
     List<Raw> raw(List<RawRequest> requests) throws IOException, InterruptedException {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, python, rawPeer.toString(),
-            host, "80"));
+        final List<String> command =
+                new ArrayList<>(List.of("ip", "netns", "exec", namespace, python, rawPeer.toString(), host, "80"));
         final List<Path> responses = new ArrayList<>();
         final List<Path> scratch = new ArrayList<>();
         double idle = 0;
@@ -197,8 +207,11 @@ final class HttpExchanges {
             final Path requestFile = dir.resolve("request-" + n);
             final Path responseFile = dir.resolve("response-" + n);
             Files.write(requestFile, request.bytes());
-            command.addAll(List.of(requestFile.toString(), responseFile.toString(), Double.toString(request.idleSeconds()),
-                Integer.toString(request.chunk())));
+            command.addAll(List.of(
+                    requestFile.toString(),
+                    responseFile.toString(),
+                    Double.toString(request.idleSeconds()),
+                    Integer.toString(request.chunk())));
             responses.add(responseFile);
             scratch.add(requestFile);
             scratch.add(responseFile);
@@ -207,7 +220,9 @@ final class HttpExchanges {
         final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         final String outcome = ClientTools.finish(p, Duration.ofSeconds(30 + (long) idle));
         connections += requests.size();
-        final String[] lines = outcome.startsWith("exit 0: ") ? outcome.substring("exit 0: ".length()).split("\n") : new String[0];
+        final String[] lines = outcome.startsWith("exit 0: ")
+                ? outcome.substring("exit 0: ".length()).split("\n")
+                : new String[0];
         if (lines.length != requests.size()) {
             throw new IOException("raw peer failed: " + outcome);
         }
@@ -222,23 +237,35 @@ final class HttpExchanges {
     }
 
     /** What the deep-pipelining peer saw, and how long the exchange took. */
-    record Pipelined(Raw raw, double seconds, String note) {
-    }
+    record Pipelined(Raw raw, double seconds, String note) {}
 
     /**
      * Sends {@code requests} on one connection while reading the answers (see http_pipeline.py): in
      * one write ({@code piece} 0) or in seeded random pieces of 1..{@code piece} bytes.
      */
     Pipelined pipeline(byte[] requests, double idleSeconds, int piece, long seed, Duration timeout)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         final Path peer = ClientTools.script("http_pipeline.py", dir);
         final int n = ++serial;
         final Path requestFile = dir.resolve("pipelined-" + n);
         final Path responseFile = dir.resolve("pipelined-answers-" + n);
         Files.write(requestFile, requests);
-        final Process p = new ProcessBuilder("ip", "netns", "exec", namespace, python, peer.toString(), host, "80",
-            requestFile.toString(), responseFile.toString(), Double.toString(idleSeconds), Integer.toString(piece),
-            Long.toString(seed)).redirectErrorStream(true).start();
+        final Process p = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        python,
+                        peer.toString(),
+                        host,
+                        "80",
+                        requestFile.toString(),
+                        responseFile.toString(),
+                        Double.toString(idleSeconds),
+                        Integer.toString(piece),
+                        Long.toString(seed))
+                .redirectErrorStream(true)
+                .start();
         final String outcome = ClientTools.finish(p, timeout);
         connections++;
         if (!outcome.startsWith("exit 0: ")) {
@@ -285,9 +312,14 @@ final class HttpExchanges {
 
     /** The interpreter behind {@code python3} (not a version manager's shim, which costs a second per start). */
     private static String pythonExecutable() throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder("python3", "-c", "import sys; print(sys.executable)").redirectErrorStream(true).start();
+        final Process p = new ProcessBuilder("python3", "-c", "import sys; print(sys.executable)")
+                .redirectErrorStream(true)
+                .start();
         final String out = readAll(p.getInputStream()).strip();
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || out.isEmpty() || !Files.isExecutable(Path.of(out))) {
+        if (!p.waitFor(30, TimeUnit.SECONDS)
+                || p.exitValue() != 0
+                || out.isEmpty()
+                || !Files.isExecutable(Path.of(out))) {
             return "python3";
         }
         return out;

@@ -1,5 +1,17 @@
 package dev.atlas.bench.interop;
 
+import static dev.atlas.bench.interop.SemanticsCatalogue.CHUNK;
+import static dev.atlas.bench.interop.SemanticsCatalogue.FEATURE;
+import static dev.atlas.bench.interop.SemanticsCatalogue.MANIFEST;
+import static dev.atlas.bench.interop.SemanticsCatalogue.SEGMENT;
+import static dev.atlas.bench.interop.SemanticsCatalogue.SPACED;
+import static dev.atlas.bench.interop.SemanticsCatalogue.edge;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.HttpExchanges.Exchange;
 import dev.atlas.bench.interop.HttpExchanges.Raw;
 import dev.atlas.bench.interop.HttpExchanges.RawRequest;
@@ -7,16 +19,6 @@ import dev.atlas.bench.interop.HttpExchanges.Transfer;
 import dev.atlas.bench.interop.SemanticsCatalogue.Item;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.function.ThrowingConsumer;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,18 +34,15 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static dev.atlas.bench.interop.SemanticsCatalogue.CHUNK;
-import static dev.atlas.bench.interop.SemanticsCatalogue.FEATURE;
-import static dev.atlas.bench.interop.SemanticsCatalogue.MANIFEST;
-import static dev.atlas.bench.interop.SemanticsCatalogue.SEGMENT;
-import static dev.atlas.bench.interop.SemanticsCatalogue.SPACED;
-import static dev.atlas.bench.interop.SemanticsCatalogue.edge;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
  * HTTP/1.1 semantics of the appliance (DESIGN.md §9) against real clients: the server runs as its
@@ -68,6 +67,7 @@ class HttpSemanticsTest {
     private static final double OPEN_IDLE_SECONDS = 1.0;
     /** Longest wait for a server that should close; the exchange normally ends at its FIN long before. */
     private static final double CLOSE_IDLE_SECONDS = 5;
+
     private static final int KEEP_ALIVE_REQUESTS = 1000;
     private static final int PIPELINED_REQUESTS = 10_000;
     private static final Duration PIPELINE_TIMEOUT = Duration.ofSeconds(90);
@@ -88,12 +88,19 @@ class HttpSemanticsTest {
         catalogue = SemanticsCatalogue.build(work, SEED);
         final long built = System.nanoTime();
         net = Topology.up(Topology.uniqueName("httpsem"), Topology.Mode.DIRECT).removeOnExit();
-        server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-            List.of(catalogue.image()), List.of(), work.resolve("server")).awaitReady(Duration.ofSeconds(60));
+        server = AtlasServerProcess.startCatalogue(
+                        net.serverNamespace(),
+                        net.serverInterface(),
+                        net.serverCidr(),
+                        List.of(catalogue.image()),
+                        List.of(),
+                        work.resolve("server"))
+                .awaitReady(Duration.ofSeconds(60));
         http = new HttpExchanges(net.clientNamespace(), net.serverAddress(), work.resolve("client"));
         atStart = server.freshStats();
-        System.out.printf("http-semantics: catalogue of %d files built in %.2f s, server ready after %.2f s more%n",
-            catalogue.items().size(), (built - start) / 1e9, (System.nanoTime() - built) / 1e9);
+        System.out.printf(
+                "http-semantics: catalogue of %d files built in %.2f s, server ready after %.2f s more%n",
+                catalogue.items().size(), (built - start) / 1e9, (System.nanoTime() - built) / 1e9);
     }
 
     @AfterAll
@@ -116,12 +123,12 @@ class HttpSemanticsTest {
     }
 
     /** A curl transfer and what its answer must satisfy. */
-    private record Check(Transfer transfer, ThrowingConsumer<Exchange> verify) {
-    }
+    private record Check(Transfer transfer, ThrowingConsumer<Exchange> verify) {}
 
     /** Runs the checks' transfers in one curl process, then verifies each answer in order. */
     private void run(List<Check> checks) throws Throwable {
-        final List<Exchange> exchanges = http.curl(checks.stream().map(Check::transfer).toList());
+        final List<Exchange> exchanges =
+                http.curl(checks.stream().map(Check::transfer).toList());
         for (int i = 0; i < checks.size(); i++) {
             checks.get(i).verify().accept(exchanges.get(i));
         }
@@ -158,8 +165,19 @@ class HttpSemanticsTest {
             headFields.remove("date");
             assertEquals(getFields, headFields, () -> item.name() + ": HEAD must announce exactly GET's fields");
         }
-        final Map<String, String> types = Map.of(MANIFEST, "application/vnd.apple.mpegurl", SEGMENT, "video/mp2t",
-            CHUNK, "video/iso.segment", FEATURE, "video/mp4", SPACED, "video/mp2t", edge(1), "application/octet-stream");
+        final Map<String, String> types = Map.of(
+                MANIFEST,
+                "application/vnd.apple.mpegurl",
+                SEGMENT,
+                "video/mp2t",
+                CHUNK,
+                "video/iso.segment",
+                FEATURE,
+                "video/mp4",
+                SPACED,
+                "video/mp2t",
+                edge(1),
+                "application/octet-stream");
         for (Map.Entry<String, String> e : types.entrySet()) {
             assertEquals(e.getValue(), catalogue.item(e.getKey()).entry().contentType(), e.getKey());
         }
@@ -171,14 +189,14 @@ class HttpSemanticsTest {
         };
         final Item spaced = catalogue.item(SPACED);
         run(List.of(
-            new Check(Transfer.of(item.path() + "?session=42&t=1"), isWhole),
-            new Check(Transfer.of("/edge/%34%30%397.bin"), isWhole),
-            new Check(Transfer.of("/%65dge/4097.bin"), isWhole),
-            new Check(Transfer.of(spaced.path().toLowerCase(java.util.Locale.ROOT)), e -> {
-                // Lower-case hex digits in the escapes (the name itself is lower case).
-                assertEquals(200, e.status(), e::toString);
-                assertArrayEquals(spaced.content(), e.body());
-            })));
+                new Check(Transfer.of(item.path() + "?session=42&t=1"), isWhole),
+                new Check(Transfer.of("/edge/%34%30%397.bin"), isWhole),
+                new Check(Transfer.of("/%65dge/4097.bin"), isWhole),
+                new Check(Transfer.of(spaced.path().toLowerCase(java.util.Locale.ROOT)), e -> {
+                    // Lower-case hex digits in the escapes (the name itself is lower case).
+                    assertEquals(200, e.status(), e::toString);
+                    assertArrayEquals(spaced.content(), e.body());
+                })));
     }
 
     private static void assertRepresentationFields(Item item, Exchange e) {
@@ -190,7 +208,9 @@ class HttpSemanticsTest {
         assertEquals("*", e.header("access-control-allow-origin"), item.name());
         assertNotNull(e.header("access-control-expose-headers"), item.name());
         assertEquals("atlas", e.header("server"), item.name());
-        assertTrue(e.header("date") != null && e.header("date").matches(IMF_FIXDATE), () -> item.name() + ": Date " + e.header("date"));
+        assertTrue(
+                e.header("date") != null && e.header("date").matches(IMF_FIXDATE),
+                () -> item.name() + ": Date " + e.header("date"));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -198,51 +218,50 @@ class HttpSemanticsTest {
     // ---------------------------------------------------------------------------------------
 
     /** A Range value and the inclusive byte positions it selects. */
-    private record RangeCase(String name, String spec, long first, long last) {
-    }
+    private record RangeCase(String name, String spec, long first, long last) {}
 
     private List<RangeCase> satisfiableRanges() {
         final long big = catalogue.item(FEATURE).length();
         final long mib = 1L << 20;
         return List.of(
-            new RangeCase(edge(1), "0-0", 0, 0),
-            new RangeCase(edge(1), "0-", 0, 0),
-            new RangeCase(edge(1), "-1", 0, 0),
-            new RangeCase(edge(1), "-5", 0, 0),
-            new RangeCase(edge(1), "0-10", 0, 0),
-            new RangeCase(edge(4095), "4094-4094", 4094, 4094),
-            new RangeCase(edge(4095), "-2", 4093, 4094),
-            new RangeCase(edge(4096), "4095-", 4095, 4095),
-            new RangeCase(edge(4096), "4000-4200", 4000, 4095),
-            new RangeCase(edge(4097), "4095-4096", 4095, 4096),
-            new RangeCase(edge(4097), "4096-", 4096, 4096),
-            new RangeCase(edge(16383), "-1", 16382, 16382),
-            new RangeCase(edge(16384), "0-0", 0, 0),
-            new RangeCase(edge(16384), "16383-16383", 16383, 16383),
-            new RangeCase(edge(16384), "16383-", 16383, 16383),
-            new RangeCase(edge(16384), "16380-16390", 16380, 16383),
-            new RangeCase(edge(16384), "0-16383", 0, 16383),
-            new RangeCase(edge(16384), "0-99999", 0, 16383),
-            new RangeCase(edge(16384), "-16384", 0, 16383),
-            new RangeCase(edge(16384), "-20000", 0, 16383),
-            new RangeCase(edge(16384), "4095-8192", 4095, 8192),
-            new RangeCase(edge(16385), "16384-16384", 16384, 16384),
-            new RangeCase(edge(16385), "16383-16384", 16383, 16384),
-            new RangeCase(edge(16385), "-1", 16384, 16384),
-            new RangeCase(edge(16385), "007-0010", 7, 10),
-            new RangeCase(CHUNK, "16384-32767", 16384, 32767),
-            new RangeCase(CHUNK, "65535-", 65535, 65552),
-            new RangeCase(SEGMENT, "100-", 100, mib + 332),
-            new RangeCase(SEGMENT, "-16385", mib + 333 - 16385, mib + 332),
-            new RangeCase(SPACED, "10-20", 10, 20),
-            new RangeCase(FEATURE, "16383-16384", 16383, 16384),
-            new RangeCase(FEATURE, "16000-50000", 16000, 50000),
-            new RangeCase(FEATURE, (mib - 5) + "-" + (mib + 5), mib - 5, mib + 5),
-            new RangeCase(FEATURE, "1000000-9000000", 1_000_000, 9_000_000),
-            new RangeCase(FEATURE, "-1", big - 1, big - 1),
-            new RangeCase(FEATURE, (big - 1) + "-", big - 1, big - 1),
-            new RangeCase(FEATURE, "-16385", big - 16385, big - 1),
-            new RangeCase(FEATURE, (big - 16385) + "-" + (big + 100), big - 16385, big - 1));
+                new RangeCase(edge(1), "0-0", 0, 0),
+                new RangeCase(edge(1), "0-", 0, 0),
+                new RangeCase(edge(1), "-1", 0, 0),
+                new RangeCase(edge(1), "-5", 0, 0),
+                new RangeCase(edge(1), "0-10", 0, 0),
+                new RangeCase(edge(4095), "4094-4094", 4094, 4094),
+                new RangeCase(edge(4095), "-2", 4093, 4094),
+                new RangeCase(edge(4096), "4095-", 4095, 4095),
+                new RangeCase(edge(4096), "4000-4200", 4000, 4095),
+                new RangeCase(edge(4097), "4095-4096", 4095, 4096),
+                new RangeCase(edge(4097), "4096-", 4096, 4096),
+                new RangeCase(edge(16383), "-1", 16382, 16382),
+                new RangeCase(edge(16384), "0-0", 0, 0),
+                new RangeCase(edge(16384), "16383-16383", 16383, 16383),
+                new RangeCase(edge(16384), "16383-", 16383, 16383),
+                new RangeCase(edge(16384), "16380-16390", 16380, 16383),
+                new RangeCase(edge(16384), "0-16383", 0, 16383),
+                new RangeCase(edge(16384), "0-99999", 0, 16383),
+                new RangeCase(edge(16384), "-16384", 0, 16383),
+                new RangeCase(edge(16384), "-20000", 0, 16383),
+                new RangeCase(edge(16384), "4095-8192", 4095, 8192),
+                new RangeCase(edge(16385), "16384-16384", 16384, 16384),
+                new RangeCase(edge(16385), "16383-16384", 16383, 16384),
+                new RangeCase(edge(16385), "-1", 16384, 16384),
+                new RangeCase(edge(16385), "007-0010", 7, 10),
+                new RangeCase(CHUNK, "16384-32767", 16384, 32767),
+                new RangeCase(CHUNK, "65535-", 65535, 65552),
+                new RangeCase(SEGMENT, "100-", 100, mib + 332),
+                new RangeCase(SEGMENT, "-16385", mib + 333 - 16385, mib + 332),
+                new RangeCase(SPACED, "10-20", 10, 20),
+                new RangeCase(FEATURE, "16383-16384", 16383, 16384),
+                new RangeCase(FEATURE, "16000-50000", 16000, 50000),
+                new RangeCase(FEATURE, (mib - 5) + "-" + (mib + 5), mib - 5, mib + 5),
+                new RangeCase(FEATURE, "1000000-9000000", 1_000_000, 9_000_000),
+                new RangeCase(FEATURE, "-1", big - 1, big - 1),
+                new RangeCase(FEATURE, (big - 1) + "-", big - 1, big - 1),
+                new RangeCase(FEATURE, "-16385", big - 16385, big - 1),
+                new RangeCase(FEATURE, (big - 16385) + "-" + (big + 100), big - 16385, big - 1));
     }
 
     @Test
@@ -258,7 +277,10 @@ class HttpSemanticsTest {
                 assertEquals(206, e.status(), () -> what + ": " + e);
                 assertEquals(contentRange, e.header("content-range"), what);
                 assertEquals(contentLength, e.header("content-length"), what);
-                assertArrayEquals(item.slice(c.first(), c.last()), e.body(), () -> what + ": the body differs from the catalogue");
+                assertArrayEquals(
+                        item.slice(c.first(), c.last()),
+                        e.body(),
+                        () -> what + ": the body differs from the catalogue");
                 assertRepresentationFields(item, e);
             }));
             checks.add(new Check(Transfer.of(item.path(), "-I", "-H", "Range: bytes=" + c.spec()), e -> {
@@ -276,9 +298,17 @@ class HttpSemanticsTest {
         final long big = catalogue.item(FEATURE).length();
         final List<Check> checks = new ArrayList<>();
         for (String[] c : new String[][] {
-            {edge(0), "0-"}, {edge(0), "0-0"}, {edge(1), "1-1"}, {edge(1), "-0"}, {edge(16384), "16384-"},
-            {edge(16384), "16384-16400"}, {edge(16384), "99999999999999999999-"}, {edge(16385), "-0"},
-            {FEATURE, big + "-"}, {FEATURE, (big + 100) + "-" + (big + 200)}}) {
+            {edge(0), "0-"},
+            {edge(0), "0-0"},
+            {edge(1), "1-1"},
+            {edge(1), "-0"},
+            {edge(16384), "16384-"},
+            {edge(16384), "16384-16400"},
+            {edge(16384), "99999999999999999999-"},
+            {edge(16385), "-0"},
+            {FEATURE, big + "-"},
+            {FEATURE, (big + 100) + "-" + (big + 200)}
+        }) {
             final Item item = catalogue.item(c[0]);
             final String what = c[0] + " bytes=" + c[1];
             checks.add(new Check(Transfer.of(item.path(), "-H", "Range: bytes=" + c[1]), e -> {
@@ -296,15 +326,15 @@ class HttpSemanticsTest {
         // Several ranges, other units, reversed or garbled ranges, two Range fields: the whole file (RFC 9110 §14.2).
         final Item item = catalogue.item(edge(16385));
         for (List<String> headers : List.of(
-            List.of("-H", "Range: bytes=0-1,5-9"),
-            List.of("-H", "Range: bytes=0-0,-1"),
-            List.of("-H", "Range: bytes=16000-16100, 16200-16300"),
-            List.of("-H", "Range: items=0-5"),
-            List.of("-H", "Range: bytes=5-3"),
-            List.of("-H", "Range: bytes=abc"),
-            List.of("-H", "Range: bytes="),
-            List.of("-H", "Range: bytes=1-2-3"),
-            List.of("-H", "Range: bytes=0-1", "-H", "Range: bytes=2-3"))) {
+                List.of("-H", "Range: bytes=0-1,5-9"),
+                List.of("-H", "Range: bytes=0-0,-1"),
+                List.of("-H", "Range: bytes=16000-16100, 16200-16300"),
+                List.of("-H", "Range: items=0-5"),
+                List.of("-H", "Range: bytes=5-3"),
+                List.of("-H", "Range: bytes=abc"),
+                List.of("-H", "Range: bytes="),
+                List.of("-H", "Range: bytes=1-2-3"),
+                List.of("-H", "Range: bytes=0-1", "-H", "Range: bytes=2-3"))) {
             checks.add(new Check(new Transfer(item.path(), headers), e -> {
                 assertEquals(200, e.status(), () -> headers + ": " + e);
                 assertNull(e.header("content-range"), headers::toString);
@@ -360,19 +390,23 @@ class HttpSemanticsTest {
         checks.add(whole(item, Transfer.of(path, "-H", "If-Modified-Since: " + earlier)));
         checks.add(whole(item, Transfer.of(path, "-H", "If-Modified-Since: yesterday")));
         // If-None-Match decides alone when both are sent (RFC 9110 §13.1.3).
-        checks.add(whole(item, Transfer.of(path, "-H", "If-None-Match: \"nope\"", "-H", "If-Modified-Since: " + later)));
-        checks.add(notModified(item, Transfer.of(path, "-H", "If-None-Match: " + etag, "-H", "If-Modified-Since: " + earlier)));
+        checks.add(
+                whole(item, Transfer.of(path, "-H", "If-None-Match: \"nope\"", "-H", "If-Modified-Since: " + later)));
+        checks.add(notModified(
+                item, Transfer.of(path, "-H", "If-None-Match: " + etag, "-H", "If-Modified-Since: " + earlier)));
 
         // If-Range: the range applies only to this exact representation (strong tag or exact date).
         for (String validator : List.of(etag, modified)) {
-            checks.add(new Check(Transfer.of(path, "-H", "Range: bytes=16380-16390", "-H", "If-Range: " + validator), e -> {
-                assertEquals(206, e.status(), () -> validator + ": " + e);
-                assertEquals("bytes 16380-16390/" + item.length(), e.header("content-range"));
-                assertArrayEquals(item.slice(16380, 16390), e.body());
-            }));
+            checks.add(new Check(
+                    Transfer.of(path, "-H", "Range: bytes=16380-16390", "-H", "If-Range: " + validator), e -> {
+                        assertEquals(206, e.status(), () -> validator + ": " + e);
+                        assertEquals("bytes 16380-16390/" + item.length(), e.header("content-range"));
+                        assertArrayEquals(item.slice(16380, 16390), e.body());
+                    }));
         }
         for (String validator : List.of(otherTag, "W/" + etag, earlier, later, "garbage")) {
-            checks.add(whole(item, Transfer.of(path, "-H", "Range: bytes=16380-16390", "-H", "If-Range: " + validator)));
+            checks.add(
+                    whole(item, Transfer.of(path, "-H", "Range: bytes=16380-16390", "-H", "If-Range: " + validator)));
         }
         run(checks);
     }
@@ -401,18 +435,21 @@ class HttpSemanticsTest {
     // ---------------------------------------------------------------------------------------
 
     /** A request of a pipelined batch and what its answer must be. */
-    private record Expected(String request, int status, boolean hasBody, byte[] body) {
-    }
+    private record Expected(String request, int status, boolean hasBody, byte[] body) {}
 
     private Expected get(String name, String extraFields) {
         final Item item = catalogue.item(name);
-        return new Expected("GET " + item.path() + " HTTP/1.1\r\n" + HOST + extraFields + "\r\n", 200, true, item.content());
+        return new Expected(
+                "GET " + item.path() + " HTTP/1.1\r\n" + HOST + extraFields + "\r\n", 200, true, item.content());
     }
 
     private Expected range(String name, long first, long last) {
         final Item item = catalogue.item(name);
-        return new Expected("GET " + item.path() + " HTTP/1.1\r\n" + HOST + "Range: bytes=" + first + "-" + last + "\r\n\r\n",
-            206, true, item.slice(first, last));
+        return new Expected(
+                "GET " + item.path() + " HTTP/1.1\r\n" + HOST + "Range: bytes=" + first + "-" + last + "\r\n\r\n",
+                206,
+                true,
+                item.slice(first, last));
     }
 
     private Expected head(String name) {
@@ -427,20 +464,21 @@ class HttpSemanticsTest {
     /** Eight requests (as many answers as a connection queues before later requests wait), the last with Connection: close. */
     private List<Expected> pipelinedBatch() {
         return List.of(
-            get(edge(16385), ""),
-            range(FEATURE, 16380, 49_200),
-            head(MANIFEST),
-            get(edge(0), ""),
-            get(SEGMENT, ""),
-            get(SPACED, ""),
-            status("GET /no/such/file.ts HTTP/1.1\r\n" + HOST + "\r\n", 404, "404 Not Found\n"),
-            get(edge(4097), "Connection: close\r\n"));
+                get(edge(16385), ""),
+                range(FEATURE, 16380, 49_200),
+                head(MANIFEST),
+                get(edge(0), ""),
+                get(SEGMENT, ""),
+                get(SPACED, ""),
+                status("GET /no/such/file.ts HTTP/1.1\r\n" + HOST + "\r\n", 404, "404 Not Found\n"),
+                get(edge(4097), "Connection: close\r\n"));
     }
 
     /** Checks the answers to {@code batch} in order, byte for byte; tallies them. */
     private void assertAnswers(List<Expected> batch, Raw raw, String what) {
         final String text = raw.text();
-        final List<Response> answers = Response.split(text, batch.stream().map(Expected::hasBody).toList());
+        final List<Response> answers =
+                Response.split(text, batch.stream().map(Expected::hasBody).toList());
         assertEquals(batch.size(), answers.size(), () -> what + ": " + raw);
         int expectedBytes = 0;
         for (int i = 0; i < batch.size(); i++) {
@@ -449,14 +487,19 @@ class HttpSemanticsTest {
             final int index = i;
             http.saw(answer.status());
             assertEquals(expected.status(), answer.status(), () -> what + " #" + index + ": " + answer.headers());
-            assertArrayEquals(expected.body(), answer.body().getBytes(StandardCharsets.ISO_8859_1),
-                () -> what + " #" + index + ": the body differs");
+            assertArrayEquals(
+                    expected.body(),
+                    answer.body().getBytes(StandardCharsets.ISO_8859_1),
+                    () -> what + " #" + index + ": the body differs");
             if (!expected.hasBody()) {
                 assertNotNull(answer.header("content-length"), what + " #" + index);
             }
             expectedBytes += headLength(text, expectedBytes) + answer.body().length();
         }
-        assertEquals(expectedBytes, raw.received().length, () -> what + ": bytes after the last answer (a HEAD with a body?)");
+        assertEquals(
+                expectedBytes,
+                raw.received().length,
+                () -> what + ": bytes after the last answer (a HEAD with a body?)");
     }
 
     /** Length of the response head starting at {@code from}, its empty line included. */
@@ -468,24 +511,35 @@ class HttpSemanticsTest {
     @Order(6)
     void pipelinedRequestsAreAnsweredInOrderInOneWriteAndInSmallPieces() throws Exception {
         final List<Expected> batch = pipelinedBatch();
-        final byte[] requests = String.join("", batch.stream().map(Expected::request).toList()).getBytes(StandardCharsets.ISO_8859_1);
+        final byte[] requests =
+                String.join("", batch.stream().map(Expected::request).toList()).getBytes(StandardCharsets.ISO_8859_1);
 
         // Methods the server refuses and a 404 keep the connection; a POST body is skipped, not parsed as a request.
         final String smuggled = "GET /edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n";
         final List<Expected> refusals = List.of(
-            status("DELETE " + catalogue.item(edge(1)).path() + " HTTP/1.1\r\n" + HOST + "\r\n", 405, "405 Method Not Allowed\n"),
-            status("POST /upload HTTP/1.1\r\n" + HOST + "Content-Length: " + smuggled.length() + "\r\n\r\n" + smuggled, 405,
-                "405 Method Not Allowed\n"),
-            status("PUT /edge/1.bin HTTP/1.1\r\n" + HOST + "Content-Length: 3\r\n\r\nabc", 405, "405 Method Not Allowed\n"),
-            status("get /edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 405, "405 Method Not Allowed\n"),
-            status("GET /edge/2.bin HTTP/1.1\r\n" + HOST + "\r\n", 404, "404 Not Found\n"),
-            get(edge(1), "Connection: close\r\n"));
+                status(
+                        "DELETE " + catalogue.item(edge(1)).path() + " HTTP/1.1\r\n" + HOST + "\r\n",
+                        405,
+                        "405 Method Not Allowed\n"),
+                status(
+                        "POST /upload HTTP/1.1\r\n" + HOST + "Content-Length: " + smuggled.length() + "\r\n\r\n"
+                                + smuggled,
+                        405,
+                        "405 Method Not Allowed\n"),
+                status(
+                        "PUT /edge/1.bin HTTP/1.1\r\n" + HOST + "Content-Length: 3\r\n\r\nabc",
+                        405,
+                        "405 Method Not Allowed\n"),
+                status("get /edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 405, "405 Method Not Allowed\n"),
+                status("GET /edge/2.bin HTTP/1.1\r\n" + HOST + "\r\n", 404, "404 Not Found\n"),
+                get(edge(1), "Connection: close\r\n"));
 
         final List<Raw> raws = http.raw(List.of(
-            new RawRequest(requests, CLOSE_IDLE_SECONDS, 0),
-            // Cut into 7-byte pieces: requests split mid-line, mid-CRLF and across segments.
-            new RawRequest(requests, CLOSE_IDLE_SECONDS, 7),
-            RawRequest.of(String.join("", refusals.stream().map(Expected::request).toList()), CLOSE_IDLE_SECONDS)));
+                new RawRequest(requests, CLOSE_IDLE_SECONDS, 0),
+                // Cut into 7-byte pieces: requests split mid-line, mid-CRLF and across segments.
+                new RawRequest(requests, CLOSE_IDLE_SECONDS, 7),
+                RawRequest.of(
+                        String.join("", refusals.stream().map(Expected::request).toList()), CLOSE_IDLE_SECONDS)));
         assertEquals("eof", raws.get(0).ending(), raws.get(0)::toString);
         assertAnswers(batch, raws.get(0), "pipelined in one write");
         assertEquals("eof", raws.get(1).ending(), raws.get(1)::toString);
@@ -513,23 +567,23 @@ class HttpSemanticsTest {
         final Item item = catalogue.item(edge(4097));
         final String path = item.path();
         final List<Expected> answers = List.of(
-            // Absolute-form target (RFC 9112 §3.2.2), case-insensitive field names, OWS around values.
-            get(edge(4097), ""),
-            range(edge(4097), 4090, 4096),
-            new Expected("", 206, true, item.slice(1, 2)),
-            // A GET may carry a (meaningless) body: skipped, and the next request is read after it.
-            get(edge(4097), ""),
-            status("", 404, "404 Not Found\n"));
+                // Absolute-form target (RFC 9112 §3.2.2), case-insensitive field names, OWS around values.
+                get(edge(4097), ""),
+                range(edge(4097), 4090, 4096),
+                new Expected("", 206, true, item.slice(1, 2)),
+                // A GET may carry a (meaningless) body: skipped, and the next request is read after it.
+                get(edge(4097), ""),
+                status("", 404, "404 Not Found\n"));
         final String requests = "GET http://atlas.test" + path + "?x=1 HTTP/1.1\r\n" + HOST + "\r\n"
-            + "GET " + path + " HTTP/1.1\r\nhOsT: atlas.test\r\nRANGE:   bytes=4090-4096  \r\n\r\n"
-            + "GET " + path + " HTTP/1.1\r\n" + HOST + "range:bytes=1-2\r\nIF-NONE-MATCH: \"nope\"\r\n\r\n"
-            + "GET " + path + " HTTP/1.1\r\n" + HOST + "Content-Length: 5\r\n\r\nhello"
-            + "GET /no/such HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n";
+                + "GET " + path + " HTTP/1.1\r\nhOsT: atlas.test\r\nRANGE:   bytes=4090-4096  \r\n\r\n"
+                + "GET " + path + " HTTP/1.1\r\n" + HOST + "range:bytes=1-2\r\nIF-NONE-MATCH: \"nope\"\r\n\r\n"
+                + "GET " + path + " HTTP/1.1\r\n" + HOST + "Content-Length: 5\r\n\r\nhello"
+                + "GET /no/such HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n";
         // Request heads of exactly the 8 KiB limit (and one byte less) are read in full.
         final List<Raw> raws = http.raw(List.of(
-            RawRequest.of(requests, CLOSE_IDLE_SECONDS),
-            RawRequest.of(headOfLength(path, 8192), CLOSE_IDLE_SECONDS),
-            RawRequest.of(headOfLength(path, 8191), CLOSE_IDLE_SECONDS)));
+                RawRequest.of(requests, CLOSE_IDLE_SECONDS),
+                RawRequest.of(headOfLength(path, 8192), CLOSE_IDLE_SECONDS),
+                RawRequest.of(headOfLength(path, 8191), CLOSE_IDLE_SECONDS)));
         assertEquals("eof", raws.get(0).ending(), raws.get(0)::toString);
         assertAnswers(answers, raws.get(0), "unusual forms");
         assertAnswers(List.of(get(edge(4097), "")), raws.get(1), "an 8192-byte head");
@@ -539,8 +593,18 @@ class HttpSemanticsTest {
     @Test
     @Order(8)
     void keepAliveCarriesAThousandRequestsOnOneConnection() throws Exception {
-        final List<Item> small = Stream.of(edge(1), edge(4095), edge(4096), edge(4097), edge(16383), edge(16384),
-            edge(16385), MANIFEST, SPACED).map(catalogue::item).toList();
+        final List<Item> small = Stream.of(
+                        edge(1),
+                        edge(4095),
+                        edge(4096),
+                        edge(4097),
+                        edge(16383),
+                        edge(16384),
+                        edge(16385),
+                        MANIFEST,
+                        SPACED)
+                .map(catalogue::item)
+                .toList();
         final Path outputs = Files.createDirectories(http.dir().resolve("keep-alive"));
         final StringBuilder config = new StringBuilder();
         final List<byte[]> expected = new ArrayList<>();
@@ -586,9 +650,13 @@ class HttpSemanticsTest {
                 }
             }
             config.append("url = \"").append(http.url(path)).append("\"\n");
-            config.append("output = \"").append(outputs.resolve(Integer.toString(i))).append("\"\n");
+            config.append("output = \"")
+                    .append(outputs.resolve(Integer.toString(i)))
+                    .append("\"\n");
             if (header != null) {
-                config.append("header = \"").append(header.replace("\"", "\\\"")).append("\"\n");
+                config.append("header = \"")
+                        .append(header.replace("\"", "\\\""))
+                        .append("\"\n");
             }
             config.append("write-out = \"%{http_code} %{num_connects}\\n\"\n");
             if (i + 1 < KEEP_ALIVE_REQUESTS) {
@@ -602,8 +670,19 @@ class HttpSemanticsTest {
 
         final Map<String, Long> before = server.freshStats();
         final long start = System.nanoTime();
-        final Process curl = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS", "--max-time", "120",
-            "-K", configFile.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final Process curl = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "120",
+                        "-K",
+                        configFile.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         final String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         assertTrue(curl.waitFor(150, TimeUnit.SECONDS), "curl did not finish");
         final double seconds = (System.nanoTime() - start) / 1e9;
@@ -625,9 +704,11 @@ class HttpSemanticsTest {
         }
         http.connected(connects);
         assertEquals(0, curl.exitValue());
-        final long accepted = after.getOrDefault("tcp.connectionsTotal", 0L) - before.getOrDefault("tcp.connectionsTotal", 0L);
-        System.out.printf("http-semantics: %d requests on one connection in %.2f s (%.0f req/s); curl connects %d, server accepted %d%n",
-            KEEP_ALIVE_REQUESTS, seconds, KEEP_ALIVE_REQUESTS / seconds, connects, accepted);
+        final long accepted =
+                after.getOrDefault("tcp.connectionsTotal", 0L) - before.getOrDefault("tcp.connectionsTotal", 0L);
+        System.out.printf(
+                "http-semantics: %d requests on one connection in %.2f s (%.0f req/s); curl connects %d, server accepted %d%n",
+                KEEP_ALIVE_REQUESTS, seconds, KEEP_ALIVE_REQUESTS / seconds, connects, accepted);
         assertEquals(1, connects, "curl opened more than one connection");
         assertEquals(1, accepted, "the server accepted more than one connection");
         deleteTree(outputs);
@@ -639,37 +720,41 @@ class HttpSemanticsTest {
         final Item item = catalogue.item(edge(16384));
         final String path = item.path();
         run(List.of(
-            new Check(Transfer.of(path, "-H", "Connection: close"), e -> {
-                assertEquals(200, e.status(), e::toString);
-                assertEquals("close", e.header("connection"));
-                assertArrayEquals(item.content(), e.body());
-            }),
-            new Check(Transfer.of(path, "--http1.0"), e -> {
-                assertEquals(200, e.status(), e::toString);
-                assertEquals("close", e.header("connection"));
-                assertArrayEquals(item.content(), e.body());
-            })));
+                new Check(Transfer.of(path, "-H", "Connection: close"), e -> {
+                    assertEquals(200, e.status(), e::toString);
+                    assertEquals("close", e.header("connection"));
+                    assertArrayEquals(item.content(), e.body());
+                }),
+                new Check(Transfer.of(path, "--http1.0"), e -> {
+                    assertEquals(200, e.status(), e::toString);
+                    assertEquals("close", e.header("connection"));
+                    assertArrayEquals(item.content(), e.body());
+                })));
 
         // The server closes right after the response: the exchange ends with its FIN, nothing else follows.
         final List<String> closing = List.of(
-            "GET " + path + " HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n",
-            "GET " + path + " HTTP/1.1\r\n" + HOST + "Connection: Keep-Alive, CLOSE\r\n\r\n",
-            "GET " + path + " HTTP/1.0\r\n\r\n",
-            "GET " + path + " HTTP/1.0\r\nConnection: close\r\n\r\n",
-            "\r\n\r\nGET " + path + " HTTP/1.0\r\n\r\n",
-            // Requests pipelined after the one that closes are not answered.
-            "GET " + path + " HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\nGET " + catalogue.item(edge(1)).path()
-                + " HTTP/1.1\r\n" + HOST + "\r\n");
+                "GET " + path + " HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n",
+                "GET " + path + " HTTP/1.1\r\n" + HOST + "Connection: Keep-Alive, CLOSE\r\n\r\n",
+                "GET " + path + " HTTP/1.0\r\n\r\n",
+                "GET " + path + " HTTP/1.0\r\nConnection: close\r\n\r\n",
+                "\r\n\r\nGET " + path + " HTTP/1.0\r\n\r\n",
+                // Requests pipelined after the one that closes are not answered.
+                "GET " + path + " HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\nGET "
+                        + catalogue.item(edge(1)).path() + " HTTP/1.1\r\n" + HOST + "\r\n");
         final List<RawRequest> requests = new ArrayList<>();
         closing.forEach(r -> requests.add(RawRequest.of(r, CLOSE_IDLE_SECONDS)));
         // The client half-closes after its requests: they are still answered, then the server closes too.
-        final String halfClosed = "GET " + path + " HTTP/1.1\r\n" + HOST + "\r\nHEAD " + path + " HTTP/1.1\r\n" + HOST + "\r\n";
+        final String halfClosed =
+                "GET " + path + " HTTP/1.1\r\n" + HOST + "\r\nHEAD " + path + " HTTP/1.1\r\n" + HOST + "\r\n";
         requests.add(new RawRequest(halfClosed.getBytes(StandardCharsets.ISO_8859_1), CLOSE_IDLE_SECONDS, -1));
         // An error answer honours Connection: close as well.
-        requests.add(RawRequest.of("GET /no/such/file HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n", CLOSE_IDLE_SECONDS));
+        requests.add(RawRequest.of(
+                "GET /no/such/file HTTP/1.1\r\n" + HOST + "Connection: close\r\n\r\n", CLOSE_IDLE_SECONDS));
         // HTTP/1.0 with keep-alive, and plain HTTP/1.1: the connection stays open after the answers.
-        requests.add(RawRequest.of("GET " + path + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-            + "HEAD " + path + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", OPEN_IDLE_SECONDS));
+        requests.add(RawRequest.of(
+                "GET " + path + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "HEAD " + path
+                        + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                OPEN_IDLE_SECONDS));
         requests.add(RawRequest.of("GET " + path + " HTTP/1.1\r\n" + HOST + "\r\n", OPEN_IDLE_SECONDS));
         final List<Raw> raws = http.raw(requests);
 
@@ -678,7 +763,8 @@ class HttpSemanticsTest {
             final String what = closing.get(i).strip();
             assertEquals("eof", raw.ending(), () -> what + ": " + raw);
             assertAnswers(List.of(get(edge(16384), "")), raw, what);
-            assertEquals("close", Response.split(raw.text(), List.of(true)).get(0).header("connection"), what);
+            assertEquals(
+                    "close", Response.split(raw.text(), List.of(true)).get(0).header("connection"), what);
         }
         final Raw half = raws.get(closing.size());
         assertEquals("eof", half.ending(), half::toString);
@@ -686,11 +772,14 @@ class HttpSemanticsTest {
         final Raw notFound = raws.get(closing.size() + 1);
         assertEquals("eof", notFound.ending(), notFound::toString);
         assertAnswers(List.of(status("", 404, "404 Not Found\n")), notFound, "404 with Connection: close");
-        assertEquals("close", Response.split(notFound.text(), List.of(true)).get(0).header("connection"));
+        assertEquals(
+                "close", Response.split(notFound.text(), List.of(true)).get(0).header("connection"));
         final Raw kept10 = raws.get(closing.size() + 2);
         assertEquals("idle", kept10.ending(), kept10::toString);
         assertAnswers(List.of(get(edge(16384), ""), head(edge(16384))), kept10, "HTTP/1.0 keep-alive");
-        assertEquals("keep-alive", Response.split(kept10.text(), List.of(true)).get(0).header("connection"));
+        assertEquals(
+                "keep-alive",
+                Response.split(kept10.text(), List.of(true)).get(0).header("connection"));
         final Raw kept11 = raws.get(closing.size() + 3);
         assertEquals("idle", kept11.ending(), kept11::toString);
         assertAnswers(List.of(get(edge(16384), "")), kept11, "HTTP/1.1");
@@ -704,8 +793,16 @@ class HttpSemanticsTest {
     @Order(10)
     void notFoundAndMethodNotAllowed() throws Throwable {
         final List<Check> checks = new ArrayList<>();
-        for (String path : List.of("/no-such-file", "/edge/2.bin", "/EDGE/1.bin", "/edge/1.bin/", "/", "/edge", "/edge/",
-            "/vod/with%20space", "/edge/1.bin.gz")) {
+        for (String path : List.of(
+                "/no-such-file",
+                "/edge/2.bin",
+                "/EDGE/1.bin",
+                "/edge/1.bin/",
+                "/",
+                "/edge",
+                "/edge/",
+                "/vod/with%20space",
+                "/edge/1.bin.gz")) {
             checks.add(new Check(Transfer.of(path), e -> {
                 assertEquals(404, e.status(), e::toString);
                 assertEquals("404 Not Found\n", new String(e.body(), StandardCharsets.US_ASCII), path);
@@ -718,33 +815,57 @@ class HttpSemanticsTest {
             assertEquals(Integer.toString("404 Not Found\n".length()), e.header("content-length"));
         }));
         final String path = catalogue.item(edge(4097)).path();
-        for (List<String> method : List.of(List.of("-X", "POST", "-d", "a=1"), List.of("-X", "PUT", "-d", "xyz"),
-            List.of("-X", "DELETE"), List.of("-X", "PATCH", "-d", "{}"), List.of("-X", "TRACE"))) {
+        for (List<String> method : List.of(
+                List.of("-X", "POST", "-d", "a=1"),
+                List.of("-X", "PUT", "-d", "xyz"),
+                List.of("-X", "DELETE"),
+                List.of("-X", "PATCH", "-d", "{}"),
+                List.of("-X", "TRACE"))) {
             checks.add(new Check(new Transfer(path, method), e -> {
                 assertEquals(405, e.status(), e::toString);
                 assertEquals("GET, HEAD, OPTIONS", e.header("allow"), method::toString);
-                assertEquals("405 Method Not Allowed\n", new String(e.body(), StandardCharsets.US_ASCII), method::toString);
+                assertEquals(
+                        "405 Method Not Allowed\n", new String(e.body(), StandardCharsets.US_ASCII), method::toString);
             }));
         }
         // A browser player's CORS preflight: 204 with what it may send, no body, the connection kept.
-        checks.add(new Check(new Transfer(path, List.of("-X", "OPTIONS", "-H", "Origin: http://player.example",
-            "-H", "Access-Control-Request-Method: GET", "-H", "Access-Control-Request-Headers: range, if-none-match")), e -> {
-            assertEquals(204, e.status(), e::toString);
-            assertEquals(0, e.body().length);
-            assertEquals("*", e.header("access-control-allow-origin"));
-            assertEquals("GET, HEAD, OPTIONS", e.header("access-control-allow-methods"));
-            assertTrue(e.header("access-control-allow-headers").contains("Range"), e::toString);
-            assertTrue(e.header("access-control-allow-headers").contains("If-None-Match"), e::toString);
-            assertEquals("GET, HEAD, OPTIONS", e.header("allow"));
-            assertEquals("keep-alive", e.header("connection"));
-        }));
+        checks.add(new Check(
+                new Transfer(
+                        path,
+                        List.of(
+                                "-X",
+                                "OPTIONS",
+                                "-H",
+                                "Origin: http://player.example",
+                                "-H",
+                                "Access-Control-Request-Method: GET",
+                                "-H",
+                                "Access-Control-Request-Headers: range, if-none-match")),
+                e -> {
+                    assertEquals(204, e.status(), e::toString);
+                    assertEquals(0, e.body().length);
+                    assertEquals("*", e.header("access-control-allow-origin"));
+                    assertEquals("GET, HEAD, OPTIONS", e.header("access-control-allow-methods"));
+                    assertTrue(e.header("access-control-allow-headers").contains("Range"), e::toString);
+                    assertTrue(e.header("access-control-allow-headers").contains("If-None-Match"), e::toString);
+                    assertEquals("GET, HEAD, OPTIONS", e.header("allow"));
+                    assertEquals("keep-alive", e.header("connection"));
+                }));
         run(checks);
 
         // A client expecting 100 Continue holds its body back: the refusal must come at once (RFC 9110 §10.1.1).
         final Path upload = Files.write(http.dir().resolve("upload.bin"), new byte[3000]);
         final long start = System.nanoTime();
-        final Exchange expect = http.curl(path, "-X", "POST", "-H", "Expect: 100-continue", "--expect100-timeout", "10",
-            "--data-binary", "@" + upload);
+        final Exchange expect = http.curl(
+                path,
+                "-X",
+                "POST",
+                "-H",
+                "Expect: 100-continue",
+                "--expect100-timeout",
+                "10",
+                "--data-binary",
+                "@" + upload);
         final double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(405, expect.status(), expect::toString);
         assertEquals("close", expect.header("connection"), "the body may or may not follow: the server closes");
@@ -769,40 +890,63 @@ class HttpSemanticsTest {
             manyFields.append("X-Field-").append(i).append(": ").append(i).append("\r\n");
         }
         return List.of(
-            new Malformed("garbage request line", "HELLO WORLD\r\n\r\n", 400),
-            new Malformed("binary junk", junk, 400),
-            new Malformed("leading space", " GET " + file + " HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("two spaces", "GET  " + file + " HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("bare LF line ends", "GET " + file + " HTTP/1.1\n" + HOST.strip() + "\n\n", 400),
-            new Malformed("HTTP/1.1 without Host", "GET " + file + " HTTP/1.1\r\n\r\n", 400),
-            new Malformed("two Host fields", "GET " + file + " HTTP/1.1\r\n" + HOST + "Host: other\r\n\r\n", 400),
-            new Malformed("obs-fold", "GET " + file + " HTTP/1.1\r\n" + HOST + "X-A: 1\r\n  continued\r\n\r\n", 400),
-            new Malformed("space before colon", "GET " + file + " HTTP/1.1\r\nHost : atlas\r\n\r\n", 400),
-            new Malformed("control byte in a value", "GET " + file + " HTTP/1.1\r\n" + HOST + "X-A: a\u0001b\r\n\r\n", 400),
-            new Malformed("dot-dot segment", "GET /vod/../edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("encoded dot-dot", "GET /vod/%2E%2E/edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("bad percent escape", "GET /edge/%zz.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("encoded NUL", "GET /edge/1.bin%00 HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("fragment", "GET " + file + "#t=10 HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("relative target", "GET edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("version HTTP/1.x", "GET " + file + " HTTP/1.x\r\n" + HOST + "\r\n", 400),
-            new Malformed("version HTTP/11", "GET " + file + " HTTP/11\r\n" + HOST + "\r\n", 400),
-            new Malformed("lower-case version", "GET " + file + " http/1.1\r\n" + HOST + "\r\n", 400),
-            new Malformed("no version", "GET " + file + "\r\n" + HOST + "\r\n", 400),
-            new Malformed("version HTTP/2.0", "GET " + file + " HTTP/2.0\r\n" + HOST + "\r\n", 505),
-            new Malformed("version HTTP/0.9", "GET " + file + " HTTP/0.9\r\n" + HOST + "\r\n", 505),
-            new Malformed("Content-Length not a number", "GET " + file + " HTTP/1.1\r\n" + HOST + "Content-Length: 1x\r\n\r\n", 400),
-            new Malformed("two different Content-Lengths",
-                "GET " + file + " HTTP/1.1\r\n" + HOST + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400),
-            new Malformed("body larger than skipped", "POST /upload HTTP/1.1\r\n" + HOST + "Content-Length: 1000000\r\n\r\n", 413),
-            new Malformed("chunked body", "POST /upload HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
-            new Malformed("header fields larger than 8 KiB", "GET " + file + " HTTP/1.1\r\n" + HOST
-                + ("X-Filler: " + "a".repeat(200) + "\r\n").repeat(60) + "\r\n", 431),
-            new Malformed("one 9 KiB header field", "GET " + file + " HTTP/1.1\r\n" + HOST + "Cookie: " + "c".repeat(9000) + "\r\n\r\n",
-                431),
-            new Malformed("more than 64 header fields", manyFields + "\r\n", 431),
-            new Malformed("request target larger than 8 KiB", "GET /edge/" + "a".repeat(9000) + " HTTP/1.1\r\n" + HOST + "\r\n", 414),
-            new Malformed("a request head one byte over 8 KiB", headOfLength(file, 8193), 431));
+                new Malformed("garbage request line", "HELLO WORLD\r\n\r\n", 400),
+                new Malformed("binary junk", junk, 400),
+                new Malformed("leading space", " GET " + file + " HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("two spaces", "GET  " + file + " HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("bare LF line ends", "GET " + file + " HTTP/1.1\n" + HOST.strip() + "\n\n", 400),
+                new Malformed("HTTP/1.1 without Host", "GET " + file + " HTTP/1.1\r\n\r\n", 400),
+                new Malformed("two Host fields", "GET " + file + " HTTP/1.1\r\n" + HOST + "Host: other\r\n\r\n", 400),
+                new Malformed(
+                        "obs-fold", "GET " + file + " HTTP/1.1\r\n" + HOST + "X-A: 1\r\n  continued\r\n\r\n", 400),
+                new Malformed("space before colon", "GET " + file + " HTTP/1.1\r\nHost : atlas\r\n\r\n", 400),
+                new Malformed(
+                        "control byte in a value",
+                        "GET " + file + " HTTP/1.1\r\n" + HOST + "X-A: a\u0001b\r\n\r\n",
+                        400),
+                new Malformed("dot-dot segment", "GET /vod/../edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("encoded dot-dot", "GET /vod/%2E%2E/edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("bad percent escape", "GET /edge/%zz.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("encoded NUL", "GET /edge/1.bin%00 HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("fragment", "GET " + file + "#t=10 HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("relative target", "GET edge/1.bin HTTP/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("version HTTP/1.x", "GET " + file + " HTTP/1.x\r\n" + HOST + "\r\n", 400),
+                new Malformed("version HTTP/11", "GET " + file + " HTTP/11\r\n" + HOST + "\r\n", 400),
+                new Malformed("lower-case version", "GET " + file + " http/1.1\r\n" + HOST + "\r\n", 400),
+                new Malformed("no version", "GET " + file + "\r\n" + HOST + "\r\n", 400),
+                new Malformed("version HTTP/2.0", "GET " + file + " HTTP/2.0\r\n" + HOST + "\r\n", 505),
+                new Malformed("version HTTP/0.9", "GET " + file + " HTTP/0.9\r\n" + HOST + "\r\n", 505),
+                new Malformed(
+                        "Content-Length not a number",
+                        "GET " + file + " HTTP/1.1\r\n" + HOST + "Content-Length: 1x\r\n\r\n",
+                        400),
+                new Malformed(
+                        "two different Content-Lengths",
+                        "GET " + file + " HTTP/1.1\r\n" + HOST + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+                        400),
+                new Malformed(
+                        "body larger than skipped",
+                        "POST /upload HTTP/1.1\r\n" + HOST + "Content-Length: 1000000\r\n\r\n",
+                        413),
+                new Malformed(
+                        "chunked body",
+                        "POST /upload HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                        501),
+                new Malformed(
+                        "header fields larger than 8 KiB",
+                        "GET " + file + " HTTP/1.1\r\n" + HOST + ("X-Filler: " + "a".repeat(200) + "\r\n").repeat(60)
+                                + "\r\n",
+                        431),
+                new Malformed(
+                        "one 9 KiB header field",
+                        "GET " + file + " HTTP/1.1\r\n" + HOST + "Cookie: " + "c".repeat(9000) + "\r\n\r\n",
+                        431),
+                new Malformed("more than 64 header fields", manyFields + "\r\n", 431),
+                new Malformed(
+                        "request target larger than 8 KiB",
+                        "GET /edge/" + "a".repeat(9000) + " HTTP/1.1\r\n" + HOST + "\r\n",
+                        414),
+                new Malformed("a request head one byte over 8 KiB", headOfLength(file, 8193), 431));
     }
 
     @Test
@@ -821,14 +965,17 @@ class HttpSemanticsTest {
         for (int i = 0; i < malformed.size(); i++) {
             final Malformed m = malformed.get(i);
             final Raw raw = raws.get(2 * i);
-            final List<Response> answers = raw.received().length == 0 ? List.of() : Response.split(raw.text(), List.of(true, true));
+            final List<Response> answers =
+                    raw.received().length == 0 ? List.of() : Response.split(raw.text(), List.of(true, true));
             if (answers.isEmpty()) {
                 failures.add(m.what() + ": no answer (" + raw.ending() + ")");
             } else {
                 final Response answer = answers.get(0);
                 http.sawMalformed(answer.status());
-                if (answer.status() != m.status() || !"close".equals(answer.header("connection")) || !"eof".equals(raw.ending())
-                    || answers.size() != 1) {
+                if (answer.status() != m.status()
+                        || !"close".equals(answer.header("connection"))
+                        || !"eof".equals(raw.ending())
+                        || answers.size() != 1) {
                     failures.add(m.what() + ": want " + m.status() + " then close, got " + raw);
                 }
             }
@@ -837,19 +984,21 @@ class HttpSemanticsTest {
         assertTrue(failures.isEmpty(), () -> String.join("\n", failures));
 
         // Behind well-formed pipelined requests: they are answered first, then the 400, then the server closes.
-        final Raw behind = http.raw(get(edge(4097), "").request() + "GET /x HTTP/1.1\n\n" + get(edge(1), "").request(),
-            CLOSE_IDLE_SECONDS);
+        final Raw behind = http.raw(
+                get(edge(4097), "").request() + "GET /x HTTP/1.1\n\n"
+                        + get(edge(1), "").request(),
+                CLOSE_IDLE_SECONDS);
         final List<Response> answers = Response.split(behind.text(), List.of(true, true, true));
         assertEquals(2, answers.size(), behind::toString);
         http.saw(answers.get(0).status());
         http.sawMalformed(answers.get(1).status());
         assertEquals(200, answers.get(0).status());
-        assertArrayEquals(catalogue.item(edge(4097)).content(), answers.get(0).body().getBytes(StandardCharsets.ISO_8859_1));
+        assertArrayEquals(
+                catalogue.item(edge(4097)).content(), answers.get(0).body().getBytes(StandardCharsets.ISO_8859_1));
         assertEquals(400, answers.get(1).status());
         assertEquals("eof", behind.ending(), behind::toString);
         assertTrue(server.isAlive());
     }
-
 
     /**
      * RFC 9110 §2.5 / §15.6.6: a higher minor version of a major version the server implements is
@@ -858,8 +1007,9 @@ class HttpSemanticsTest {
     @Test
     @Order(12)
     void higherMinorVersionIsServedAsHttp11() throws Exception {
-        final Raw raw = http.raw("GET " + catalogue.item(edge(4097)).path() + " HTTP/1.2\r\n" + HOST + "Connection: close\r\n\r\n",
-            CLOSE_IDLE_SECONDS);
+        final Raw raw = http.raw(
+                "GET " + catalogue.item(edge(4097)).path() + " HTTP/1.2\r\n" + HOST + "Connection: close\r\n\r\n",
+                CLOSE_IDLE_SECONDS);
         assertAnswers(List.of(get(edge(4097), "")), raw, "HTTP/1.2");
     }
 
@@ -882,10 +1032,18 @@ class HttpSemanticsTest {
             }
         }
         final long total = seen.values().stream().mapToLong(Long::longValue).sum();
-        System.out.printf("http-semantics: client saw %s (%d responses, %d malformed requests) on %d connections; "
-                + "server counted %s, %d requests, %d malformed, %d connections, %d refused%n",
-            seen, total, http.malformed(), http.connections(), counted, delta(now, "http.requests"),
-            delta(now, "http.malformed"), delta(now, "tcp.connectionsTotal"), delta(now, "http.refused"));
+        System.out.printf(
+                "http-semantics: client saw %s (%d responses, %d malformed requests) on %d connections; "
+                        + "server counted %s, %d requests, %d malformed, %d connections, %d refused%n",
+                seen,
+                total,
+                http.malformed(),
+                http.connections(),
+                counted,
+                delta(now, "http.requests"),
+                delta(now, "http.malformed"),
+                delta(now, "tcp.connectionsTotal"),
+                delta(now, "http.refused"));
         assertEquals(seen, counted, "responses by status: client saw vs server counted");
         assertEquals(http.malformed(), delta(now, "http.malformed"), "malformed requests");
         assertEquals(total - http.malformed(), delta(now, "http.requests"), "requests answered");
@@ -914,7 +1072,9 @@ class HttpSemanticsTest {
         for (int i = 0; i < PIPELINED_REQUESTS - 1; i++) {
             final String name = names[random.nextInt(names.length)];
             switch (random.nextInt(6)) {
-                case 0 -> batch.add(status("GET /no/such/file-" + i + ".ts HTTP/1.1\r\n" + HOST + "\r\n", 404, "404 Not Found\n"));
+                case 0 ->
+                    batch.add(status(
+                            "GET /no/such/file-" + i + ".ts HTTP/1.1\r\n" + HOST + "\r\n", 404, "404 Not Found\n"));
                 case 1 -> batch.add(head(name));
                 case 2 -> {
                     final long length = catalogue.item(FEATURE).length();
@@ -925,27 +1085,42 @@ class HttpSemanticsTest {
             }
         }
         batch.add(get(edge(4097), "Connection: close\r\n"));
-        final byte[] requests = String.join("", batch.stream().map(Expected::request).toList()).getBytes(StandardCharsets.ISO_8859_1);
+        final byte[] requests =
+                String.join("", batch.stream().map(Expected::request).toList()).getBytes(StandardCharsets.ISO_8859_1);
 
         final HttpExchanges.Pipelined oneWrite = http.pipeline(requests, CLOSE_IDLE_SECONDS, 0, SEED, PIPELINE_TIMEOUT);
-        System.out.printf("http-semantics: %d pipelined requests (%d bytes) in one write: %s after %d bytes in %.2f s %s%n",
-            batch.size(), requests.length, oneWrite.raw().ending(), oneWrite.raw().received().length, oneWrite.seconds(),
-            oneWrite.note());
-        assertEquals("eof", oneWrite.raw().ending(), () -> "one write: " + oneWrite.raw().ending() + " " + oneWrite.note());
+        System.out.printf(
+                "http-semantics: %d pipelined requests (%d bytes) in one write: %s after %d bytes in %.2f s %s%n",
+                batch.size(),
+                requests.length,
+                oneWrite.raw().ending(),
+                oneWrite.raw().received().length,
+                oneWrite.seconds(),
+                oneWrite.note());
+        assertEquals(
+                "eof",
+                oneWrite.raw().ending(),
+                () -> "one write: " + oneWrite.raw().ending() + " " + oneWrite.note());
         assertAnswers(batch, oneWrite.raw(), "10,000 pipelined in one write");
 
-        final HttpExchanges.Pipelined pieces = http.pipeline(requests, CLOSE_IDLE_SECONDS, 3000, SEED + 1, PIPELINE_TIMEOUT);
-        System.out.printf("http-semantics: the same in random pieces of 1..3000 bytes: %s after %d bytes in %.2f s %s%n",
-            pieces.raw().ending(), pieces.raw().received().length, pieces.seconds(), pieces.note());
-        assertEquals("eof", pieces.raw().ending(), () -> "pieces: " + pieces.raw().ending() + " " + pieces.note());
+        final HttpExchanges.Pipelined pieces =
+                http.pipeline(requests, CLOSE_IDLE_SECONDS, 3000, SEED + 1, PIPELINE_TIMEOUT);
+        System.out.printf(
+                "http-semantics: the same in random pieces of 1..3000 bytes: %s after %d bytes in %.2f s %s%n",
+                pieces.raw().ending(), pieces.raw().received().length, pieces.seconds(), pieces.note());
+        assertEquals(
+                "eof", pieces.raw().ending(), () -> "pieces: " + pieces.raw().ending() + " " + pieces.note());
         assertAnswers(batch, pieces.raw(), "10,000 pipelined in random pieces");
 
         final Map<String, Long> after = server.freshStats();
-        System.out.println("http-semantics: pipelining counters: waits " + difference(after, before, "http.pipelineWaits")
-            + ", declined input bytes " + difference(after, before, "http.inputDeclinedBytes"));
+        System.out.println(
+                "http-semantics: pipelining counters: waits " + difference(after, before, "http.pipelineWaits")
+                        + ", declined input bytes " + difference(after, before, "http.inputDeclinedBytes"));
         assertEquals(0, difference(after, before, "http.refused"), "connections refused (reset)");
         assertEquals(0, difference(after, before, "tcp.resetsSent"), "resets sent");
-        assertTrue(difference(after, before, "http.pipelineWaits") > 0, "requests waited for room: the depth was really beyond the queue");
+        assertTrue(
+                difference(after, before, "http.pipelineWaits") > 0,
+                "requests waited for room: the depth was really beyond the queue");
     }
 
     /**
@@ -957,15 +1132,38 @@ class HttpSemanticsTest {
     void wrkPipeliningSixteenDeepServesWithoutErrors() throws Exception {
         final Map<String, Long> before = server.freshStats();
         final Path script = ClientTools.script("pipeline.lua", work);
-        final Process p = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "wrk", "-t", "1", "-c", "8",
-            "-d", "3s", "--timeout", "5s", "-s", script.toString(), http.url("/")).redirectErrorStream(true).start();
+        final Process p = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "wrk",
+                        "-t",
+                        "1",
+                        "-c",
+                        "8",
+                        "-d",
+                        "3s",
+                        "--timeout",
+                        "5s",
+                        "-s",
+                        script.toString(),
+                        http.url("/"))
+                .redirectErrorStream(true)
+                .start();
         final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "wrk finished");
         final ClientTools.WrkResult result = ClientTools.parseWrk(output);
         final Map<String, Long> after = server.freshStats();
-        System.out.printf("http-semantics: wrk, 8 connections pipelining 16 deep: %d responses, %.0f/s, socket errors %d, "
-            + "non-2xx %d; server: waits %d, refused %d%n", result.requests(), result.requestsPerSecond(), result.socketErrors(),
-            result.non2xx(), difference(after, before, "http.pipelineWaits"), difference(after, before, "http.refused"));
+        System.out.printf(
+                "http-semantics: wrk, 8 connections pipelining 16 deep: %d responses, %.0f/s, socket errors %d, "
+                        + "non-2xx %d; server: waits %d, refused %d%n",
+                result.requests(),
+                result.requestsPerSecond(),
+                result.socketErrors(),
+                result.non2xx(),
+                difference(after, before, "http.pipelineWaits"),
+                difference(after, before, "http.refused"));
         assertTrue(result.requests() >= 16 * 8, () -> "wrk got too few responses:\n" + output);
         assertEquals(0, result.socketErrors(), () -> "socket errors:\n" + output);
         assertEquals(0, result.non2xx(), () -> "non-2xx answers:\n" + output);
@@ -981,7 +1179,10 @@ class HttpSemanticsTest {
         final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         long lines = 0;
         while (System.nanoTime() < deadline) {
-            lines = Files.exists(server.accessLog()) ? Files.readAllLines(server.accessLog(), StandardCharsets.ISO_8859_1).size() : 0;
+            lines = Files.exists(server.accessLog())
+                    ? Files.readAllLines(server.accessLog(), StandardCharsets.ISO_8859_1)
+                            .size()
+                    : 0;
             if (lines >= responses) {
                 break;
             }

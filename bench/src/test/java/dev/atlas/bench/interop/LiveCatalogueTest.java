@@ -1,6 +1,15 @@
 package dev.atlas.bench.interop;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.catalogue.Catalogue;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -9,16 +18,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Catalogue changes on a running server (acceptance item 6, second half): an import through
@@ -102,7 +101,9 @@ class LiveCatalogueTest {
         final PrometheusText afterImport = served.scrape();
         assertEquals(generation0 + 1, afterImport.count("atlas_catalogue_generation"));
         assertEquals(4, afterImport.count("atlas_catalogue_entries"));
-        assertEquals(X_BYTES + PLAYLIST_BYTES + NEW_SEGMENT_BYTES + NEW_PLAYLIST_BYTES, afterImport.count("atlas_catalogue_bytes"));
+        assertEquals(
+                X_BYTES + PLAYLIST_BYTES + NEW_SEGMENT_BYTES + NEW_PLAYLIST_BYTES,
+                afterImport.count("atlas_catalogue_bytes"));
 
         // Remove X while it streams: new requests get 404.
         t = System.nanoTime();
@@ -117,18 +118,29 @@ class LiveCatalogueTest {
         // X's blocks are still read by its response: an import that needs them is refused, and says why.
         final CatalogueServer.Reply tooEarly = served.adminImport(yDir, null);
         assertEquals(507, tooEarly.status(), tooEarly::toString);
-        assertTrue(tooEarly.body().contains("not enough space") && tooEarly.body().contains("nothing was imported")
-            && tooEarly.body().contains("older generations"), tooEarly::toString);
-        assertEquals(generation0 + 2, served.scrape().count("atlas_catalogue_generation"), "a refused import changes nothing");
+        assertTrue(
+                tooEarly.body().contains("not enough space")
+                        && tooEarly.body().contains("nothing was imported")
+                        && tooEarly.body().contains("older generations"),
+                tooEarly::toString);
+        assertEquals(
+                generation0 + 2,
+                served.scrape().count("atlas_catalogue_generation"),
+                "a refused import changes nothing");
         assertEquals(404, served.fetch(Y).status());
         assertTrue(held.isAlive(), "X was still in flight through the import, removal and refused import");
 
         // Both downloads of X complete byte-exact from the blocks its generation had.
         final String heldDone = held.resume(Duration.ofSeconds(90));
-        assertEquals("done 200 " + X_BYTES, heldDone, () -> heldDone + "\n" + served.server().logTail());
+        assertEquals(
+                "done 200 " + X_BYTES,
+                heldDone,
+                () -> heldDone + "\n" + served.server().logTail());
         assertEquals(-1L, Files.mismatch(held.body(), content.resolve(X)), "held download of X is byte-exact");
         final CatalogueServer.Fetched xDone = x.finish(Duration.ofSeconds(90));
-        assertTrue(xDone.isExactly(content.resolve(X)), () -> xDone + "\n" + served.server().logTail());
+        assertTrue(
+                xDone.isExactly(content.resolve(X)),
+                () -> xDone + "\n" + served.server().logTail());
         awaitIdle();
 
         // Now X's space is free: the same import fits (in X's old blocks) and is served at once.
@@ -140,9 +152,11 @@ class LiveCatalogueTest {
         assertEquals(generation0 + 3, end.count("atlas_catalogue_generation"));
         assertEquals(4, end.count("atlas_catalogue_entries"));
         assertEquals(0, end.count("atlas_disk_errors_total"));
-        System.out.printf("ops: live catalogue: admin import of 2 files took %.2f s, rm %.2f s%n", importSeconds, removeSeconds);
-        System.out.printf("ops: live catalogue: import %s; rm %s; refused while X streamed: %s; held X %s; curl X %s; after: %s%n",
-            imported, removed, tooEarly, heldDone, xDone, later);
+        System.out.printf(
+                "ops: live catalogue: admin import of 2 files took %.2f s, rm %.2f s%n", importSeconds, removeSeconds);
+        System.out.printf(
+                "ops: live catalogue: import %s; rm %s; refused while X streamed: %s; held X %s; curl X %s; after: %s%n",
+                imported, removed, tooEarly, heldDone, xDone, later);
     }
 
     @Test
@@ -150,13 +164,17 @@ class LiveCatalogueTest {
     void anImportThatDoesNotFitIsRefusedWith507AndChangesNothing() throws Exception {
         final PrometheusText before = served.scrape();
         final Path huge = served.dir("huge");
-        try (RandomAccessFile file = new RandomAccessFile(huge.resolve("huge.mp4").toFile(), "rw")) {
+        try (RandomAccessFile file =
+                new RandomAccessFile(huge.resolve("huge.mp4").toFile(), "rw")) {
             file.setLength(300 * MIB); // sparse: the server refuses it before reading a byte
         }
         final CatalogueServer.Reply reply = served.adminImport(huge, "big");
         assertEquals(507, reply.status(), reply::toString);
-        assertTrue(reply.body().startsWith("not enough space: this import needs 300 MiB for 1 file(s) (the largest,"
-            + " 'big/huge.mp4'"), reply::toString);
+        assertTrue(
+                reply.body()
+                        .startsWith("not enough space: this import needs 300 MiB for 1 file(s) (the largest,"
+                                + " 'big/huge.mp4'"),
+                reply::toString);
         assertTrue(reply.body().contains("nothing was imported"), reply::toString);
         final PrometheusText after = served.scrape();
         assertEquals(before.count("atlas_catalogue_generation"), after.count("atlas_catalogue_generation"));
@@ -171,18 +189,20 @@ class LiveCatalogueTest {
     @Order(3)
     void theCatalogueCliIsRefusedOnTheServedImage() throws Exception {
         final long generation = served.scrape().count("atlas_catalogue_generation");
-        final CatalogueServer.CliRun imported = CatalogueServer.catalogueCli("import", "-d", served.image().toString(),
-            batch.toString());
+        final CatalogueServer.CliRun imported =
+                CatalogueServer.catalogueCli("import", "-d", served.image().toString(), batch.toString());
         assertEquals(1, imported.exitCode(), imported::err);
         assertTrue(imported.err().startsWith("atlas-catalogue: " + served.image() + " is in use"), imported::err);
         assertTrue(imported.err().contains("admin API"), imported::err);
         assertEquals(1, imported.err().strip().lines().count(), () -> "one line, no stack trace: " + imported.err());
-        final CatalogueServer.CliRun removed = CatalogueServer.catalogueCli("rm", "-d", served.image().toString(), Y);
+        final CatalogueServer.CliRun removed =
+                CatalogueServer.catalogueCli("rm", "-d", served.image().toString(), Y);
         assertEquals(1, removed.exitCode(), removed::err);
         assertTrue(removed.err().contains("admin API"), removed::err);
         assertEquals(generation, served.scrape().count("atlas_catalogue_generation"));
         assertTrue(served.fetch(Y).isExactly(yDir.resolve(Y)));
-        System.out.println("ops: atlas-catalogue import on the served image: " + imported.err().strip());
+        System.out.println("ops: atlas-catalogue import on the served image: "
+                + imported.err().strip());
     }
 
     @Test
@@ -215,7 +235,10 @@ class LiveCatalogueTest {
         assertBadRequest(served.post("/admin/catalogue/rm"), "name=");
         assertBadRequest(served.adminRemove("no/such/file.ts"), "no file named 'no/such/file.ts'");
         assertEquals(405, served.get("/admin/catalogue/import?source=/x").status(), "admin actions are POST only");
-        assertEquals(generation, served.scrape().count("atlas_catalogue_generation"), "no bad request changed the catalogue");
+        assertEquals(
+                generation,
+                served.scrape().count("atlas_catalogue_generation"),
+                "no bad request changed the catalogue");
     }
 
     @Test
@@ -224,8 +247,10 @@ class LiveCatalogueTest {
         final PrometheusText now = served.scrape();
         final CatalogueServer.Reply reload = served.post("/admin/reload");
         assertEquals(200, reload.status(), reload::toString);
-        assertEquals("catalogue: generation " + now.count("atlas_catalogue_generation") + ", "
-            + now.count("atlas_catalogue_entries") + " files (unchanged)", reload.body().strip());
+        assertEquals(
+                "catalogue: generation " + now.count("atlas_catalogue_generation") + ", "
+                        + now.count("atlas_catalogue_entries") + " files (unchanged)",
+                reload.body().strip());
     }
 
     private static void assertBadRequest(CatalogueServer.Reply reply, String mention) {
@@ -236,9 +261,11 @@ class LiveCatalogueTest {
 
     private void awaitIdle() throws Exception {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (served.scrape().count("atlas_connections") != 0 || served.scrape().count("atlas_buffers_in_use") != 0) {
+        while (served.scrape().count("atlas_connections") != 0
+                || served.scrape().count("atlas_buffers_in_use") != 0) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the server did not become idle\n" + served.server().logTail());
+                throw new AssertionError(
+                        "the server did not become idle\n" + served.server().logTail());
             }
             Thread.sleep(100);
         }

@@ -1,15 +1,9 @@
 package dev.atlas.bench.interop;
 
-import dev.atlas.catalogue.Catalogue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atlas.catalogue.Catalogue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The management plane of a running {@code atlas serve} on a catalogue (acceptance item 5):
@@ -65,8 +64,17 @@ class ManagementPlaneTest {
         }
         // Settings from a file; the port in it is overridden on the command line.
         final Path config = served.work().resolve("atlas.conf");
-        Files.writeString(config, String.join("\n", "# test configuration", "lanes = 2", "port = 8080",
-            "drain-timeout-s = 20", "idle-timeout-ms = 30000", ""), StandardCharsets.UTF_8);
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "# test configuration",
+                        "lanes = 2",
+                        "port = 8080",
+                        "drain-timeout-s = 20",
+                        "idle-timeout-ms = 30000",
+                        ""),
+                StandardCharsets.UTF_8);
         served.start("mgmt", List.of("--config", config.toString(), "--port", "80"));
     }
 
@@ -85,8 +93,10 @@ class ManagementPlaneTest {
         final PrometheusText metrics = served.scrape();
         assertEquals(1, metrics.count("atlas_ready"));
         assertEquals(0, metrics.count("atlas_draining"));
-        assertEquals(Set.of("0", "1"), metrics.labelValues("atlas_http_requests_total", "lane"),
-            "lanes = 2 from the configuration file");
+        assertEquals(
+                Set.of("0", "1"),
+                metrics.labelValues("atlas_http_requests_total", "lane"),
+                "lanes = 2 from the configuration file");
         // The command line's --port 80 won over the file's port = 8080: the data plane answers on 80.
         final CatalogueServer.Fetched playlist = served.fetch(PLAYLIST);
         assertTrue(playlist.isExactly(content.resolve(PLAYLIST)), playlist::toString);
@@ -107,7 +117,9 @@ class ManagementPlaneTest {
         long blockSpans = 0;
         for (int i = 0; i < FULL_GETS; i++) {
             final CatalogueServer.Fetched full = served.fetch(SEGMENT);
-            assertTrue(full.isExactly(content.resolve(SEGMENT)), () -> full + "\n" + served.server().logTail());
+            assertTrue(
+                    full.isExactly(content.resolve(SEGMENT)),
+                    () -> full + "\n" + served.server().logTail());
             transfers.add(full);
             bodyBytes += SEGMENT_BYTES;
             blockSpans += roundUp(SEGMENT_BYTES, BLOCK);
@@ -120,8 +132,11 @@ class ManagementPlaneTest {
         final CatalogueServer.Fetched range = served.fetch(SEGMENT, "-r", RANGE_FIRST + "-" + RANGE_LAST);
         assertEquals(206, range.status(), range::toString);
         final byte[] whole = Files.readAllBytes(content.resolve(SEGMENT));
-        assertTrue(java.util.Arrays.equals(whole, (int) RANGE_FIRST, (int) RANGE_LAST + 1, Files.readAllBytes(range.body()), 0,
-            (int) (RANGE_LAST - RANGE_FIRST + 1)), "the 206 body is bytes 100..8291 of the file");
+        assertTrue(
+                java.util.Arrays.equals(
+                        whole, (int) RANGE_FIRST, (int) RANGE_LAST + 1, Files.readAllBytes(range.body()), 0, (int)
+                                (RANGE_LAST - RANGE_FIRST + 1)),
+                "the 206 body is bytes 100..8291 of the file");
         transfers.add(range);
         bodyBytes += RANGE_LAST - RANGE_FIRST + 1;
         blockSpans += roundUp(RANGE_LAST + 1, BLOCK) - RANGE_FIRST / BLOCK * BLOCK;
@@ -138,25 +153,39 @@ class ManagementPlaneTest {
         final PrometheusText after = served.scrape();
         final long diskBytes = delta(after, before, "atlas_disk_read_bytes_total");
         final long retransmitReads = delta(after, before, "atlas_disk_reads_by_cause_total", "cause", "retransmission");
-        System.out.printf("ops: workload of %d connections: client saw %d bytes (bodies %d); server: response bytes %d, "
-                + "disk read %d bytes in %d reads (%d for retransmissions), TCP payload %d bytes%n", connections, clientBytes,
-            bodyBytes, delta(after, before, "atlas_http_response_bytes_total"), diskBytes,
-            delta(after, before, "atlas_disk_reads_total"), retransmitReads,
-            delta(after, before, "atlas_tcp_payload_sent_bytes_total"));
+        System.out.printf(
+                "ops: workload of %d connections: client saw %d bytes (bodies %d); server: response bytes %d, "
+                        + "disk read %d bytes in %d reads (%d for retransmissions), TCP payload %d bytes%n",
+                connections,
+                clientBytes,
+                bodyBytes,
+                delta(after, before, "atlas_http_response_bytes_total"),
+                diskBytes,
+                delta(after, before, "atlas_disk_reads_total"),
+                retransmitReads,
+                delta(after, before, "atlas_tcp_payload_sent_bytes_total"));
 
-        assertEquals(FULL_GETS + 1, delta(after, before, "atlas_http_requests_total", "status", "200"), "200s (GETs + HEAD)");
+        assertEquals(
+                FULL_GETS + 1,
+                delta(after, before, "atlas_http_requests_total", "status", "200"),
+                "200s (GETs + HEAD)");
         assertEquals(NOT_FOUND, delta(after, before, "atlas_http_requests_total", "status", "404"));
         assertEquals(1, delta(after, before, "atlas_http_requests_total", "status", "206"));
         assertEquals(connections, delta(after, before, "atlas_http_requests_total"), "no other status was counted");
         assertEquals(connections, delta(after, before, "atlas_connections_accepted_total"), "one connection per curl");
-        assertEquals(clientBytes, delta(after, before, "atlas_http_response_bytes_total"),
-            "response bytes (heads and bodies) = curl's size_header + size_download summed");
-        assertTrue(delta(after, before, "atlas_tcp_payload_sent_bytes_total") >= clientBytes, "TCP carried every response byte");
+        assertEquals(
+                clientBytes,
+                delta(after, before, "atlas_http_response_bytes_total"),
+                "response bytes (heads and bodies) = curl's size_header + size_download summed");
+        assertTrue(
+                delta(after, before, "atlas_tcp_payload_sent_bytes_total") >= clientBytes,
+                "TCP carried every response byte");
         // Reads are whole 4 KiB blocks of at most a 16 KiB record: each response reads its block span once,
         // plus at most a record per retransmission read.
         assertTrue(diskBytes >= bodyBytes, "disk read " + diskBytes + " bytes for " + bodyBytes + " body bytes");
-        assertTrue(diskBytes <= blockSpans + retransmitReads * RECORD,
-            "disk read " + diskBytes + " bytes; the responses' block spans are " + blockSpans + " bytes");
+        assertTrue(
+                diskBytes <= blockSpans + retransmitReads * RECORD,
+                "disk read " + diskBytes + " bytes; the responses' block spans are " + blockSpans + " bytes");
         assertEquals(0, after.count("atlas_disk_reads_beyond_window_total"), "reads beyond the window");
         assertEquals(0, after.count("atlas_disk_errors_total"));
         assertEquals(0, delta(after, before, "atlas_http_incomplete_responses_total"));
@@ -180,9 +209,17 @@ class ManagementPlaneTest {
 
         // And so does the access log: one line per response, with its status.
         final List<String> log = Files.readAllLines(served.server().accessLog());
-        assertEquals(FULL_GETS, log.stream().filter(l -> l.contains("\"GET /" + SEGMENT + " HTTP/1.1\" 200 ")).count(),
-            () -> String.join("\n", log));
-        assertEquals(1, log.stream().filter(l -> l.contains("\"HEAD /" + INIT + " HTTP/1.1\" 200 ")).count());
+        assertEquals(
+                FULL_GETS,
+                log.stream()
+                        .filter(l -> l.contains("\"GET /" + SEGMENT + " HTTP/1.1\" 200 "))
+                        .count(),
+                () -> String.join("\n", log));
+        assertEquals(
+                1,
+                log.stream()
+                        .filter(l -> l.contains("\"HEAD /" + INIT + " HTTP/1.1\" 200 "))
+                        .count());
         assertEquals(NOT_FOUND, log.stream().filter(l -> l.contains(" 404 ")).count());
         assertEquals(1, log.stream().filter(l -> l.contains(" 206 ")).count());
     }
@@ -191,7 +228,9 @@ class ManagementPlaneTest {
     @Order(3)
     void promtoolFindsNothingToLint() throws Exception {
         final PrometheusText metrics = served.scrape();
-        final Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        final Process promtool = new ProcessBuilder("promtool", "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         try {
             promtool.getOutputStream().write(metrics.text().getBytes(StandardCharsets.UTF_8));
             promtool.getOutputStream().close();
@@ -211,7 +250,9 @@ class ManagementPlaneTest {
     void reloadAnswersWithTheCatalogueGeneration() throws Exception {
         final CatalogueServer.Reply reload = served.post("/admin/reload");
         assertEquals(200, reload.status(), reload::toString);
-        assertEquals("catalogue: generation " + generation + ", 3 files (unchanged)", reload.body().strip());
+        assertEquals(
+                "catalogue: generation " + generation + ", 3 files (unchanged)",
+                reload.body().strip());
         assertEquals("200 ready", served.get("/readyz").toString());
     }
 
@@ -221,14 +262,16 @@ class ManagementPlaneTest {
         PrometheusText now;
         do {
             now = served.scrape();
-            if (now.count("atlas_connections") == 0 && now.count("atlas_buffers_in_use") == 0
-                && now.count("atlas_disk_reads_in_flight") == 0) {
+            if (now.count("atlas_connections") == 0
+                    && now.count("atlas_buffers_in_use") == 0
+                    && now.count("atlas_disk_reads_in_flight") == 0) {
                 return;
             }
             Thread.sleep(100);
         } while (System.nanoTime() < deadline);
         throw new AssertionError("the server did not become idle: connections " + now.count("atlas_connections")
-            + ", buffers in use " + now.count("atlas_buffers_in_use") + "\n" + served.server().logTail());
+                + ", buffers in use " + now.count("atlas_buffers_in_use") + "\n"
+                + served.server().logTail());
     }
 
     private static long delta(PrometheusText after, PrometheusText before, String name, String... labels) {

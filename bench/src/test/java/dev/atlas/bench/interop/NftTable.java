@@ -1,7 +1,6 @@
 package dev.atlas.bench.interop;
 
 import dev.atlas.bench.tcp.Commands;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,8 +18,10 @@ public final class NftTable implements AutoCloseable {
     }
 
     /** Creates table {@code family atlas_test_<random>} holding {@code chains} (nft syntax). */
-    public static NftTable create(String namespace, String family, String... chains) throws IOException, InterruptedException {
-        final String name = "atlas_test_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
+    public static NftTable create(String namespace, String family, String... chains)
+            throws IOException, InterruptedException {
+        final String name =
+                "atlas_test_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
         final String ruleset = "table " + family + " " + name + " {\n  " + String.join("\n  ", chains) + "\n}\n";
         Commands.output(List.of("ip", "netns", "exec", namespace, "nft", ruleset));
         return new NftTable(namespace, family, name);

@@ -1,10 +1,9 @@
 package dev.atlas.bench.interop;
 
 import dev.atlas.bench.netns.HostPrerequisites;
+import java.util.List;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
-
-import java.util.List;
 
 /**
  * What the namespace tests need (root, ip, nft, ethtool, curl, wrk, python3). Missing on a
@@ -12,8 +11,7 @@ import java.util.List;
  * test fails, because CI must run everything. Shared by every test that needs namespaces (interop, demo).
  */
 public final class Prerequisites {
-    private Prerequisites() {
-    }
+    private Prerequisites() {}
 
     public static void require(String... tools) {
         final List<String> missing = HostPrerequisites.missing(tools);

@@ -14,8 +14,7 @@ import java.util.TreeSet;
 record PrometheusText(String text, List<Sample> samples) {
 
     /** One line: name, labels in the order written, value. */
-    record Sample(String name, Map<String, String> labels, double value) {
-    }
+    record Sample(String name, Map<String, String> labels, double value) {}
 
     static PrometheusText parse(String text) {
         final List<Sample> samples = new ArrayList<>();

@@ -29,7 +29,9 @@ record Response(int status, Map<String, String> headers, String body) {
             final Map<String, String> headers = new HashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 final int colon = lines[i].indexOf(':');
-                headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                headers.put(
+                        lines[i].substring(0, colon).toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
             }
             at = headEnd + 4;
             final int length = body ? Integer.parseInt(headers.getOrDefault("content-length", "0")) : 0;

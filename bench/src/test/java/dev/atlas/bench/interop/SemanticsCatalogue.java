@@ -6,7 +6,6 @@ import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.Progress;
 import dev.atlas.catalogue.cli.CatalogueCli;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,8 +31,10 @@ import java.util.SplittableRandom;
 final class SemanticsCatalogue {
     /** The sources' modification time: a single-digit day (IMF-fixdate pads it) and a millisecond part (dropped). */
     static final Instant MODIFIED = Instant.parse("2024-03-09T16:20:07.250Z");
-    private static final DateTimeFormatter IMF_FIXDATE =
-        DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+
+    private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.ofPattern(
+                    "EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH)
+            .withZone(ZoneOffset.UTC);
     private static final long MIB = 1L << 20;
 
     /** One served file: its catalogue name, its bytes and the catalogue's entry for it. */

@@ -1,7 +1,6 @@
 package dev.atlas.bench.middlebox;
 
 import dev.atlas.server.ring.afpacket.NetworkNamespace;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +24,8 @@ final class KernelPatternHttp implements AutoCloseable {
     }
 
     static KernelPatternHttp start(String namespace, String address, int port) throws Exception {
-        ServerSocket s = NetworkNamespace.call(namespace, () -> new ServerSocket(port, 50, InetAddress.getByName(address)));
+        ServerSocket s =
+                NetworkNamespace.call(namespace, () -> new ServerSocket(port, 50, InetAddress.getByName(address)));
         return new KernelPatternHttp(s);
     }
 
@@ -35,7 +35,7 @@ final class KernelPatternHttp implements AutoCloseable {
                 long length = requestedLength(c.getInputStream());
                 OutputStream out = new BufferedOutputStream(c.getOutputStream(), 1 << 16);
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+                        .getBytes(StandardCharsets.US_ASCII));
                 byte[] block = new byte[251 * 256];
                 for (int i = 0; i < block.length; i++) {
                     block[i] = (byte) (i % 251);

@@ -1,12 +1,13 @@
 package dev.atlas.bench.middlebox;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.atlas.bench.netns.MiddleboxProcess;
 import dev.atlas.bench.netns.Shell;
 import dev.atlas.bench.netns.Topology;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,11 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The delay middlebox between two kernels: with a 20 ms band, TCP connects take ≈ 20 ms (the SYN
@@ -50,8 +49,21 @@ class MiddleboxTest {
 
     /** curl in the client namespace; returns "time_connect size_download" and leaves the body in {@code out}. */
     static String curl(Topology t, long bytes, Path out) {
-        return Shell.run("ip", "netns", "exec", t.clientNamespace(), "curl", "-sS", "--max-time", "60", "-o", out.toString(),
-            "-w", "%{time_connect} %{size_download}", "http://" + t.serverKernelAddress() + ":" + PORT + "/" + bytes).strip();
+        return Shell.run(
+                        "ip",
+                        "netns",
+                        "exec",
+                        t.clientNamespace(),
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "60",
+                        "-o",
+                        out.toString(),
+                        "-w",
+                        "%{time_connect} %{size_download}",
+                        "http://" + t.serverKernelAddress() + ":" + PORT + "/" + bytes)
+                .strip();
     }
 
     static void assertPattern(Path file, long bytes) throws Exception {
@@ -73,18 +85,21 @@ class MiddleboxTest {
     @Test
     void delaysTheClientDirectionAndDropsTheConfiguredFraction() throws Exception {
         Path body = Files.createTempFile("atlas-mbox-", ".bin");
-        try (Topology t = Topology.up(Topology.uniqueName("atdmb"), Topology.Mode.MIDDLEBOX).removeOnExit()) {
+        try (Topology t = Topology.up(Topology.uniqueName("atdmb"), Topology.Mode.MIDDLEBOX)
+                .removeOnExit()) {
             t.addServerKernelAddress();
             String output;
-            try (KernelPatternHttp server = KernelPatternHttp.start(t.serverNamespace(), t.serverKernelAddress(), PORT);
-                 MiddleboxProcess middlebox = t.startMiddlebox(List.of(20), 0.02, 7)) {
+            try (KernelPatternHttp server =
+                            KernelPatternHttp.start(t.serverNamespace(), t.serverKernelAddress(), PORT);
+                    MiddleboxProcess middlebox = t.startMiddlebox(List.of(20), 0.02, 7)) {
                 double fastest = Double.MAX_VALUE;
                 for (int i = 0; i < 5; i++) {
                     String[] w = curl(t, 1000, body).split(" ");
                     fastest = Math.min(fastest, Double.parseDouble(w[0]));
                 }
                 // The SYN waits 20 ms in the middlebox; nothing else on the path takes a millisecond.
-                assertTrue(fastest >= 0.019 && fastest < 0.5, String.format(Locale.ROOT, "connect took %.4f s", fastest));
+                assertTrue(
+                        fastest >= 0.019 && fastest < 0.5, String.format(Locale.ROOT, "connect took %.4f s", fastest));
                 long size = 32L << 20;
                 String[] w = curl(t, size, body).split(" ");
                 assertEquals(size, Long.parseLong(w[1]));
@@ -108,7 +123,8 @@ class MiddleboxTest {
         try (Topology t = Topology.up(name, Topology.Mode.DIRECT).removeOnExit()) {
             assertEquals(2, t.namespaces().size());
             t.addServerKernelAddress();
-            try (KernelPatternHttp server = KernelPatternHttp.start(t.serverNamespace(), t.serverKernelAddress(), PORT)) {
+            try (KernelPatternHttp server =
+                    KernelPatternHttp.start(t.serverNamespace(), t.serverKernelAddress(), PORT)) {
                 String[] w = curl(t, 1 << 20, body).split(" ");
                 assertEquals(1 << 20, Long.parseLong(w[1]));
                 assertPattern(body, 1 << 20);

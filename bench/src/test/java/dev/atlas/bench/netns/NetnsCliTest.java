@@ -1,19 +1,17 @@
 package dev.atlas.bench.netns;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** {@code netns up} leaves namespaces and a running middlebox behind and says where; {@code netns down} removes both. */
 class NetnsCliTest {
@@ -34,7 +32,9 @@ class NetnsCliTest {
     @Test
     void upThenDown() throws Exception {
         boolean root = "0".equals(Shell.tryRun("id", "-u").output().strip());
-        boolean tools = Shell.tryRun("sh", "-c", "command -v ip && command -v nft && command -v ethtool").exitCode() == 0;
+        boolean tools = Shell.tryRun("sh", "-c", "command -v ip && command -v nft && command -v ethtool")
+                        .exitCode()
+                == 0;
         if (!root || !tools) {
             if ("true".equals(System.getenv("CI"))) {
                 fail("netns tests need root, ip, nft and ethtool (CI=true: they must be present)");
@@ -48,8 +48,12 @@ class NetnsCliTest {
             assertTrue(up.contains("client address: 198.18.0.1/24 on c0 in " + name + "-cli"), up);
             String namespaces = Shell.run("ip", "netns", "list");
             assertTrue(namespaces.contains(name + "-mbox") && namespaces.contains(name + "-srv"), namespaces);
-            long pid = Long.parseLong(Files.readString(NetnsCli.stateDirectory(name).resolve("middlebox.pid")).strip());
-            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "middlebox runs in the background");
+            long pid = Long.parseLong(
+                    Files.readString(NetnsCli.stateDirectory(name).resolve("middlebox.pid"))
+                            .strip());
+            assertTrue(
+                    ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                    "middlebox runs in the background");
             String rule = Shell.run("ip", "netns", "exec", name + "-mbox", "nft", "list", "ruleset");
             assertTrue(rule.contains("iifname \"mc\" drop"), rule);
 

@@ -1,11 +1,11 @@
 package dev.atlas.bench.serve;
 
-import dev.atlas.bench.interop.Prerequisites;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atlas.bench.interop.Prerequisites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,11 +19,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
 
 /**
  * {@code ./atlas bench serve} end to end on a tiny configuration: Atlas (1 lane) and nginx, cold
@@ -36,9 +35,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(300)
 class ServeBenchEndToEndTest {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    private static final List<String> TINY = List.of("--servers", "atlas-1lane,nginx", "--blocks", "none:cold,bands:hot",
-        "--connections", "4,16", "--repetitions", "2", "--seconds", "2", "--warmup-seconds", "1", "--cold-chunks", "80",
-        "--hot-chunks", "10", "--cgroup-mib", "64");
+    private static final List<String> TINY = List.of(
+            "--servers",
+            "atlas-1lane,nginx",
+            "--blocks",
+            "none:cold,bands:hot",
+            "--connections",
+            "4,16",
+            "--repetitions",
+            "2",
+            "--seconds",
+            "2",
+            "--warmup-seconds",
+            "1",
+            "--cold-chunks",
+            "80",
+            "--hot-chunks",
+            "10",
+            "--cgroup-mib",
+            "64");
 
     @Test
     void tinyRunWritesCsvPlotsAndSummaryAndLeavesNothingBehind() throws Exception {
@@ -66,7 +81,9 @@ class ServeBenchEndToEndTest {
             assertTrue(Double.parseDouble(f[header.indexOf("latency_p99_ms")]) > 0, row);
             final int connections = Integer.parseInt(f[header.indexOf("connections")]);
             final double jain = Double.parseDouble(f[header.indexOf("jain_index")]);
-            assertTrue(Double.isNaN(jain) || (jain >= 1.0 / connections - 1e-9 && jain <= 1 + 1e-9), row + ": Jain " + jain);
+            assertTrue(
+                    Double.isNaN(jain) || (jain >= 1.0 / connections - 1e-9 && jain <= 1 + 1e-9),
+                    row + ": Jain " + jain);
             final String reads = f[header.indexOf("atlas_disk_reads")];
             if (f[header.indexOf("server")].equals("atlas-1lane")) {
                 assertTrue(Long.parseLong(reads) > 0, row + ": Atlas served without drive reads?");
@@ -74,28 +91,44 @@ class ServeBenchEndToEndTest {
                 assertEquals("", reads, row + ": nginx has no Atlas counters");
             }
         }
-        assertEquals(Set.of("none/cold", "bands/hot"), csv.stream().skip(1).map(l -> l.split(",")[0] + "/" + l.split(",")[1])
-            .collect(Collectors.toSet()));
+        assertEquals(
+                Set.of("none/cold", "bands/hot"),
+                csv.stream()
+                        .skip(1)
+                        .map(l -> l.split(",")[0] + "/" + l.split(",")[1])
+                        .collect(Collectors.toSet()));
         assertTrue(Files.readAllLines(dir.resolve("latency-cdf.csv")).size() > 12 * 10);
 
-        final List<String> pngs = List.of("throughput-none.png", "cpu-per-gb-none.png", "latency-cdf-none-cold.png",
-            "throughput-bands.png", "cpu-per-gb-bands.png", "latency-cdf-bands-hot.png");
+        final List<String> pngs = List.of(
+                "throughput-none.png",
+                "cpu-per-gb-none.png",
+                "latency-cdf-none-cold.png",
+                "throughput-bands.png",
+                "cpu-per-gb-bands.png",
+                "latency-cdf-bands-hot.png");
         for (String png : pngs) {
             final byte[] bytes = Files.readAllBytes(dir.resolve(png));
             assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(bytes, PNG_SIGNATURE.length), png + " is not a PNG");
             assertTrue(bytes.length > 10_000, png + " is only " + bytes.length + " bytes: an empty plot?");
         }
         final String summary = Files.readString(dir.resolve("summary.md"));
-        for (String part : List.of("## Machine", "## Atlas / nginx", "| no added delay | 0% cache | 16 | Atlas HTTP, 1 lane |",
-            "| delay bands | 100% cache | 4 | Atlas HTTP, 1 lane |", "## Spread at 16 connections", "--blocks none:cold,bands:hot",
-            "wrk (16 connections): `ip netns exec", "nginx HTTP (sendfile, aio threads): `sh -c echo $$ >")) {
+        for (String part : List.of(
+                "## Machine",
+                "## Atlas / nginx",
+                "| no added delay | 0% cache | 16 | Atlas HTTP, 1 lane |",
+                "| delay bands | 100% cache | 4 | Atlas HTTP, 1 lane |",
+                "## Spread at 16 connections",
+                "--blocks none:cold,bands:hot",
+                "wrk (16 connections): `ip netns exec",
+                "nginx HTTP (sendfile, aio threads): `sh -c echo $$ >")) {
             assertTrue(summary.contains(part), "summary.md lacks '" + part + "':\n" + summary);
         }
         for (String png : pngs) {
             assertTrue(summary.contains("(" + png + ")"), "summary.md does not link " + png);
         }
         assertFalse(Files.exists(dir.resolve("work/content")), "the content was not removed");
-        assertNothingLeft(namespacesBefore, ProcessHandle.current().descendants().toList());
+        assertNothingLeft(
+                namespacesBefore, ProcessHandle.current().descendants().toList());
     }
 
     @Test
@@ -103,13 +136,38 @@ class ServeBenchEndToEndTest {
         Prerequisites.require("ip", "nft", "ethtool", "wrk", "nginx", "gnuplot", "curl", "ss", "openssl");
         final Path out = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "serve-bench-stopped");
         final Set<String> namespacesBefore = namespaces();
-        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.atlas.bench.BenchCli", "serve"));
-        command.addAll(List.of("--servers", "nginx,atlas-1lane", "--blocks", "bands:cold", "--connections", "8",
-            "--repetitions", "1", "--seconds", "30", "--warmup-seconds", "0", "--cold-chunks", "40", "--hot-chunks", "4",
-            "--cgroup-mib", "64", "--out", out.toString()));
-        final Process bench = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(out.resolve("bench.log").toFile()).start();
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.atlas.bench.BenchCli",
+                "serve"));
+        command.addAll(List.of(
+                "--servers",
+                "nginx,atlas-1lane",
+                "--blocks",
+                "bands:cold",
+                "--connections",
+                "8",
+                "--repetitions",
+                "1",
+                "--seconds",
+                "30",
+                "--warmup-seconds",
+                "0",
+                "--cold-chunks",
+                "40",
+                "--hot-chunks",
+                "4",
+                "--cgroup-mib",
+                "64",
+                "--out",
+                out.toString()));
+        final Process bench = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.resolve("bench.log").toFile())
+                .start();
         // Wait until wrk runs against nginx: namespaces, middlebox, cgroup and servers all exist then.
         final long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         List<ProcessHandle> family = List.of();
@@ -120,8 +178,9 @@ class ServeBenchEndToEndTest {
             }
             Thread.sleep(200);
         }
-        assertTrue(family.stream().anyMatch(p -> p.info().command().orElse("").endsWith("/wrk")),
-            "wrk never started: " + Files.readString(out.resolve("bench.log")));
+        assertTrue(
+                family.stream().anyMatch(p -> p.info().command().orElse("").endsWith("/wrk")),
+                "wrk never started: " + Files.readString(out.resolve("bench.log")));
         family = bench.descendants().toList();
         bench.destroy();
         assertTrue(bench.waitFor(60, TimeUnit.SECONDS), "the bench did not stop within 60 s of SIGTERM");
@@ -129,27 +188,36 @@ class ServeBenchEndToEndTest {
         assertFalse(Files.exists(onlyChild(out).resolve("work/content")), "the content was not removed");
     }
 
-    private static void assertNothingLeft(Set<String> namespacesBefore, List<ProcessHandle> processes) throws Exception {
+    private static void assertNothingLeft(Set<String> namespacesBefore, List<ProcessHandle> processes)
+            throws Exception {
         final Set<String> added = new HashSet<>(namespaces());
         added.removeAll(namespacesBefore);
         assertEquals(Set.of(), added, "namespaces left behind");
         try (Stream<Path> groups = Files.list(MemoryCgroup.MEMORY_ROOT)) {
-            final List<String> left = groups.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(MemoryCgroup.PREFIX)).toList();
+            final List<String> left = groups.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(MemoryCgroup.PREFIX))
+                    .toList();
             assertEquals(List.of(), left, "memory cgroups left behind");
         }
         for (ProcessHandle p : processes) {
             p.onExit().get(10, TimeUnit.SECONDS);
-            assertFalse(p.isAlive(), "process " + p.pid() + " (" + p.info().commandLine().orElse("?") + ") outlived the bench");
+            assertFalse(
+                    p.isAlive(),
+                    "process " + p.pid() + " (" + p.info().commandLine().orElse("?") + ") outlived the bench");
         }
     }
 
     private static Set<String> namespaces() throws IOException, InterruptedException {
-        final Process ip = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        final Process ip = new ProcessBuilder("ip", "netns", "list")
+                .redirectErrorStream(true)
+                .start();
         final String out = new String(ip.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         ip.waitFor();
         // Only the bench's own (other tests and tools on the machine make namespaces of their own meanwhile).
-        return out.lines().map(l -> l.split("\\s+")[0]).filter(n -> n.startsWith(ServeBench.TOPOLOGY_PREFIX + "-"))
-            .collect(Collectors.toSet());
+        return out.lines()
+                .map(l -> l.split("\\s+")[0])
+                .filter(n -> n.startsWith(ServeBench.TOPOLOGY_PREFIX + "-"))
+                .collect(Collectors.toSet());
     }
 
     private static Path onlyChild(Path dir) throws IOException {

@@ -1,14 +1,13 @@
 package dev.atlas.bench.serve;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The parts of the serve bench that need no root: wrk and ss output, Jain's index, the nginx configuration, the plan. */
 class ServeBenchPartsTest {
@@ -44,20 +43,22 @@ class ServeBenchPartsTest {
     @Test
     void bodyThroughputCountsWholeChunksOfSuccessfulResponses() {
         final WrkReport wrk = WrkReport.parse(WRK_OUTPUT);
-        final RunResult r = new RunResult(Rtt.NONE, ContentCase.COLD, ServerKind.NGINX, 100, 1, wrk, 2.0, 1.5, 0, 0.9, 100,
-            64L << 20, Map.of());
+        final RunResult r = new RunResult(
+                Rtt.NONE, ContentCase.COLD, ServerKind.NGINX, 100, 1, wrk, 2.0, 1.5, 0, 0.9, 100, 64L << 20, Map.of());
         assertEquals(5320L * ContentSet.CHUNK_BYTES, r.bodyBytes());
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 4.003311, r.gbitPerSecond(), 1e-9);
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 2.0, r.gbitPerServerCore(), 1e-9);
-        assertEquals(RunResult.csvHeader().split(",").length, r.csvRow().split(",", -1).length, "one CSV field per column");
+        assertEquals(
+                RunResult.csvHeader().split(",").length, r.csvRow().split(",", -1).length, "one CSV field per column");
         final List<String> header = List.of(RunResult.csvHeader().split(","));
         assertEquals("64", r.csvRow().split(",", -1)[header.indexOf("nginx_cgroup_mib")]);
     }
 
     @Test
     void wrkWithoutASummaryIsAnErrorThatQuotesIt() {
-        final IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-            () -> WrkReport.parse("unable to connect to 198.18.0.2:80 Connection refused"));
+        final IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class,
+                () -> WrkReport.parse("unable to connect to 198.18.0.2:80 Connection refused"));
         assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
     }
 
@@ -72,7 +73,8 @@ class ServeBenchPartsTest {
             \t cubic wscale:7,7 rto:204 segs_out:1
             """;
         final String after = before.replace("bytes_received:1000", "bytes_received:301000")
-            .replace("bytes_received:5000", "bytes_received:305000").replace("rto:204 segs_out:1", "rto:204 bytes_received:300000");
+                .replace("bytes_received:5000", "bytes_received:305000")
+                .replace("rto:204 segs_out:1", "rto:204 bytes_received:300000");
         final Map<String, Long> a = ConnectionShares.parse(before);
         assertEquals(Map.of("198.18.0.1:40000", 1000L, "198.18.0.1:40002", 5000L, "198.18.0.1:40004", 0L), a);
         final List<Long> shares = ConnectionShares.between(a, ConnectionShares.parse(after));
@@ -95,7 +97,9 @@ class ServeBenchPartsTest {
         assertTrue(conf.contains("worker_processes 2;"));
         assertTrue(conf.contains("listen 198.18.0.3:80"));
         assertTrue(conf.contains("root /content/tree;"));
-        assertTrue(conf.contains("aio threads;") && conf.contains("sendfile on;") && conf.contains("open_file_cache max="));
+        assertTrue(conf.contains("aio threads;")
+                && conf.contains("sendfile on;")
+                && conf.contains("open_file_cache max="));
     }
 
     @Test
@@ -103,7 +107,8 @@ class ServeBenchPartsTest {
         final RunPlan quick = RunPlan.quick();
         assertEquals(quick.cgroupBytes(), quick.cgroupBytesFor(10), "few connections: the configured limit");
         final long at1000 = quick.cgroupBytesFor(1000);
-        assertTrue(at1000 > 1000L * ContentSet.CHUNK_BYTES, "1,000 chunks in flight must fit: " + (at1000 >> 20) + " MiB");
+        assertTrue(
+                at1000 > 1000L * ContentSet.CHUNK_BYTES, "1,000 chunks in flight must fit: " + (at1000 >> 20) + " MiB");
         assertTrue(at1000 < (long) quick.coldChunks() * ContentSet.CHUNK_BYTES / 2, "but not the cold set");
         final RunPlan full = RunPlan.full();
         assertTrue(full.cgroupBytesFor(4000) < (long) full.coldChunks() * ContentSet.CHUNK_BYTES / 3);
@@ -116,8 +121,9 @@ class ServeBenchPartsTest {
         assertEquals(quick.servers(), quick.serverOrder(1));
         assertEquals(quick.servers().reversed(), quick.serverOrder(2));
         assertEquals(List.of(100), quick.connectionsFor(2));
-        assertTrue(quick.coldChunks() * (long) ContentSet.CHUNK_BYTES > 10 * quick.cgroupBytesFor(100),
-            "the cold set must be much larger than nginx's memory");
+        assertTrue(
+                quick.coldChunks() * (long) ContentSet.CHUNK_BYTES > 10 * quick.cgroupBytesFor(100),
+                "the cold set must be much larger than nginx's memory");
         final RunPlan full = RunPlan.full();
         assertEquals(List.of(10, 100, 1000, 4000), full.connections());
         assertTrue(full.coldChunks() * (long) ContentSet.CHUNK_BYTES > 20 * full.cgroupBytes());

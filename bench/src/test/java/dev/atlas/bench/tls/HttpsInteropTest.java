@@ -1,18 +1,14 @@
 package dev.atlas.bench.tls;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.cli.CatalogueCli;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,11 +24,14 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * HTTPS from the catalogue through a lane, against real clients in a network namespace: curl
@@ -90,10 +89,22 @@ class HttpsInteropTest {
         final TestCa.Issued ecdsa = ca.issue("edge", TestCa.ec(), ECDSA_NAME, "*.edge.test");
         final TestCa.Issued rsa = ca.issue("rsa", TestCa.rsa(), RSA_NAME);
         net = Topology.up(Topology.uniqueName("https"), Topology.Mode.DIRECT).removeOnExit();
-        server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(), net.serverCidr(),
-            List.of(image), List.of("--tls-cert", ecdsa.certificate().toString(), "--tls-key", ecdsa.key().toString(),
-                "--tls-cert", rsa.certificate().toString(), "--tls-key", rsa.key().toString()),
-            work.resolve("server")).awaitReady(Duration.ofSeconds(60));
+        server = AtlasServerProcess.startCatalogue(
+                        net.serverNamespace(),
+                        net.serverInterface(),
+                        net.serverCidr(),
+                        List.of(image),
+                        List.of(
+                                "--tls-cert",
+                                ecdsa.certificate().toString(),
+                                "--tls-key",
+                                ecdsa.key().toString(),
+                                "--tls-cert",
+                                rsa.certificate().toString(),
+                                "--tls-key",
+                                rsa.key().toString()),
+                        work.resolve("server"))
+                .awaitReady(Duration.ofSeconds(60));
     }
 
     @AfterAll
@@ -110,7 +121,8 @@ class HttpsInteropTest {
             }
             if (work != null) {
                 try (Stream<Path> walk = Files.walk(work)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    walk.sorted(Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 }
             }
         }
@@ -124,15 +136,26 @@ class HttpsInteropTest {
     }
 
     /** What one curl run did: its exit code, per transfer the status, and how many connections it opened. */
-    private record CurlRun(int exitCode, List<Integer> statuses, int connections, List<Path> bodies, String stderr) {
-    }
+    private record CurlRun(int exitCode, List<Integer> statuses, int connections, List<Path> bodies, String stderr) {}
 
     /** Runs one curl for every name in {@code names} (one connection when it can keep it alive). */
     private CurlRun curl(String host, List<String> options, String... names) throws IOException, InterruptedException {
         final Path dir = Files.createTempDirectory(work, "curl-");
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS",
-            "--max-time", "60", "--cacert", ca.caFile().toString(),
-            "--resolve", host + ":443:" + net.serverAddress(), "-w", "%{http_code} %{num_connects}\\n"));
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                "curl",
+                "-sS",
+                "--max-time",
+                "60",
+                "--cacert",
+                ca.caFile().toString(),
+                "--resolve",
+                host + ":443:" + net.serverAddress(),
+                "-w",
+                "%{http_code} %{num_connects}\\n"));
         command.addAll(options);
         final List<Path> bodies = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
@@ -141,7 +164,8 @@ class HttpsInteropTest {
             command.addAll(List.of("-o", body.toString(), "https://" + host + "/" + names[i]));
         }
         final Process p = new ProcessBuilder(command).start();
-        final CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
+        final CompletableFuture<String> err =
+                CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
         final String out = read(p.getInputStream());
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -171,12 +195,15 @@ class HttpsInteropTest {
         assertEquals(names.length, run.statuses().size(), "one status per transfer: " + run);
         for (int i = 0; i < names.length; i++) {
             assertEquals(200, run.statuses().get(i), names[i]);
-            assertEquals(-1L, Files.mismatch(run.bodies().get(i), content.resolve(names[i])),
-                names[i] + " differs from the imported file");
+            assertEquals(
+                    -1L,
+                    Files.mismatch(run.bodies().get(i), content.resolve(names[i])),
+                    names[i] + " differs from the imported file");
         }
     }
 
-    private static final String[] ALL = FILES.keySet().stream().filter(n -> !n.equals("vod/long.mp4")).toArray(String[]::new);
+    private static final String[] ALL =
+            FILES.keySet().stream().filter(n -> !n.equals("vod/long.mp4")).toArray(String[]::new);
 
     @Test
     @Order(1)
@@ -221,26 +248,45 @@ class HttpsInteropTest {
     void opensslSClientBothVersionsPipelined() throws Exception {
         for (String version : List.of("-tls1_3", "-tls1_2")) {
             final String request = "GET /" + "record-plus.bin" + " HTTP/1.1\r\nHost: edge.test\r\n\r\n"
-                + "GET /hls/720p/segment_00001.ts HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n";
-            final Process p = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "openssl", "s_client",
-                "-connect", net.serverAddress() + ":443", "-servername", ECDSA_NAME, "-CAfile", ca.caFile().toString(),
-                "-verify_return_error", "-verify_hostname", ECDSA_NAME, "-quiet", "-ign_eof", version).start();
+                    + "GET /hls/720p/segment_00001.ts HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n";
+            final Process p = new ProcessBuilder(
+                            "ip",
+                            "netns",
+                            "exec",
+                            net.clientNamespace(),
+                            "openssl",
+                            "s_client",
+                            "-connect",
+                            net.serverAddress() + ":443",
+                            "-servername",
+                            ECDSA_NAME,
+                            "-CAfile",
+                            ca.caFile().toString(),
+                            "-verify_return_error",
+                            "-verify_hostname",
+                            ECDSA_NAME,
+                            "-quiet",
+                            "-ign_eof",
+                            version)
+                    .start();
             // Own threads: the common pool may have a single worker here, and both pipes must drain at once.
-            final CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()),
-                Thread.ofVirtual()::start);
-            final CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return p.getInputStream().readAllBytes();
-                } catch (IOException e) {
-                    return new byte[0];
-                }
-            }, Thread.ofVirtual()::start);
+            final CompletableFuture<String> err =
+                    CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
+            final CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return p.getInputStream().readAllBytes();
+                        } catch (IOException e) {
+                            return new byte[0];
+                        }
+                    },
+                    Thread.ofVirtual()::start);
             p.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             p.getOutputStream().close(); // -ign_eof: s_client still reads until the server closes
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("openssl s_client " + version + " did not finish; " + out.join().length
-                    + " bytes received; stderr: " + err.join() + "\nserver counters: " + server.stats());
+                        + " bytes received; stderr: " + err.join() + "\nserver counters: " + server.stats());
             }
             final byte[] answer = out.join();
             int at = 0;
@@ -252,8 +298,10 @@ class HttpsInteropTest {
                 assertTrue(head.startsWith("HTTP/1.1 200"), head);
                 final int bodyStart = headEnd + 4;
                 assertTrue(answer.length >= bodyStart + expected.length, version + ": body of " + name + " cut short");
-                assertArrayEquals(expected, Arrays.copyOfRange(answer, bodyStart, bodyStart + expected.length),
-                    version + ": " + name);
+                assertArrayEquals(
+                        expected,
+                        Arrays.copyOfRange(answer, bodyStart, bodyStart + expected.length),
+                        version + ": " + name);
                 at = bodyStart + expected.length;
             }
             assertEquals(answer.length, at, version + ": bytes after the last response");
@@ -266,11 +314,24 @@ class HttpsInteropTest {
         final long before = server.freshStats().getOrDefault("tls.keyUpdatesReceived", 0L);
         // Interactive s_client (no -quiet, no -ign_eof: only then does a "K" line send a KeyUpdate
         // asking for ours); stdin stays open until the server closes after the second response.
-        final Process p = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "openssl", "s_client",
-            "-connect", net.serverAddress() + ":443", "-servername", ECDSA_NAME, "-CAfile", ca.caFile().toString(),
-            "-verify_return_error", "-tls1_3").start();
-        final CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()),
-            Thread.ofVirtual()::start);
+        final Process p = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "openssl",
+                        "s_client",
+                        "-connect",
+                        net.serverAddress() + ":443",
+                        "-servername",
+                        ECDSA_NAME,
+                        "-CAfile",
+                        ca.caFile().toString(),
+                        "-verify_return_error",
+                        "-tls1_3")
+                .start();
+        final CompletableFuture<String> err =
+                CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
         final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
         final Thread reader = Thread.ofVirtual().start(() -> {
             final byte[] buffer = new byte[64 * 1024];
@@ -298,7 +359,7 @@ class HttpsInteropTest {
         final long atKeyUpdate = size(received);
         Thread.sleep(1500);
         stdin.write("GET /record-plus.bin HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n"
-            .getBytes(StandardCharsets.US_ASCII));
+                .getBytes(StandardCharsets.US_ASCII));
         stdin.flush();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -306,7 +367,9 @@ class HttpsInteropTest {
         }
         reader.join();
         final long expectedBytes = Files.size(content.resolve("vod/long.mp4"));
-        assertTrue(atKeyUpdate < expectedBytes, "the KeyUpdate went out after the download (" + atKeyUpdate + " bytes in)");
+        assertTrue(
+                atKeyUpdate < expectedBytes,
+                "the KeyUpdate went out after the download (" + atKeyUpdate + " bytes in)");
         final String stderr = err.join();
         byte[] answer;
         synchronized (received) {
@@ -342,15 +405,37 @@ class HttpsInteropTest {
     @Order(6)
     void httpOnTheSameLaneAndGarbageOnTheHttpsPort() throws Exception {
         final Path body = work.resolve("plain.bin");
-        final Process http = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS", "--max-time",
-            "30", "-o", body.toString(), "http://" + net.serverAddress() + "/vod/feature.mp4").start();
+        final Process http = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "30",
+                        "-o",
+                        body.toString(),
+                        "http://" + net.serverAddress() + "/vod/feature.mp4")
+                .start();
         assertTrue(http.waitFor(40, TimeUnit.SECONDS));
         assertEquals(0, http.exitValue());
         assertEquals(-1L, Files.mismatch(body, content.resolve("vod/feature.mp4")));
         // Plain HTTP to the HTTPS port: the server answers with a TLS alert and closes; curl fails, the server goes on.
         final long failedBefore = server.freshStats().getOrDefault("tls.handshakesFailed", 0L);
-        final Process garbage = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS", "--max-time",
-            "10", "-o", "/dev/null", "http://" + net.serverAddress() + ":443/tiny.bin").start();
+        final Process garbage = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        net.clientNamespace(),
+                        "curl",
+                        "-sS",
+                        "--max-time",
+                        "10",
+                        "-o",
+                        "/dev/null",
+                        "http://" + net.serverAddress() + ":443/tiny.bin")
+                .start();
         assertTrue(garbage.waitFor(20, TimeUnit.SECONDS));
         assertNotEquals(0, garbage.exitValue(), "HTTP on the HTTPS port must not succeed");
         final Map<String, Long> stats = server.freshStats();
@@ -372,20 +457,40 @@ class HttpsInteropTest {
         final double[] http = timed(false, name);
         final double[] https = timed(true, name);
         final double bytes = 4.0 * Files.size(content.resolve(name));
-        System.out.printf("https-vs-http: HTTP %.2f Gb/s (%.2f s, server CPU %.2f s), HTTPS %.2f Gb/s (%.2f s, server CPU %.2f s); "
-                + "HTTPS/HTTP throughput %.2f, bytes per server CPU second %.2f%n",
-            bytes * 8 / http[0] / 1e9, http[0], http[1], bytes * 8 / https[0] / 1e9, https[0], https[1], http[0] / https[0],
-            (bytes / https[1]) / (bytes / http[1]));
+        System.out.printf(
+                "https-vs-http: HTTP %.2f Gb/s (%.2f s, server CPU %.2f s), HTTPS %.2f Gb/s (%.2f s, server CPU %.2f s); "
+                        + "HTTPS/HTTP throughput %.2f, bytes per server CPU second %.2f%n",
+                bytes * 8 / http[0] / 1e9,
+                http[0],
+                http[1],
+                bytes * 8 / https[0] / 1e9,
+                https[0],
+                https[1],
+                http[0] / https[0],
+                (bytes / https[1]) / (bytes / http[1]));
     }
 
     /** {wall seconds, server CPU seconds} for four downloads of {@code name} on one connection, checked byte for byte. */
     private double[] timed(boolean tls, String name) throws Exception {
         final Path dir = Files.createTempDirectory(work, tls ? "https-" : "http-");
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS",
-            "--max-time", "120", "--cacert", ca.caFile().toString(), "--resolve", ECDSA_NAME + ":443:" + net.serverAddress()));
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                "curl",
+                "-sS",
+                "--max-time",
+                "120",
+                "--cacert",
+                ca.caFile().toString(),
+                "--resolve",
+                ECDSA_NAME + ":443:" + net.serverAddress()));
         for (int i = 0; i < 4; i++) {
-            command.addAll(List.of("-o", dir.resolve("body-" + i).toString(),
-                (tls ? "https://" + ECDSA_NAME : "http://" + net.serverAddress()) + "/" + name));
+            command.addAll(List.of(
+                    "-o",
+                    dir.resolve("body-" + i).toString(),
+                    (tls ? "https://" + ECDSA_NAME : "http://" + net.serverAddress()) + "/" + name));
         }
         final double cpuBefore = server.cpuSeconds();
         final long start = System.nanoTime();

@@ -1,14 +1,14 @@
 package dev.atlas.bench.tls;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.NftTable;
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.MiddleboxProcess;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.cli.CatalogueCli;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,9 +22,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * HTTPS downloads from the catalogue through the delay middlebox (20 ms RTT, 2% loss each way):
@@ -46,7 +45,8 @@ class HttpsLossTest {
         final Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "https-loss-");
         try {
             final Path content = Files.createDirectories(work.resolve("content"));
-            final Map<String, Integer> files = Map.of("vod/a.mp4", 32 * 1024 * 1024 + 1001, "vod/b.mp4", 8 * 1024 * 1024 + 77);
+            final Map<String, Integer> files =
+                    Map.of("vod/a.mp4", 32 * 1024 * 1024 + 1001, "vod/b.mp4", 8 * 1024 * 1024 + 77);
             final SplittableRandom random = new SplittableRandom(0x7157_1055L);
             for (Map.Entry<String, Integer> e : files.entrySet()) {
                 final byte[] bytes = new byte[e.getValue()];
@@ -62,14 +62,27 @@ class HttpsLossTest {
             final TestCa ca = new TestCa(work.resolve("pki"));
             final TestCa.Issued cert = ca.issue("edge", TestCa.ec(), NAME);
             final int dropBelow = (int) Math.round(LOSS * LOSS_SCALE);
-            try (Topology net = Topology.up(Topology.uniqueName("tls-loss"), Topology.Mode.MIDDLEBOX).removeOnExit();
-                 MiddleboxProcess middlebox = net.startMiddlebox(List.of(RTT_MILLIS), LOSS, 29);
-                 NftTable serverToClientLoss = NftTable.create(net.mboxNamespace(), "bridge",
-                     "chain lossfwd { type filter hook forward priority 10; iifname \"" + Topology.MBOX_SERVER_PORT
-                         + "\" numgen random mod " + LOSS_SCALE + " < " + dropBelow + " drop; }");
-                 AtlasServerProcess server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(),
-                     net.serverCidr(), List.of(image), List.of("--tls-cert", cert.certificate().toString(), "--tls-key",
-                         cert.key().toString()), work.resolve("server")).awaitReady(Duration.ofSeconds(60))) {
+            try (Topology net = Topology.up(Topology.uniqueName("tls-loss"), Topology.Mode.MIDDLEBOX)
+                            .removeOnExit();
+                    MiddleboxProcess middlebox = net.startMiddlebox(List.of(RTT_MILLIS), LOSS, 29);
+                    NftTable serverToClientLoss = NftTable.create(
+                            net.mboxNamespace(),
+                            "bridge",
+                            "chain lossfwd { type filter hook forward priority 10; iifname \""
+                                    + Topology.MBOX_SERVER_PORT + "\" numgen random mod " + LOSS_SCALE + " < "
+                                    + dropBelow + " drop; }");
+                    AtlasServerProcess server = AtlasServerProcess.startCatalogue(
+                                    net.serverNamespace(),
+                                    net.serverInterface(),
+                                    net.serverCidr(),
+                                    List.of(image),
+                                    List.of(
+                                            "--tls-cert",
+                                            cert.certificate().toString(),
+                                            "--tls-key",
+                                            cert.key().toString()),
+                                    work.resolve("server"))
+                            .awaitReady(Duration.ofSeconds(60))) {
                 final Map<String, Long> before = server.freshStats();
                 download(net, ca, work, content, "vod/a.mp4", "--tlsv1.3");
                 download(net, ca, work, content, "vod/b.mp4", "--tlsv1.2", "--tls-max", "1.2");
@@ -77,9 +90,16 @@ class HttpsLossTest {
                 final long fast = after.get("tcp.fastRetransmits") - before.get("tcp.fastRetransmits");
                 final long rto = after.get("tcp.rtoRetransmits") - before.get("tcp.rtoRetransmits");
                 final long slices = after.get("tls.slicesEncrypted") - before.get("tls.slicesEncrypted");
-                System.out.printf("https-loss: %.0f%% loss each way, %d ms RTT: retransmits fast/SACK %d, RTO %d, "
-                        + "segments resent inside a record by AES-CTR %d, records sealed %d, retransmission reads %d%n",
-                    LOSS * 100, RTT_MILLIS, fast, rto, slices, after.get("tls.recordsSealed"), after.get("disk.retransmitReads"));
+                System.out.printf(
+                        "https-loss: %.0f%% loss each way, %d ms RTT: retransmits fast/SACK %d, RTO %d, "
+                                + "segments resent inside a record by AES-CTR %d, records sealed %d, retransmission reads %d%n",
+                        LOSS * 100,
+                        RTT_MILLIS,
+                        fast,
+                        rto,
+                        slices,
+                        after.get("tls.recordsSealed"),
+                        after.get("disk.retransmitReads"));
                 assertTrue(fast + rto > 0, "no retransmission was seen");
                 assertTrue(slices > 0, "no retransmission started and ended inside a record");
                 assertEquals(0L, after.get("tls.badRecords"));
@@ -92,26 +112,43 @@ class HttpsLossTest {
     }
 
     private static void download(Topology net, TestCa ca, Path work, Path content, String name, String... tls)
-        throws IOException, InterruptedException {
+            throws IOException, InterruptedException {
         final Path body = work.resolve(name.replace('/', '-'));
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS",
-            "--max-time", "240", "--cacert", ca.caFile().toString(), "--resolve", NAME + ":443:" + net.serverAddress(),
-            "-o", body.toString(), "-w", "%{http_code} %{time_total}"));
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                "curl",
+                "-sS",
+                "--max-time",
+                "240",
+                "--cacert",
+                ca.caFile().toString(),
+                "--resolve",
+                NAME + ":443:" + net.serverAddress(),
+                "-o",
+                body.toString(),
+                "-w",
+                "%{http_code} %{time_total}"));
         command.addAll(List.of(tls));
         command.add("https://" + NAME + "/" + name);
         final long start = System.nanoTime();
         final Process p = new ProcessBuilder(command).start();
-        final CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        }, Thread.ofVirtual()::start);
+        final CompletableFuture<String> err = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        return e.toString();
+                    }
+                },
+                Thread.ofVirtual()::start);
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(250, TimeUnit.SECONDS), name + ": curl did not finish");
-        System.out.printf("https-loss: %s %s: %s in %.1f s%n", name, String.join(" ", tls), out,
-            (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                "https-loss: %s %s: %s in %.1f s%n",
+                name, String.join(" ", tls), out, (System.nanoTime() - start) / 1e9);
         assertEquals(0, p.exitValue(), name + ": " + err.join());
         assertEquals(-1L, Files.mismatch(body, content.resolve(name)), name + " differs from the imported file");
     }

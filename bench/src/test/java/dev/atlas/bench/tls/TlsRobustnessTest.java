@@ -1,12 +1,12 @@
 package dev.atlas.bench.tls;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.bench.interop.Prerequisites;
 import dev.atlas.bench.netns.Topology;
 import dev.atlas.bench.tcp.AtlasServerProcess;
 import dev.atlas.catalogue.cli.CatalogueCli;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +21,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Misbehaving and crowding TLS clients against one lane while a download runs on it: a record
@@ -59,25 +58,70 @@ class TlsRobustnessTest {
             try (InputStream in = TlsRobustnessTest.class.getResourceAsStream("tls_peers.py")) {
                 Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
             }
-            try (Topology net = Topology.up(Topology.uniqueName("tls-robust"), Topology.Mode.DIRECT).removeOnExit();
-                 AtlasServerProcess server = AtlasServerProcess.startCatalogue(net.serverNamespace(), net.serverInterface(),
-                     net.serverCidr(), List.of(image), List.of("--tls-cert", cert.certificate().toString(), "--tls-key",
-                         cert.key().toString()), work.resolve("server")).awaitReady(Duration.ofSeconds(60))) {
+            try (Topology net = Topology.up(Topology.uniqueName("tls-robust"), Topology.Mode.DIRECT)
+                            .removeOnExit();
+                    AtlasServerProcess server = AtlasServerProcess.startCatalogue(
+                                    net.serverNamespace(),
+                                    net.serverInterface(),
+                                    net.serverCidr(),
+                                    List.of(image),
+                                    List.of(
+                                            "--tls-cert",
+                                            cert.certificate().toString(),
+                                            "--tls-key",
+                                            cert.key().toString()),
+                                    work.resolve("server"))
+                            .awaitReady(Duration.ofSeconds(60))) {
                 final Map<String, Long> before = server.freshStats();
                 final Path body = work.resolve("big.download");
                 // The download goes on (rate-limited) while the rest happens.
-                final Process download = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS",
-                    "--max-time", "120", "--limit-rate", "8M", "--cacert", ca.caFile().toString(), "--resolve",
-                    NAME + ":443:" + net.serverAddress(), "-o", body.toString(), "https://" + NAME + "/big.bin")
-                    .redirectErrorStream(true).start();
+                final Process download = new ProcessBuilder(
+                                "ip",
+                                "netns",
+                                "exec",
+                                net.clientNamespace(),
+                                "curl",
+                                "-sS",
+                                "--max-time",
+                                "120",
+                                "--limit-rate",
+                                "8M",
+                                "--cacert",
+                                ca.caFile().toString(),
+                                "--resolve",
+                                NAME + ":443:" + net.serverAddress(),
+                                "-o",
+                                body.toString(),
+                                "https://" + NAME + "/big.bin")
+                        .redirectErrorStream(true)
+                        .start();
                 final String host = net.serverAddress();
                 assertPeer(net, script, "badmac", host, ca);
                 assertPeer(net, script, "overflow", host, ca);
                 assertPeer(net, script, "truncated", host, ca);
-                final Process chacha = new ProcessBuilder("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS",
-                    "--max-time", "20", "--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305",
-                    "--cacert", ca.caFile().toString(), "--resolve", NAME + ":443:" + host, "-o", "/dev/null",
-                    "https://" + NAME + "/tiny.bin").redirectErrorStream(true).start();
+                final Process chacha = new ProcessBuilder(
+                                "ip",
+                                "netns",
+                                "exec",
+                                net.clientNamespace(),
+                                "curl",
+                                "-sS",
+                                "--max-time",
+                                "20",
+                                "--tlsv1.2",
+                                "--tls-max",
+                                "1.2",
+                                "--ciphers",
+                                "ECDHE-ECDSA-CHACHA20-POLY1305",
+                                "--cacert",
+                                ca.caFile().toString(),
+                                "--resolve",
+                                NAME + ":443:" + host,
+                                "-o",
+                                "/dev/null",
+                                "https://" + NAME + "/tiny.bin")
+                        .redirectErrorStream(true)
+                        .start();
                 final String chachaSays = new String(chacha.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertTrue(chacha.waitFor(30, TimeUnit.SECONDS));
                 assertEquals(35, chacha.exitValue(), "a suite we do not speak must fail the handshake: " + chachaSays);
@@ -85,16 +129,23 @@ class TlsRobustnessTest {
                 assertPeer(net, script, "many", host, ca, Integer.toString(CROWD));
                 final double crowdSeconds = (System.nanoTime() - start) / 1e9;
                 assertTrue(download.waitFor(150, TimeUnit.SECONDS), "the download did not finish");
-                final String downloadSays = new String(download.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                final String downloadSays =
+                        new String(download.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertEquals(0, download.exitValue(), downloadSays);
                 assertEquals(-1L, Files.mismatch(body, content.resolve("big.bin")), "the download beside them differs");
                 final Map<String, Long> after = server.freshStats();
                 final long completed = after.get("tls.handshakesCompleted") - before.get("tls.handshakesCompleted");
                 final long failed = after.get("tls.handshakesFailed") - before.get("tls.handshakesFailed");
-                System.out.printf("tls-robustness: %d handshakes completed, %d failed; %d concurrent in %.1f s; "
-                        + "deferred to a later pass %d; longest handshake %.1f ms; alerts sent %s%n", completed, failed, CROWD,
-                    crowdSeconds, after.get("tls.handshakesDeferred"), after.get("tls.handshakeNanosMax") / 1e6,
-                    alerts(after, "tls.alertsSent."));
+                System.out.printf(
+                        "tls-robustness: %d handshakes completed, %d failed; %d concurrent in %.1f s; "
+                                + "deferred to a later pass %d; longest handshake %.1f ms; alerts sent %s%n",
+                        completed,
+                        failed,
+                        CROWD,
+                        crowdSeconds,
+                        after.get("tls.handshakesDeferred"),
+                        after.get("tls.handshakeNanosMax") / 1e6,
+                        alerts(after, "tls.alertsSent."));
                 assertTrue(completed >= CROWD + 3, "handshakes completed: " + completed);
                 assertEquals(2, failed, "the truncated ClientHello and the unsupported suite");
                 assertEquals(1L, after.getOrDefault("tls.badRecords", 0L) - before.getOrDefault("tls.badRecords", 0L));
@@ -120,9 +171,17 @@ class TlsRobustnessTest {
     }
 
     private static void assertPeer(Topology net, Path script, String mode, String host, TestCa ca, String... more)
-        throws IOException, InterruptedException {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.clientNamespace(), "python3",
-            script.toString(), mode, host, ca.caFile().toString()));
+            throws IOException, InterruptedException {
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                "python3",
+                script.toString(),
+                mode,
+                host,
+                ca.caFile().toString()));
         command.addAll(List.of(more));
         final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         final String says = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

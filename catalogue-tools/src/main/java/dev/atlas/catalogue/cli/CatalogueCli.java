@@ -2,8 +2,8 @@ package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,15 +11,30 @@ import picocli.CommandLine.Command;
  * {@code atlas-catalogue}: fills and inspects an edge node's catalogue devices. Exit codes:
  * 0 success, 1 operational error (one line on stderr saying what to do), 2 usage error.
  */
-@Command(name = "atlas-catalogue", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+@Command(
+        name = "atlas-catalogue",
+        mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         version = "atlas-catalogue 0.1",
         description = "Format, fill and check the catalogue on an Atlas edge node's devices.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:failed: one line on stderr says what went wrong and what to do (a damaged"
-                + " catalogue, a full set, a file that no longer matches its SHA-256, a device in use, ...)",
-                "2:usage error (unknown command or option, missing argument)"},
-        subcommands = {FormatCommand.class, ImportCommand.class, LsCommand.class, StatCommand.class,
-                RmCommand.class, GetCommand.class, VerifyCommand.class, FsckCommand.class, DfCommand.class})
+        exitCodeList = {
+            "0:done",
+            "1:failed: one line on stderr says what went wrong and what to do (a damaged"
+                    + " catalogue, a full set, a file that no longer matches its SHA-256, a device in use, ...)",
+            "2:usage error (unknown command or option, missing argument)"
+        },
+        subcommands = {
+            FormatCommand.class,
+            ImportCommand.class,
+            LsCommand.class,
+            StatCommand.class,
+            RmCommand.class,
+            GetCommand.class,
+            VerifyCommand.class,
+            FsckCommand.class,
+            DfCommand.class
+        })
 public final class CatalogueCli implements Runnable {
 
     public static final int OK = 0;
@@ -31,8 +46,8 @@ public final class CatalogueCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command (format, import, ls, stat, rm,"
-                + " get, verify, fsck, df)");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "name a command (format, import, ls, stat, rm," + " get, verify, fsck, df)");
     }
 
     public static void main(String[] args) {

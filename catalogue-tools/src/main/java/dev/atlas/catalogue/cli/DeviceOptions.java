@@ -9,7 +9,10 @@ import picocli.CommandLine.Option;
 /** Options every command takes: the set's devices and the progress switch. */
 final class DeviceOptions {
 
-    @Option(names = {"-d", "--device"}, required = true, paramLabel = "PATH",
+    @Option(
+            names = {"-d", "--device"},
+            required = true,
+            paramLabel = "PATH",
             description = "A device of the catalogue set (image file or block device); repeat for each device.")
     List<Path> devices = new ArrayList<>();
 

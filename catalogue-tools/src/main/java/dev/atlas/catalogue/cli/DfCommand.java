@@ -1,8 +1,8 @@
 package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.Catalogue;
-import dev.atlas.catalogue.SpaceUsage;
 import dev.atlas.catalogue.Sizes;
+import dev.atlas.catalogue.SpaceUsage;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,23 +19,37 @@ final class DfCommand implements Callable<Integer> {
         try (Catalogue catalogue = Catalogue.open(options.devices)) {
             DeviceOptions.warnDamage(catalogue);
             final SpaceUsage[] usage = SpaceUsage.of(catalogue);
-            System.out.printf("%-3s %-40s %10s %10s %10s %12s %7s%n", "dev", "path", "size", "used", "free",
-                    "largest-free", "files");
+            System.out.printf(
+                    "%-3s %-40s %10s %10s %10s %12s %7s%n",
+                    "dev", "path", "size", "used", "free", "largest-free", "files");
             long size = 0;
             long used = 0;
             long free = 0;
             int files = 0;
             for (SpaceUsage u : usage) {
-                System.out.printf("%-3d %-40s %10s %10s %10s %12s %7d%n", u.device(), catalogue.devicePath(u.device()),
-                        Sizes.human(u.sizeBytes()), Sizes.human(u.usedBytes()), Sizes.human(u.freeBytes()),
-                        Sizes.human(u.largestFreeBytes()), u.files());
+                System.out.printf(
+                        "%-3d %-40s %10s %10s %10s %12s %7d%n",
+                        u.device(),
+                        catalogue.devicePath(u.device()),
+                        Sizes.human(u.sizeBytes()),
+                        Sizes.human(u.usedBytes()),
+                        Sizes.human(u.freeBytes()),
+                        Sizes.human(u.largestFreeBytes()),
+                        u.files());
                 size += u.sizeBytes();
                 used += u.usedBytes();
                 free += u.freeBytes();
                 files += u.files();
             }
-            System.out.printf("%-3s %-40s %10s %10s %10s %12s %7d%n", "all", "generation " + catalogue.generation(),
-                    Sizes.human(size), Sizes.human(used), Sizes.human(free), "", files);
+            System.out.printf(
+                    "%-3s %-40s %10s %10s %10s %12s %7d%n",
+                    "all",
+                    "generation " + catalogue.generation(),
+                    Sizes.human(size),
+                    Sizes.human(used),
+                    Sizes.human(free),
+                    "",
+                    files);
         }
         return CatalogueCli.OK;
     }

@@ -1,8 +1,8 @@
 package dev.atlas.catalogue.cli;
 
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueFormatter;
 import dev.atlas.catalogue.Sizes;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -14,8 +14,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code format}: writes an empty catalogue over the named devices (device i = the i-th --device). */
-@Command(name = "format", description = "Write an empty catalogue over the devices (the order of -d sets the"
-        + " device numbers).")
+@Command(
+        name = "format",
+        description = "Write an empty catalogue over the devices (the order of -d sets the" + " device numbers).")
 final class FormatCommand implements Callable<Integer> {
 
     @Mixin
@@ -24,7 +25,9 @@ final class FormatCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Erase devices that already hold a catalogue.")
     boolean force;
 
-    @Option(names = "--size", paramLabel = "SIZE",
+    @Option(
+            names = "--size",
+            paramLabel = "SIZE",
             description = "Create missing image files (or grow smaller ones) to SIZE, e.g. 4G.")
     String size;
 

@@ -2,8 +2,8 @@ package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueNames;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -30,7 +30,10 @@ final class GetCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME")
     String name;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of stdout.")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FILE",
+            description = "Write to FILE instead of stdout.")
     Path output;
 
     @Override
@@ -50,24 +53,32 @@ final class GetCommand implements Callable<Integer> {
             }
             // Into a temporary file beside the target, renamed over it only once the SHA-256 matched:
             // a damaged file never leaves bytes at the path the operator named.
-            final Path partial = target == null ? null : target.resolveSibling("." + target.getFileName() + ".partial-"
-                    + ProcessHandle.current().pid());
+            final Path partial = target == null
+                    ? null
+                    : target.resolveSibling("." + target.getFileName() + ".partial-"
+                            + ProcessHandle.current().pid());
             boolean matched = false;
             try {
                 final MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 try (WritableByteChannel out = partial == null
                         ? new FileOutputStream(FileDescriptor.out).getChannel()
-                        : FileChannel.open(partial, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
+                        : FileChannel.open(
+                                partial,
+                                StandardOpenOption.WRITE,
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.TRUNCATE_EXISTING)) {
                     final var progress = partial == null ? dev.atlas.catalogue.Progress.NONE : options.progress();
                     progress.begin("get", e.length());
                     try {
-                        catalogue.read(e, chunk -> {
-                            sha.update(chunk.duplicate());
-                            while (chunk.hasRemaining()) {
-                                out.write(chunk);
-                            }
-                        }, progress);
+                        catalogue.read(
+                                e,
+                                chunk -> {
+                                    sha.update(chunk.duplicate());
+                                    while (chunk.hasRemaining()) {
+                                        out.write(chunk);
+                                    }
+                                },
+                                progress);
                     } finally {
                         progress.end();
                     }

@@ -1,10 +1,10 @@
 package dev.atlas.catalogue.cli;
 
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.ImportScan;
 import dev.atlas.catalogue.Sizes;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -19,11 +19,15 @@ import picocli.CommandLine.Parameters;
  * as one new generation. A file's name is its path relative to the SRC it was found under (a
  * SRC that is a file gets its own file name), optionally under {@code --prefix}.
  */
-@Command(name = "import", description = {"Copy files or directory trees into the catalogue, as one commit.",
-        "Each file is named by its path relative to the SRC it was found under (a SRC that is a file by its own"
-                + " file name), under --prefix DIR/ if given; names are stored as the file system's bytes, which"
-                + " must be UTF-8. Symbolic links are followed only inside the SRC tree; what is skipped (links"
-                + " outside, dangling links, loops, FIFOs, sockets, devices) is listed with the reason."})
+@Command(
+        name = "import",
+        description = {
+            "Copy files or directory trees into the catalogue, as one commit.",
+            "Each file is named by its path relative to the SRC it was found under (a SRC that is a file by its own"
+                    + " file name), under --prefix DIR/ if given; names are stored as the file system's bytes, which"
+                    + " must be UTF-8. Symbolic links are followed only inside the SRC tree; what is skipped (links"
+                    + " outside, dangling links, loops, FIFOs, sockets, devices) is listed with the reason."
+        })
 final class ImportCommand implements Callable<Integer> {
 
     @Mixin
@@ -35,8 +39,10 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--follow-symlinks", description = "Also follow symbolic links that point outside the SRC tree.")
     boolean followSymlinks;
 
-    @Option(names = "--percent-encode-names", description = "Store each byte of a file name that is not valid"
-            + " UTF-8 as %XX instead of refusing the import.")
+    @Option(
+            names = "--percent-encode-names",
+            description = "Store each byte of a file name that is not valid"
+                    + " UTF-8 as %XX instead of refusing the import.")
     boolean percentEncode;
 
     @Parameters(arity = "1..*", paramLabel = "SRC", description = "Files or directories to import.")
@@ -61,9 +67,17 @@ final class ImportCommand implements Callable<Integer> {
                 bytes += writer.staged(item.name()).length();
             }
             final double seconds = Math.max(System.nanoTime() - start, 1) / 1e9;
-            System.out.printf(Locale.ROOT, "imported %d file(s), %s in %.2f s (%s/s); catalogue generation %d%s%n",
-                    items.size(), Sizes.human(bytes), seconds, Sizes.human((long) (bytes / seconds)), generation,
-                    scan.skipped().isEmpty() ? "" : "; skipped " + scan.skipped().size() + " (listed on stderr)");
+            System.out.printf(
+                    Locale.ROOT,
+                    "imported %d file(s), %s in %.2f s (%s/s); catalogue generation %d%s%n",
+                    items.size(),
+                    Sizes.human(bytes),
+                    seconds,
+                    Sizes.human((long) (bytes / seconds)),
+                    generation,
+                    scan.skipped().isEmpty()
+                            ? ""
+                            : "; skipped " + scan.skipped().size() + " (listed on stderr)");
         }
         return CatalogueCli.OK;
     }

@@ -16,7 +16,9 @@ final class LsCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions options;
 
-    @Option(names = {"-l", "--long"}, description = "Show size, mtime, content type and location.")
+    @Option(
+            names = {"-l", "--long"},
+            description = "Show size, mtime, content type and location.")
     boolean longFormat;
 
     @Override
@@ -26,8 +28,14 @@ final class LsCommand implements Callable<Integer> {
             DeviceOptions.warnDamage(catalogue);
             for (CatalogueEntry e : catalogue) {
                 if (longFormat) {
-                    out.printf("%14d  %s  %-30s  %d:%-10d  %s%n", e.length(), Instant.ofEpochMilli(e.mtimeMillis()),
-                            e.contentType(), e.device(), e.firstLba(), e.name());
+                    out.printf(
+                            "%14d  %s  %-30s  %d:%-10d  %s%n",
+                            e.length(),
+                            Instant.ofEpochMilli(e.mtimeMillis()),
+                            e.contentType(),
+                            e.device(),
+                            e.firstLba(),
+                            e.name());
                 } else {
                     out.println(e.name());
                 }

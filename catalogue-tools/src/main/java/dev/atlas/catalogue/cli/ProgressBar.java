@@ -78,8 +78,14 @@ final class ProgressBar implements Progress {
     public void end() {
         final long now = nanoClock.getAsLong();
         final double seconds = Math.max(now - startNanos, 1) / NANOS_PER_SECOND;
-        out.printf(Locale.ROOT, "\r%-12s %s%s in %.1f s, %s/s%s%n", task, Sizes.human(done),
-                totalFiles > 0 ? ", " + filesDone + " file(s)" : "", seconds, Sizes.human((long) (done / seconds)),
+        out.printf(
+                Locale.ROOT,
+                "\r%-12s %s%s in %.1f s, %s/s%s%n",
+                task,
+                Sizes.human(done),
+                totalFiles > 0 ? ", " + filesDone + " file(s)" : "",
+                seconds,
+                Sizes.human((long) (done / seconds)),
                 " ".repeat(WIDTH));
         out.flush();
     }
@@ -92,9 +98,18 @@ final class ProgressBar implements Progress {
         final long rate = (long) (done / seconds);
         final String files = totalFiles > 0 ? filesDone + "/" + totalFiles + " files  " : "";
         final String eta = rate <= 0 ? "--:--" : clock((total - done) / rate);
-        out.printf(Locale.ROOT, "\r%-12s [%s%s] %3.0f%% %s / %s  %s%s/s  ETA %s ", task, "#".repeat(filled),
-                " ".repeat(WIDTH - filled), fraction * 100, Sizes.human(done), Sizes.human(total), files,
-                Sizes.human(rate), eta);
+        out.printf(
+                Locale.ROOT,
+                "\r%-12s [%s%s] %3.0f%% %s / %s  %s%s/s  ETA %s ",
+                task,
+                "#".repeat(filled),
+                " ".repeat(WIDTH - filled),
+                fraction * 100,
+                Sizes.human(done),
+                Sizes.human(total),
+                files,
+                Sizes.human(rate),
+                eta);
         out.flush();
     }
 
@@ -102,8 +117,12 @@ final class ProgressBar implements Progress {
     static String clock(long seconds) {
         final long s = Math.max(seconds, 0);
         if (s >= SECONDS_PER_HOUR) {
-            return String.format(Locale.ROOT, "%d:%02d:%02d", s / SECONDS_PER_HOUR,
-                    s % SECONDS_PER_HOUR / SECONDS_PER_MINUTE, s % SECONDS_PER_MINUTE);
+            return String.format(
+                    Locale.ROOT,
+                    "%d:%02d:%02d",
+                    s / SECONDS_PER_HOUR,
+                    s % SECONDS_PER_HOUR / SECONDS_PER_MINUTE,
+                    s % SECONDS_PER_MINUTE);
         }
         return String.format(Locale.ROOT, "%d:%02d", s / SECONDS_PER_MINUTE, s % SECONDS_PER_MINUTE);
     }

@@ -2,9 +2,9 @@ package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueLayout;
 import dev.atlas.catalogue.CatalogueNames;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.concurrent.Callable;

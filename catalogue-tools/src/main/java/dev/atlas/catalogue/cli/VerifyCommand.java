@@ -2,10 +2,10 @@ package dev.atlas.catalogue.cli;
 
 import dev.atlas.catalogue.Catalogue;
 import dev.atlas.catalogue.CatalogueEntry;
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueNames;
 import dev.atlas.catalogue.Progress;
 import dev.atlas.catalogue.Sizes;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,8 +34,8 @@ final class VerifyCommand implements Callable<Integer> {
                 for (String name : names) {
                     final CatalogueEntry e = catalogue.lookup(name);
                     if (e == null) {
-                        throw new CatalogueException("no file named " + CatalogueNames.abbreviate(name)
-                                + " in the catalogue");
+                        throw new CatalogueException(
+                                "no file named " + CatalogueNames.abbreviate(name) + " in the catalogue");
                     }
                     chosen.add(e);
                 }

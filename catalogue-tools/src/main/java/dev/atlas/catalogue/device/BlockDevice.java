@@ -59,12 +59,10 @@ public interface BlockDevice extends AutoCloseable {
      * @throws dev.atlas.catalogue.error.CatalogueException if a started write failed (each failure is
      *         reported once)
      */
-    default void awaitWrite(long ticket) {
-    }
+    default void awaitWrite(long ticket) {}
 
     /** Waits until every started write has completed; throws as {@link #awaitWrite} does. */
-    default void awaitWrites() {
-    }
+    default void awaitWrites() {}
 
     /** Waits for started writes, then makes every completed write durable (NVMe FLUSH / fdatasync). */
     void flush();

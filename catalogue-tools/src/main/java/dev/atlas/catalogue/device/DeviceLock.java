@@ -33,7 +33,10 @@ import java.util.List;
 public final class DeviceLock implements AutoCloseable {
 
     /** How the lock is held. */
-    public enum Mode { SHARED, EXCLUSIVE }
+    public enum Mode {
+        SHARED,
+        EXCLUSIVE
+    }
 
     private static final int LOCK_SH = 1;
     private static final int LOCK_EX = 2;
@@ -45,14 +48,14 @@ public final class DeviceLock implements AutoCloseable {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(
-            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN = downcall("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle FLOCK = downcall("flock",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle OPEN =
+            downcall("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle FLOCK =
+            downcall("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE =
+            downcall("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private final List<Path> devices;
     private final List<Integer> fds;
@@ -66,8 +69,8 @@ public final class DeviceLock implements AutoCloseable {
     }
 
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
-                Linker.Option.captureCallState("errno"));
+        return LINKER.downcallHandle(
+                LINKER.defaultLookup().find(name).orElseThrow(), descriptor, Linker.Option.captureCallState("errno"));
     }
 
     /** How the lock is held now (it changes with {@link #upgrade()} and {@link #downgrade()}). */
@@ -86,13 +89,15 @@ public final class DeviceLock implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = arena.allocate(CALL_STATE);
             for (Path device : devices) {
-                final int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(device.toString()), O_RDONLY | O_CLOEXEC);
+                final int fd =
+                        (int) OPEN.invokeExact(state, arena.allocateFrom(device.toString()), O_RDONLY | O_CLOEXEC);
                 if (fd < 0) {
                     final int errno = (int) ERRNO.get(state, 0L);
                     closeAll(fds);
-                    throw new CatalogueException(errno == 2
-                            ? "device " + device + " does not exist; create the image or fix the --device path"
-                            : "cannot open " + device + " to lock it (errno " + errno + ")");
+                    throw new CatalogueException(
+                            errno == 2
+                                    ? "device " + device + " does not exist; create the image or fix the --device path"
+                                    : "cannot open " + device + " to lock it (errno " + errno + ")");
                 }
                 fds.add(fd);
                 final int errno = flock(state, fd, (mode == Mode.SHARED ? LOCK_SH : LOCK_EX) | LOCK_NB);
@@ -121,10 +126,12 @@ public final class DeviceLock implements AutoCloseable {
         for (int i = 0; i < devices.size(); i++) {
             for (int j = 0; j < i; j++) {
                 if (sameFile(devices.get(i), devices.get(j))) {
-                    throw new CatalogueException(devices.get(j).equals(devices.get(i))
-                            ? devices.get(i) + " is named twice; name each device of the set once"
-                            : devices.get(j) + " and " + devices.get(i) + " are the same device, named twice; name"
-                            + " each device of the set once");
+                    throw new CatalogueException(
+                            devices.get(j).equals(devices.get(i))
+                                    ? devices.get(i) + " is named twice; name each device of the set once"
+                                    : devices.get(j) + " and " + devices.get(i)
+                                            + " are the same device, named twice; name"
+                                            + " each device of the set once");
                 }
             }
         }
@@ -212,8 +219,8 @@ public final class DeviceLock implements AutoCloseable {
             errno = flock(state, fds.get(i), LOCK_SH);
         }
         if (errno != 0) {
-            throw new CatalogueException("cannot take the lock on " + devices.get(i) + " shared again (errno "
-                    + errno + "); close the catalogue and open it again");
+            throw new CatalogueException("cannot take the lock on " + devices.get(i) + " shared again (errno " + errno
+                    + "); close the catalogue and open it again");
         }
     }
 
@@ -262,7 +269,8 @@ public final class DeviceLock implements AutoCloseable {
             for (int fd : fds) {
                 final int rc = (int) CLOSE.invokeExact(state, fd);
                 if (rc != 0) {
-                    throw new IllegalStateException("close(" + fd + ") failed with errno " + (int) ERRNO.get(state, 0L));
+                    throw new IllegalStateException(
+                            "close(" + fd + ") failed with errno " + (int) ERRNO.get(state, 0L));
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -297,8 +305,7 @@ public final class DeviceLock implements AutoCloseable {
     /** Finds who holds an flock on a device, from /proc/locks, for the refusal message. */
     static final class LockHolders {
 
-        private LockHolders() {
-        }
+        private LockHolders() {}
 
         static String describe(Path device) {
             final LockHolder h = find(device);
@@ -315,7 +322,8 @@ public final class DeviceLock implements AutoCloseable {
                     final String[] f = line.trim().split("\\s+");
                     if (f.length >= 6 && f[1].equals("FLOCK") && (f[5] + " ").endsWith(inode)) {
                         final String pid = f[4];
-                        final boolean self = pid.equals(Long.toString(ProcessHandle.current().pid()));
+                        final boolean self =
+                                pid.equals(Long.toString(ProcessHandle.current().pid()));
                         return holder(pid, self, f[3].equals("WRITE"));
                     }
                 }

@@ -1,11 +1,11 @@
 package dev.atlas.catalogue.device;
 
 import dev.atlas.catalogue.error.CatalogueException;
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.nvme.NvmeStatus;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,8 +80,7 @@ public final class DiskmapBlockDevice implements BlockDevice {
 
     @Override
     public MemorySegment allocateBuffer(long bytes) {
-        final long rounded = Math.max(BLOCK_SIZE,
-                (bytes + BLOCK_SIZE - 1) / BLOCK_SIZE * BLOCK_SIZE);
+        final long rounded = Math.max(BLOCK_SIZE, (bytes + BLOCK_SIZE - 1) / BLOCK_SIZE * BLOCK_SIZE);
         if (rounded > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("buffer of " + bytes + " bytes is too large");
         }
@@ -188,8 +187,8 @@ public final class DiskmapBlockDevice implements BlockDevice {
         if (started.failed) {
             final int status = started.failedStatus;
             started.failed = false;
-            throw new CatalogueException("writing " + path + " at LBA " + started.failedLba + " failed: "
-                    + NvmeStatus.describe(status));
+            throw new CatalogueException(
+                    "writing " + path + " at LBA " + started.failedLba + " failed: " + NvmeStatus.describe(status));
         }
     }
 
@@ -205,8 +204,11 @@ public final class DiskmapBlockDevice implements BlockDevice {
 
     private int blocksOf(long lba, MemorySegment buffer, String what) {
         final long blocks = buffer.byteSize() / BLOCK_SIZE;
-        if (buffer.byteSize() % BLOCK_SIZE != 0 || blocks == 0 || lba < 0
-                || lba > blockCount - blocks || blocks * deviceBlocksPerBlock > Integer.MAX_VALUE) {
+        if (buffer.byteSize() % BLOCK_SIZE != 0
+                || blocks == 0
+                || lba < 0
+                || lba > blockCount - blocks
+                || blocks * deviceBlocksPerBlock > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(what + " of " + buffer.byteSize() + " bytes at LBA " + lba
                     + " does not fit " + path + " (" + blockCount + " blocks of " + BLOCK_SIZE + ")");
         }

@@ -15,6 +15,7 @@ public final class IndexDescriptor {
 
     /** "ATLASIDX" read as a little-endian long. */
     public static final long MAGIC = 0x5844_4953_414C_5441L;
+
     public static final int FORMAT_VERSION = 1;
 
     public static final int MAGIC_OFFSET = 0;
@@ -28,6 +29,5 @@ public final class IndexDescriptor {
     public static final int RESERVED_LENGTH = 16;
     public static final int HEADER_LENGTH = 64;
 
-    private IndexDescriptor() {
-    }
+    private IndexDescriptor() {}
 }

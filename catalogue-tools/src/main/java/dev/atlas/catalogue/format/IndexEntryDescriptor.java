@@ -30,13 +30,13 @@ public final class IndexEntryDescriptor {
 
     /** Longest name in UTF-8 bytes (design: names are paths of at most 1 KiB). */
     public static final int MAX_NAME_BYTES = 1024;
+
     public static final int MAX_CONTENT_TYPE_BYTES = 255;
     public static final int MAX_ETAG_BYTES = 255;
-    public static final int MAX_ENTRY_LENGTH = align(FIXED_LENGTH + MAX_NAME_BYTES
-            + MAX_CONTENT_TYPE_BYTES + MAX_ETAG_BYTES);
+    public static final int MAX_ENTRY_LENGTH =
+            align(FIXED_LENGTH + MAX_NAME_BYTES + MAX_CONTENT_TYPE_BYTES + MAX_ETAG_BYTES);
 
-    private IndexEntryDescriptor() {
-    }
+    private IndexEntryDescriptor() {}
 
     /** Length of an entry with these variable parts, padding included. */
     public static int entryLength(int nameBytes, int contentTypeBytes, int etagBytes) {

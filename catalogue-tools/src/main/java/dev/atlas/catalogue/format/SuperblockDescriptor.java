@@ -17,6 +17,7 @@ public final class SuperblockDescriptor {
 
     /** "ATLASCAT" read as a little-endian long. */
     public static final long MAGIC = 0x5441_4353_414C_5441L;
+
     public static final int FORMAT_VERSION = 1;
 
     public static final int MAGIC_OFFSET = 0;
@@ -45,8 +46,7 @@ public final class SuperblockDescriptor {
     /** The first block a file or index extent may use. */
     public static final long FIRST_DATA_LBA = SLOT_COUNT;
 
-    private SuperblockDescriptor() {
-    }
+    private SuperblockDescriptor() {}
 
     /** Which slot (block) holds the superblock of a generation. */
     public static int slotOf(long generation) {

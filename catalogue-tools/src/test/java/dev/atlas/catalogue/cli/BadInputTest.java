@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atlas.catalogue.Catalogue;
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueWriter;
 import dev.atlas.catalogue.ImportItem;
 import dev.atlas.catalogue.Progress;
 import dev.atlas.catalogue.TestImages;
 import dev.atlas.catalogue.TestImages.CliResult;
+import dev.atlas.catalogue.error.CatalogueException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ class BadInputTest {
     @BeforeEach
     void setUp() throws IOException {
         dir = TestImages.scratch("badinput");
-        images = new Path[]{dir.resolve("a.img"), dir.resolve("b.img")};
+        images = new Path[] {dir.resolve("a.img"), dir.resolve("b.img")};
         final CliResult r = cli(withDevices(images, "format", "--size", String.valueOf(SMALL_IMAGE)));
         assertEquals(0, r.exitCode(), r.toString());
     }
@@ -87,10 +87,12 @@ class BadInputTest {
         try (CatalogueWriter w = CatalogueWriter.open(List.of(images))) {
             final String longest = "n/" + "é".repeat(511); // 2 + 1022 = 1024 bytes of UTF-8
             w.importFiles(List.of(new ImportItem(longest, f)), Progress.NONE);
-            final CatalogueException tooLong = assertThrows(CatalogueException.class,
+            final CatalogueException tooLong = assertThrows(
+                    CatalogueException.class,
                     () -> w.importFiles(List.of(new ImportItem(longest + "x", f)), Progress.NONE));
             assertTrue(tooLong.getMessage().contains("name too long: 1025 bytes"), tooLong.getMessage());
-            assertThrows(CatalogueException.class,
+            assertThrows(
+                    CatalogueException.class,
                     () -> w.importFiles(List.of(new ImportItem("../escape.ts", f)), Progress.NONE));
             w.commit();
         }
@@ -135,15 +137,19 @@ class BadInputTest {
         final Path blank = TestImages.image(dir, "blank.img", SMALL_IMAGE);
         assertOneLineError(cli("ls", "-d", blank.toString()), "holds no valid catalogue superblock");
         assertOneLineError(cli("ls", "-d", images[0].toString()), "spans 2 devices but 1 were given");
-        assertOneLineError(cli("ls", "-d", images[0].toString(), "-d", images[0].toString()),
-                "is named twice");
+        assertOneLineError(cli("ls", "-d", images[0].toString(), "-d", images[0].toString()), "is named twice");
         assertOneLineError(cli("ls", "-d", dir.resolve("missing.img").toString()), "does not exist");
         final Path[] other = {dir.resolve("c.img"), dir.resolve("d.img")};
-        assertEquals(0, cli(withDevices(other, "format", "--size", String.valueOf(SMALL_IMAGE))).exitCode());
-        assertOneLineError(cli("ls", "-d", images[0].toString(), "-d", other[1].toString()), "belongs to catalogue set");
+        assertEquals(
+                0,
+                cli(withDevices(other, "format", "--size", String.valueOf(SMALL_IMAGE)))
+                        .exitCode());
+        assertOneLineError(
+                cli("ls", "-d", images[0].toString(), "-d", other[1].toString()), "belongs to catalogue set");
         assertOneLineError(cli(withDevices(images, "format")), "already holds an Atlas catalogue");
         assertOneLineError(cli(withDevices(images, "stat", "nope.ts")), "no file named 'nope.ts'");
-        assertOneLineError(cli(withDevices(images, "get", "nope.ts", "-o", dir.resolve("o").toString())), "no file named");
+        assertOneLineError(
+                cli(withDevices(images, "get", "nope.ts", "-o", dir.resolve("o").toString())), "no file named");
         assertOneLineError(cli(withDevices(images, "rm", "nope.ts")), "no file named");
     }
 
@@ -160,8 +166,15 @@ class BadInputTest {
     void reopeningFindsFilesWithoutTheFirstDeviceFirst() throws IOException {
         final Path f = file("order.vtt", 4097);
         assertEquals(0, cli(withDevices(images, "import", f.toString())).exitCode());
-        final CliResult r = cli("get", "-d", images[1].toString(), "-d", images[0].toString(), "order.vtt",
-                "-o", dir.resolve("back").toString());
+        final CliResult r = cli(
+                "get",
+                "-d",
+                images[1].toString(),
+                "-d",
+                images[0].toString(),
+                "order.vtt",
+                "-o",
+                dir.resolve("back").toString());
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(f), Files.readAllBytes(dir.resolve("back"))));
     }

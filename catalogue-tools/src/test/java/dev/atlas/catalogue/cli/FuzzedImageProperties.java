@@ -44,12 +44,15 @@ class FuzzedImageProperties {
     @BeforeContainer
     static void createCatalogue() throws IOException {
         dir = TestImages.scratch("fuzz");
-        pristine = new Path[]{dir.resolve("p0.img"), dir.resolve("p1.img")};
+        pristine = new Path[] {dir.resolve("p0.img"), dir.resolve("p1.img")};
         assertEquals(0, cli(withDevices(pristine, "format", "--size", "256K")).exitCode());
         for (int i = 0; i < 6; i++) {
             TestImages.randomFile(dir.resolve("src/seg-" + i + ".ts"), 3000L * i + 1, i);
         }
-        assertEquals(0, cli(withDevices(pristine, "import", dir.resolve("src").toString())).exitCode());
+        assertEquals(
+                0,
+                cli(withDevices(pristine, "import", dir.resolve("src").toString()))
+                        .exitCode());
         assertEquals(0, cli(withDevices(pristine, "rm", "seg-2.ts")).exitCode()); // both slots of device 0 valid
     }
 
@@ -78,7 +81,9 @@ class FuzzedImageProperties {
             } else {
                 final int flips = 1 + random.nextInt(8);
                 for (int i = 0; i < flips; i++) {
-                    final int at = random.nextInt(4) == 0 ? random.nextInt(BLOCK) : random.nextInt(SuperblockDescriptor.LENGTH);
+                    final int at = random.nextInt(4) == 0
+                            ? random.nextInt(BLOCK)
+                            : random.nextInt(SuperblockDescriptor.LENGTH);
                     sb.set(java.lang.foreign.ValueLayout.JAVA_BYTE, at, (byte) random.nextInt());
                 }
             }
@@ -94,7 +99,12 @@ class FuzzedImageProperties {
                 assertTrue(r.err().startsWith("atlas-catalogue: "), r.toString());
                 assertTrue(!r.err().contains("Exception") && !r.err().contains("\tat "), r.toString());
                 // One line saying why it failed, after any warnings about damage it read past.
-                assertTrue(r.err().lines().filter(l -> !l.startsWith("atlas-catalogue: WARNING ")).count() == 1,
+                assertTrue(
+                        r.err()
+                                        .lines()
+                                        .filter(l -> !l.startsWith("atlas-catalogue: WARNING "))
+                                        .count()
+                                == 1,
                         r.toString());
             }
         }

@@ -29,7 +29,7 @@ class MessagesTest {
     @BeforeEach
     void setUp() throws IOException {
         dir = TestImages.scratch("messages");
-        images = new Path[]{dir.resolve("m.img")};
+        images = new Path[] {dir.resolve("m.img")};
         final CliResult r = cli(withDevices(images, "format", "--size", "2M"));
         assertEquals(0, r.exitCode(), r.toString());
     }
@@ -45,7 +45,8 @@ class MessagesTest {
         final Path big = TestImages.randomFile(dir.resolve("src/b-big.mp4"), 3_000_000, 2);
         final CliResult r = cli(withDevices(images, "import", small.getParent().toString()));
         assertOneLineError(r, "not enough space: this import needs 2.86 MiB for 2 file(s) (the largest, 'b-big.mp4'");
-        assertTrue(r.err().contains("but the set has ") && r.err().contains(" free and its largest free extent is "),
+        assertTrue(
+                r.err().contains("but the set has ") && r.err().contains(" free and its largest free extent is "),
                 r.toString());
         assertFalse(r.err().contains(small.toString()), "names an unrelated file: " + r);
         assertTrue(big.toFile().exists());
@@ -55,7 +56,8 @@ class MessagesTest {
     void anImageNamedTwiceIsSaidSo() {
         final String image = images[0].toString();
         assertOneLineError(cli("import", "-d", image, "-d", image, dir.toString()), image + " is named twice");
-        assertOneLineError(cli("ls", "-d", image, "-d", dir.resolve(".").resolve("m.img").toString()),
+        assertOneLineError(
+                cli("ls", "-d", image, "-d", dir.resolve(".").resolve("m.img").toString()),
                 "are the same device, named twice");
     }
 
@@ -64,24 +66,39 @@ class MessagesTest {
         final Path big = TestImages.randomFile(dir.resolve("src/big.mp4"), 1_500_000, 3);
         assertEquals(0, cli(withDevices(images, "import", big.toString())).exitCode());
         // A `get` to a pipe nobody reads blocks once the pipe is full, holding its shared lock.
-        final Process reader = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                CatalogueCli.class.getName(), "get", "-d", images[0].toString(), "big.mp4")
-                .redirectError(dir.resolve("reader.err").toFile()).start();
+        final Process reader = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CatalogueCli.class.getName(),
+                        "get",
+                        "-d",
+                        images[0].toString(),
+                        "big.mp4")
+                .redirectError(dir.resolve("reader.err").toFile())
+                .start();
         try {
             // Wait for its lock without taking ours: a lock of ours in that moment would make it give up.
             final String held = " READ " + reader.pid() + " ";
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline && reader.isAlive()
+            while (System.nanoTime() < deadline
+                    && reader.isAlive()
                     && !java.nio.file.Files.readString(Path.of("/proc/locks")).contains(held)) {
                 Thread.sleep(50);
             }
-            assertTrue(reader.isAlive(), "the reader ended: " + java.nio.file.Files.readString(dir.resolve("reader.err")));
+            assertTrue(
+                    reader.isAlive(), "the reader ended: " + java.nio.file.Files.readString(dir.resolve("reader.err")));
             CliResult r = cli(withDevices(images, "rm", "nothing-by-this-name"));
             assertOneLineError(r, "is being read");
-            r = cli(withDevices(images, "import", TestImages.randomFile(dir.resolve("src2/x.ts"), 10, 4).toString()));
-            assertOneLineError(r, images[0] + " is being read (pid " + reader.pid() + ", CatalogueCli get) by another"
-                    + " atlas-catalogue command; wait for it to finish");
+            r = cli(withDevices(
+                    images,
+                    "import",
+                    TestImages.randomFile(dir.resolve("src2/x.ts"), 10, 4).toString()));
+            assertOneLineError(
+                    r,
+                    images[0] + " is being read (pid " + reader.pid() + ", CatalogueCli get) by another"
+                            + " atlas-catalogue command; wait for it to finish");
             assertFalse(r.err().contains("server"), r.toString());
         } finally {
             reader.destroyForcibly();

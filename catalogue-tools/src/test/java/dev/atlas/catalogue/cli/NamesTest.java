@@ -35,7 +35,7 @@ class NamesTest {
     @BeforeEach
     void setUp() throws IOException {
         dir = TestImages.scratch("names");
-        images = new Path[]{dir.resolve("n.img")};
+        images = new Path[] {dir.resolve("n.img")};
         final CliResult r = cli(withDevices(images, "format", "--size", "4M"));
         assertEquals(0, r.exitCode(), r.toString());
     }
@@ -47,24 +47,33 @@ class NamesTest {
 
     /** Runs a shell script in {@code dir}, with {@code printf} escapes for exact bytes. */
     private void sh(String script) throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+        final Process p = new ProcessBuilder("sh", "-c", script)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0, script + ": " + out);
     }
 
     /** Runs the CLI in a JVM of its own under {@code LC_ALL=C}, whose file-name encoding is ASCII. */
     private CliResult cliUnderCLocale(String... args) throws IOException, InterruptedException {
-        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
                 CatalogueCli.class.getName()));
         command.addAll(List.of(args));
         final ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("LC_ALL", "C");
         pb.environment().put("LANG", "C");
-        pb.redirectOutput(dir.resolve("c.out").toFile()).redirectError(dir.resolve("c.err").toFile());
+        pb.redirectOutput(dir.resolve("c.out").toFile())
+                .redirectError(dir.resolve("c.err").toFile());
         final Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the CLI under LC_ALL=C did not finish");
-        return new CliResult(p.exitValue(), Files.readString(dir.resolve("c.out"), StandardCharsets.ISO_8859_1),
+        return new CliResult(
+                p.exitValue(),
+                Files.readString(dir.resolve("c.out"), StandardCharsets.ISO_8859_1),
                 Files.readString(dir.resolve("c.err"), StandardCharsets.ISO_8859_1));
     }
 
@@ -78,7 +87,8 @@ class NamesTest {
     void validUtf8IsStoredExactlyUnderTheCLocale() throws Exception {
         sh("mkdir -p src/\"$(printf 'ladder-\\303\\274')\" && printf x > src/\"$(printf 'caf\\303\\251.ts')\""
                 + " && printf yy > src/\"$(printf 'ladder-\\303\\274/\\320\\266.m4s')\"");
-        final CliResult r = cliUnderCLocale(withDevices(images, "import", dir.resolve("src").toString()));
+        final CliResult r =
+                cliUnderCLocale(withDevices(images, "import", dir.resolve("src").toString()));
         assertEquals(0, r.exitCode(), r.toString());
         assertEquals(List.of("café.ts", "ladder-ü/ж.m4s"), names());
     }
@@ -89,10 +99,15 @@ class NamesTest {
                 + " && printf c > src/good.ts");
         CliResult r = cli(withDevices(images, "import", dir.resolve("src").toString()));
         assertEquals(1, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("2 file name(s) are not valid UTF-8") && r.err().contains("bad%FE.ts")
-                && r.err().contains("--percent-encode-names") && r.err().contains("nothing was imported"), r.toString());
+        assertTrue(
+                r.err().contains("2 file name(s) are not valid UTF-8")
+                        && r.err().contains("bad%FE.ts")
+                        && r.err().contains("--percent-encode-names")
+                        && r.err().contains("nothing was imported"),
+                r.toString());
         assertEquals(List.of(), names());
-        r = cli(withDevices(images, "import", "--percent-encode-names", dir.resolve("src").toString()));
+        r = cli(withDevices(
+                images, "import", "--percent-encode-names", dir.resolve("src").toString()));
         assertEquals(0, r.exitCode(), r.toString());
         assertEquals(List.of("bad%FE.ts", "bad%FF.ts", "good.ts"), names());
     }
@@ -106,17 +121,26 @@ class NamesTest {
         CliResult r = cli(withDevices(images, "import", dir.resolve("src").toString()));
         assertEquals(0, r.exitCode(), r.toString());
         assertEquals(List.of("alias.ts", "real.ts", "sub/x.m4s", "subdir/x.m4s"), names());
-        assertTrue(r.err().contains("outside: skipped, a symbolic link to " + outside + ", outside the imported tree"),
+        assertTrue(
+                r.err().contains("outside: skipped, a symbolic link to " + outside + ", outside the imported tree"),
                 r.toString());
         assertTrue(r.err().contains("dangling: skipped, a dangling symbolic link"), r.toString());
         // sub/up, and subdir/up again through the link to sub.
-        assertTrue(r.err().contains("sub/up: skipped, a symbolic link loop") && r.err().contains("subdir/up: skipped"),
+        assertTrue(
+                r.err().contains("sub/up: skipped, a symbolic link loop")
+                        && r.err().contains("subdir/up: skipped"),
                 r.toString());
         assertTrue(r.err().contains("self: skipped, a symbolic link that cannot be followed"), r.toString());
         assertTrue(r.err().contains("pipe: skipped, a FIFO, socket or device file"), r.toString());
         assertTrue(r.out().contains("skipped 6 (listed on stderr)"), r.toString());
 
-        r = cli(withDevices(images, "import", "--prefix", "f", "--follow-symlinks", dir.resolve("src").toString()));
+        r = cli(withDevices(
+                images,
+                "import",
+                "--prefix",
+                "f",
+                "--follow-symlinks",
+                dir.resolve("src").toString()));
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(names().contains("f/outside"), names().toString());
     }

@@ -46,14 +46,54 @@ class RoundTripTest {
 
     private static void ffmpegLadder(Path out) throws IOException, InterruptedException {
         Files.createDirectories(out);
-        final Process ffmpeg = new ProcessBuilder("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-                "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "6",
-                "-filter_complex", "[0:v]split=2[a][b];[b]scale=160:120[b2]",
-                "-map", "[a]", "-map", "[b2]", "-c:v", "libx264", "-preset", "ultrafast",
-                "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-b:v:0", "400k", "-b:v:1", "150k",
-                "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-var_stream_map", "v:0 v:1",
-                "-master_pl_name", "master.m3u8", "-hls_segment_filename", "%v/seg_%03d.ts", "%v/index.m3u8")
-                .directory(out.toFile()).redirectErrorStream(true).start();
+        final Process ffmpeg = new ProcessBuilder(
+                        "ffmpeg",
+                        "-hide_banner",
+                        "-loglevel",
+                        "error",
+                        "-nostdin",
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        "testsrc=size=320x240:rate=25",
+                        "-t",
+                        "6",
+                        "-filter_complex",
+                        "[0:v]split=2[a][b];[b]scale=160:120[b2]",
+                        "-map",
+                        "[a]",
+                        "-map",
+                        "[b2]",
+                        "-c:v",
+                        "libx264",
+                        "-preset",
+                        "ultrafast",
+                        "-g",
+                        "50",
+                        "-keyint_min",
+                        "50",
+                        "-sc_threshold",
+                        "0",
+                        "-b:v:0",
+                        "400k",
+                        "-b:v:1",
+                        "150k",
+                        "-f",
+                        "hls",
+                        "-hls_time",
+                        "2",
+                        "-hls_playlist_type",
+                        "vod",
+                        "-var_stream_map",
+                        "v:0 v:1",
+                        "-master_pl_name",
+                        "master.m3u8",
+                        "-hls_segment_filename",
+                        "%v/seg_%03d.ts",
+                        "%v/index.m3u8")
+                .directory(out.toFile())
+                .redirectErrorStream(true)
+                .start();
         final boolean done = ffmpeg.waitFor(60, TimeUnit.SECONDS);
         if (!done) {
             ffmpeg.destroyForcibly();
@@ -74,7 +114,8 @@ class RoundTripTest {
         try (Stream<Path> walk = Files.walk(src)) {
             sources = walk.filter(Files::isRegularFile).sorted().toList();
         }
-        assertTrue(sources.stream().filter(p -> p.toString().endsWith(".ts")).count() >= 6, "two renditions × 3 segments");
+        assertTrue(
+                sources.stream().filter(p -> p.toString().endsWith(".ts")).count() >= 6, "two renditions × 3 segments");
 
         final Path[] images = {dir.resolve("dev0.img"), dir.resolve("dev1.img")};
         CliResult r = cli(withDevices(images, "format", "--size", String.valueOf(IMAGE_BYTES)));

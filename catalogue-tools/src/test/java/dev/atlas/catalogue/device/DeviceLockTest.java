@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.catalogue.error.CatalogueBusyException;
 import dev.atlas.catalogue.TestImages;
 import dev.atlas.catalogue.device.DeviceLock.Mode;
+import dev.atlas.catalogue.error.CatalogueBusyException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +54,9 @@ class DeviceLockTest {
             // lock when it refuses the conversion: both must be held shared again, so a writer
             // is still kept out once the other reader has gone.
             for (Path device : devices) {
-                assertThrows(CatalogueBusyException.class, () -> DeviceLock.acquire(List.of(device), Mode.EXCLUSIVE),
+                assertThrows(
+                        CatalogueBusyException.class,
+                        () -> DeviceLock.acquire(List.of(device), Mode.EXCLUSIVE),
                         device.toString());
             }
         }
@@ -65,8 +67,8 @@ class DeviceLockTest {
         try (DeviceLock served = DeviceLock.acquire(devices, Mode.SHARED)) {
             served.upgrade();
             assertEquals(Mode.EXCLUSIVE, served.mode());
-            final CatalogueBusyException refused = assertThrows(CatalogueBusyException.class,
-                    () -> DeviceLock.acquire(devices, Mode.SHARED));
+            final CatalogueBusyException refused =
+                    assertThrows(CatalogueBusyException.class, () -> DeviceLock.acquire(devices, Mode.SHARED));
             assertTrue(refused.getMessage().startsWith(devices.get(0) + " is being written"), refused.getMessage());
             served.upgrade();
             assertEquals(Mode.EXCLUSIVE, served.mode(), "upgrading an exclusive lock changes nothing");

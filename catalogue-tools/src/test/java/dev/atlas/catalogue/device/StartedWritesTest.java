@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.catalogue.CatalogueLayout;
 import dev.atlas.catalogue.TestImages;
+import dev.atlas.catalogue.error.CatalogueException;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
 import dev.atlas.diskmap.nvme.NvmeStatus;
@@ -47,13 +47,19 @@ class StartedWritesTest {
     }
 
     private DiskmapBlockDevice open(EmulatedFaults faults) {
-        return DiskmapBlockDevice.open(image, "emulated", NvmeDevice.Options.defaults().withBlockSize(512)
-                .withQueueDepth(QUEUE_DEPTH).withFaults(faults));
+        return DiskmapBlockDevice.open(
+                image,
+                "emulated",
+                NvmeDevice.Options.defaults()
+                        .withBlockSize(512)
+                        .withQueueDepth(QUEUE_DEPTH)
+                        .withFaults(faults));
     }
 
     @Test
     void outOfOrderCompletionsAndReusedSlotsKeepEveryChunk() {
-        try (DiskmapBlockDevice device = open(EmulatedFaults.seeded(11).outOfOrder(true).delayPolls(0, 40))) {
+        try (DiskmapBlockDevice device =
+                open(EmulatedFaults.seeded(11).outOfOrder(true).delayPolls(0, 40))) {
             final MemorySegment all = device.allocateBuffer((long) BUFFERS * CHUNK_BLOCKS * BLOCK);
             final long[] tickets = new long[BUFFERS];
             java.util.Arrays.fill(tickets, BlockDevice.NO_TICKET);
@@ -77,17 +83,20 @@ class StartedWritesTest {
     @Test
     void aFailedWriteIsReportedOnceByTheNextWait() {
         final int failing = 5;
-        try (DiskmapBlockDevice device = open(EmulatedFaults.none().failCommand(failing,
-                NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY))) {
+        try (DiskmapBlockDevice device =
+                open(EmulatedFaults.none().failCommand(failing, NvmeStatus.WRITE_FAULT | NvmeStatus.DO_NOT_RETRY))) {
             final MemorySegment all = device.allocateBuffer((long) BUFFERS * CHUNK_BLOCKS * BLOCK);
             for (int chunk = 0; chunk < BUFFERS; chunk++) {
-                final MemorySegment buffer = all.asSlice((long) chunk * CHUNK_BLOCKS * BLOCK, (long) CHUNK_BLOCKS * BLOCK);
+                final MemorySegment buffer =
+                        all.asSlice((long) chunk * CHUNK_BLOCKS * BLOCK, (long) CHUNK_BLOCKS * BLOCK);
                 fill(buffer, chunk);
                 device.startWrite((long) chunk * CHUNK_BLOCKS, buffer);
             }
             final CatalogueException e = assertThrows(CatalogueException.class, device::awaitWrites);
-            assertTrue(e.getMessage().startsWith("writing " + image + " at LBA " + (failing - 1) * CHUNK_BLOCKS
-                    + " failed: "), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("writing " + image + " at LBA " + (failing - 1) * CHUNK_BLOCKS + " failed: "),
+                    e.getMessage());
             assertDoesNotThrow(device::awaitWrites, "reported once");
             assertDoesNotThrow(device::flush);
         }
@@ -118,8 +127,7 @@ class StartedWritesTest {
             }
 
             @Override
-            public void read(long lba, MemorySegment buffer) {
-            }
+            public void read(long lba, MemorySegment buffer) {}
 
             @Override
             public void write(long lba, MemorySegment buffer) {
@@ -127,12 +135,10 @@ class StartedWritesTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         final MemorySegment buffer = synchronous.allocateBuffer(BLOCK);
         assertEquals(BlockDevice.NO_TICKET, synchronous.startWrite(0, buffer));

@@ -76,7 +76,9 @@ class LayoutTest {
         assertEquals(SuperblockDescriptor.INDEX_CRC_OFFSET, offset(SUPERBLOCK, "indexCrc"));
         assertEquals(SuperblockDescriptor.COMMIT_TIME_OFFSET, offset(SUPERBLOCK, "commitTime"));
         assertEquals(SuperblockDescriptor.RESERVED_OFFSET, offset(SUPERBLOCK, "reserved"));
-        assertEquals(SuperblockDescriptor.RESERVED_LENGTH, SUPERBLOCK.select(groupElement("reserved")).byteSize());
+        assertEquals(
+                SuperblockDescriptor.RESERVED_LENGTH,
+                SUPERBLOCK.select(groupElement("reserved")).byteSize());
         assertEquals(SuperblockDescriptor.CRC_OFFSET, offset(SUPERBLOCK, "crc"));
         assertEquals(SuperblockDescriptor.LENGTH, SUPERBLOCK.byteSize());
     }
@@ -91,7 +93,9 @@ class LayoutTest {
         assertEquals(IndexDescriptor.SET_UUID_LSB_OFFSET, offset(INDEX_HEADER, "setUuidLsb"));
         assertEquals(IndexDescriptor.LENGTH_OFFSET, offset(INDEX_HEADER, "length"));
         assertEquals(IndexDescriptor.RESERVED_OFFSET, offset(INDEX_HEADER, "reserved"));
-        assertEquals(IndexDescriptor.RESERVED_LENGTH, INDEX_HEADER.select(groupElement("reserved")).byteSize());
+        assertEquals(
+                IndexDescriptor.RESERVED_LENGTH,
+                INDEX_HEADER.select(groupElement("reserved")).byteSize());
         assertEquals(IndexDescriptor.HEADER_LENGTH, INDEX_HEADER.byteSize());
     }
 
@@ -107,7 +111,9 @@ class LayoutTest {
         assertEquals(IndexEntryDescriptor.BYTE_LENGTH_OFFSET, offset(ENTRY, "byteLength"));
         assertEquals(IndexEntryDescriptor.MTIME_OFFSET, offset(ENTRY, "mtime"));
         assertEquals(IndexEntryDescriptor.SHA256_OFFSET, offset(ENTRY, "sha256"));
-        assertEquals(IndexEntryDescriptor.SHA256_LENGTH, ENTRY.select(groupElement("sha256")).byteSize());
+        assertEquals(
+                IndexEntryDescriptor.SHA256_LENGTH,
+                ENTRY.select(groupElement("sha256")).byteSize());
         assertEquals(IndexEntryDescriptor.FIXED_LENGTH, ENTRY.byteSize());
         assertEquals(0, IndexEntryDescriptor.FIXED_LENGTH % IndexEntryDescriptor.ALIGNMENT);
     }
@@ -115,9 +121,12 @@ class LayoutTest {
     @Test
     void magicsSpellTheirNamesOnDisk() {
         final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        assertEquals("ATLASCAT", new String(b.putLong(0, SuperblockDescriptor.MAGIC).array(),
-                java.nio.charset.StandardCharsets.US_ASCII));
-        assertEquals("ATLASIDX", new String(b.putLong(0, IndexDescriptor.MAGIC).array(),
-                java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(
+                "ATLASCAT",
+                new String(
+                        b.putLong(0, SuperblockDescriptor.MAGIC).array(), java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(
+                "ATLASIDX",
+                new String(b.putLong(0, IndexDescriptor.MAGIC).array(), java.nio.charset.StandardCharsets.US_ASCII));
     }
 }

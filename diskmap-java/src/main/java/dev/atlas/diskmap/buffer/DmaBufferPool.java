@@ -35,8 +35,8 @@ public final class DmaBufferPool implements AutoCloseable {
             throw new IllegalArgumentException("a buffer pool needs at least one buffer, not " + bufferCount);
         }
         if (bufferSize < PAGE_SIZE || bufferSize % PAGE_SIZE != 0) {
-            throw new IllegalArgumentException("DMA buffer size must be a positive multiple of "
-                    + PAGE_SIZE + " bytes, not " + bufferSize);
+            throw new IllegalArgumentException(
+                    "DMA buffer size must be a positive multiple of " + PAGE_SIZE + " bytes, not " + bufferSize);
         }
         this.arena = Arena.ofShared();
         this.bufferSize = bufferSize;

@@ -43,7 +43,11 @@ public final class EmulatedController {
     @SuppressWarnings("restricted")
     private static final MemorySegment HOST_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-    private enum Transfer { CHECK, TO_HOST, FROM_HOST }
+    private enum Transfer {
+        CHECK,
+        TO_HOST,
+        FROM_HOST
+    }
 
     private final MemorySegment submissionQueue;
     private final MemorySegment completionQueue;
@@ -98,8 +102,13 @@ public final class EmulatedController {
      * @param completionQueue {@code depth * 16} zeroed bytes the controller posts into
      * @param media           the namespace's contents, {@code geometry.capacityBytes()} long
      */
-    public EmulatedController(MemorySegment submissionQueue, MemorySegment completionQueue, int depth,
-                              DeviceGeometry geometry, MemorySegment media, EmulatedFaults faults) {
+    public EmulatedController(
+            MemorySegment submissionQueue,
+            MemorySegment completionQueue,
+            int depth,
+            DeviceGeometry geometry,
+            MemorySegment media,
+            EmulatedFaults faults) {
         this.submissionQueue = submissionQueue;
         this.completionQueue = completionQueue;
         this.depth = depth;
@@ -257,8 +266,13 @@ public final class EmulatedController {
     }
 
     private void post(int commandId, int status) {
-        completion.wrap(completionQueue, (long) cqTail * NvmeCompletionDescriptor.LENGTH)
-                .dw0(0).dw1(0).sqHead(sqHead).sqId(SUBMISSION_QUEUE_ID).commandId(commandId)
+        completion
+                .wrap(completionQueue, (long) cqTail * NvmeCompletionDescriptor.LENGTH)
+                .dw0(0)
+                .dw1(0)
+                .sqHead(sqHead)
+                .sqId(SUBMISSION_QUEUE_ID)
+                .commandId(commandId)
                 .publishStatus(status, phase);
         if (++cqTail == depth) {
             cqTail = 0;
@@ -280,8 +294,7 @@ public final class EmulatedController {
             return NvmeStatus.INVALID_FIELD | NvmeStatus.DO_NOT_RETRY;
         }
         final int namespace = pendingNamespace[slot];
-        if (namespace != geometry.namespaceId()
-                && !(opcode == NvmeOpcode.FLUSH && namespace == BROADCAST_NAMESPACE)) {
+        if (namespace != geometry.namespaceId() && !(opcode == NvmeOpcode.FLUSH && namespace == BROADCAST_NAMESPACE)) {
             return NvmeStatus.INVALID_NAMESPACE | NvmeStatus.DO_NOT_RETRY;
         }
         if (opcode == NvmeOpcode.FLUSH) {
@@ -378,7 +391,8 @@ public final class EmulatedController {
         for (int i = undoImages.size() - 1; i >= 0; i--) {
             if (nextDouble() < faults.unflushedLossRate) {
                 final byte[] image = undoImages.get(i);
-                MemorySegment.copy(MemorySegment.ofArray(image), 0, media, undoOffsets.get(i)[0], image.length);
+                MemorySegment.copy(
+                        MemorySegment.ofArray(image), 0, media, undoOffsets.get(i)[0], image.length);
             }
         }
         undoOffsets.clear();
@@ -471,7 +485,7 @@ public final class EmulatedController {
         switch (transfer) {
             case TO_HOST -> MemorySegment.copy(media, mediaPosition, HOST_MEMORY, address, moved);
             case FROM_HOST -> MemorySegment.copy(HOST_MEMORY, address, media, mediaPosition, moved);
-            case CHECK -> { }
+            case CHECK -> {}
         }
         return NvmeStatus.SUCCESS;
     }

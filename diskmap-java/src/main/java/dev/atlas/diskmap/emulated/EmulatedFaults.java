@@ -24,6 +24,7 @@ public final class EmulatedFaults {
      * the same command would fail again, unlike the transient failures of {@link #errorRate(double)}.
      */
     public static final int MEDIA_ERROR_STATUS = NvmeStatus.UNRECOVERED_READ_ERROR | NvmeStatus.DO_NOT_RETRY;
+
     private static final int MAX_CHOSEN_FAILURES = 64;
     // Every read is checked against every region, so keep the list short.
     private static final int MAX_MEDIA_ERRORS = 64;
@@ -40,6 +41,7 @@ public final class EmulatedFaults {
     int[] failingStatuses = new int[0];
     /** Bad regions of the medium as half-open LBA ranges [first, end), in the order given. */
     long[] mediaErrorFirstLbas = new long[0];
+
     long[] mediaErrorEndLbas = new long[0];
     double tornWriteRate;
     long powerCutAfterWrite;
@@ -136,8 +138,8 @@ public final class EmulatedFaults {
             throw new IllegalArgumentException("a media error covers at least one block, not " + blocks);
         }
         if (firstLba > Long.MAX_VALUE - blocks) {
-            throw new IllegalArgumentException("a media error at LBA " + firstLba + "+" + blocks
-                    + " runs past the largest possible LBA");
+            throw new IllegalArgumentException(
+                    "a media error at LBA " + firstLba + "+" + blocks + " runs past the largest possible LBA");
         }
         if (mediaErrorFirstLbas.length == MAX_MEDIA_ERRORS) {
             throw new IllegalArgumentException("at most " + MAX_MEDIA_ERRORS + " media errors");
@@ -194,7 +196,6 @@ public final class EmulatedFaults {
             throw new IllegalArgumentException("a probability is between 0 and 1, not " + p);
         }
         return p + 0.0; // -0.0 (as "-0" parses) is 0: the plan reads back the way it was written
-
     }
 
     /** The plan in the text form {@link #parse(String)} reads, so a logged plan can be replayed. */

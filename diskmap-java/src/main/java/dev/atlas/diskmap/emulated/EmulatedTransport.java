@@ -1,9 +1,9 @@
 package dev.atlas.diskmap.emulated;
 
-import dev.atlas.diskmap.transport.QueueLimits;
 import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.transport.DeviceGeometry;
+import dev.atlas.diskmap.transport.QueueLimits;
 import dev.atlas.diskmap.transport.QueueTransport;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -25,6 +25,7 @@ public final class EmulatedTransport implements QueueTransport {
     public static final int DEFAULT_BLOCK_SIZE = 4096;
     /** MDTS of an emulated controller unless chosen otherwise (a common value for real drives). */
     public static final int DEFAULT_MAX_TRANSFER_BYTES = 128 * 1024;
+
     private static final int QUEUE_ALIGNMENT = 4096;
     private static final int NAMESPACE_ID = 1;
 
@@ -38,8 +39,14 @@ public final class EmulatedTransport implements QueueTransport {
     private final EmulatedController controller;
     private boolean closed;
 
-    private EmulatedTransport(Path image, FileChannel channel, Arena arena, DeviceGeometry geometry,
-                              int depth, MemorySegment media, EmulatedFaults faults) {
+    private EmulatedTransport(
+            Path image,
+            FileChannel channel,
+            Arena arena,
+            DeviceGeometry geometry,
+            int depth,
+            MemorySegment media,
+            EmulatedFaults faults) {
         this.image = image;
         this.channel = channel;
         this.arena = arena;
@@ -61,8 +68,8 @@ public final class EmulatedTransport implements QueueTransport {
      *
      * @throws IOException with an operator sentence when the image is missing or the wrong size
      */
-    public static EmulatedTransport open(Path image, int queueDepth, int blockSize, int maxTransferBytes,
-                                         EmulatedFaults faults) throws IOException {
+    public static EmulatedTransport open(
+            Path image, int queueDepth, int blockSize, int maxTransferBytes, EmulatedFaults faults) throws IOException {
         if (queueDepth < QueueLimits.MIN_QUEUE_DEPTH || queueDepth > QueueLimits.MAX_QUEUE_DEPTH) {
             throw new IllegalArgumentException("NVMe queue depth must be " + QueueLimits.MIN_QUEUE_DEPTH + ".."
                     + QueueLimits.MAX_QUEUE_DEPTH + ", not " + queueDepth);
@@ -72,8 +79,8 @@ public final class EmulatedTransport implements QueueTransport {
                     + " (use the file or passthru transport for block and NVMe devices)");
         }
         if (!Files.isRegularFile(image)) {
-            throw new IOException("image file " + image + " does not exist; create it (e.g. `truncate -s 1G "
-                    + image + "`) or format a catalogue on it first");
+            throw new IOException("image file " + image + " does not exist; create it (e.g. `truncate -s 1G " + image
+                    + "`) or format a catalogue on it first");
         }
         final long size = Files.size(image);
         if (size == 0 || size % blockSize != 0) {

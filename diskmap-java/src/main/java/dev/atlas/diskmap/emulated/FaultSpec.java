@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 final class FaultSpec {
     /** The whole plan when nothing goes wrong. */
     static final String NONE = "none";
+
     private static final String TERM_SEPARATOR = ",";
     private static final String KEY_VALUE_SEPARATOR = "=";
     private static final String DELAY_SEPARATOR = "..";
@@ -28,6 +29,7 @@ final class FaultSpec {
     private static final int HEX_RADIX = 16;
     /** A CQE status field without its phase tag is 15 bits wide. */
     private static final int LARGEST_STATUS = (1 << 15) - 1;
+
     private static final int STATUSES_PER_LIST = 3;
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
 
@@ -37,11 +39,20 @@ final class FaultSpec {
         OUT_OF_ORDER("out-of-order", "out-of-order", "no value", "out-of-order"),
         DELAY("delay", "delay=MIN..MAX", "polls per command, 0 ≤ MIN ≤ MAX, or delay=N for N..N", "delay=0..3"),
         ERROR_RATE("error-rate", "error-rate=P", "P a probability from 0 to 1", "error-rate=0.001"),
-        ERROR_STATUSES("error-statuses", "error-statuses=READ/WRITE/FLUSH",
-                "three NVMe failure statuses, hexadecimal with 0x or decimal", "error-statuses=0x281/0x280/0x6"),
-        FAIL_COMMAND("fail-command", "fail-command=N:STATUS",
-                "N counting fetched commands from 1, STATUS an NVMe failure status", "fail-command=3:0x281"),
-        MEDIA_ERROR("media-error", "media-error=LBA+BLOCKS", "LBA the first bad block, BLOCKS at least 1",
+        ERROR_STATUSES(
+                "error-statuses",
+                "error-statuses=READ/WRITE/FLUSH",
+                "three NVMe failure statuses, hexadecimal with 0x or decimal",
+                "error-statuses=0x281/0x280/0x6"),
+        FAIL_COMMAND(
+                "fail-command",
+                "fail-command=N:STATUS",
+                "N counting fetched commands from 1, STATUS an NVMe failure status",
+                "fail-command=3:0x281"),
+        MEDIA_ERROR(
+                "media-error",
+                "media-error=LBA+BLOCKS",
+                "LBA the first bad block, BLOCKS at least 1",
                 "media-error=4096+64"),
         TORN_WRITE_RATE("torn-write-rate", "torn-write-rate=P", "P a probability from 0 to 1", "torn-write-rate=0.01"),
         POWER_CUT("power-cut", "power-cut=WRITE[:torn]", "WRITE counting writes from 1", "power-cut=100:torn"),
@@ -75,11 +86,9 @@ final class FaultSpec {
     }
 
     /** Text that does not have the shape of its term; the term's accepted form says what would. */
-    private static final class MalformedTerm extends IllegalArgumentException {
-    }
+    private static final class MalformedTerm extends IllegalArgumentException {}
 
-    private FaultSpec() {
-    }
+    private FaultSpec() {}
 
     static EmulatedFaults parse(String spec) {
         Objects.requireNonNull(spec, "spec");
@@ -100,16 +109,18 @@ final class FaultSpec {
                         + " combined with other terms in \"" + spec + "\"");
             }
             final int separator = text.indexOf(KEY_VALUE_SEPARATOR);
-            final String key = separator < 0 ? text : text.substring(0, separator).strip();
-            final String value = separator < 0 ? null : text.substring(separator + 1).strip();
+            final String key =
+                    separator < 0 ? text : text.substring(0, separator).strip();
+            final String value =
+                    separator < 0 ? null : text.substring(separator + 1).strip();
             final Term term = Term.byKey(key);
             if (term == null) {
-                throw new IllegalArgumentException("unknown fault term \"" + text + "\"; the accepted terms are "
-                        + acceptedForms());
+                throw new IllegalArgumentException(
+                        "unknown fault term \"" + text + "\"; the accepted terms are " + acceptedForms());
             }
             if (!given.add(term) && !term.repeatable()) {
-                throw new IllegalArgumentException("fault term \"" + text + "\" sets " + term.key
-                        + " a second time; give " + term.form + " once");
+                throw new IllegalArgumentException(
+                        "fault term \"" + text + "\" sets " + term.key + " a second time; give " + term.form + " once");
             }
             apply(term, text, value, plan);
         }
@@ -131,7 +142,8 @@ final class FaultSpec {
                         final int polls = Integer.parseInt(value);
                         plan.delayPolls(polls, polls);
                     } else {
-                        plan.delayPolls(Integer.parseInt(value.substring(0, range)),
+                        plan.delayPolls(
+                                Integer.parseInt(value.substring(0, range)),
                                 Integer.parseInt(value.substring(range + DELAY_SEPARATOR.length())));
                     }
                 }
@@ -161,8 +173,8 @@ final class FaultSpec {
                     if (suffix >= 0 && !value.substring(suffix + 1).equals(TORN)) {
                         throw new MalformedTerm();
                     }
-                    plan.powerCutAfterWrite(Long.parseLong(suffix < 0 ? value : value.substring(0, suffix)),
-                            suffix >= 0);
+                    plan.powerCutAfterWrite(
+                            Long.parseLong(suffix < 0 ? value : value.substring(0, suffix)), suffix >= 0);
                 }
                 case LOSE_UNFLUSHED -> plan.loseUnflushedWritesOnPowerCut(probability(value));
             }
@@ -185,7 +197,10 @@ final class FaultSpec {
         if (at < 0 || value.indexOf(separator, at + 1) >= 0) {
             throw new MalformedTerm();
         }
-        return new String[] {value.substring(0, at).strip(), value.substring(at + separator.length()).strip()};
+        return new String[] {
+            value.substring(0, at).strip(),
+            value.substring(at + separator.length()).strip()
+        };
     }
 
     /** Plain decimal or exponent notation: Java's NaN, float suffixes and hex floats are not operator text. */
@@ -232,21 +247,34 @@ final class FaultSpec {
         if (plan.readErrorStatus != EmulatedFaults.DEFAULT_READ_ERROR_STATUS
                 || plan.writeErrorStatus != EmulatedFaults.DEFAULT_WRITE_ERROR_STATUS
                 || plan.flushErrorStatus != EmulatedFaults.DEFAULT_FLUSH_ERROR_STATUS) {
-            add(terms, Term.ERROR_STATUSES, hex(plan.readErrorStatus) + STATUS_LIST_SEPARATOR
-                    + hex(plan.writeErrorStatus) + STATUS_LIST_SEPARATOR + hex(plan.flushErrorStatus));
+            add(
+                    terms,
+                    Term.ERROR_STATUSES,
+                    hex(plan.readErrorStatus)
+                            + STATUS_LIST_SEPARATOR
+                            + hex(plan.writeErrorStatus)
+                            + STATUS_LIST_SEPARATOR
+                            + hex(plan.flushErrorStatus));
         }
         for (int i = 0; i < plan.failingCommands.length; i++) {
             add(terms, Term.FAIL_COMMAND, plan.failingCommands[i] + STATUS_SEPARATOR + hex(plan.failingStatuses[i]));
         }
         for (int i = 0; i < plan.mediaErrorFirstLbas.length; i++) {
-            add(terms, Term.MEDIA_ERROR, plan.mediaErrorFirstLbas[i] + EXTENT_SEPARATOR
-                    + (plan.mediaErrorEndLbas[i] - plan.mediaErrorFirstLbas[i]));
+            add(
+                    terms,
+                    Term.MEDIA_ERROR,
+                    plan.mediaErrorFirstLbas[i]
+                            + EXTENT_SEPARATOR
+                            + (plan.mediaErrorEndLbas[i] - plan.mediaErrorFirstLbas[i]));
         }
         if (plan.tornWriteRate > 0) {
             add(terms, Term.TORN_WRITE_RATE, Double.toString(plan.tornWriteRate));
         }
         if (plan.powerCutAfterWrite > 0) {
-            add(terms, Term.POWER_CUT, plan.powerCutAfterWrite + (plan.powerCutTearsWrite ? STATUS_SEPARATOR + TORN : ""));
+            add(
+                    terms,
+                    Term.POWER_CUT,
+                    plan.powerCutAfterWrite + (plan.powerCutTearsWrite ? STATUS_SEPARATOR + TORN : ""));
         }
         if (plan.unflushedLossRate > 0) {
             add(terms, Term.LOSE_UNFLUSHED, Double.toString(plan.unflushedLossRate));

@@ -29,6 +29,7 @@ public final class DiskmapAbi {
             ValueLayout.JAVA_INT.withName("queue_pairs"),
             ValueLayout.JAVA_INT.withName("version"),
             ValueLayout.JAVA_LONG.withName("reserved"));
+
     public static final long INFO_BLOCK_SIZE = 0;
     public static final long INFO_NAMESPACE_ID = 4;
     public static final long INFO_BLOCK_COUNT = 8;
@@ -45,6 +46,7 @@ public final class DiskmapAbi {
             ValueLayout.JAVA_LONG.withName("cq_offset"),
             ValueLayout.JAVA_INT.withName("sq_bytes"),
             ValueLayout.JAVA_INT.withName("cq_bytes"));
+
     public static final long ATTACH_QUEUE_ID = 0;
     public static final long ATTACH_DEPTH = 4;
     public static final long ATTACH_SQ_OFFSET = 8;
@@ -57,6 +59,7 @@ public final class DiskmapAbi {
             ValueLayout.JAVA_LONG.withName("address"),
             ValueLayout.JAVA_LONG.withName("length"),
             ValueLayout.JAVA_LONG.withName("bus_table"));
+
     public static final long REGION_ADDRESS = 0;
     public static final long REGION_LENGTH = 8;
     public static final long REGION_BUS_TABLE = 16;
@@ -67,6 +70,7 @@ public final class DiskmapAbi {
             ValueLayout.JAVA_INT.withName("cq_head"),
             ValueLayout.JAVA_INT.withName("rejected_slot"),
             ValueLayout.JAVA_INT.withName("reason"));
+
     public static final long DOORBELL_SQ_TAIL = 0;
     public static final long DOORBELL_CQ_HEAD = 4;
     public static final long DOORBELL_REJECTED_SLOT = 8;
@@ -75,6 +79,5 @@ public final class DiskmapAbi {
     /** Memory page of the module's registrations (and of NVMe PRPs). */
     public static final int PAGE_SIZE = 4096;
 
-    private DiskmapAbi() {
-    }
+    private DiskmapAbi() {}
 }

@@ -1,10 +1,10 @@
 package dev.atlas.diskmap.kernel;
 
-import dev.atlas.diskmap.transport.DiskmapException;
-import dev.atlas.diskmap.transport.QueueLimits;
 import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.transport.DeviceGeometry;
+import dev.atlas.diskmap.transport.DiskmapException;
+import dev.atlas.diskmap.transport.QueueLimits;
 import dev.atlas.diskmap.transport.QueueTransport;
 import dev.atlas.diskmap.uring.LibC;
 import java.lang.foreign.Arena;
@@ -52,8 +52,16 @@ public final class DiskmapTransport implements QueueTransport {
     private int cqHead;
     private boolean closed;
 
-    private DiskmapTransport(Path device, Arena arena, MemorySegment callState, int fd, int queueId, int depth,
-                             DeviceGeometry geometry, MemorySegment submissionQueue, MemorySegment completionQueue) {
+    private DiskmapTransport(
+            Path device,
+            Arena arena,
+            MemorySegment callState,
+            int fd,
+            int queueId,
+            int depth,
+            DeviceGeometry geometry,
+            MemorySegment submissionQueue,
+            MemorySegment completionQueue) {
         this.device = device;
         this.arena = arena;
         this.callState = callState;
@@ -117,25 +125,41 @@ public final class DiskmapTransport implements QueueTransport {
             final MemorySegment attach = arena.allocate(DiskmapAbi.ATTACH);
             attach.set(ValueLayout.JAVA_INT, DiskmapAbi.ATTACH_QUEUE_ID, queueId);
             attach.set(ValueLayout.JAVA_INT, DiskmapAbi.ATTACH_DEPTH, queueDepth);
-            ioctl(device, callState, fd, DiskmapAbi.IOC_ATTACH, attach,
+            ioctl(
+                    device,
+                    callState,
+                    fd,
+                    DiskmapAbi.IOC_ATTACH,
+                    attach,
                     queueId == 0 ? "attach an I/O queue pair" : "attach I/O queue pair " + queueId);
             final int attached = attach.get(ValueLayout.JAVA_INT, DiskmapAbi.ATTACH_QUEUE_ID);
-            final MemorySegment sq = LibC.mmapShared(callState,
-                    attach.get(ValueLayout.JAVA_INT, DiskmapAbi.ATTACH_SQ_BYTES), fd,
+            final MemorySegment sq = LibC.mmapShared(
+                    callState,
+                    attach.get(ValueLayout.JAVA_INT, DiskmapAbi.ATTACH_SQ_BYTES),
+                    fd,
                     attach.get(ValueLayout.JAVA_LONG, DiskmapAbi.ATTACH_SQ_OFFSET));
             if (sq.address() == 0) {
-                throw new DiskmapException("cannot map the submission ring of " + device + ": "
-                        + LibC.strerror(LibC.errno(callState)));
+                throw new DiskmapException(
+                        "cannot map the submission ring of " + device + ": " + LibC.strerror(LibC.errno(callState)));
             }
-            final MemorySegment cq = LibC.mmapReadOnly(callState,
-                    attach.get(ValueLayout.JAVA_INT, DiskmapAbi.ATTACH_CQ_BYTES), fd,
+            final MemorySegment cq = LibC.mmapReadOnly(
+                    callState,
+                    attach.get(ValueLayout.JAVA_INT, DiskmapAbi.ATTACH_CQ_BYTES),
+                    fd,
                     attach.get(ValueLayout.JAVA_LONG, DiskmapAbi.ATTACH_CQ_OFFSET));
             if (cq.address() == 0) {
                 LibC.munmap(callState, sq);
-                throw new DiskmapException("cannot map the completion queue of " + device + ": "
-                        + LibC.strerror(LibC.errno(callState)));
+                throw new DiskmapException(
+                        "cannot map the completion queue of " + device + ": " + LibC.strerror(LibC.errno(callState)));
             }
-            return new DiskmapTransport(device, arena, callState, fd, attached, queueDepth, geometry,
+            return new DiskmapTransport(
+                    device,
+                    arena,
+                    callState,
+                    fd,
+                    attached,
+                    queueDepth,
+                    geometry,
                     sq.asSlice(0, (long) queueDepth * NvmeCommandDescriptor.LENGTH),
                     cq.asSlice(0, (long) queueDepth * NvmeCompletionDescriptor.LENGTH));
         } catch (RuntimeException e) {
@@ -145,8 +169,8 @@ public final class DiskmapTransport implements QueueTransport {
         }
     }
 
-    private static void ioctl(Path device, MemorySegment callState, int fd, long request, MemorySegment arg,
-                              String what) {
+    private static void ioctl(
+            Path device, MemorySegment callState, int fd, long request, MemorySegment arg, String what) {
         if (LibC.ioctl(callState, fd, request, arg) < 0) {
             final int errno = LibC.errno(callState);
             final String hint = switch (errno) {
@@ -245,8 +269,8 @@ public final class DiskmapTransport implements QueueTransport {
                 return regionBusPages[i][(int) (offset / DiskmapAbi.PAGE_SIZE)] + (offset % DiskmapAbi.PAGE_SIZE);
             }
         }
-        throw new IllegalArgumentException("address 0x" + Long.toHexString(address)
-                + " is not in memory registered with " + device);
+        throw new IllegalArgumentException(
+                "address 0x" + Long.toHexString(address) + " is not in memory registered with " + device);
     }
 
     /**
@@ -259,7 +283,8 @@ public final class DiskmapTransport implements QueueTransport {
         if (regionCount == MAX_REGIONS) {
             throw new DiskmapException("more than " + MAX_REGIONS + " memory regions registered with " + device);
         }
-        if (region.address() % DiskmapAbi.PAGE_SIZE != 0 || region.byteSize() % DiskmapAbi.PAGE_SIZE != 0
+        if (region.address() % DiskmapAbi.PAGE_SIZE != 0
+                || region.byteSize() % DiskmapAbi.PAGE_SIZE != 0
                 || region.byteSize() == 0) {
             throw new IllegalArgumentException("memory registered with " + device + " must be whole 4 KiB pages,"
                     + " not " + region.byteSize() + " bytes at 0x" + Long.toHexString(region.address()));
@@ -271,7 +296,12 @@ public final class DiskmapTransport implements QueueTransport {
             arg.set(ValueLayout.JAVA_LONG, DiskmapAbi.REGION_ADDRESS, region.address());
             arg.set(ValueLayout.JAVA_LONG, DiskmapAbi.REGION_LENGTH, region.byteSize());
             arg.set(ValueLayout.JAVA_LONG, DiskmapAbi.REGION_BUS_TABLE, table.address());
-            ioctl(device, callState, fd, DiskmapAbi.IOC_REGISTER, arg,
+            ioctl(
+                    device,
+                    callState,
+                    fd,
+                    DiskmapAbi.IOC_REGISTER,
+                    arg,
                     "register " + region.byteSize() + " bytes of buffers");
             regionStart[regionCount] = region.address();
             regionEnd[regionCount] = region.address() + region.byteSize();

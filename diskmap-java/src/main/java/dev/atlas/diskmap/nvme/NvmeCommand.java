@@ -17,10 +17,8 @@ public final class NvmeCommand {
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfShort SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private MemorySegment segment = MemorySegment.NULL;
     private long offset;
@@ -47,14 +45,12 @@ public final class NvmeCommand {
     }
 
     /** A read of {@code blocks} blocks from {@code startingLba} into the PRP-described buffer. */
-    public NvmeCommand readBlocks(int commandId, int namespaceId, long startingLba, int blocks,
-                                  long prp1, long prp2) {
+    public NvmeCommand readBlocks(int commandId, int namespaceId, long startingLba, int blocks, long prp1, long prp2) {
         return dataCommand(NvmeOpcode.READ, commandId, namespaceId, startingLba, blocks, prp1, prp2);
     }
 
     /** A write of {@code blocks} blocks at {@code startingLba} from the PRP-described buffer. */
-    public NvmeCommand writeBlocks(int commandId, int namespaceId, long startingLba, int blocks,
-                                   long prp1, long prp2) {
+    public NvmeCommand writeBlocks(int commandId, int namespaceId, long startingLba, int blocks, long prp1, long prp2) {
         return dataCommand(NvmeOpcode.WRITE, commandId, namespaceId, startingLba, blocks, prp1, prp2);
     }
 
@@ -64,11 +60,16 @@ public final class NvmeCommand {
         return opcode(NvmeOpcode.FLUSH).commandId(commandId).namespaceId(namespaceId);
     }
 
-    private NvmeCommand dataCommand(int opcode, int commandId, int namespaceId, long startingLba,
-                                    int blocks, long prp1, long prp2) {
+    private NvmeCommand dataCommand(
+            int opcode, int commandId, int namespaceId, long startingLba, int blocks, long prp1, long prp2) {
         clearEntry();
-        return opcode(opcode).commandId(commandId).namespaceId(namespaceId)
-                .startingLba(startingLba).numberOfBlocks(blocks).prp1(prp1).prp2(prp2);
+        return opcode(opcode)
+                .commandId(commandId)
+                .namespaceId(namespaceId)
+                .startingLba(startingLba)
+                .numberOfBlocks(blocks)
+                .prp1(prp1)
+                .prp2(prp2);
     }
 
     private void clearEntry() {
@@ -232,8 +233,8 @@ public final class NvmeCommand {
     /** Stores {@code blocks - 1} in CDW12 bits 15:0, keeping the other bits of CDW12. */
     public NvmeCommand numberOfBlocks(int blocks) {
         if (blocks < 1 || blocks > MAX_BLOCKS_PER_COMMAND) {
-            throw new IllegalArgumentException("an NVMe command carries 1 to "
-                    + MAX_BLOCKS_PER_COMMAND + " blocks, not " + blocks);
+            throw new IllegalArgumentException(
+                    "an NVMe command carries 1 to " + MAX_BLOCKS_PER_COMMAND + " blocks, not " + blocks);
         }
         return cdw12((cdw12() & ~NUMBER_OF_BLOCKS_MASK) | (blocks - 1));
     }

@@ -47,6 +47,5 @@ public final class NvmeCommandDescriptor {
     /** Flags bits 7:6: PRP or SGL data transfer; 0 = PRPs. */
     public static final int FLAGS_PSDT_MASK = 0xC0;
 
-    private NvmeCommandDescriptor() {
-    }
+    private NvmeCommandDescriptor() {}
 }

@@ -16,10 +16,8 @@ import java.nio.ByteOrder;
  * {@link #statusFieldAcquire() acquire} semantics before trusting the rest of the entry.
  */
 public final class NvmeCompletion {
-    private static final ValueLayout.OfShort SHORT =
-            ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT =
-            ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle STATUS_FIELD = SHORT.varHandle();
 
     private MemorySegment segment = MemorySegment.NULL;
@@ -140,7 +138,7 @@ public final class NvmeCompletion {
 
     @Override
     public String toString() {
-        return "NvmeCompletion{cid=" + commandId() + ", sqHead=" + sqHead() + ", phase=" + phase()
-                + ", status=" + NvmeStatus.describe(status()) + '}';
+        return "NvmeCompletion{cid=" + commandId() + ", sqHead=" + sqHead() + ", phase=" + phase() + ", status="
+                + NvmeStatus.describe(status()) + '}';
     }
 }

@@ -29,6 +29,5 @@ public final class NvmeCompletionDescriptor {
     /** Status field without the phase tag, as the driver reports it. */
     public static final int STATUS_SHIFT = 1;
 
-    private NvmeCompletionDescriptor() {
-    }
+    private NvmeCompletionDescriptor() {}
 }

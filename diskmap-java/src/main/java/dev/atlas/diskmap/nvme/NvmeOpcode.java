@@ -6,8 +6,7 @@ public final class NvmeOpcode {
     public static final int WRITE = 0x01;
     public static final int READ = 0x02;
 
-    private NvmeOpcode() {
-    }
+    private NvmeOpcode() {}
 
     /** Operator name of an opcode, for logs and error messages. */
     public static String name(int opcode) {

@@ -21,6 +21,7 @@ public final class NvmeStatus {
 
     /** Status code types. */
     public static final int TYPE_GENERIC = 0x0;
+
     public static final int TYPE_COMMAND_SPECIFIC = 0x1;
     public static final int TYPE_MEDIA = 0x2;
     public static final int TYPE_PATH = 0x3;
@@ -54,8 +55,7 @@ public final class NvmeStatus {
     public static final int ACCESS_DENIED = media(0x86);
     public static final int DEALLOCATED_OR_UNWRITTEN = media(0x87);
 
-    private NvmeStatus() {
-    }
+    private NvmeStatus() {}
 
     /** A status of the given type and code, without CRD/more/DNR bits. */
     public static int of(int type, int code) {

@@ -18,8 +18,8 @@ public record DeviceGeometry(int blockSize, long blockCount, int maxTransferByte
             throw new IllegalArgumentException("device has no blocks");
         }
         if (maxTransferBytes < blockSize || maxTransferBytes % blockSize != 0) {
-            throw new IllegalArgumentException("transfer limit " + maxTransferBytes
-                    + " is not a multiple of the block size " + blockSize);
+            throw new IllegalArgumentException(
+                    "transfer limit " + maxTransferBytes + " is not a multiple of the block size " + blockSize);
         }
     }
 

@@ -10,6 +10,5 @@ public final class QueueLimits {
     /** Largest I/O queue NVMe allows (a 16-bit zero-based size). */
     public static final int MAX_QUEUE_DEPTH = 1 << 16;
 
-    private QueueLimits() {
-    }
+    private QueueLimits() {}
 }

@@ -11,8 +11,7 @@ import dev.atlas.diskmap.nvme.NvmeStatus;
 public final class CompletionStatus {
     private static final int EDQUOT = 122;
 
-    private CompletionStatus() {
-    }
+    private CompletionStatus() {}
 
     /**
      * @param opcode         the NVMe opcode the request came from
@@ -22,7 +21,8 @@ public final class CompletionStatus {
     public static int of(int opcode, int result, int expectedLength) {
         if (result >= 0) {
             return result == expectedLength || opcode == NvmeOpcode.FLUSH
-                    ? NvmeStatus.SUCCESS : NvmeStatus.DATA_TRANSFER_ERROR;
+                    ? NvmeStatus.SUCCESS
+                    : NvmeStatus.DATA_TRANSFER_ERROR;
         }
         return ofErrno(opcode, -result);
     }
@@ -33,7 +33,8 @@ public final class CompletionStatus {
             case Errno.EIO -> opcode == NvmeOpcode.READ ? NvmeStatus.UNRECOVERED_READ_ERROR : NvmeStatus.WRITE_FAULT;
             case Errno.EINVAL, Errno.EFAULT -> NvmeStatus.INVALID_FIELD | NvmeStatus.DO_NOT_RETRY;
             case Errno.ENOSPC, Errno.EFBIG, EDQUOT -> NvmeStatus.CAPACITY_EXCEEDED;
-            case Errno.EBADF, Errno.EACCES, Errno.EPERM, Errno.EROFS -> NvmeStatus.ACCESS_DENIED | NvmeStatus.DO_NOT_RETRY;
+            case Errno.EBADF, Errno.EACCES, Errno.EPERM, Errno.EROFS ->
+                NvmeStatus.ACCESS_DENIED | NvmeStatus.DO_NOT_RETRY;
             case Errno.ECANCELED -> NvmeStatus.ABORT_REQUESTED;
             case Errno.EOPNOTSUPP, Errno.ENOTTY -> NvmeStatus.INVALID_OPCODE | NvmeStatus.DO_NOT_RETRY;
             case Errno.ENXIO, Errno.ENODEV -> NvmeStatus.NAMESPACE_NOT_READY;

@@ -49,7 +49,8 @@ public final class DirectFile implements AutoCloseable {
 
             MemorySegment stat = scratch.allocate(LibC.STAT_SIZE, Long.BYTES);
             if (LibC.fstat(callState, fd, stat) != 0) {
-                closeAndFail("cannot stat " + path + ": " + LibC.strerror(LibC.errno(callState)), LibC.errno(callState));
+                closeAndFail(
+                        "cannot stat " + path + ": " + LibC.strerror(LibC.errno(callState)), LibC.errno(callState));
             }
             int type = stat.get(ValueLayout.JAVA_INT, LibC.STAT_MODE_OFFSET) & LibC.S_IFMT;
             blockDevice = type == LibC.S_IFBLK;
@@ -75,13 +76,17 @@ public final class DirectFile implements AutoCloseable {
             if (blockDevice) {
                 MemorySegment value = scratch.allocate(Long.BYTES, Long.BYTES);
                 if (LibC.ioctl(callState, fd, LibC.BLKGETSIZE64, value) != 0) {
-                    closeAndFail("cannot read the size of block device " + path + ": "
-                            + LibC.strerror(LibC.errno(callState)), LibC.errno(callState));
+                    closeAndFail(
+                            "cannot read the size of block device " + path + ": "
+                                    + LibC.strerror(LibC.errno(callState)),
+                            LibC.errno(callState));
                 }
                 bytes = value.get(ValueLayout.JAVA_LONG, 0);
                 if (LibC.ioctl(callState, fd, LibC.BLKSSZGET, value) != 0) {
-                    closeAndFail("cannot read the logical block size of " + path + ": "
-                            + LibC.strerror(LibC.errno(callState)), LibC.errno(callState));
+                    closeAndFail(
+                            "cannot read the logical block size of " + path + ": "
+                                    + LibC.strerror(LibC.errno(callState)),
+                            LibC.errno(callState));
                 }
                 deviceBlockSize = value.get(ValueLayout.JAVA_INT, 0);
             } else {
@@ -89,12 +94,16 @@ public final class DirectFile implements AutoCloseable {
             }
             int chosen = requestedBlockSize == 0 ? deviceBlockSize : requestedBlockSize;
             if (chosen < deviceBlockSize || Integer.bitCount(chosen) != 1) {
-                closeAndFail("block size " + chosen + " does not fit " + path + ": it must be a power of two ≥ "
-                        + deviceBlockSize, Errno.EINVAL);
+                closeAndFail(
+                        "block size " + chosen + " does not fit " + path + ": it must be a power of two ≥ "
+                                + deviceBlockSize,
+                        Errno.EINVAL);
             }
             if (bytes < chosen) {
-                closeAndFail(path + " is " + bytes + " bytes, smaller than one " + chosen
-                        + "-byte block; create or format the image first", Errno.EINVAL);
+                closeAndFail(
+                        path + " is " + bytes + " bytes, smaller than one " + chosen
+                                + "-byte block; create or format the image first",
+                        Errno.EINVAL);
             }
             blockSize = chosen;
             sizeBytes = bytes;
@@ -133,7 +142,8 @@ public final class DirectFile implements AutoCloseable {
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment stat = scratch.allocate(LibC.STAT_SIZE, Long.BYTES);
             int type = LibC.fstat(callState, plainFd, stat) == 0
-                    ? stat.get(ValueLayout.JAVA_INT, LibC.STAT_MODE_OFFSET) & LibC.S_IFMT : 0;
+                    ? stat.get(ValueLayout.JAVA_INT, LibC.STAT_MODE_OFFSET) & LibC.S_IFMT
+                    : 0;
             return type == LibC.S_IFCHR ? characterDevice(path) : noDirectIo(path);
         } finally {
             LibC.close(callState, plainFd);

@@ -26,6 +26,5 @@ public final class Errno {
     public static final int ETIMEDOUT = 110;
     public static final int ECANCELED = 125;
 
-    private Errno() {
-    }
+    private Errno() {}
 }

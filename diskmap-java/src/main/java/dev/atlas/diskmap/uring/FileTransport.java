@@ -27,6 +27,7 @@ public final class FileTransport extends UringQueueTransport {
 
     /** user_data = opcode << 56 | length << 16 | command id. */
     private static final int USER_DATA_LENGTH_SHIFT = 16;
+
     private static final int USER_DATA_OPCODE_SHIFT = 56;
     private static final long USER_DATA_LENGTH_MASK = 0xFF_FFFF_FFFFL;
     private static final int COMMAND_ID_MASK = 0xFFFF;
@@ -36,11 +37,19 @@ public final class FileTransport extends UringQueueTransport {
     private final int blockShift;
     /** Tests only: also walk PRP lists and check they describe a contiguous buffer. */
     private boolean checkPrpLists;
+
     private MemorySegment allMemory;
 
     private FileTransport(DirectFile file, IoUring ring, int queueDepth) {
-        super("file transport on " + file.path(), ring, new DeviceGeometry(file.blockSize(), file.blockCount(),
-                Math.max(MAX_TRANSFER_BYTES, file.blockSize()), NAMESPACE_ID), queueDepth);
+        super(
+                "file transport on " + file.path(),
+                ring,
+                new DeviceGeometry(
+                        file.blockSize(),
+                        file.blockCount(),
+                        Math.max(MAX_TRANSFER_BYTES, file.blockSize()),
+                        NAMESPACE_ID),
+                queueDepth);
         this.file = file;
         this.blockCount = file.blockCount();
         this.blockShift = Integer.numberOfTrailingZeros(file.blockSize());
@@ -92,7 +101,9 @@ public final class FileTransport extends UringQueueTransport {
                 completeLocally(commandId, NvmeStatus.INTERNAL_ERROR, Errno.EAGAIN);
                 return;
             }
-            sqe.opcode(IoUringOpcode.FSYNC).fd(file.fd()).opFlags(IoUringOpcode.FSYNC_DATASYNC)
+            sqe.opcode(IoUringOpcode.FSYNC)
+                    .fd(file.fd())
+                    .opFlags(IoUringOpcode.FSYNC_DATASYNC)
                     .userData(userData(opcode, 0, commandId));
             submitted();
             return;
@@ -113,7 +124,8 @@ public final class FileTransport extends UringQueueTransport {
             return;
         }
         long address = command.prp1();
-        if ((address & (DIRECT_IO_ALIGNMENT - 1)) != 0 || !secondPageConsistent(address, length)
+        if ((address & (DIRECT_IO_ALIGNMENT - 1)) != 0
+                || !secondPageConsistent(address, length)
                 || (checkPrpLists && !prpListConsistent(address, length))) {
             completeLocally(commandId, NvmeStatus.PRP_OFFSET_INVALID | NvmeStatus.DO_NOT_RETRY, Errno.EINVAL);
             return;
@@ -135,8 +147,12 @@ public final class FileTransport extends UringQueueTransport {
         } else {
             uringOpcode = opcode == NvmeOpcode.READ ? IoUringOpcode.READ : IoUringOpcode.WRITE;
         }
-        sqe.opcode(uringOpcode).fd(file.fd()).fileOffset(lba << blockShift).address(address)
-                .length((int) length).userData(userData(opcode, length, commandId));
+        sqe.opcode(uringOpcode)
+                .fd(file.fd())
+                .fileOffset(lba << blockShift)
+                .address(address)
+                .length((int) length)
+                .userData(userData(opcode, length, commandId));
         submitted();
     }
 

@@ -47,6 +47,7 @@ public final class IoUring implements AutoCloseable {
     private int sqUnsubmitted;
     /** The last io_uring_enter failed: the next one captures errno (see {@link #enter}). */
     private boolean lastEnterFailed;
+
     private int cqHead;
     private int registeredBuffers;
     private boolean closed;
@@ -75,8 +76,8 @@ public final class IoUring implements AutoCloseable {
         if ((features & IoUringParams.FEAT_SINGLE_MMAP) == 0) {
             LibC.close(callState, fd);
             arena.close();
-            throw new UringException("this kernel's io_uring lacks IORING_FEAT_SINGLE_MMAP (Linux ≥ 5.4 needed)",
-                    Errno.ENOSYS);
+            throw new UringException(
+                    "this kernel's io_uring lacks IORING_FEAT_SINGLE_MMAP (Linux ≥ 5.4 needed)", Errno.ENOSYS);
         }
         long sqRingBytes = params.sqOffset(IoUringParams.SQ_ARRAY) + (long) sqEntries * Integer.BYTES;
         long cqRingBytes = params.cqOffset(IoUringParams.CQ_CQES) + (long) cqEntries * cqeSize;
@@ -129,7 +130,9 @@ public final class IoUring implements AutoCloseable {
         if (entries < 1 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("io_uring entries must be a power of two ≥ 1: " + entries);
         }
-        int flags = extraFlags | IoUringParams.SETUP_CQSIZE | IoUringParams.SETUP_COOP_TASKRUN
+        int flags = extraFlags
+                | IoUringParams.SETUP_CQSIZE
+                | IoUringParams.SETUP_COOP_TASKRUN
                 | IoUringParams.SETUP_TASKRUN_FLAG;
         return new IoUring(entries, flags);
     }
@@ -138,9 +141,10 @@ public final class IoUring implements AutoCloseable {
         return switch (errno) {
             case Errno.ENOSYS -> "io_uring is not available in this kernel (io_uring_setup: ENOSYS)";
             case Errno.EPERM -> "io_uring is disabled on this machine (sysctl kernel.io_uring_disabled)";
-            case Errno.ENOMEM -> "not enough locked memory for an io_uring of " + entries
-                    + " entries (raise RLIMIT_MEMLOCK)";
-            case Errno.EINVAL -> String.format("this kernel rejects io_uring setup flags 0x%x (Linux ≥ 6.0 needed)", flags);
+            case Errno.ENOMEM ->
+                "not enough locked memory for an io_uring of " + entries + " entries (raise RLIMIT_MEMLOCK)";
+            case Errno.EINVAL ->
+                String.format("this kernel rejects io_uring setup flags 0x%x (Linux ≥ 6.0 needed)", flags);
             default -> "io_uring_setup failed: " + LibC.strerror(errno);
         };
     }
@@ -302,8 +306,8 @@ public final class IoUring implements AutoCloseable {
                 String why = errno == Errno.ENOMEM
                         ? "not enough locked memory (raise RLIMIT_MEMLOCK, e.g. ulimit -l unlimited)"
                         : LibC.strerror(errno);
-                throw new UringException("cannot register " + regions.length + " I/O buffer region(s) with io_uring: "
-                        + why, errno);
+                throw new UringException(
+                        "cannot register " + regions.length + " I/O buffer region(s) with io_uring: " + why, errno);
             }
         }
         registeredBuffers = regions.length;

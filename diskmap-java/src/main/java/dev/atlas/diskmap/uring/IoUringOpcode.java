@@ -18,17 +18,19 @@ public final class IoUringOpcode {
 
     /** io_uring_register opcodes. */
     public static final int REGISTER_BUFFERS = 0;
+
     public static final int UNREGISTER_BUFFERS = 1;
 
     /** Bits of the SQ ring's flags word. */
     public static final int SQ_CQ_OVERFLOW = 1 << 1;
+
     public static final int SQ_TASKRUN = 1 << 2;
 
     /** mmap offsets that select the SQ ring, the CQ ring and the SQE array. */
     public static final long OFF_SQ_RING = 0L;
+
     public static final long OFF_CQ_RING = 0x8000000L;
     public static final long OFF_SQES = 0x10000000L;
 
-    private IoUringOpcode() {
-    }
+    private IoUringOpcode() {}
 }

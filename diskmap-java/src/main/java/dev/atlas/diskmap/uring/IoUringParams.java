@@ -23,6 +23,7 @@ public final class IoUringParams {
 
     /** Fields of io_sqring_offsets, relative to {@link #SQ_OFF_OFFSET}. */
     public static final int SQ_HEAD = 0;
+
     public static final int SQ_TAIL = 4;
     public static final int SQ_RING_MASK = 8;
     public static final int SQ_RING_ENTRIES = 12;
@@ -32,6 +33,7 @@ public final class IoUringParams {
 
     /** Fields of io_cqring_offsets, relative to {@link #CQ_OFF_OFFSET}. */
     public static final int CQ_HEAD = 0;
+
     public static final int CQ_TAIL = 4;
     public static final int CQ_RING_MASK = 8;
     public static final int CQ_RING_ENTRIES = 12;
@@ -41,6 +43,7 @@ public final class IoUringParams {
 
     /** Setup flags. */
     public static final int SETUP_CQSIZE = 1 << 3;
+
     public static final int SETUP_CLAMP = 1 << 4;
     public static final int SETUP_COOP_TASKRUN = 1 << 8;
     public static final int SETUP_TASKRUN_FLAG = 1 << 9;
@@ -49,6 +52,7 @@ public final class IoUringParams {
 
     /** Feature bits reported back. */
     public static final int FEAT_SINGLE_MMAP = 1;
+
     public static final int FEAT_NODROP = 1 << 1;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;

@@ -22,6 +22,7 @@ import java.lang.invoke.VarHandle;
 public final class LibC {
     /** io_uring system call numbers on x86-64. */
     public static final long SYS_IO_URING_SETUP = 425;
+
     public static final long SYS_IO_URING_ENTER = 426;
     public static final long SYS_IO_URING_REGISTER = 427;
 
@@ -37,10 +38,12 @@ public final class LibC {
 
     /** ioctl requests of linux/fs.h: device size in bytes (u64) and logical sector size (int). */
     public static final long BLKGETSIZE64 = 0x80081272L;
+
     public static final long BLKSSZGET = 0x1268L;
 
     /** st_mode file types (sys/stat.h). */
     public static final int S_IFMT = 0xF000;
+
     public static final int S_IFREG = 0x8000;
     public static final int S_IFBLK = 0x6000;
     public static final int S_IFCHR = 0x2000;
@@ -48,14 +51,17 @@ public final class LibC {
 
     /** struct stat on x86-64: where st_mode and st_size live, and its size. */
     public static final long STAT_MODE_OFFSET = 24;
+
     public static final long STAT_RDEV_OFFSET = 40;
     public static final long STAT_SIZE_OFFSET = 48;
     public static final long STAT_SIZE = 144;
     /** struct statfs on x86-64: f_type first; 120 bytes. */
     public static final long STATFS_TYPE_OFFSET = 0;
+
     public static final long STATFS_SIZE = 120;
     /** f_type of file systems whose "direct" I/O still goes through the page cache. */
     public static final long TMPFS_MAGIC = 0x01021994L;
+
     public static final long RAMFS_MAGIC = 0x858458f6L;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -67,10 +73,10 @@ public final class LibC {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final java.lang.foreign.AddressLayout ADDRESS = ValueLayout.ADDRESS;
 
-    private static final MethodHandle SYSCALL_SETUP = downcall("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, ADDRESS), 1);
-    private static final MethodHandle SYSCALL_ENTER = downcall("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, ADDRESS, LONG), 1);
+    private static final MethodHandle SYSCALL_SETUP =
+            downcall("syscall", FunctionDescriptor.of(LONG, LONG, LONG, ADDRESS), 1);
+    private static final MethodHandle SYSCALL_ENTER =
+            downcall("syscall", FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, ADDRESS, LONG), 1);
     /**
      * io_uring_enter without errno capture, for the per-pass hot path: the capture copies into a
      * call-state segment through a slice the JIT does not always eliminate, so a lane would
@@ -78,37 +84,33 @@ public final class LibC {
      */
     private static final MethodHandle SYSCALL_ENTER_UNCAPTURED = LINKER.downcallHandle(
             LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, ADDRESS, LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL_REGISTER = downcall("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG), 1);
-    private static final MethodHandle MMAP = downcall("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, LONG, INT, INT, INT, LONG), -1);
-    private static final MethodHandle MUNMAP = downcall("munmap",
-            FunctionDescriptor.of(INT, ADDRESS, LONG), -1);
-    private static final MethodHandle OPEN = downcall("open",
-            FunctionDescriptor.of(INT, ADDRESS, INT, INT), 2);
-    private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(INT, INT), -1);
-    private static final MethodHandle FSTAT = downcall("fstat",
-            FunctionDescriptor.of(INT, INT, ADDRESS), -1);
-    private static final MethodHandle FSTATFS = downcall("fstatfs",
-            FunctionDescriptor.of(INT, INT, ADDRESS), -1);
-    private static final MethodHandle IOCTL = downcall("ioctl",
-            FunctionDescriptor.of(INT, INT, LONG, ADDRESS), 2);
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, ADDRESS, LONG),
+            Linker.Option.firstVariadicArg(1));
+
+    private static final MethodHandle SYSCALL_REGISTER =
+            downcall("syscall", FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG), 1);
+    private static final MethodHandle MMAP =
+            downcall("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, LONG, INT, INT, INT, LONG), -1);
+    private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(INT, ADDRESS, LONG), -1);
+    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(INT, ADDRESS, INT, INT), 2);
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT), -1);
+    private static final MethodHandle FSTAT = downcall("fstat", FunctionDescriptor.of(INT, INT, ADDRESS), -1);
+    private static final MethodHandle FSTATFS = downcall("fstatfs", FunctionDescriptor.of(INT, INT, ADDRESS), -1);
+    private static final MethodHandle IOCTL = downcall("ioctl", FunctionDescriptor.of(INT, INT, LONG, ADDRESS), 2);
     /** ioctl without errno capture, for a doorbell on the hot path (same reason as io_uring_enter). */
     private static final MethodHandle IOCTL_UNCAPTURED = LINKER.downcallHandle(
             LINKER.defaultLookup().find("ioctl").orElseThrow(),
-            FunctionDescriptor.of(INT, INT, LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("strerror").orElseThrow(),
-            FunctionDescriptor.of(ADDRESS, INT));
+            FunctionDescriptor.of(INT, INT, LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2));
 
-    private LibC() {
-    }
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, INT));
+
+    private LibC() {}
 
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new IllegalStateException("libc has no " + name));
+        MemorySegment symbol =
+                LINKER.defaultLookup().find(name).orElseThrow(() -> new IllegalStateException("libc has no " + name));
         Linker.Option[] options = firstVariadic >= 0
                 ? new Linker.Option[] {CAPTURE_ERRNO, Linker.Option.firstVariadicArg(firstVariadic)}
                 : new Linker.Option[] {CAPTURE_ERRNO};
@@ -146,8 +148,14 @@ public final class LibC {
     /** io_uring_enter on the hot path: the result only (−1 on failure, errno not kept). Allocates nothing. */
     public static long ioUringEnter(int fd, int toSubmit, int minComplete, int flags) {
         try {
-            return (long) SYSCALL_ENTER_UNCAPTURED.invokeExact(SYS_IO_URING_ENTER, (long) fd,
-                    (long) toSubmit, (long) minComplete, (long) flags, MemorySegment.NULL, 0L);
+            return (long) SYSCALL_ENTER_UNCAPTURED.invokeExact(
+                    SYS_IO_URING_ENTER,
+                    (long) fd,
+                    (long) toSubmit,
+                    (long) minComplete,
+                    (long) flags,
+                    MemorySegment.NULL,
+                    0L);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -155,8 +163,15 @@ public final class LibC {
 
     public static long ioUringEnter(MemorySegment callState, int fd, int toSubmit, int minComplete, int flags) {
         try {
-            return (long) SYSCALL_ENTER.invokeExact(callState, SYS_IO_URING_ENTER, (long) fd,
-                    (long) toSubmit, (long) minComplete, (long) flags, MemorySegment.NULL, 0L);
+            return (long) SYSCALL_ENTER.invokeExact(
+                    callState,
+                    SYS_IO_URING_ENTER,
+                    (long) fd,
+                    (long) toSubmit,
+                    (long) minComplete,
+                    (long) flags,
+                    MemorySegment.NULL,
+                    0L);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -164,8 +179,8 @@ public final class LibC {
 
     public static long ioUringRegister(MemorySegment callState, int fd, int opcode, MemorySegment arg, int count) {
         try {
-            return (long) SYSCALL_REGISTER.invokeExact(callState, SYS_IO_URING_REGISTER, (long) fd,
-                    (long) opcode, arg, (long) count);
+            return (long) SYSCALL_REGISTER.invokeExact(
+                    callState, SYS_IO_URING_REGISTER, (long) fd, (long) opcode, arg, (long) count);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -174,8 +189,14 @@ public final class LibC {
     /** Maps {@code length} bytes of {@code fd} at {@code offset}; {@code NULL} on failure. */
     public static MemorySegment mmapShared(MemorySegment callState, long length, int fd, long offset) {
         try {
-            MemorySegment address = (MemorySegment) MMAP.invokeExact(callState, MemorySegment.NULL, length,
-                    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
+            MemorySegment address = (MemorySegment) MMAP.invokeExact(
+                    callState,
+                    MemorySegment.NULL,
+                    length,
+                    PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_POPULATE,
+                    fd,
+                    offset);
             return address.address() == -1L ? MemorySegment.NULL : address.reinterpret(length);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -185,8 +206,8 @@ public final class LibC {
     /** Maps {@code length} bytes of {@code fd} at {@code offset} for reading only; {@code NULL} on failure. */
     public static MemorySegment mmapReadOnly(MemorySegment callState, long length, int fd, long offset) {
         try {
-            MemorySegment address = (MemorySegment) MMAP.invokeExact(callState, MemorySegment.NULL, length,
-                    PROT_READ, MAP_SHARED | MAP_POPULATE, fd, offset);
+            MemorySegment address = (MemorySegment) MMAP.invokeExact(
+                    callState, MemorySegment.NULL, length, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, offset);
             return address.address() == -1L ? MemorySegment.NULL : address.reinterpret(length);
         } catch (Throwable t) {
             throw new AssertionError(t);

@@ -59,7 +59,10 @@ public final class NvmeUringCommand {
     private long base;
 
     private static int ioctlReadWrite(int number) {
-        return (IOC_WRITE_READ << IOC_DIR_SHIFT) | (SIZE << IOC_SIZE_SHIFT) | (NVME_IOC_TYPE << IOC_TYPE_SHIFT) | number;
+        return (IOC_WRITE_READ << IOC_DIR_SHIFT)
+                | (SIZE << IOC_SIZE_SHIFT)
+                | (NVME_IOC_TYPE << IOC_TYPE_SHIFT)
+                | number;
     }
 
     public NvmeUringCommand wrap(MemorySegment segment, long offset) {

@@ -1,9 +1,9 @@
 package dev.atlas.diskmap.uring;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.nvme.NvmeOpcode;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import dev.atlas.diskmap.transport.DeviceGeometry;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 public final class PassthruTransport extends UringQueueTransport {
     /** Used when sysfs does not say what the kernel accepts per passthrough command. */
     public static final int DEFAULT_MAX_TRANSFER_BYTES = 128 * 1024;
+
     private static final Pattern GENERIC_DEVICE = Pattern.compile("ng(\\d+)n(\\d+)");
 
     private static final int ADMIN_IDENTIFY = 0x06;
@@ -67,7 +68,8 @@ public final class PassthruTransport extends UringQueueTransport {
      */
     public static PassthruTransport open(Path device, int queueDepth) {
         checkQueueDepth(queueDepth);
-        Matcher name = GENERIC_DEVICE.matcher(device.getFileName() == null ? "" : device.getFileName().toString());
+        Matcher name = GENERIC_DEVICE.matcher(
+                device.getFileName() == null ? "" : device.getFileName().toString());
         if (!name.matches()) {
             throw new DiskmapException(device + " is not an NVMe generic character device (/dev/ngXnY); the passthru"
                     + " transport needs one — use the file transport for image files and /dev/nvmeXnY block devices");
@@ -77,21 +79,26 @@ public final class PassthruTransport extends UringQueueTransport {
             int fd = LibC.open(callState, scratch.allocateFrom(device.toString()), LibC.O_RDWR | LibC.O_CLOEXEC);
             if (fd < 0) {
                 int errno = LibC.errno(callState);
-                throw new UringException(errno == Errno.ENOENT
-                        ? device + " does not exist: no NVMe namespace by that name (list them with ls /dev/ng*;"
-                                + " needs Linux ≥ 5.19 and the nvme driver)"
-                        : "cannot open " + device + ": " + LibC.strerror(errno), errno);
+                throw new UringException(
+                        errno == Errno.ENOENT
+                                ? device
+                                        + " does not exist: no NVMe namespace by that name (list them with ls /dev/ng*;"
+                                        + " needs Linux ≥ 5.19 and the nvme driver)"
+                                : "cannot open " + device + ": " + LibC.strerror(errno),
+                        errno);
             }
             IoUring ring = null;
             try {
                 MemorySegment stat = scratch.allocate(LibC.STAT_SIZE, Long.BYTES);
                 if (LibC.fstat(callState, fd, stat) != 0
                         || (stat.get(ValueLayout.JAVA_INT, LibC.STAT_MODE_OFFSET) & LibC.S_IFMT) != LibC.S_IFCHR) {
-                    throw new UringException(device + " is not a character device; the passthru transport needs"
-                            + " the NVMe generic device /dev/ngXnY", Errno.ENOTTY);
+                    throw new UringException(
+                            device + " is not a character device; the passthru transport needs"
+                                    + " the NVMe generic device /dev/ngXnY",
+                            Errno.ENOTTY);
                 }
-                DeviceGeometry geometry = identify(device, fd, callState, scratch,
-                        maxTransferBytes(name.group(1), name.group(2)));
+                DeviceGeometry geometry =
+                        identify(device, fd, callState, scratch, maxTransferBytes(name.group(1), name.group(2)));
                 ring = openRing(queueDepth);
                 return new PassthruTransport(device, fd, ring, geometry, queueDepth);
             } catch (RuntimeException e) {
@@ -104,22 +111,32 @@ public final class PassthruTransport extends UringQueueTransport {
         }
     }
 
-    private static DeviceGeometry identify(Path device, int fd, MemorySegment callState, Arena scratch,
-                                           int maxTransferBytes) {
+    private static DeviceGeometry identify(
+            Path device, int fd, MemorySegment callState, Arena scratch, int maxTransferBytes) {
         int nsid = LibC.ioctl(callState, fd, NvmeUringCommand.NVME_IOCTL_ID, MemorySegment.NULL);
         if (nsid <= 0) {
-            throw new UringException(device + " did not report its namespace ID (NVME_IOCTL_ID): "
-                    + LibC.strerror(LibC.errno(callState)), LibC.errno(callState));
+            throw new UringException(
+                    device + " did not report its namespace ID (NVME_IOCTL_ID): "
+                            + LibC.strerror(LibC.errno(callState)),
+                    LibC.errno(callState));
         }
         MemorySegment data = scratch.allocate(IDENTIFY_BYTES, IDENTIFY_BYTES);
         MemorySegment admin = scratch.allocate(NvmeUringCommand.SIZE, Long.BYTES);
-        new NvmeUringCommand().wrap(admin, 0).opcode(ADMIN_IDENTIFY).namespaceId(nsid).address(data.address())
-                .dataLength(IDENTIFY_BYTES).cdw10(IDENTIFY_NAMESPACE);
+        new NvmeUringCommand()
+                .wrap(admin, 0)
+                .opcode(ADMIN_IDENTIFY)
+                .namespaceId(nsid)
+                .address(data.address())
+                .dataLength(IDENTIFY_BYTES)
+                .cdw10(IDENTIFY_NAMESPACE);
         int status = LibC.ioctl(callState, fd, NvmeUringCommand.NVME_IOCTL_ADMIN_CMD, admin);
         if (status != 0) {
             String why = status < 0 ? LibC.strerror(LibC.errno(callState)) : NvmeStatus.describe(status);
-            throw new UringException("Identify Namespace failed on " + device + ": " + why
-                    + (status < 0 && LibC.errno(callState) == Errno.EACCES ? " (needs root / CAP_SYS_ADMIN)" : ""),
+            throw new UringException(
+                    "Identify Namespace failed on " + device + ": " + why
+                            + (status < 0 && LibC.errno(callState) == Errno.EACCES
+                                    ? " (needs root / CAP_SYS_ADMIN)"
+                                    : ""),
                     status < 0 ? LibC.errno(callState) : Errno.EIO);
         }
         long blocks = data.get(ValueLayout.JAVA_LONG_UNALIGNED, IDENTIFY_NSZE_OFFSET);
@@ -169,7 +186,9 @@ public final class PassthruTransport extends UringQueueTransport {
             return;
         }
         long address = length == 0 ? 0 : command.prp1();
-        sqe.opcode(IoUringOpcode.URING_CMD).fd(fd).cmdOp(NvmeUringCommand.NVME_URING_CMD_IO)
+        sqe.opcode(IoUringOpcode.URING_CMD)
+                .fd(fd)
+                .cmdOp(NvmeUringCommand.NVME_URING_CMD_IO)
                 .userData(((long) opcode << USER_DATA_OPCODE_SHIFT) | commandId);
         // No fixed buffers here: on Debian's Linux 6.1 (the kernel-module guest) NVMe passthrough
         // fails with EINVAL for fixed-buffer transfers out of larger registered regions, while the

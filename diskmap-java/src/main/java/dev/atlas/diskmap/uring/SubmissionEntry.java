@@ -17,11 +17,13 @@ public final class SubmissionEntry {
     public static final int FD_OFFSET = 4;
     /** {@code off} for reads and writes; {@code cmd_op} (u32) for URING_CMD. */
     public static final int OFF_OFFSET = 8;
+
     public static final int CMD_OP_OFFSET = 8;
     public static final int ADDR_OFFSET = 16;
     public static final int LEN_OFFSET = 24;
     /** rw_flags / fsync_flags / uring_cmd_flags union. */
     public static final int OP_FLAGS_OFFSET = 28;
+
     public static final int USER_DATA_OFFSET = 32;
     public static final int BUF_INDEX_OFFSET = 40;
     public static final int PERSONALITY_OFFSET = 42;

@@ -1,11 +1,11 @@
 package dev.atlas.diskmap.uring;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.nvme.NvmeCommand;
 import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletion;
 import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.transport.DeviceGeometry;
+import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.transport.QueueTransport;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,6 +44,7 @@ public abstract class UringQueueTransport implements QueueTransport {
     static final int ENTER_AFTER_EMPTY_POLLS = 32;
     /** With requests in flight and an empty CQ, the longest a poll goes without entering the kernel. */
     static final long ENTER_AFTER_NANOS = 20_000;
+
     private static final int QUEUE_ALIGNMENT = 4096;
     /** A driver status has 15 bits: the CQE status field above the phase tag. */
     private static final int STATUS_FIELD_BITS = 0x7FFF;
@@ -77,6 +78,7 @@ public abstract class UringQueueTransport implements QueueTransport {
     private int emptyPolls;
     /** When a poll last entered the kernel or found completions. */
     private long lastProgressNanos;
+
     private int inFlight;
     private boolean closed;
 
@@ -155,8 +157,8 @@ public abstract class UringQueueTransport implements QueueTransport {
     public void ringSubmissionDoorbell(int newTail) {
         ensureOpen();
         if (newTail < 0 || newTail >= queueDepth) {
-            throw new DiskmapException("submission doorbell " + newTail + " is outside the queue of "
-                    + queueDepth + " entries of the " + description);
+            throw new DiskmapException("submission doorbell " + newTail + " is outside the queue of " + queueDepth
+                    + " entries of the " + description);
         }
         int head = sqHead;
         while (head != newTail) {
@@ -213,8 +215,8 @@ public abstract class UringQueueTransport implements QueueTransport {
     public void ringCompletionDoorbell(int newHead) {
         ensureOpen();
         if (newHead < 0 || newHead >= queueDepth) {
-            throw new DiskmapException("completion doorbell " + newHead + " is outside the queue of "
-                    + queueDepth + " entries of the " + description);
+            throw new DiskmapException("completion doorbell " + newHead + " is outside the queue of " + queueDepth
+                    + " entries of the " + description);
         }
         cqHeadFromDriver = newHead;
     }
@@ -237,8 +239,10 @@ public abstract class UringQueueTransport implements QueueTransport {
         }
         int head = ring.completionHead();
         int tail = ring.completionTail();
-        if (head == tail && (ring.needsEnter() || ++emptyPolls >= ENTER_AFTER_EMPTY_POLLS
-                || System.nanoTime() - lastProgressNanos >= ENTER_AFTER_NANOS)) {
+        if (head == tail
+                && (ring.needsEnter()
+                        || ++emptyPolls >= ENTER_AFTER_EMPTY_POLLS
+                        || System.nanoTime() - lastProgressNanos >= ENTER_AFTER_NANOS)) {
             ring.enterForCompletions();
             emptyPolls = 0;
             lastProgressNanos = System.nanoTime();
@@ -267,8 +271,13 @@ public abstract class UringQueueTransport implements QueueTransport {
 
     /** Writes one NVMe CQE at the CQ tail; the status field (with phase) is stored last, with release. */
     protected final void post(int commandId, int status, int dw0) {
-        completion.wrap(completionQueue, (long) cqTail * NvmeCompletionDescriptor.LENGTH)
-                .dw0(dw0).dw1(0).sqHead(sqHead).sqId(SUBMISSION_QUEUE_ID).commandId(commandId)
+        completion
+                .wrap(completionQueue, (long) cqTail * NvmeCompletionDescriptor.LENGTH)
+                .dw0(dw0)
+                .dw1(0)
+                .sqHead(sqHead)
+                .sqId(SUBMISSION_QUEUE_ID)
+                .commandId(commandId)
                 .publishStatus(status & STATUS_FIELD_BITS, cqPhase);
         if (++cqTail == queueDepth) {
             cqTail = 0;
@@ -292,8 +301,8 @@ public abstract class UringQueueTransport implements QueueTransport {
         MemorySegment[] all = Arrays.copyOf(registered, registered.length + pieces);
         for (int i = 0; i < pieces; i++) {
             long from = i * MAX_REGISTERED_BUFFER_BYTES;
-            all[registered.length + i] = region.asSlice(from, Math.min(MAX_REGISTERED_BUFFER_BYTES,
-                    region.byteSize() - from));
+            all[registered.length + i] =
+                    region.asSlice(from, Math.min(MAX_REGISTERED_BUFFER_BYTES, region.byteSize() - from));
         }
         try {
             ring.registerBuffers(all);

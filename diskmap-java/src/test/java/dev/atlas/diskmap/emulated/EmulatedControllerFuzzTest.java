@@ -39,8 +39,12 @@ class EmulatedControllerFuzzTest {
         Path image = dir.resolve("fuzz.img");
         Files.write(image, new byte[256 * BLOCK]);
         try (Arena arena = Arena.ofConfined();
-             EmulatedTransport transport = EmulatedTransport.open(image, DEPTH, BLOCK, 16 * PAGE,
-                     EmulatedFaults.seeded(seed).outOfOrder(true))) {
+                EmulatedTransport transport = EmulatedTransport.open(
+                        image,
+                        DEPTH,
+                        BLOCK,
+                        16 * PAGE,
+                        EmulatedFaults.seeded(seed).outOfOrder(true))) {
             // [guard | registered | guard]: the guards must keep their bytes.
             MemorySegment whole = arena.allocate(20L * PAGE, PAGE);
             MemorySegment before = whole.asSlice(0, 2L * PAGE);
@@ -66,8 +70,10 @@ class EmulatedControllerFuzzTest {
                 int namespace = random.nextInt(10) == 0 ? random.nextInt() : 1;
                 long lba = random.nextInt(10) == 0 ? random.nextLong() : random.nextInt(300);
                 int blocks = 1 + random.nextInt(random.nextBoolean() ? 8 : 200);
-                queues.next().readBlocks(i & 0xFFFF, namespace, lba, blocks, pointer(random, whole),
-                        pointer(random, whole)).opcode(opcode).flags(random.nextInt(20) == 0 ? random.nextInt(256) : 0);
+                queues.next()
+                        .readBlocks(i & 0xFFFF, namespace, lba, blocks, pointer(random, whole), pointer(random, whole))
+                        .opcode(opcode)
+                        .flags(random.nextInt(20) == 0 ? random.nextInt(256) : 0);
                 queues.queued();
                 outstanding++;
                 if (outstanding == DEPTH - 1 || random.nextInt(4) == 0 || i == 19_999) {
@@ -86,14 +92,21 @@ class EmulatedControllerFuzzTest {
             }
             byte[] guard = new byte[2 * PAGE];
             java.util.Arrays.fill(guard, (byte) 0x5B);
-            assertEquals(-1L, before.mismatch(MemorySegment.ofArray(guard)), "seed " + seed + ": memory before touched");
+            assertEquals(
+                    -1L, before.mismatch(MemorySegment.ofArray(guard)), "seed " + seed + ": memory before touched");
             assertEquals(-1L, after.mismatch(MemorySegment.ofArray(guard)), "seed " + seed + ": memory after touched");
             assertEquals(20_000L, transport.controller().postedCompletions(), "seed " + seed);
             // Not vacuous: data really moved, and the pointer checks really refused some entries.
-            for (int status : new int[] {NvmeStatus.SUCCESS, NvmeStatus.DATA_TRANSFER_ERROR,
-                    NvmeStatus.PRP_OFFSET_INVALID, NvmeStatus.LBA_OUT_OF_RANGE, NvmeStatus.INVALID_OPCODE}) {
-                assertTrue(byStatus[status] > 100, "seed " + seed + ": only " + byStatus[status] + " of "
-                        + NvmeStatus.describe(status));
+            for (int status : new int[] {
+                NvmeStatus.SUCCESS,
+                NvmeStatus.DATA_TRANSFER_ERROR,
+                NvmeStatus.PRP_OFFSET_INVALID,
+                NvmeStatus.LBA_OUT_OF_RANGE,
+                NvmeStatus.INVALID_OPCODE
+            }) {
+                assertTrue(
+                        byStatus[status] > 100,
+                        "seed " + seed + ": only " + byStatus[status] + " of " + NvmeStatus.describe(status));
             }
         }
     }
@@ -105,7 +118,11 @@ class EmulatedControllerFuzzTest {
             case 1 -> 0L;
             case 2 -> whole.address() + random.nextLong(whole.byteSize());
             case 3 -> whole.address() + (long) random.nextInt((int) (whole.byteSize() / PAGE)) * PAGE;
-            default -> whole.address() + 2L * PAGE + (long) random.nextInt(16) * PAGE + (random.nextBoolean() ? 0 : 4L * random.nextInt(PAGE / 4));
+            default ->
+                whole.address()
+                        + 2L * PAGE
+                        + (long) random.nextInt(16) * PAGE
+                        + (random.nextBoolean() ? 0 : 4L * random.nextInt(PAGE / 4));
         };
     }
 }

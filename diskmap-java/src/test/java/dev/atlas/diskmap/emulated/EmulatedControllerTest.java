@@ -28,8 +28,8 @@ class EmulatedControllerTest {
 
     private Path image(long bytes) throws IOException {
         Path image = dir.resolve("controller.img");
-        try (var channel = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (var channel = java.nio.channels.FileChannel.open(
+                image, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
             channel.truncate(bytes);
             channel.write(java.nio.ByteBuffer.wrap(new byte[] {0}), bytes - 1);
         }
@@ -39,8 +39,8 @@ class EmulatedControllerTest {
     @Test
     void validatesCommandsWithNvmeStatusCodes() throws IOException {
         try (Arena arena = Arena.ofConfined();
-             EmulatedTransport transport = EmulatedTransport.open(image(256L * BLOCK), 16, BLOCK, 4 * BLOCK,
-                     EmulatedFaults.none())) {
+                EmulatedTransport transport =
+                        EmulatedTransport.open(image(256L * BLOCK), 16, BLOCK, 4 * BLOCK, EmulatedFaults.none())) {
             MemorySegment buffer = arena.allocate(8 * BLOCK, BLOCK);
             MemorySegment unregistered = arena.allocate(BLOCK, BLOCK);
             transport.registerMemory(buffer);
@@ -88,8 +88,10 @@ class EmulatedControllerTest {
                 assertEquals(i + 1, completion.commandId());
                 assertEquals(1, completion.sqId());
                 assertEquals(10, completion.sqHead(), "all ten entries were fetched");
-                assertEquals(expected[i], completion.status(), "command " + (i + 1) + ": "
-                        + NvmeStatus.describe(completion.status()));
+                assertEquals(
+                        expected[i],
+                        completion.status(),
+                        "command " + (i + 1) + ": " + NvmeStatus.describe(completion.status()));
             }
             assertNull(queues.take());
         }
@@ -97,8 +99,8 @@ class EmulatedControllerTest {
 
     @Test
     void honoursTheCompletionHeadDoorbellAndFlipsThePhase() throws IOException {
-        try (EmulatedTransport transport = EmulatedTransport.open(image(16L * BLOCK), 4, BLOCK, BLOCK,
-                EmulatedFaults.none())) {
+        try (EmulatedTransport transport =
+                EmulatedTransport.open(image(16L * BLOCK), 4, BLOCK, BLOCK, EmulatedFaults.none())) {
             RawQueues queues = new RawQueues(transport);
             for (int cid = 0; cid < 3; cid++) {
                 queues.next().flush(cid, 1);
@@ -137,8 +139,8 @@ class EmulatedControllerTest {
     void followsPrpListsIncludingChainedListPages() throws IOException {
         int pages = 600; // more than one list page holds (512 entries): the list chains
         try (Arena arena = Arena.ofConfined();
-             EmulatedTransport transport = EmulatedTransport.open(image(1024L * BLOCK), 4, BLOCK, 1024 * BLOCK,
-                     EmulatedFaults.none())) {
+                EmulatedTransport transport =
+                        EmulatedTransport.open(image(1024L * BLOCK), 4, BLOCK, 1024 * BLOCK, EmulatedFaults.none())) {
             MemorySegment data = arena.allocate((long) (pages + 1) * BLOCK, BLOCK);
             MemorySegment lists = arena.allocate(2L * BLOCK, BLOCK);
             transport.registerMemory(data);
@@ -186,9 +188,11 @@ class EmulatedControllerTest {
     void refusesImagesThatAreNotWholeBlocks() throws IOException {
         Path odd = dir.resolve("odd.img");
         Files.write(odd, new byte[1000]);
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                () -> EmulatedTransport.open(odd, 8));
-        assertEquals("image file " + odd + " is 1000 bytes, not a positive multiple of the 4096-byte block size;"
-                + " resize it (truncate -s) to whole blocks", e.getMessage());
+        IOException e =
+                org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> EmulatedTransport.open(odd, 8));
+        assertEquals(
+                "image file " + odd + " is 1000 bytes, not a positive multiple of the 4096-byte block size;"
+                        + " resize it (truncate -s) to whole blocks",
+                e.getMessage());
     }
 }

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.nvme.NvmeStatus;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -32,7 +32,10 @@ class EmulatedCrashFaultsTest {
     }
 
     private static NvmeDevice open(Path image, EmulatedFaults faults) {
-        return NvmeDevice.open(image, "emulated", NvmeDevice.Options.defaults().withQueueDepth(8).withFaults(faults));
+        return NvmeDevice.open(
+                image,
+                "emulated",
+                NvmeDevice.Options.defaults().withQueueDepth(8).withFaults(faults));
     }
 
     private static void fill(MemorySegment buffer, int blocks, int value) {
@@ -56,7 +59,9 @@ class EmulatedCrashFaultsTest {
             blocks++;
         }
         assertArrayEquals(filled(blocks, value), Arrays.copyOfRange(run, 0, blocks * BLOCK), "prefix");
-        assertArrayEquals(new byte[run.length - blocks * BLOCK], Arrays.copyOfRange(run, blocks * BLOCK, run.length),
+        assertArrayEquals(
+                new byte[run.length - blocks * BLOCK],
+                Arrays.copyOfRange(run, blocks * BLOCK, run.length),
                 "after the torn prefix nothing was written");
         return blocks;
     }
@@ -72,14 +77,21 @@ class EmulatedCrashFaultsTest {
             fill(buffer, 8, 0xC3);
             DiskmapException cut = assertThrows(DiskmapException.class, () -> device.writeSync(8, 8, buffer));
             assertEquals(NvmeStatus.ABORTED_POWER_LOSS, cut.status());
-            assertEquals("write of 8 blocks at LBA 8 on emulated:" + image
-                    + " failed: command aborted by power loss (generic status 0x05)", cut.getMessage());
+            assertEquals(
+                    "write of 8 blocks at LBA 8 on emulated:" + image
+                            + " failed: command aborted by power loss (generic status 0x05)",
+                    cut.getMessage());
             fill(buffer, 1, 0xD4);
-            assertEquals(NvmeStatus.ABORTED_POWER_LOSS,
-                    assertThrows(DiskmapException.class, () -> device.writeSync(20, 1, buffer)).status());
-            assertEquals(NvmeStatus.ABORTED_POWER_LOSS,
-                    assertThrows(DiskmapException.class, () -> device.readSync(0, 1, buffer)).status());
-            assertEquals(NvmeStatus.ABORTED_POWER_LOSS,
+            assertEquals(
+                    NvmeStatus.ABORTED_POWER_LOSS,
+                    assertThrows(DiskmapException.class, () -> device.writeSync(20, 1, buffer))
+                            .status());
+            assertEquals(
+                    NvmeStatus.ABORTED_POWER_LOSS,
+                    assertThrows(DiskmapException.class, () -> device.readSync(0, 1, buffer))
+                            .status());
+            assertEquals(
+                    NvmeStatus.ABORTED_POWER_LOSS,
                     assertThrows(DiskmapException.class, device::flushSync).status());
             assertTrue(((EmulatedTransport) device.transport()).controller().powerLost());
         }
@@ -115,8 +127,8 @@ class EmulatedCrashFaultsTest {
             for (int i = 0; i < prefixes.length; i++) {
                 fill(pool.buffer(0), 8, 0x10 + i);
                 int lba = i * 8;
-                DiskmapException fault = assertThrows(DiskmapException.class,
-                        () -> device.writeSync(lba, 8, pool.buffer(0)));
+                DiskmapException fault =
+                        assertThrows(DiskmapException.class, () -> device.writeSync(lba, 8, pool.buffer(0)));
                 assertEquals(NvmeStatus.WRITE_FAULT, fault.status());
             }
         }
@@ -130,8 +142,8 @@ class EmulatedCrashFaultsTest {
     @Test
     void powerCutLosesUnflushedWritesButKeepsFlushedOnes() throws IOException {
         Path image = zeroImage("cache.img");
-        try (NvmeDevice device = open(image, EmulatedFaults.seeded(2).powerCutAfterWrite(4, false)
-                .loseUnflushedWritesOnPowerCut(1.0))) {
+        try (NvmeDevice device = open(
+                image, EmulatedFaults.seeded(2).powerCutAfterWrite(4, false).loseUnflushedWritesOnPowerCut(1.0))) {
             DmaBufferPool pool = device.allocateBuffers(1, 4 * BLOCK);
             fill(pool.buffer(0), 4, 0x11);
             device.writeSync(0, 4, pool.buffer(0));

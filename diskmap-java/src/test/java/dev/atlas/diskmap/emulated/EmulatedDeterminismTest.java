@@ -27,18 +27,20 @@ class EmulatedDeterminismTest {
     private long[] run(long seed) throws IOException {
         Path image = dir.resolve("det-" + seed + "-" + System.nanoTime() + ".img");
         Files.write(image, new byte[1 << 20]);
-        EmulatedFaults faults = EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 6).errorRate(0.02);
+        EmulatedFaults faults =
+                EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 6).errorRate(0.02);
         long[] order = new long[REQUESTS];
         int[] count = new int[1];
         NvmeCallback record = (token, status) -> order[count[0]++] = (token << 16) | status;
-        try (NvmeDevice device = NvmeDevice.over(EmulatedTransport.open(image, 16, 4096, 8192, faults),
-                Duration.ofSeconds(10))) {
+        try (NvmeDevice device =
+                NvmeDevice.over(EmulatedTransport.open(image, 16, 4096, 8192, faults), Duration.ofSeconds(10))) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(1, 4 * 4096);
             int submitted = 0;
             while (count[0] < REQUESTS) {
-                while (submitted < REQUESTS && queuePair.read(submitted % 200, 1 + submitted % 4, pool.address(0),
-                        record, submitted) >= 0) {
+                while (submitted < REQUESTS
+                        && queuePair.read(submitted % 200, 1 + submitted % 4, pool.address(0), record, submitted)
+                                >= 0) {
                     submitted++;
                 }
                 queuePair.sqsync();
@@ -61,7 +63,8 @@ class EmulatedDeterminismTest {
         for (int i = 0; i < REQUESTS; i++) {
             assertEquals(i, tokens[i], "every request completed exactly once");
         }
-        assertFalse(Arrays.equals(Arrays.stream(first).map(v -> v >>> 16).toArray(), tokens),
+        assertFalse(
+                Arrays.equals(Arrays.stream(first).map(v -> v >>> 16).toArray(), tokens),
                 "completions came out of order");
     }
 }

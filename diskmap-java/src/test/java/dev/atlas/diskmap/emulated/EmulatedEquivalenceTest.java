@@ -14,7 +14,11 @@ class EmulatedEquivalenceTest extends QueuePairEquivalenceContract {
     @Override
     protected QueueTransport openTransport(Path image, int queueDepth) throws IOException {
         // The run's seed also drives completion order and delays, so -Datlas.seed replays both.
-        return EmulatedTransport.open(image, queueDepth, 512, 64 * 1024,
+        return EmulatedTransport.open(
+                image,
+                queueDepth,
+                512,
+                64 * 1024,
                 EmulatedFaults.seeded(seed()).outOfOrder(true).delayPolls(0, 3));
     }
 

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.CallbackRecorder;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.nvme.NvmeStatus;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,6 +31,7 @@ class EmulatedMediaErrorTest {
     private static final long BAD_BLOCKS = 8;
     /** What a buffer holds before a read, so a read that moved nothing is visible. */
     private static final byte UNTOUCHED = (byte) 0xEE;
+
     private static final String MEDIA_ERROR_TEXT = "unrecovered read error (media status 0x81, do not retry)";
 
     @TempDir
@@ -48,8 +49,13 @@ class EmulatedMediaErrorTest {
     }
 
     private NvmeDevice open(EmulatedFaults faults, int maxTransferBytes) throws IOException {
-        return NvmeDevice.open(image(), "emulated", NvmeDevice.Options.defaults().withQueueDepth(32)
-                .withMaxTransferBytes(maxTransferBytes).withFaults(faults));
+        return NvmeDevice.open(
+                image(),
+                "emulated",
+                NvmeDevice.Options.defaults()
+                        .withQueueDepth(32)
+                        .withMaxTransferBytes(maxTransferBytes)
+                        .withFaults(faults));
     }
 
     private NvmeDevice open(EmulatedFaults faults) throws IOException {
@@ -64,7 +70,9 @@ class EmulatedMediaErrorTest {
         for (int i = 0; i < blocks; i++) {
             byte[] expected = new byte[BLOCK];
             Arrays.fill(expected, (byte) (firstLba + i));
-            assertArrayEquals(expected, buffer.asSlice((long) i * BLOCK, BLOCK).toArray(ValueLayout.JAVA_BYTE),
+            assertArrayEquals(
+                    expected,
+                    buffer.asSlice((long) i * BLOCK, BLOCK).toArray(ValueLayout.JAVA_BYTE),
                     "block " + (firstLba + i));
         }
     }
@@ -72,7 +80,9 @@ class EmulatedMediaErrorTest {
     private static void assertUntouched(MemorySegment buffer, int blocks) {
         byte[] expected = new byte[blocks * BLOCK];
         Arrays.fill(expected, UNTOUCHED);
-        assertArrayEquals(expected, buffer.asSlice(0, expected.length).toArray(ValueLayout.JAVA_BYTE),
+        assertArrayEquals(
+                expected,
+                buffer.asSlice(0, expected.length).toArray(ValueLayout.JAVA_BYTE),
                 "a failed read moves no data");
     }
 
@@ -85,22 +95,23 @@ class EmulatedMediaErrorTest {
 
     @Test
     void statusReadsAsAnUnrecoveredReadError() {
-        assertEquals(NvmeStatus.of(NvmeStatus.TYPE_MEDIA, 0x81), NvmeStatus.withoutFlags(EmulatedFaults.MEDIA_ERROR_STATUS));
+        assertEquals(
+                NvmeStatus.of(NvmeStatus.TYPE_MEDIA, 0x81), NvmeStatus.withoutFlags(EmulatedFaults.MEDIA_ERROR_STATUS));
         assertEquals(MEDIA_ERROR_TEXT, NvmeStatus.describe(EmulatedFaults.MEDIA_ERROR_STATUS));
     }
 
     /** Region 100..107: one block either side is readable, every read touching it is not. */
     @ParameterizedTest(name = "read of {1} blocks at LBA {0} fails: {2}")
     @CsvSource({
-        "92, 8, false",    // ends right before the region
-        "108, 8, false",   // starts right after it
+        "92, 8, false", // ends right before the region
+        "108, 8, false", // starts right after it
         "99, 1, false",
-        "100, 1, true",    // first bad block
-        "107, 1, true",    // last bad block
-        "102, 2, true",    // inside
-        "96, 8, true",     // straddles the start
-        "104, 8, true",    // straddles the end
-        "90, 30, true",    // covers it whole
+        "100, 1, true", // first bad block
+        "107, 1, true", // last bad block
+        "102, 2, true", // inside
+        "96, 8, true", // straddles the start
+        "104, 8, true", // straddles the end
+        "90, 30, true", // covers it whole
     })
     void syncReadsFailExactlyWhenTheyTouchTheRegion(long lba, int blocks, boolean fails) throws IOException {
         try (NvmeDevice device = open(badRegion())) {
@@ -113,8 +124,10 @@ class EmulatedMediaErrorTest {
             }
             DiskmapException failure = assertThrows(DiskmapException.class, () -> device.readSync(lba, blocks, buffer));
             assertMediaError(failure.status());
-            assertEquals("read of " + blocks + " blocks at LBA " + lba + " on " + device.description()
-                    + " failed: " + MEDIA_ERROR_TEXT, failure.getMessage());
+            assertEquals(
+                    "read of " + blocks + " blocks at LBA " + lba + " on " + device.description() + " failed: "
+                            + MEDIA_ERROR_TEXT,
+                    failure.getMessage());
             assertUntouched(buffer, blocks);
         }
     }
@@ -148,7 +161,8 @@ class EmulatedMediaErrorTest {
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 17, 99})
     void splitRequestReportsTheMediaErrorOnce(long seed) throws IOException {
-        EmulatedFaults faults = EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 3).mediaError(150, 1);
+        EmulatedFaults faults =
+                EmulatedFaults.seeded(seed).outOfOrder(true).delayPolls(0, 3).mediaError(150, 1);
         try (NvmeDevice device = open(faults, 2 * BLOCK)) {
             NvmeQueuePair queuePair = device.queuePair();
             DmaBufferPool pool = device.allocateBuffers(2, 48 * BLOCK);
@@ -200,9 +214,12 @@ class EmulatedMediaErrorTest {
             byte[] written = new byte[16 * BLOCK];
             Arrays.fill(written, (byte) 0x5A);
             assertArrayEquals(written, Arrays.copyOfRange(onDisk, 96 * BLOCK, 112 * BLOCK));
-            assertMediaError(assertThrows(DiskmapException.class, () -> device.readSync(100, 1, buffer)).status());
+            assertMediaError(assertThrows(DiskmapException.class, () -> device.readSync(100, 1, buffer))
+                    .status());
             device.readSync(108, 4, buffer);
-            assertArrayEquals(Arrays.copyOf(written, 4 * BLOCK), buffer.asSlice(0, 4 * BLOCK).toArray(ValueLayout.JAVA_BYTE));
+            assertArrayEquals(
+                    Arrays.copyOf(written, 4 * BLOCK),
+                    buffer.asSlice(0, 4 * BLOCK).toArray(ValueLayout.JAVA_BYTE));
         }
     }
 
@@ -211,8 +228,10 @@ class EmulatedMediaErrorTest {
         EmulatedFaults faults = EmulatedFaults.none().mediaError(10, 1).mediaError(200, 4);
         try (NvmeDevice device = open(faults)) {
             MemorySegment buffer = device.allocateBuffers(1, 8 * BLOCK).buffer(0);
-            assertMediaError(assertThrows(DiskmapException.class, () -> device.readSync(8, 4, buffer)).status());
-            assertMediaError(assertThrows(DiskmapException.class, () -> device.readSync(203, 2, buffer)).status());
+            assertMediaError(assertThrows(DiskmapException.class, () -> device.readSync(8, 4, buffer))
+                    .status());
+            assertMediaError(assertThrows(DiskmapException.class, () -> device.readSync(203, 2, buffer))
+                    .status());
             device.readSync(11, 8, buffer);
             assertBlocks(buffer, 11, 8);
             device.readSync(204, 8, buffer);
@@ -223,8 +242,12 @@ class EmulatedMediaErrorTest {
     /** Adding a bad region must not reshuffle what else goes wrong under the same seed. */
     @Test
     void aRegionLeavesTheFateOfOtherCommandsUnchanged() throws IOException {
-        EmulatedFaults plain = EmulatedFaults.seeded(21).outOfOrder(true).delayPolls(0, 2).errorRate(0.3);
-        EmulatedFaults withRegion = EmulatedFaults.seeded(21).outOfOrder(true).delayPolls(0, 2).errorRate(0.3)
+        EmulatedFaults plain =
+                EmulatedFaults.seeded(21).outOfOrder(true).delayPolls(0, 2).errorRate(0.3);
+        EmulatedFaults withRegion = EmulatedFaults.seeded(21)
+                .outOfOrder(true)
+                .delayPolls(0, 2)
+                .errorRate(0.3)
                 .mediaError(BAD_FIRST, BAD_BLOCKS);
         int[] plainStatuses = readEveryBlockOnce(plain);
         int[] regionStatuses = readEveryBlockOnce(withRegion);
@@ -255,25 +278,36 @@ class EmulatedMediaErrorTest {
 
     @Test
     void aRegionPastTheNamespaceIsRefusedAtOpen() throws IOException {
-        DiskmapException refused = assertThrows(DiskmapException.class,
-                () -> open(EmulatedFaults.none().mediaError(250, 10)));
-        assertTrue(refused.getMessage().endsWith(": the media error at LBAs 250..259 reaches past the last LBA 255"
-                + " of this 256-block namespace; choose a region inside it"), refused.getMessage());
+        DiskmapException refused = assertThrows(
+                DiskmapException.class, () -> open(EmulatedFaults.none().mediaError(250, 10)));
+        assertTrue(
+                refused.getMessage()
+                        .endsWith(": the media error at LBAs 250..259 reaches past the last LBA 255"
+                                + " of this 256-block namespace; choose a region inside it"),
+                refused.getMessage());
     }
 
     @Test
     void impossibleRegionsAreRefused() {
         EmulatedFaults plan = EmulatedFaults.none();
-        assertEquals("a media error starts at an LBA of 0 or more, not -1",
-                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(-1, 1)).getMessage());
-        assertEquals("a media error covers at least one block, not 0",
-                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(0, 0)).getMessage());
-        assertEquals("a media error at LBA " + (Long.MAX_VALUE - 1) + "+2 runs past the largest possible LBA",
-                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(Long.MAX_VALUE - 1, 2)).getMessage());
+        assertEquals(
+                "a media error starts at an LBA of 0 or more, not -1",
+                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(-1, 1))
+                        .getMessage());
+        assertEquals(
+                "a media error covers at least one block, not 0",
+                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(0, 0))
+                        .getMessage());
+        assertEquals(
+                "a media error at LBA " + (Long.MAX_VALUE - 1) + "+2 runs past the largest possible LBA",
+                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(Long.MAX_VALUE - 1, 2))
+                        .getMessage());
         for (int i = 0; i < 64; i++) {
             plan.mediaError(i, 1);
         }
-        assertEquals("at most 64 media errors",
-                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(100, 1)).getMessage());
+        assertEquals(
+                "at most 64 media errors",
+                assertThrows(IllegalArgumentException.class, () -> plan.mediaError(100, 1))
+                        .getMessage());
     }
 }

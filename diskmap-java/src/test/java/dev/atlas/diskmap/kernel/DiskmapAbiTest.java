@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.Transport;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
 import java.nio.file.Path;
@@ -67,9 +67,11 @@ class DiskmapAbiTest {
     @Test
     void aMissingDeviceTellsTheOperatorHowToBindOne() {
         Path missing = Path.of("/dev/diskmap-absent-for-test");
-        DiskmapException e = assertThrows(DiskmapException.class,
+        DiskmapException e = assertThrows(
+                DiskmapException.class,
                 () -> NvmeDevice.open(missing, Transport.DISKMAP, NvmeDevice.Options.defaults()));
-        assertTrue(e.getMessage().contains("load diskmap.ko") && e.getMessage().contains("driver_override"),
+        assertTrue(
+                e.getMessage().contains("load diskmap.ko") && e.getMessage().contains("driver_override"),
                 e.getMessage());
     }
 

@@ -1,6 +1,5 @@
 package dev.atlas.diskmap.kernel;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.NvmeQueuePair;
@@ -11,6 +10,7 @@ import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletion;
 import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.nvme.NvmeStatus;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.foreign.MemorySegment;
@@ -40,6 +40,7 @@ public final class GuestChecks {
     static final long SCRATCH_FRACTION = 2;
     /** The block the module phase writes and the stock-driver phase reads back. */
     static final long HANDOFF_LBA_FROM_END = 8;
+
     static final int BENCH_SECONDS = 3;
 
     private int failures;
@@ -52,8 +53,8 @@ public final class GuestChecks {
             case "stock" -> checks.stockChecks(Path.of(args[1]), Path.of(args[2]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
-        System.out.println(PREFIX + "summary " + (checks.failures == 0 ? "ok" : "FAIL") + " " + checks.failures
-                + " failed");
+        System.out.println(
+                PREFIX + "summary " + (checks.failures == 0 ? "ok" : "FAIL") + " " + checks.failures + " failed");
         System.exit(checks.failures == 0 ? 0 : 1);
     }
 
@@ -76,8 +77,8 @@ public final class GuestChecks {
     // ---- module phase ----
 
     void moduleChecks(Path device) throws Exception {
-        NvmeDevice.Options options = NvmeDevice.Options.defaults().withQueueDepth(8)
-                .withSyncTimeout(Duration.ofSeconds(20));
+        NvmeDevice.Options options =
+                NvmeDevice.Options.defaults().withQueueDepth(8).withSyncTimeout(Duration.ofSeconds(20));
         check("ownership", () -> ownership(device));
         try (NvmeDevice disk = NvmeDevice.open(device, Transport.DISKMAP, options)) {
             check("diskmap-read-pattern", () -> readPattern(disk));
@@ -85,8 +86,8 @@ public final class GuestChecks {
             check("diskmap-handoff-write", () -> writeHandoff(disk));
         }
         check("diskmap-safety", () -> safety(device));
-        try (NvmeDevice disk = NvmeDevice.open(device, Transport.DISKMAP,
-                NvmeDevice.Options.defaults().withQueueDepth(32))) {
+        try (NvmeDevice disk = NvmeDevice.open(
+                device, Transport.DISKMAP, NvmeDevice.Options.defaults().withQueueDepth(32))) {
             check("diskmap-bench", () -> bench(disk));
         }
     }
@@ -94,11 +95,20 @@ public final class GuestChecks {
     /** A second process cannot take a queue pair that another owns; killing the owner frees it. */
     private String ownership(Path device) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process flooder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                GuestChecks.class.getName(), "flood", device.toString())
-                .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(flooder.getInputStream(), StandardCharsets.UTF_8));
+        Process flooder = new ProcessBuilder(
+                        java,
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        GuestChecks.class.getName(),
+                        "flood",
+                        device.toString())
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(flooder.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null && !line.startsWith("flooding")) {
             System.out.println("flood: " + line);
@@ -108,7 +118,8 @@ public final class GuestChecks {
         }
         String refused;
         try (DiskmapTransport stolen = DiskmapTransport.open(device, 8, 1)) {
-            throw new AssertionError("queue 1 was attached a second time, by pid " + ProcessHandle.current().pid());
+            throw new AssertionError("queue 1 was attached a second time, by pid "
+                    + ProcessHandle.current().pid());
         } catch (DiskmapException expected) {
             if (!expected.getMessage().contains("Device or resource busy")) {
                 throw expected;
@@ -137,7 +148,7 @@ public final class GuestChecks {
             DmaBufferPool pool = disk.allocateBuffers(15, 64 * 1024);
             long scratch = disk.geometry().blockCount() / SCRATCH_FRACTION;
             int blocks = 64 * 1024 / disk.geometry().blockSize();
-            NvmeCallback ignore = (token, status) -> { };
+            NvmeCallback ignore = (token, status) -> {};
             SplittableRandom random = new SplittableRandom(5);
             boolean announced = false;
             while (true) {
@@ -185,15 +196,14 @@ public final class GuestChecks {
                 disk.readSync(lba, blocks, buffer);
                 long bad = GuestPattern.firstMismatch(buffer, lba * blockSize, buffer.byteSize());
                 if (bad >= 0) {
-                    throw new AssertionError("read of " + blocks + " blocks at LBA " + lba + " differs at byte "
-                            + bad);
+                    throw new AssertionError("read of " + blocks + " blocks at LBA " + lba + " differs at byte " + bad);
                 }
                 bytes += buffer.byteSize();
                 reads++;
             }
         }
-        return reads + " reads, " + bytes + " bytes byte-exact, sizes up to " + maxBlocks * blockSize
-                + " bytes (MDTS " + disk.geometry().maxTransferBytes() + ")";
+        return reads + " reads, " + bytes + " bytes byte-exact, sizes up to " + maxBlocks * blockSize + " bytes (MDTS "
+                + disk.geometry().maxTransferBytes() + ")";
     }
 
     /**
@@ -229,8 +239,8 @@ public final class GuestChecks {
         for (int i = 0; i < requests; i++) {
             long length = (long) blocks[i] * blockSize;
             if (read.buffer(i).asSlice(0, length).mismatch(written.buffer(i).asSlice(0, length)) >= 0) {
-                throw new AssertionError("request " + i + " (" + blocks[i] + " blocks at LBA " + lba[i]
-                        + ") read back different bytes");
+                throw new AssertionError(
+                        "request " + i + " (" + blocks[i] + " blocks at LBA " + lba[i] + ") read back different bytes");
             }
             bytes += length;
         }
@@ -324,13 +334,28 @@ public final class GuestChecks {
                 list.set(ValueLayout.JAVA_LONG, 8, foreign);
                 list.set(ValueLayout.JAVA_LONG, 16, bus[2]);
                 expect(queue, seen, Rejection.PRP_LIST, c -> c.readBlocks(1, nsid, 0, blocks16k, bus[0], bus[12]));
-                expect(queue, seen, Rejection.OPCODE, c -> c.readBlocks(1, nsid, 0, 1, bus[0], 0).opcode(0x06));
-                expect(queue, seen, Rejection.OPCODE, c -> c.readBlocks(1, nsid, 0, 1, bus[0], 0).opcode(0x81));
+                expect(
+                        queue,
+                        seen,
+                        Rejection.OPCODE,
+                        c -> c.readBlocks(1, nsid, 0, 1, bus[0], 0).opcode(0x06));
+                expect(
+                        queue,
+                        seen,
+                        Rejection.OPCODE,
+                        c -> c.readBlocks(1, nsid, 0, 1, bus[0], 0).opcode(0x81));
                 expect(queue, seen, Rejection.NAMESPACE, c -> c.readBlocks(1, nsid + 1, 0, 1, bus[0], 0));
                 expect(queue, seen, Rejection.NAMESPACE, c -> c.readBlocks(1, -1, 0, 1, bus[0], 0));
-                expect(queue, seen, Rejection.LENGTH,
+                expect(
+                        queue,
+                        seen,
+                        Rejection.LENGTH,
                         c -> c.readBlocks(1, nsid, 0, Math.min(maxBlocks + 1, 65536), bus[0], bus[12]));
-                expect(queue, seen, Rejection.FORMAT, c -> c.readBlocks(1, nsid, 0, 1, bus[0], 0).metadataPointer(bus[4]));
+                expect(
+                        queue,
+                        seen,
+                        Rejection.FORMAT,
+                        c -> c.readBlocks(1, nsid, 0, 1, bus[0], 0).metadataPointer(bus[4]));
                 if (transport.doorbell(99, 0) != Rejection.DOORBELL) {
                     throw new AssertionError("a tail outside the queue was not refused");
                 }
@@ -392,8 +417,8 @@ public final class GuestChecks {
             if (rejection == Rejection.NONE) {
                 tail = (tail + 1) % depth;
             } else if (transport.submittedTail() != tail) {
-                throw new AssertionError("the module moved the tail to " + transport.submittedTail()
-                        + " after refusing slot " + tail);
+                throw new AssertionError(
+                        "the module moved the tail to " + transport.submittedTail() + " after refusing slot " + tail);
             }
             return rejection;
         }
@@ -427,8 +452,8 @@ public final class GuestChecks {
     // ---- stock-driver phase ----
 
     void stockChecks(Path generic, Path block) throws Exception {
-        NvmeDevice.Options options = NvmeDevice.Options.defaults().withQueueDepth(8)
-                .withSyncTimeout(Duration.ofSeconds(20));
+        NvmeDevice.Options options =
+                NvmeDevice.Options.defaults().withQueueDepth(8).withSyncTimeout(Duration.ofSeconds(20));
         try (NvmeDevice disk = NvmeDevice.open(generic, Transport.PASSTHRU, options)) {
             check("handoff-data-visible", () -> readHandoff(disk));
             check("passthru-read-pattern", () -> readPattern(disk));
@@ -500,8 +525,9 @@ public final class GuestChecks {
         long cpu = self.info().totalCpuDuration().orElseThrow().toNanos() - cpuBefore;
         double iops = done[0] * 1e9 / elapsed;
         double cpuPerIo = done[0] == 0 ? 0 : cpu / 1000.0 / done[0];
-        System.out.printf("%stransport=%s qd=%d seconds=%d ios=%d iops=%.0f cpu_us_per_io=%.1f%n", BENCH,
-                disk.transport().name(), inFlight, BENCH_SECONDS, done[0], iops, cpuPerIo);
+        System.out.printf(
+                "%stransport=%s qd=%d seconds=%d ios=%d iops=%.0f cpu_us_per_io=%.1f%n",
+                BENCH, disk.transport().name(), inFlight, BENCH_SECONDS, done[0], iops, cpuPerIo);
         // Drain what is still in flight before the device closes.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (freeCount[0] < inFlight && System.nanoTime() < deadline) {

@@ -14,8 +14,7 @@ import java.nio.file.StandardOpenOption;
  * hash of its byte offset, so any read anywhere can be checked without a copy of the image.
  */
 final class GuestPattern {
-    private GuestPattern() {
-    }
+    private GuestPattern() {}
 
     static long word(long byteOffset) {
         long z = byteOffset + 0x9E3779B97F4A7C15L;
@@ -26,8 +25,8 @@ final class GuestPattern {
 
     /** Writes the pattern over the whole of {@code image}, {@code bytes} long. */
     static void writeImage(Path image, long bytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel channel = FileChannel.open(
+                image, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (long at = 0; at < bytes; at += chunk.capacity()) {
                 chunk.clear();

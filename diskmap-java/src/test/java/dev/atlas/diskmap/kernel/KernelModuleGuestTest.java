@@ -27,28 +27,49 @@ import org.junit.jupiter.api.Timeout;
 class KernelModuleGuestTest {
     /** 128 MiB: room for the pattern half and the scratch half GuestChecks writes. */
     private static final long IMAGE_BYTES = 128L << 20;
+
     private static final List<String> EXPECTED = List.of(
-            "stock-nvme-probe", "module-load", "module-takes-controller",
-            "ownership", "diskmap-read-pattern", "diskmap-write-read", "diskmap-handoff-write", "diskmap-safety",
-            "diskmap-bench", "safety-kernel-log", "module-unload", "unload-returns-to-nvme",
-            "handoff-data-visible", "passthru-read-pattern", "passthru-write-read", "file-read-pattern",
-            "passthru-bench", "file-bench", "guest-done");
+            "stock-nvme-probe",
+            "module-load",
+            "module-takes-controller",
+            "ownership",
+            "diskmap-read-pattern",
+            "diskmap-write-read",
+            "diskmap-handoff-write",
+            "diskmap-safety",
+            "diskmap-bench",
+            "safety-kernel-log",
+            "module-unload",
+            "unload-returns-to-nvme",
+            "handoff-data-visible",
+            "passthru-read-pattern",
+            "passthru-write-read",
+            "file-read-pattern",
+            "passthru-bench",
+            "file-bench",
+            "guest-done");
 
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
     void theModuleDrivesAnEmulatedNvmeControllerInAGuest() throws Exception {
-        Path root = Path.of(System.getenv().getOrDefault("ATLAS_ROOT", "..")).toAbsolutePath().normalize();
+        Path root = Path.of(System.getenv().getOrDefault("ATLAS_ROOT", ".."))
+                .toAbsolutePath()
+                .normalize();
         Path moduleDir = root.resolve("kernel-module");
         Path out = Path.of("target", "kernel-guest").toAbsolutePath();
         Files.createDirectories(out);
         Path image = out.resolve("nvme.img");
         GuestPattern.writeImage(image, IMAGE_BYTES);
-        String classpath = String.join(":",
+        String classpath = String.join(
+                ":",
                 Path.of("target", "classes").toAbsolutePath().toString(),
                 Path.of("target", "test-classes").toAbsolutePath().toString());
 
-        Process guest = new ProcessBuilder(moduleDir.resolve("run-guest-checks.sh").toString(), image.toString(),
-                classpath, out.toString())
+        Process guest = new ProcessBuilder(
+                        moduleDir.resolve("run-guest-checks.sh").toString(),
+                        image.toString(),
+                        classpath,
+                        out.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(out.resolve("run.log").toFile())
                 .start();
@@ -58,7 +79,10 @@ class KernelModuleGuestTest {
         }
         String log = Files.readString(out.resolve("run.log"), StandardCharsets.UTF_8);
         if (guest.exitValue() == 3) {
-            String reason = log.lines().filter(l -> l.startsWith("run-guest-checks:")).findFirst().orElse(log);
+            String reason = log.lines()
+                    .filter(l -> l.startsWith("run-guest-checks:"))
+                    .findFirst()
+                    .orElse(log);
             if ("true".equals(System.getenv("CI"))) {
                 fail("prerequisite missing in CI: " + reason);
             }

@@ -19,10 +19,13 @@ class NvmeFlyweightTest {
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @Property(tries = 300)
-    void readCommandRoundTripsAndLandsOnSpecBytes(@ForAll @IntRange(min = 0, max = 65535) int cid,
-                                                  @ForAll int nsid, @ForAll long lba,
-                                                  @ForAll @IntRange(min = 1, max = 65536) int blocks,
-                                                  @ForAll long prp1, @ForAll long prp2) {
+    void readCommandRoundTripsAndLandsOnSpecBytes(
+            @ForAll @IntRange(min = 0, max = 65535) int cid,
+            @ForAll int nsid,
+            @ForAll long lba,
+            @ForAll @IntRange(min = 1, max = 65536) int blocks,
+            @ForAll long prp1,
+            @ForAll long prp2) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment queue = arena.allocate(NvmeCommandDescriptor.LENGTH * 2L, 4096);
             queue.fill((byte) 0x5A); // a stale entry must not leak into the new one
@@ -74,11 +77,13 @@ class NvmeFlyweightTest {
     }
 
     @Property(tries = 300)
-    void completionStatusFieldBits(@ForAll @IntRange(min = 0, max = 0xFF) int code,
-                                   @ForAll @IntRange(min = 0, max = 7) int type,
-                                   @ForAll boolean dnr, @ForAll @IntRange(min = 0, max = 1) int phase,
-                                   @ForAll @IntRange(min = 0, max = 65535) int cid,
-                                   @ForAll @IntRange(min = 0, max = 65535) int sqHead) {
+    void completionStatusFieldBits(
+            @ForAll @IntRange(min = 0, max = 0xFF) int code,
+            @ForAll @IntRange(min = 0, max = 7) int type,
+            @ForAll boolean dnr,
+            @ForAll @IntRange(min = 0, max = 1) int phase,
+            @ForAll @IntRange(min = 0, max = 65535) int cid,
+            @ForAll @IntRange(min = 0, max = 65535) int sqHead) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment entry = arena.allocate(NvmeCompletionDescriptor.LENGTH, 16);
             int status = NvmeStatus.of(type, code) | (dnr ? NvmeStatus.DO_NOT_RETRY : 0);
@@ -107,7 +112,8 @@ class NvmeFlyweightTest {
         assertTrue(NvmeStatus.isSuccess(NvmeStatus.SUCCESS));
         assertFalse(NvmeStatus.isSuccess(NvmeStatus.LBA_OUT_OF_RANGE));
         assertEquals("LBA out of range (generic status 0x80)", NvmeStatus.describe(NvmeStatus.LBA_OUT_OF_RANGE));
-        assertEquals("unrecovered read error (media status 0x81, do not retry)",
+        assertEquals(
+                "unrecovered read error (media status 0x81, do not retry)",
                 NvmeStatus.describe(NvmeStatus.UNRECOVERED_READ_ERROR | NvmeStatus.DO_NOT_RETRY));
         assertEquals("write fault (media status 0x80)", NvmeStatus.describe(NvmeStatus.WRITE_FAULT));
         assertEquals("invalid command opcode (generic status 0x01)", NvmeStatus.describe(NvmeStatus.INVALID_OPCODE));

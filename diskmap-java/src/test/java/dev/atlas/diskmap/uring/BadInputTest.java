@@ -21,7 +21,8 @@ class BadInputTest {
     Path dir;
 
     private static DiskmapException openFails(Path path) {
-        return assertThrows(DiskmapException.class, () -> FileTransport.open(path, 8).close());
+        return assertThrows(
+                DiskmapException.class, () -> FileTransport.open(path, 8).close());
     }
 
     @Test
@@ -86,8 +87,10 @@ class BadInputTest {
             Path image = mountPoint.resolve("on-tmpfs.img");
             Files.write(image, new byte[8192]);
             DiskmapException e = openFails(image);
-            assertEquals(image + " is on a file system that does not support O_DIRECT (tmpfs?) — put the image"
-                    + " on a disk file system or a block device", e.getMessage());
+            assertEquals(
+                    image + " is on a file system that does not support O_DIRECT (tmpfs?) — put the image"
+                            + " on a disk file system or a block device",
+                    e.getMessage());
         } finally {
             run("umount", mountPoint.toString());
         }
@@ -95,7 +98,8 @@ class BadInputTest {
     }
 
     private static void run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+        Process process =
+                new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), String.join(" ", command) + " hung");
         String output = new String(process.getInputStream().readAllBytes());
         assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + output);

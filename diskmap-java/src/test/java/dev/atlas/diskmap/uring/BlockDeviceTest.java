@@ -34,7 +34,8 @@ class BlockDeviceTest {
     @Test
     void loopDeviceGeometryAndRoundTrip() throws Exception {
         boolean root = "root".equals(System.getProperty("user.name"));
-        boolean haveLosetup = new ProcessBuilder("sh", "-c", "command -v losetup").start().waitFor() == 0;
+        boolean haveLosetup =
+                new ProcessBuilder("sh", "-c", "command -v losetup").start().waitFor() == 0;
         if ("true".equals(System.getenv("CI"))) {
             assertTrue(root && haveLosetup, "CI must run this test as root with losetup (util-linux)");
         }
@@ -69,7 +70,8 @@ class BlockDeviceTest {
     }
 
     private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+        Process process =
+                new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), String.join(" ", command) + " hung");
         String output = new String(process.getInputStream().readAllBytes()).trim();
         assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + output);

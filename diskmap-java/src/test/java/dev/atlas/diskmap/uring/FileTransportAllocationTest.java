@@ -51,10 +51,9 @@ class FileTransportAllocationTest {
     void steadyStateSubmitAndPollAllocateNothing() throws IOException {
         Path image = dir.resolve("alloc.img");
         Files.write(image, new byte[BLOCKS * 512]);
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (DmaBufferPool pool = new DmaBufferPool(BUFFERS, BUFFER_BYTES);
-             FileTransport transport = FileTransport.open(image, QUEUE_DEPTH)) {
+                FileTransport transport = FileTransport.open(image, QUEUE_DEPTH)) {
             transport.registerMemory(pool.region());
             NvmeQueuePair queue = new NvmeQueuePair(transport);
             Recycler recycler = new Recycler();
@@ -76,8 +75,10 @@ class FileTransportAllocationTest {
             }
             System.out.println("FileTransportAllocationTest: bytes allocated per round of 50,000 requests: " + rounds);
             assertEquals(0, recycler.failed);
-            assertTrue(allocated <= SLACK_BYTES, allocated + " bytes allocated by 50,000 requests through the file"
-                    + " transport in the best of " + ROUNDS + " rounds (" + rounds + "); the hot path must allocate nothing");
+            assertTrue(
+                    allocated <= SLACK_BYTES,
+                    allocated + " bytes allocated by 50,000 requests through the file" + " transport in the best of "
+                            + ROUNDS + " rounds (" + rounds + "); the hot path must allocate nothing");
             queue.close();
         }
     }

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.nvme.NvmeCommand;
-import dev.atlas.diskmap.nvme.NvmeCommandDescriptor;
 import dev.atlas.diskmap.nvme.NvmeCompletion;
-import dev.atlas.diskmap.nvme.NvmeCompletionDescriptor;
 import dev.atlas.diskmap.nvme.NvmeOpcode;
 import dev.atlas.diskmap.nvme.NvmeStatus;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -43,7 +41,8 @@ class FileTransportTest {
     void writesAndReadsBackThroughRawQueuesAcrossManyPhaseWraps() throws IOException {
         Path path = image("roundtrip.img", 1 << 20);
         Random random = new Random(42);
-        try (Arena arena = Arena.ofConfined(); FileTransport transport = FileTransport.open(path, 4)) {
+        try (Arena arena = Arena.ofConfined();
+                FileTransport transport = FileTransport.open(path, 4)) {
             assertEquals(512, transport.geometry().blockSize());
             assertEquals(2048, transport.geometry().blockCount());
             MemorySegment pool = arena.allocate(64 * 1024, 4096);
@@ -93,7 +92,8 @@ class FileTransportTest {
     @Test
     void batchOfCommandsInOneDoorbellCompletesEach() throws IOException {
         Path path = image("batch.img", 256 * 1024);
-        try (Arena arena = Arena.ofConfined(); FileTransport transport = FileTransport.open(path, 32)) {
+        try (Arena arena = Arena.ofConfined();
+                FileTransport transport = FileTransport.open(path, 32)) {
             MemorySegment pool = arena.allocate(31 * 4096, 4096);
             RawQueueHost host = new RawQueueHost(transport);
             for (int i = 0; i < 31; i++) {
@@ -116,19 +116,26 @@ class FileTransportTest {
     @Test
     void invalidCommandsCompleteWithErrorsBeforeSubmission() throws IOException {
         Path path = image("invalid.img", 64 * 1024);
-        try (Arena arena = Arena.ofConfined(); FileTransport transport = FileTransport.open(path, 8)) {
+        try (Arena arena = Arena.ofConfined();
+                FileTransport transport = FileTransport.open(path, 8)) {
             MemorySegment buffer = arena.allocate(8192, 4096);
             RawQueueHost host = new RawQueueHost(transport);
             host.next().readBlocks(1, FileTransport.NAMESPACE_ID, 0, 1, buffer.address() + 8, 0);
             host.next().readBlocks(2, FileTransport.NAMESPACE_ID, 127, 2, buffer.address(), 0);
             host.next().readBlocks(3, 9, 0, 1, buffer.address(), 0);
             host.next().opcode(0x7f).commandId(4).namespaceId(FileTransport.NAMESPACE_ID);
-            host.next().readBlocks(5, FileTransport.NAMESPACE_ID, 0, 8, buffer.address() + 512, 0)
+            host.next()
+                    .readBlocks(5, FileTransport.NAMESPACE_ID, 0, 8, buffer.address() + 512, 0)
                     .prp2(buffer.address() + 8192 + 4096);
             host.ring();
             assertEquals(0, transport.inFlight(), "nothing invalid may reach the kernel");
-            int[] expected = {NvmeStatus.PRP_OFFSET_INVALID, NvmeStatus.LBA_OUT_OF_RANGE,
-                    NvmeStatus.INVALID_NAMESPACE, NvmeStatus.INVALID_OPCODE, NvmeStatus.PRP_OFFSET_INVALID};
+            int[] expected = {
+                NvmeStatus.PRP_OFFSET_INVALID,
+                NvmeStatus.LBA_OUT_OF_RANGE,
+                NvmeStatus.INVALID_NAMESPACE,
+                NvmeStatus.INVALID_OPCODE,
+                NvmeStatus.PRP_OFFSET_INVALID
+            };
             for (int i = 0; i < expected.length; i++) {
                 NvmeCompletion done = host.take();
                 assertEquals(i + 1, done.commandId());
@@ -143,7 +150,8 @@ class FileTransportTest {
         assertEquals(NvmeStatus.UNRECOVERED_READ_ERROR, CompletionStatus.of(NvmeOpcode.READ, -Errno.EIO, 512));
         assertEquals(NvmeStatus.WRITE_FAULT, CompletionStatus.of(NvmeOpcode.WRITE, -Errno.EIO, 512));
         assertEquals(NvmeStatus.CAPACITY_EXCEEDED, CompletionStatus.of(NvmeOpcode.WRITE, -Errno.ENOSPC, 512));
-        assertEquals(NvmeStatus.INVALID_FIELD,
+        assertEquals(
+                NvmeStatus.INVALID_FIELD,
                 NvmeStatus.withoutFlags(CompletionStatus.of(NvmeOpcode.READ, -Errno.EINVAL, 512)));
         assertEquals(NvmeStatus.DATA_TRANSFER_ERROR, CompletionStatus.of(NvmeOpcode.READ, 256, 512));
         assertEquals(NvmeStatus.SUCCESS, CompletionStatus.of(NvmeOpcode.READ, 512, 512));

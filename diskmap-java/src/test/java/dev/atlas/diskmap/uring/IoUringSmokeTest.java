@@ -66,23 +66,40 @@ class IoUringSmokeTest {
         int block = 4096;
         byte[] pattern = new byte[block];
         new Random(7).nextBytes(pattern);
-        try (Arena arena = Arena.ofConfined(); IoUring ring = IoUring.open(8);
-             DirectFile file = DirectFile.open(image, 0)) {
+        try (Arena arena = Arena.ofConfined();
+                IoUring ring = IoUring.open(8);
+                DirectFile file = DirectFile.open(image, 0)) {
             MemorySegment out = arena.allocate(block, block);
             MemorySegment in = arena.allocate(2L * block, block);
             out.copyFrom(MemorySegment.ofArray(pattern));
             ring.registerBuffers(in);
 
-            ring.nextSubmission().opcode(IoUringOpcode.WRITE).fd(file.fd()).fileOffset(3L * block)
-                    .address(out.address()).length(block).userData(1);
+            ring.nextSubmission()
+                    .opcode(IoUringOpcode.WRITE)
+                    .fd(file.fd())
+                    .fileOffset(3L * block)
+                    .address(out.address())
+                    .length(block)
+                    .userData(1);
             assertEquals(1, ring.submit(1));
             assertEquals(block, ring.completion(ring.completionHead()).result());
             ring.advanceCompletionHead(1);
 
-            ring.nextSubmission().opcode(IoUringOpcode.READ).fd(file.fd()).fileOffset(3L * block)
-                    .address(in.address()).length(block).userData(2);
-            ring.nextSubmission().opcode(IoUringOpcode.READ_FIXED).fd(file.fd()).fileOffset(3L * block)
-                    .address(in.address() + block).length(block).bufferIndex(0).userData(3);
+            ring.nextSubmission()
+                    .opcode(IoUringOpcode.READ)
+                    .fd(file.fd())
+                    .fileOffset(3L * block)
+                    .address(in.address())
+                    .length(block)
+                    .userData(2);
+            ring.nextSubmission()
+                    .opcode(IoUringOpcode.READ_FIXED)
+                    .fd(file.fd())
+                    .fileOffset(3L * block)
+                    .address(in.address() + block)
+                    .length(block)
+                    .bufferIndex(0)
+                    .userData(3);
             assertEquals(2, ring.submit(2));
             while (ring.completionTail() - ring.completionHead() < 2) {
                 ring.enterForCompletions();
@@ -100,11 +117,17 @@ class IoUringSmokeTest {
     void misalignedDirectReadIsRejectedByTheKernelNotTheJvm() throws IOException {
         Path image = dir.resolve("misaligned.img");
         Files.write(image, new byte[16 * 1024]);
-        try (Arena arena = Arena.ofConfined(); IoUring ring = IoUring.open(2);
-             DirectFile file = DirectFile.open(image, 0)) {
+        try (Arena arena = Arena.ofConfined();
+                IoUring ring = IoUring.open(2);
+                DirectFile file = DirectFile.open(image, 0)) {
             MemorySegment buffer = arena.allocate(8192, 4096);
-            ring.nextSubmission().opcode(IoUringOpcode.READ).fd(file.fd()).fileOffset(0)
-                    .address(buffer.address() + 1).length(4096).userData(9);
+            ring.nextSubmission()
+                    .opcode(IoUringOpcode.READ)
+                    .fd(file.fd())
+                    .fileOffset(0)
+                    .address(buffer.address() + 1)
+                    .length(4096)
+                    .userData(9);
             ring.submit(1);
             assertEquals(-Errno.EINVAL, ring.completion(ring.completionHead()).result());
             ring.advanceCompletionHead(1);

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.atlas.diskmap.NvmeCallback;
-import dev.atlas.diskmap.PageCache;
 import dev.atlas.diskmap.NvmeQueuePair;
+import dev.atlas.diskmap.PageCache;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import java.io.RandomAccessFile;
@@ -65,7 +65,8 @@ class NoPageCacheTest {
     void twoGibibytesThroughFileTransportLeaveNoPageCache() throws Exception {
         Path dir = Path.of("target", "no-page-cache").toAbsolutePath();
         Files.createDirectories(dir);
-        boolean haveFincore = new ProcessBuilder("sh", "-c", "command -v fincore").start().waitFor() == 0;
+        boolean haveFincore =
+                new ProcessBuilder("sh", "-c", "command -v fincore").start().waitFor() == 0;
         if ("true".equals(System.getenv("CI"))) {
             assertTrue(haveFincore, "fincore (util-linux) is missing; ./atlas test installs it");
         }
@@ -80,7 +81,7 @@ class NoPageCacheTest {
             }
             long worstDrift = 0;
             try (DmaBufferPool pool = new DmaBufferPool(BUFFERS, CHUNK_BYTES);
-                 FileTransport transport = FileTransport.open(image, QUEUE_DEPTH)) {
+                    FileTransport transport = FileTransport.open(image, QUEUE_DEPTH)) {
                 transport.registerMemory(pool.region());
                 NvmeQueuePair queue = new NvmeQueuePair(transport);
                 int blocksPerChunk = CHUNK_BYTES / transport.geometry().blockSize();
@@ -91,8 +92,10 @@ class NoPageCacheTest {
                 worstDrift = Math.max(worstDrift, Math.abs(PageCache.cachedBytes() - cachedAtStart));
                 queue.close();
             }
-            assertTrue(worstDrift <= CACHED_MARGIN_BYTES, "Cached: moved by " + (worstDrift >> 20)
-                    + " MiB while 2 GiB went through the file transport (limit 64 MiB)");
+            assertTrue(
+                    worstDrift <= CACHED_MARGIN_BYTES,
+                    "Cached: moved by " + (worstDrift >> 20)
+                            + " MiB while 2 GiB went through the file transport (limit 64 MiB)");
             assertEquals(0L, PageCache.residentBytes(image), "fincore found page-cache pages of " + image);
         } finally {
             Files.deleteIfExists(image);

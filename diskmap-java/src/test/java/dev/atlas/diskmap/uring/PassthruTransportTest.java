@@ -10,11 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.nvme.NvmeCompletion;
 import dev.atlas.diskmap.nvme.NvmeOpcode;
 import dev.atlas.diskmap.nvme.NvmeStatus;
 import dev.atlas.diskmap.transport.DeviceGeometry;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
@@ -35,12 +35,24 @@ import org.junit.jupiter.api.io.TempDir;
 class PassthruTransportTest {
     /** struct nvme_uring_cmd, include/uapi/linux/nvme_ioctl.h. */
     static final StructLayout NVME_URING_CMD = MemoryLayout.structLayout(
-            JAVA_BYTE.withName("opcode"), JAVA_BYTE.withName("flags"), JAVA_SHORT.withName("rsvd1"),
-            JAVA_INT.withName("nsid"), JAVA_INT.withName("cdw2"), JAVA_INT.withName("cdw3"),
-            JAVA_LONG.withName("metadata"), JAVA_LONG.withName("addr"), JAVA_INT.withName("metadata_len"),
-            JAVA_INT.withName("data_len"), JAVA_INT.withName("cdw10"), JAVA_INT.withName("cdw11"),
-            JAVA_INT.withName("cdw12"), JAVA_INT.withName("cdw13"), JAVA_INT.withName("cdw14"),
-            JAVA_INT.withName("cdw15"), JAVA_INT.withName("timeout_ms"), JAVA_INT.withName("rsvd2"));
+            JAVA_BYTE.withName("opcode"),
+            JAVA_BYTE.withName("flags"),
+            JAVA_SHORT.withName("rsvd1"),
+            JAVA_INT.withName("nsid"),
+            JAVA_INT.withName("cdw2"),
+            JAVA_INT.withName("cdw3"),
+            JAVA_LONG.withName("metadata"),
+            JAVA_LONG.withName("addr"),
+            JAVA_INT.withName("metadata_len"),
+            JAVA_INT.withName("data_len"),
+            JAVA_INT.withName("cdw10"),
+            JAVA_INT.withName("cdw11"),
+            JAVA_INT.withName("cdw12"),
+            JAVA_INT.withName("cdw13"),
+            JAVA_INT.withName("cdw14"),
+            JAVA_INT.withName("cdw15"),
+            JAVA_INT.withName("timeout_ms"),
+            JAVA_INT.withName("rsvd2"));
 
     @TempDir
     Path dir;
@@ -90,12 +102,18 @@ class PassthruTransportTest {
     @Test
     void readBecomesTheExactUringCommandTheKernelExpects() throws IOException {
         Path file = Files.write(dir.resolve("plain.img"), new byte[4096]);
-        try (Arena arena = Arena.ofConfined(); PassthruTransport transport = overPlainFile(arena, file, 7)) {
+        try (Arena arena = Arena.ofConfined();
+                PassthruTransport transport = overPlainFile(arena, file, 7)) {
             assertEquals(128, transport.ring.submissionEntrySize());
             MemorySegment buffer = arena.allocate(16384, 4096);
             RawQueueHost host = new RawQueueHost(transport);
-            host.next().readBlocks(0x1234, 7, 0x12_3456_789AL, 32, buffer.address(), buffer.address() + 4096)
-                    .cdw2(0x22).cdw3(0x33).cdw13(0xA1).cdw14(0xB2).cdw15(0xC3);
+            host.next()
+                    .readBlocks(0x1234, 7, 0x12_3456_789AL, 32, buffer.address(), buffer.address() + 4096)
+                    .cdw2(0x22)
+                    .cdw3(0x33)
+                    .cdw13(0xA1)
+                    .cdw14(0xB2)
+                    .cdw15(0xC3);
             host.ring();
 
             // What the kernel read: built here independently from the kernel's layouts.
@@ -103,7 +121,9 @@ class PassthruTransportTest {
             expected.set(JAVA_BYTE, UringLayoutTest.SQE.byteOffset(groupElement("opcode")), (byte) 46);
             expected.set(JAVA_INT, UringLayoutTest.SQE.byteOffset(groupElement("fd")), fdOf(transport));
             expected.set(JAVA_INT, UringLayoutTest.SQE.byteOffset(groupElement("off")), 0xC0484E80);
-            expected.set(JAVA_LONG, UringLayoutTest.SQE.byteOffset(groupElement("user_data")),
+            expected.set(
+                    JAVA_LONG,
+                    UringLayoutTest.SQE.byteOffset(groupElement("user_data")),
                     ((long) NvmeOpcode.READ << 56) | 0x1234);
             MemorySegment cmd = expected.asSlice(UringLayoutTest.SQE.byteOffset(groupElement("addr3")));
             set(cmd, "opcode", (byte) 0x02);
@@ -123,7 +143,9 @@ class PassthruTransportTest {
 
             NvmeCompletion done = host.take();
             assertEquals(0x1234, done.commandId());
-            assertEquals(NvmeStatus.INVALID_OPCODE, NvmeStatus.withoutFlags(done.status()),
+            assertEquals(
+                    NvmeStatus.INVALID_OPCODE,
+                    NvmeStatus.withoutFlags(done.status()),
                     NvmeStatus.describe(done.status()));
             assertEquals(Errno.EOPNOTSUPP, done.dw0(), "the errno is kept in DW0");
         }
@@ -146,7 +168,8 @@ class PassthruTransportTest {
     @Test
     void commandsCarryTheBufferAddressWithoutFixedBuffersAndFlushCarriesNoData() throws IOException {
         Path file = Files.write(dir.resolve("fixed.img"), new byte[4096]);
-        try (Arena arena = Arena.ofConfined(); PassthruTransport transport = overPlainFile(arena, file, 1)) {
+        try (Arena arena = Arena.ofConfined();
+                PassthruTransport transport = overPlainFile(arena, file, 1)) {
             MemorySegment pool = arena.allocate(65536, 4096);
             transport.registerMemory(pool);
             RawQueueHost host = new RawQueueHost(transport);
@@ -161,7 +184,8 @@ class PassthruTransportTest {
             assertEquals(pool.address() + 8192, writeCmd.address());
             assertEquals(NvmeOpcode.WRITE, writeCmd.opcode());
             assertEquals(4096, writeCmd.dataLength());
-            SubmissionEntry flush = new SubmissionEntry().wrap(sqes, SubmissionEntry.SIZE_128, SubmissionEntry.SIZE_128);
+            SubmissionEntry flush =
+                    new SubmissionEntry().wrap(sqes, SubmissionEntry.SIZE_128, SubmissionEntry.SIZE_128);
             NvmeUringCommand flushCmd = new NvmeUringCommand().wrap(sqes, flush.commandOffset());
             assertEquals(NvmeOpcode.FLUSH, flushCmd.opcode());
             assertEquals(0L, flushCmd.address());
@@ -176,11 +200,13 @@ class PassthruTransportTest {
     void nonGenericDevicePathsAreClearErrors() throws IOException {
         Path image = Files.write(dir.resolve("image.img"), new byte[4096]);
         DiskmapException notNg = assertThrows(DiskmapException.class, () -> PassthruTransport.open(image, 8));
-        assertTrue(notNg.getMessage().contains("is not an NVMe generic character device (/dev/ngXnY)")
-                && notNg.getMessage().contains("file transport"), notNg.getMessage());
+        assertTrue(
+                notNg.getMessage().contains("is not an NVMe generic character device (/dev/ngXnY)")
+                        && notNg.getMessage().contains("file transport"),
+                notNg.getMessage());
 
-        DiskmapException missing = assertThrows(DiskmapException.class,
-                () -> PassthruTransport.open(Path.of("/dev/ng97n3"), 8));
+        DiskmapException missing =
+                assertThrows(DiskmapException.class, () -> PassthruTransport.open(Path.of("/dev/ng97n3"), 8));
         assertTrue(missing.getMessage().startsWith("/dev/ng97n3 does not exist"), missing.getMessage());
 
         Path fake = Files.write(dir.resolve("ng0n1"), new byte[4096]);

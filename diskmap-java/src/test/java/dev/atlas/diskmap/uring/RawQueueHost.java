@@ -20,7 +20,8 @@ final class RawQueueHost {
 
     /** Wraps the next SQ entry, zeroed; visible to the transport at {@link #ring()}. */
     NvmeCommand next() {
-        command.wrap(transport.submissionQueue(), (long) sqTail * NvmeCommandDescriptor.LENGTH).clear();
+        command.wrap(transport.submissionQueue(), (long) sqTail * NvmeCommandDescriptor.LENGTH)
+                .clear();
         sqTail = (sqTail + 1) % transport.queueDepth();
         return command;
     }

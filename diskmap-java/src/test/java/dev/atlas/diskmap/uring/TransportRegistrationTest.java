@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.atlas.diskmap.transport.DiskmapException;
 import dev.atlas.diskmap.NvmeDevice;
-import dev.atlas.diskmap.buffer.DmaBufferPool;
 import dev.atlas.diskmap.Transport;
+import dev.atlas.diskmap.buffer.DmaBufferPool;
+import dev.atlas.diskmap.transport.DiskmapException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -36,7 +36,9 @@ class TransportRegistrationTest {
     @Test
     void anUnknownTransportIsAnOperatorSentence() {
         DiskmapException e = assertThrows(DiskmapException.class, () -> NvmeDevice.open(dir.resolve("x.img"), "nvme"));
-        assertTrue(e.getMessage().contains("unknown transport 'nvme'; choose file, passthru, diskmap or emulated"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("unknown transport 'nvme'; choose file, passthru, diskmap or emulated"),
+                e.getMessage());
     }
 
     @Test

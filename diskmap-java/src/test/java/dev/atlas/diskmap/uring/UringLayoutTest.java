@@ -17,24 +17,51 @@ import org.junit.jupiter.api.Test;
  */
 class UringLayoutTest {
     static final StructLayout SQRING_OFFSETS = MemoryLayout.structLayout(
-            JAVA_INT.withName("head"), JAVA_INT.withName("tail"), JAVA_INT.withName("ring_mask"),
-            JAVA_INT.withName("ring_entries"), JAVA_INT.withName("flags"), JAVA_INT.withName("dropped"),
-            JAVA_INT.withName("array"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"));
+            JAVA_INT.withName("head"),
+            JAVA_INT.withName("tail"),
+            JAVA_INT.withName("ring_mask"),
+            JAVA_INT.withName("ring_entries"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("dropped"),
+            JAVA_INT.withName("array"),
+            JAVA_INT.withName("resv1"),
+            JAVA_LONG.withName("user_addr"));
     static final StructLayout CQRING_OFFSETS = MemoryLayout.structLayout(
-            JAVA_INT.withName("head"), JAVA_INT.withName("tail"), JAVA_INT.withName("ring_mask"),
-            JAVA_INT.withName("ring_entries"), JAVA_INT.withName("overflow"), JAVA_INT.withName("cqes"),
-            JAVA_INT.withName("flags"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"));
+            JAVA_INT.withName("head"),
+            JAVA_INT.withName("tail"),
+            JAVA_INT.withName("ring_mask"),
+            JAVA_INT.withName("ring_entries"),
+            JAVA_INT.withName("overflow"),
+            JAVA_INT.withName("cqes"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("resv1"),
+            JAVA_LONG.withName("user_addr"));
     static final StructLayout PARAMS = MemoryLayout.structLayout(
-            JAVA_INT.withName("sq_entries"), JAVA_INT.withName("cq_entries"), JAVA_INT.withName("flags"),
-            JAVA_INT.withName("sq_thread_cpu"), JAVA_INT.withName("sq_thread_idle"), JAVA_INT.withName("features"),
-            JAVA_INT.withName("wq_fd"), MemoryLayout.sequenceLayout(3, JAVA_INT).withName("resv"),
-            SQRING_OFFSETS.withName("sq_off"), CQRING_OFFSETS.withName("cq_off"));
+            JAVA_INT.withName("sq_entries"),
+            JAVA_INT.withName("cq_entries"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("sq_thread_cpu"),
+            JAVA_INT.withName("sq_thread_idle"),
+            JAVA_INT.withName("features"),
+            JAVA_INT.withName("wq_fd"),
+            MemoryLayout.sequenceLayout(3, JAVA_INT).withName("resv"),
+            SQRING_OFFSETS.withName("sq_off"),
+            CQRING_OFFSETS.withName("cq_off"));
     static final StructLayout SQE = MemoryLayout.structLayout(
-            JAVA_BYTE.withName("opcode"), JAVA_BYTE.withName("flags"), JAVA_SHORT.withName("ioprio"),
-            JAVA_INT.withName("fd"), JAVA_LONG.withName("off"), JAVA_LONG.withName("addr"),
-            JAVA_INT.withName("len"), JAVA_INT.withName("rw_flags"), JAVA_LONG.withName("user_data"),
-            JAVA_SHORT.withName("buf_index"), JAVA_SHORT.withName("personality"),
-            JAVA_INT.withName("splice_fd_in"), JAVA_LONG.withName("addr3"), JAVA_LONG.withName("pad2"));
+            JAVA_BYTE.withName("opcode"),
+            JAVA_BYTE.withName("flags"),
+            JAVA_SHORT.withName("ioprio"),
+            JAVA_INT.withName("fd"),
+            JAVA_LONG.withName("off"),
+            JAVA_LONG.withName("addr"),
+            JAVA_INT.withName("len"),
+            JAVA_INT.withName("rw_flags"),
+            JAVA_LONG.withName("user_data"),
+            JAVA_SHORT.withName("buf_index"),
+            JAVA_SHORT.withName("personality"),
+            JAVA_INT.withName("splice_fd_in"),
+            JAVA_LONG.withName("addr3"),
+            JAVA_LONG.withName("pad2"));
     static final StructLayout CQE = MemoryLayout.structLayout(
             JAVA_LONG.withName("user_data"), JAVA_INT.withName("res"), JAVA_INT.withName("flags"));
 

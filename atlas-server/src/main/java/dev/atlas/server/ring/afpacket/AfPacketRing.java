@@ -1,16 +1,15 @@
 package dev.atlas.server.ring.afpacket;
 
+import static dev.atlas.server.ring.afpacket.TpacketDescriptor.*;
+
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-
-import static dev.atlas.server.ring.afpacket.TpacketDescriptor.*;
 
 /**
  * The {@code af_packet} backend: a TPACKET_V2 RX ring and a TPACKET_V2 TX ring with
@@ -42,7 +41,8 @@ public final class AfPacketRing implements PacketRing {
     private static final int RX_SYNC_SCAN = 64;
 
     private static final VarHandle STATUS = ValueLayout.JAVA_INT.varHandle();
-    private static final ValueLayout.OfShort HOST_U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+    private static final ValueLayout.OfShort HOST_U16 =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
     private static final ValueLayout.OfInt HOST_U32 = ValueLayout.JAVA_INT;
 
     private final AfPacketConfig config;
@@ -59,6 +59,7 @@ public final class AfPacketRing implements PacketRing {
     private final int rxFrameCount;
     /** The next frame to walk, the frames walked and not yet given back, and the first of them. */
     private int rxFrame;
+
     private int rxPendingRelease;
     private int rxReleaseFrame;
 
@@ -100,8 +101,11 @@ public final class AfPacketRing implements PacketRing {
         this.rxFrameCount = rxBlocks * (rxBlockSize / RX_FRAME_SIZE);
         this.txCount = config.txFrameCount();
         this.txFrames = new MemorySegment[txCount];
-        this.slotCapacity = txCount == 0 ? 0 : Math.min(MAX_SUPER_FRAME,
-            config.txFrameSize() - V2_TX_DATA_OFFSET - VNET_HDR_SIZE - V2_TX_FRAME_OVERHEAD);
+        this.slotCapacity = txCount == 0
+                ? 0
+                : Math.min(
+                        MAX_SUPER_FRAME,
+                        config.txFrameSize() - V2_TX_DATA_OFFSET - VNET_HDR_SIZE - V2_TX_FRAME_OVERHEAD);
     }
 
     /** Opens the default rings on {@code interfaceName}, in fanout group {@code fanoutGroup} or {@link #NO_FANOUT}. */
@@ -114,7 +118,7 @@ public final class AfPacketRing implements PacketRing {
         int ifindex = NetworkInterfaces.index(config.interfaceName());
         if (ifindex == 0) {
             throw new AfPacketException("no network interface named '" + config.interfaceName()
-                + "' in this network namespace (see 'ip link'; in a namespace run through 'ip netns exec')");
+                    + "' in this network namespace (see 'ip link'; in a namespace run through 'ip netns exec')");
         }
         AfPacketRing ring = new AfPacketRing(config);
         try {
@@ -145,12 +149,17 @@ public final class AfPacketRing implements PacketRing {
         long size = (long) rxBlockSize * rxBlocks;
         if (size > Integer.MAX_VALUE) {
             // Frames are handed out as int offsets into the mapping.
-            throw new AfPacketException("an RX ring of " + size + " bytes is too large; keep blocks × block size under 2 GiB");
+            throw new AfPacketException(
+                    "an RX ring of " + size + " bytes is too large; keep blocks × block size under 2 GiB");
         }
         rxMap = map(rxFd, size, "RX");
         bindTo(rxFd, ifindex, Libc.ETH_P_ALL);
         if (config.fanoutGroup() != NO_FANOUT) {
-            setInt(rxFd, PACKET_FANOUT, config.fanoutGroup() | (PACKET_FANOUT_HASH << FANOUT_TYPE_SHIFT), "PACKET_FANOUT");
+            setInt(
+                    rxFd,
+                    PACKET_FANOUT,
+                    config.fanoutGroup() | (PACKET_FANOUT_HASH << FANOUT_TYPE_SHIFT),
+                    "PACKET_FANOUT");
         }
     }
 
@@ -180,8 +189,8 @@ public final class AfPacketRing implements PacketRing {
     private int socket(String role) {
         int fd = Libc.socket(errno, Libc.AF_PACKET, Libc.SOCK_RAW, 0);
         if (fd < 0) {
-            throw new AfPacketException("cannot open the " + role + " AF_PACKET socket for " + config.interfaceName() + ": "
-                + Libc.strerror(Libc.errno(errno)) + " (run as root or with CAP_NET_RAW)");
+            throw new AfPacketException("cannot open the " + role + " AF_PACKET socket for " + config.interfaceName()
+                    + ": " + Libc.strerror(Libc.errno(errno)) + " (run as root or with CAP_NET_RAW)");
         }
         return fd;
     }
@@ -195,15 +204,15 @@ public final class AfPacketRing implements PacketRing {
     private void setOption(int fd, int option, MemorySegment value, int length, String what) {
         if (Libc.setsockopt(errno, fd, Libc.SOL_PACKET, option, value, length) < 0) {
             throw new AfPacketException("setting " + what + " on the AF_PACKET socket for " + config.interfaceName()
-                + " failed: " + Libc.strerror(Libc.errno(errno)));
+                    + " failed: " + Libc.strerror(Libc.errno(errno)));
         }
     }
 
     private MemorySegment map(int fd, long size, String role) {
         MemorySegment m = Libc.mmap(errno, size, Libc.PROT_READ_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE, fd);
         if (m.address() == -1L) {
-            throw new AfPacketException("cannot map the " + role + " ring (" + size + " bytes) of " + config.interfaceName()
-                + ": " + Libc.strerror(Libc.errno(errno)) + " (check memory limits)");
+            throw new AfPacketException("cannot map the " + role + " ring (" + size + " bytes) of "
+                    + config.interfaceName() + ": " + Libc.strerror(Libc.errno(errno)) + " (check memory limits)");
         }
         return m.reinterpret(size);
     }
@@ -215,7 +224,7 @@ public final class AfPacketRing implements PacketRing {
         sll.set(HOST_U32, SLL_IFINDEX, ifindex);
         if (Libc.bind(errno, fd, sll, SLL_SIZE) < 0) {
             throw new AfPacketException("cannot bind the AF_PACKET socket to " + config.interfaceName() + ": "
-                + Libc.strerror(Libc.errno(errno)));
+                    + Libc.strerror(Libc.errno(errno)));
         }
     }
 
@@ -317,7 +326,8 @@ public final class AfPacketRing implements PacketRing {
         long header = txHeader(txCommitted);
         long vnet = header + V2_TX_DATA_OFFSET;
         boolean gso = slot.gsoType() != TxSlot.GSO_NONE;
-        txMap.set(ValueLayout.JAVA_BYTE, vnet + VNET_FLAGS, (byte) (slot.needsChecksum() ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0));
+        txMap.set(ValueLayout.JAVA_BYTE, vnet + VNET_FLAGS, (byte)
+                (slot.needsChecksum() ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0));
         txMap.set(ValueLayout.JAVA_BYTE, vnet + VNET_GSO_TYPE, slot.gsoType());
         txMap.set(HOST_U16, vnet + VNET_HDR_LEN, (short) (gso ? slot.headerLength() : 0));
         txMap.set(HOST_U16, vnet + VNET_GSO_SIZE, (short) (gso ? slot.gsoSize() : 0));

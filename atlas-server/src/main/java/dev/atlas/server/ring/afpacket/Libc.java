@@ -1,5 +1,9 @@
 package dev.atlas.server.ring.afpacket;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -10,10 +14,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The libc calls the packet-ring backend makes, as FFM downcalls that capture {@code errno}.
@@ -37,48 +37,59 @@ final class Libc {
     static final int ENOBUFS = 105;
     /** {@code struct ifreq}: name[16] then a union; the hardware address is a sockaddr at 16 (data at 18). */
     static final int IFREQ_SIZE = 40;
+
     static final int IFREQ_HWADDR_DATA_OFFSET = 18;
     static final int IFNAMSIZ = 16;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-        CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle SOCKET = capturing("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = capturing("setsockopt",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = capturing("getsockopt",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle BIND = capturing("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle MMAP = capturing("mmap",
-        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle SOCKET =
+            capturing("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT =
+            capturing("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT =
+            capturing("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle BIND =
+            capturing("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MMAP = capturing(
+            "mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = capturing("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     /**
      * sendto without errno capture: the kick runs every lane pass, and a capturing downcall goes
      * through a slice of the call-state segment that the JIT does not always eliminate. A failed
      * kick (EAGAIN/ENOBUFS) only means the frames wait for the next one, so errno is not needed.
      */
-    private static final MethodHandle SENDTO = LINKER.downcallHandle(LOOKUP.find("sendto").orElseThrow(),
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CLOSE = capturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle IOCTL = LINKER.downcallHandle(LOOKUP.find("ioctl").orElseThrow(),
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IF_NAMETOINDEX = capturing("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle OPEN = LINKER.downcallHandle(LOOKUP.find("open").orElseThrow(),
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle SETNS = capturing("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LOOKUP.find("strerror").orElseThrow(),
-        FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDTO = LINKER.downcallHandle(
+            LOOKUP.find("sendto").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
 
-    private Libc() {
-    }
+    private static final MethodHandle CLOSE = capturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle IOCTL = LINKER.downcallHandle(
+            LOOKUP.find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IF_NAMETOINDEX =
+            capturing("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle OPEN = LINKER.downcallHandle(
+            LOOKUP.find("open").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SETNS = capturing("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle STRERROR =
+            LINKER.downcallHandle(LOOKUP.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private Libc() {}
 
     private static MethodHandle capturing(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LOOKUP.find(name)
-            .orElseThrow(() -> new IllegalStateException("libc has no " + name + "; AF_PACKET rings need Linux with glibc"));
+                .orElseThrow(() ->
+                        new IllegalStateException("libc has no " + name + "; AF_PACKET rings need Linux with glibc"));
         return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
     }
 
@@ -115,7 +126,8 @@ final class Libc {
         }
     }
 
-    static int getsockopt(MemorySegment capture, int fd, int level, int option, MemorySegment value, MemorySegment length) {
+    static int getsockopt(
+            MemorySegment capture, int fd, int level, int option, MemorySegment value, MemorySegment length) {
         try {
             return (int) GETSOCKOPT.invokeExact(capture, fd, level, option, value, length);
         } catch (Throwable t) {

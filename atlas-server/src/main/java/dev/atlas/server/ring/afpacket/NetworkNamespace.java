@@ -14,8 +14,7 @@ public final class NetworkNamespace {
     private static final String NAMED_NAMESPACES = "/var/run/netns/";
     private static final String OWN_NAMESPACE = "/proc/thread-self/ns/net";
 
-    private NetworkNamespace() {
-    }
+    private NetworkNamespace() {}
 
     /** Calls {@code body} inside namespace {@code name}; the thread returns to its own namespace even on failure. */
     public static <T> T call(String name, Callable<T> body) throws Exception {
@@ -26,15 +25,16 @@ public final class NetworkNamespace {
                 throw new AfPacketException("cannot open " + OWN_NAMESPACE + ": " + Libc.strerror(Libc.errno(capture)));
             }
             try {
-                int target = Libc.open(capture, arena.allocateFrom(NAMED_NAMESPACES + name), Libc.O_RDONLY | Libc.O_CLOEXEC);
+                int target =
+                        Libc.open(capture, arena.allocateFrom(NAMED_NAMESPACES + name), Libc.O_RDONLY | Libc.O_CLOEXEC);
                 if (target < 0) {
                     throw new AfPacketException("no network namespace named '" + name + "' (see 'ip netns list'): "
-                        + Libc.strerror(Libc.errno(capture)));
+                            + Libc.strerror(Libc.errno(capture)));
                 }
                 try {
                     if (Libc.setns(capture, target, Libc.CLONE_NEWNET) < 0) {
                         throw new AfPacketException("cannot enter network namespace '" + name + "': "
-                            + Libc.strerror(Libc.errno(capture)) + " (needs root)");
+                                + Libc.strerror(Libc.errno(capture)) + " (needs root)");
                     }
                 } finally {
                     Libc.close(capture, target);
@@ -44,7 +44,7 @@ public final class NetworkNamespace {
                 } finally {
                     if (Libc.setns(capture, own, Libc.CLONE_NEWNET) < 0) {
                         throw new IllegalStateException("could not return to the original network namespace: "
-                            + Libc.strerror(Libc.errno(capture)));
+                                + Libc.strerror(Libc.errno(capture)));
                     }
                 }
             } finally {

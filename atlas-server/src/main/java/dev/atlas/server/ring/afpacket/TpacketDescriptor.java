@@ -117,6 +117,5 @@ final class TpacketDescriptor {
     static final int STATS_FREEZE_Q_CNT = 8;
     static final int STATS_V3_SIZE = 12;
 
-    private TpacketDescriptor() {
-    }
+    private TpacketDescriptor() {}
 }

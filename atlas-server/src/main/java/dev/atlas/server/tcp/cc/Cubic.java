@@ -13,6 +13,7 @@ public final class Cubic implements CongestionControl {
     public static final double BETA = 0.7;
     /** RFC 9438 α_cubic for the Reno-friendly region. */
     public static final double ALPHA = 3.0 * (1.0 - BETA) / (1.0 + BETA);
+
     private static final double NANOS_PER_SECOND = 1e9;
 
     private int mss;

@@ -1,5 +1,8 @@
 package dev.atlas.server.ring.afpacket;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.atlas.server.proto.ArpTable;
 import dev.atlas.server.proto.EthernetHeader;
 import dev.atlas.server.proto.FrameInput;
@@ -9,22 +12,18 @@ import dev.atlas.server.proto.Ipv4Header;
 import dev.atlas.server.proto.MacAddress;
 import dev.atlas.server.proto.TcpHeader;
 import dev.atlas.server.proto.TestFrames;
-import dev.atlas.server.ring.Wire;
 import dev.atlas.server.ring.RxSlot;
 import dev.atlas.server.ring.TxSlot;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
+import dev.atlas.server.ring.Wire;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The af_packet backend against the Linux kernel on a veth pair in two fresh namespaces:
@@ -56,12 +55,13 @@ class AfPacketRingTest {
         AfPacketRing ring = NetworkNamespace.call(pair.a, () -> AfPacketRing.open("va", AfPacketRing.NO_FANOUT));
         long mac = NetworkNamespace.call(pair.a, () -> NetworkInterfaces.macAddress("va"));
         AtomicInteger syns = new AtomicInteger();
-        FrameInput input = new FrameInput(new InterfaceAddress(mac, STACK_IP, 24), new ArpTable(), ring,
-            (frame, ip, tcp, end, now) -> {
-                if ((TcpHeader.flags(frame, tcp) & TcpHeader.FLAG_SYN) != 0 && TcpHeader.destinationPort(frame, tcp) == 80) {
-                    syns.incrementAndGet();
-                }
-            });
+        FrameInput input = new FrameInput(
+                new InterfaceAddress(mac, STACK_IP, 24), new ArpTable(), ring, (frame, ip, tcp, end, now) -> {
+                    if ((TcpHeader.flags(frame, tcp) & TcpHeader.FLAG_SYN) != 0
+                            && TcpHeader.destinationPort(frame, tcp) == 80) {
+                        syns.incrementAndGet();
+                    }
+                });
         AtomicBoolean running = new AtomicBoolean(true);
         boolean pingedFromPeer;
         Thread lane = Thread.ofPlatform().name("test-lane").start(() -> {
@@ -87,7 +87,8 @@ class AfPacketRingTest {
                 return null;
             });
             // As root, isReachable sends a real ICMP echo request from the peer's kernel.
-            pingedFromPeer = NetworkNamespace.call(pair.b, () -> InetAddress.getByName("198.18.1.2").isReachable(2000));
+            pingedFromPeer = NetworkNamespace.call(
+                    pair.b, () -> InetAddress.getByName("198.18.1.2").isReachable(2000));
         } finally {
             running.set(false);
             lane.join();
@@ -106,10 +107,13 @@ class AfPacketRingTest {
     void aSuperFrameIsSegmentedByTheKernelAndArrivesIntact() throws Exception {
         long macA = NetworkNamespace.call(pair.a, () -> NetworkInterfaces.macAddress("va"));
         long macB = NetworkNamespace.call(pair.b, () -> NetworkInterfaces.macAddress("vb"));
-        AfPacketRing sender = NetworkNamespace.call(pair.a, () -> AfPacketRing.open(
-            AfPacketConfig.defaults("va").withRx(AfPacketConfig.DEFAULT_RX_BLOCK_SIZE, 0).withTx(128 * 1024, 8)));
-        AfPacketRing capture = NetworkNamespace.call(pair.b, () -> AfPacketRing.open(
-            AfPacketConfig.defaults("vb").withTx(0, 0)));
+        AfPacketRing sender = NetworkNamespace.call(
+                pair.a,
+                () -> AfPacketRing.open(AfPacketConfig.defaults("va")
+                        .withRx(AfPacketConfig.DEFAULT_RX_BLOCK_SIZE, 0)
+                        .withTx(128 * 1024, 8)));
+        AfPacketRing capture = NetworkNamespace.call(
+                pair.b, () -> AfPacketRing.open(AfPacketConfig.defaults("vb").withTx(0, 0)));
         int mss = 1448;
         int payload = 65535 - 40;
         int firstSeq = 1_000_000;
@@ -117,11 +121,23 @@ class AfPacketRingTest {
             assertEquals(AfPacketRing.MAX_SUPER_FRAME, sender.slotCapacity());
             TxSlot tx = new TxSlot();
             assertTrue(sender.txClaim(tx));
-            int length = TestFrames.tcpSegment(tx.frame(), macA, macB, STACK_IP, PEER_IP, 80, 40000, firstSeq, 1,
-                TcpHeader.FLAG_ACK | TcpHeader.FLAG_PSH, payload, true);
+            int length = TestFrames.tcpSegment(
+                    tx.frame(),
+                    macA,
+                    macB,
+                    STACK_IP,
+                    PEER_IP,
+                    80,
+                    40000,
+                    firstSeq,
+                    1,
+                    TcpHeader.FLAG_ACK | TcpHeader.FLAG_PSH,
+                    payload,
+                    true);
             assertEquals(AfPacketRing.MAX_SUPER_FRAME, length);
-            sender.txCommit(tx.length(length).segmentation(TxSlot.GSO_TCPV4, mss, TestFrames.TCP + TcpHeader.MIN_LENGTH)
-                .partialChecksum(TestFrames.TCP, TcpHeader.CHECKSUM_OFFSET));
+            sender.txCommit(tx.length(length)
+                    .segmentation(TxSlot.GSO_TCPV4, mss, TestFrames.TCP + TcpHeader.MIN_LENGTH)
+                    .partialChecksum(TestFrames.TCP, TcpHeader.CHECKSUM_OFFSET));
             assertEquals(1, sender.txSync());
 
             RxSlot rx = new RxSlot();
@@ -136,7 +152,8 @@ class AfPacketRingTest {
                 while (capture.rxNext(rx)) {
                     MemorySegment f = rx.frame().asSlice(rx.offset(), rx.length());
                     if (EthernetHeader.etherType(f, 0) != EthernetHeader.ETHER_TYPE_IPV4
-                        || Ipv4Header.source(f, 14) != STACK_IP || Ipv4Header.protocol(f, 14) != Ipv4Header.PROTOCOL_TCP) {
+                            || Ipv4Header.source(f, 14) != STACK_IP
+                            || Ipv4Header.protocol(f, 14) != Ipv4Header.PROTOCOL_TCP) {
                         continue;
                     }
                     int tcpLength = Ipv4Header.totalLength(f, 14) - 20;
@@ -144,8 +161,9 @@ class AfPacketRingTest {
                     assertTrue(rx.length() <= 14 + 1500, "segment fits the MTU: " + rx.length());
                     assertTrue(Ipv4Header.checksumValid(f, 14));
                     // With tx off on va the kernel's software GSO completes every checksum.
-                    assertTrue(!rx.checksumNotReady() && TcpHeader.checksumValid(f, 34, tcpLength, STACK_IP, PEER_IP),
-                        "TCP checksum of segment " + segments);
+                    assertTrue(
+                            !rx.checksumNotReady() && TcpHeader.checksumValid(f, 34, tcpLength, STACK_IP, PEER_IP),
+                            "TCP checksum of segment " + segments);
                     assertEquals(nextSeq, TcpHeader.sequence(f, 34));
                     assertEquals(Integer.remainderUnsigned(nextSeq, 251), Wire.u8(f, 54));
                     nextSeq += chunk;
@@ -166,18 +184,20 @@ class AfPacketRingTest {
 
     /** Reads an interface statistic inside a namespace ({@code ip netns exec} remounts /sys for it). */
     private long statistic(String namespace, String device, String name) {
-        return Long.parseLong(VethPair.outputOf("ip", "netns", "exec", namespace, "cat",
-            "/sys/class/net/" + device + "/statistics/" + name).strip());
+        return Long.parseLong(VethPair.outputOf(
+                        "ip", "netns", "exec", namespace, "cat", "/sys/class/net/" + device + "/statistics/" + name)
+                .strip());
     }
 
     @Test
     void bulkSuperFramesReachThePeerWithoutAllocation() throws Exception {
         long macA = NetworkNamespace.call(pair.a, () -> NetworkInterfaces.macAddress("va"));
         long macB = NetworkNamespace.call(pair.b, () -> NetworkInterfaces.macAddress("vb"));
-        AfPacketRing sender = NetworkNamespace.call(pair.a, () -> AfPacketRing.open(
-            AfPacketConfig.defaults("va").withRx(AfPacketConfig.DEFAULT_RX_BLOCK_SIZE, 0)));
+        AfPacketRing sender = NetworkNamespace.call(
+                pair.a,
+                () -> AfPacketRing.open(AfPacketConfig.defaults("va").withRx(AfPacketConfig.DEFAULT_RX_BLOCK_SIZE, 0)));
         com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         int payload = 65535 - 40;
         int segmentsPerFrame = (payload + 1447) / 1448;
         int warmUp = 500;
@@ -198,9 +218,22 @@ class AfPacketRingTest {
                     allocatedBefore = threads.getCurrentThreadAllocatedBytes();
                 }
                 if (sender.txClaim(tx)) {
-                    int length = TestFrames.tcpSegment(tx.frame(), macA, macB, STACK_IP, PEER_IP, 80, 40000, seq, 1,
-                        TcpHeader.FLAG_ACK, payload, true);
-                    sender.txCommit(tx.length(length).segmentation(TxSlot.GSO_TCPV4, 1448, 54).partialChecksum(34, 16));
+                    int length = TestFrames.tcpSegment(
+                            tx.frame(),
+                            macA,
+                            macB,
+                            STACK_IP,
+                            PEER_IP,
+                            80,
+                            40000,
+                            seq,
+                            1,
+                            TcpHeader.FLAG_ACK,
+                            payload,
+                            true);
+                    sender.txCommit(tx.length(length)
+                            .segmentation(TxSlot.GSO_TCPV4, 1448, 54)
+                            .partialChecksum(34, 16));
                     seq += payload;
                     committed++;
                 } else {
@@ -216,18 +249,27 @@ class AfPacketRingTest {
             // every segment (or give up after 10 s and let the assertion say how many arrived).
             long expectedPackets = (long) (warmUp + frames) * segmentsPerFrame;
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (statistic(pair.b, "vb", "rx_packets") - packetsBefore < expectedPackets && System.nanoTime() < deadline) {
+            while (statistic(pair.b, "vb", "rx_packets") - packetsBefore < expectedPackets
+                    && System.nanoTime() < deadline) {
                 sender.txSync();
                 sender.txReap();
             }
             long elapsed = System.nanoTime() - started;
             long packets = statistic(pair.b, "vb", "rx_packets") - packetsBefore;
             long bytes = statistic(pair.b, "vb", "rx_bytes") - bytesBefore;
-            System.out.printf(java.util.Locale.ROOT,
-                "af_packet TX: %d super-frames of %d B in %.3f s = %.2f Gb/s payload; sender thread CPU %.3f s; "
-                    + "peer counted %d segments (%d B); kicks %d, kick errors %d%n",
-                frames, payload, elapsed / 1e9, frames * (double) payload * 8 / elapsed, cpu / 1e9, packets, bytes,
-                sender.txKicks(), sender.txKickErrors());
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    "af_packet TX: %d super-frames of %d B in %.3f s = %.2f Gb/s payload; sender thread CPU %.3f s; "
+                            + "peer counted %d segments (%d B); kicks %d, kick errors %d%n",
+                    frames,
+                    payload,
+                    elapsed / 1e9,
+                    frames * (double) payload * 8 / elapsed,
+                    cpu / 1e9,
+                    packets,
+                    bytes,
+                    sender.txKicks(),
+                    sender.txKickErrors());
             assertEquals(expectedPackets, packets, "every segment of every super-frame reached the peer");
             assertTrue(bytes >= expectedPackets * (14 + 40) + (long) (warmUp + frames) * payload);
             assertEquals(0, allocated, "the TX path allocated in steady state");
@@ -240,18 +282,21 @@ class AfPacketRingTest {
     void fanoutSpreadsFlowsOverMembersAndLosesNone() throws Exception {
         long macA = NetworkNamespace.call(pair.a, () -> NetworkInterfaces.macAddress("va"));
         long macB = NetworkNamespace.call(pair.b, () -> NetworkInterfaces.macAddress("vb"));
-        AfPacketConfig member = AfPacketConfig.defaults("va").withTx(0, 0).withRx(1 << 16, 4).withFanoutGroup(4243);
+        AfPacketConfig member =
+                AfPacketConfig.defaults("va").withTx(0, 0).withRx(1 << 16, 4).withFanoutGroup(4243);
         AfPacketRing first = NetworkNamespace.call(pair.a, () -> AfPacketRing.open(member));
         AfPacketRing second = NetworkNamespace.call(pair.a, () -> AfPacketRing.open(member));
-        AfPacketRing peer = NetworkNamespace.call(pair.b, () -> AfPacketRing.open(
-            AfPacketConfig.defaults("vb").withRx(1 << 16, 0).withTx(4096, 64)));
+        AfPacketRing peer = NetworkNamespace.call(
+                pair.b,
+                () -> AfPacketRing.open(
+                        AfPacketConfig.defaults("vb").withRx(1 << 16, 0).withTx(4096, 64)));
         int flows = 64;
         try {
             TxSlot tx = new TxSlot();
             for (int i = 0; i < flows; i++) {
                 assertTrue(peer.txClaim(tx));
-                int length = TestFrames.tcpSegment(tx.frame(), macB, macA, PEER_IP, STACK_IP, 20000 + i, 80, i, 0,
-                    TcpHeader.FLAG_ACK, 0, false);
+                int length = TestFrames.tcpSegment(
+                        tx.frame(), macB, macA, PEER_IP, STACK_IP, 20000 + i, 80, i, 0, TcpHeader.FLAG_ACK, 0, false);
                 peer.txCommit(tx.length(length));
             }
             peer.txSync();
@@ -264,7 +309,7 @@ class AfPacketRingTest {
                     members[m].rxSync();
                     while (members[m].rxNext(rx)) {
                         if (EthernetHeader.etherType(rx.frame(), rx.offset()) == EthernetHeader.ETHER_TYPE_IPV4
-                            && Ipv4Header.source(rx.frame(), rx.offset() + 14) == PEER_IP) {
+                                && Ipv4Header.source(rx.frame(), rx.offset() + 14) == PEER_IP) {
                             seen[m]++;
                         }
                     }

@@ -1,6 +1,6 @@
 package dev.atlas.server.ring.afpacket;
 
-import org.junit.jupiter.api.Assumptions;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Test fixture: two fresh network namespaces joined by a veth pair ({@code va} in {@link #a},
@@ -52,8 +51,15 @@ final class VethPair implements AutoCloseable {
             run("ip", "netns", "add", pair.b);
             // No IPv6 router or listener solicitations: the tests count every frame a peer receives.
             for (String namespace : List.of(pair.a, pair.b)) {
-                run("ip", "netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                    "net.ipv6.conf.default.disable_ipv6=1");
+                run(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        "sysctl",
+                        "-qw",
+                        "net.ipv6.conf.all.disable_ipv6=1",
+                        "net.ipv6.conf.default.disable_ipv6=1");
             }
             run("ip", "link", "add", "va", "netns", pair.a, "type", "veth", "peer", "name", "vb", "netns", pair.b);
             run("ip", "-n", pair.a, "link", "set", "va", "up");

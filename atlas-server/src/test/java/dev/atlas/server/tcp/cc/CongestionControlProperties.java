@@ -1,12 +1,12 @@
 package dev.atlas.server.tcp.cc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** NewReno against RFC 5681/6582 arithmetic, CUBIC's window against the RFC 9438 curve. */
 class CongestionControlProperties {
@@ -51,8 +51,8 @@ class CongestionControlProperties {
     }
 
     @Property(tries = 60)
-    void cubicFollowsTheCubicCurveAfterALoss(@ForAll @IntRange(min = 200, max = 3000) int wMax,
-                                             @ForAll @IntRange(min = 20, max = 100) int rttMillis) {
+    void cubicFollowsTheCubicCurveAfterALoss(
+            @ForAll @IntRange(min = 200, max = 3000) int wMax, @ForAll @IntRange(min = 20, max = 100) int rttMillis) {
         Cubic cc = new Cubic();
         cc.init(MSS, wMax, 0);
         long rtt = rttMillis * 1_000_000L;
@@ -76,8 +76,9 @@ class CongestionControlProperties {
             // where the Reno-friendly estimate is larger; within a few segments of the curve.
             double upper = Math.max(cc.windowAt(elapsed + rttMillis / 1000.0), renoBound(wMax, elapsed, rttMillis)) + 1;
             assertTrue(segments <= upper, "cwnd " + segments + " above " + upper + " at t=" + elapsed);
-            assertTrue(segments >= Math.min(expected, wMax * 1.5) - 0.05 * wMax - 2,
-                "cwnd " + segments + " far below W_cubic " + expected + " at t=" + elapsed);
+            assertTrue(
+                    segments >= Math.min(expected, wMax * 1.5) - 0.05 * wMax - 2,
+                    "cwnd " + segments + " far below W_cubic " + expected + " at t=" + elapsed);
         }
     }
 

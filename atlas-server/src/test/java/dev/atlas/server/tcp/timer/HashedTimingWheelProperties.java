@@ -1,22 +1,21 @@
 package dev.atlas.server.tcp.timer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The wheel against a sorted model: a timer fires at the first expire whose time has reached its
@@ -30,10 +29,13 @@ class HashedTimingWheelProperties {
     @Provide
     Arbitrary<List<int[]>> operations() {
         // {kind, timer, amount}: 0/1 schedule timer at now+amount, 2 cancel, 3 advance by amount (sometimes far)
-        return Arbitraries.integers().between(0, 3)
-            .flatMap(kind -> Arbitraries.integers().between(0, TIMERS - 1)
-                .flatMap(t -> Arbitraries.integers().between(-30, 2000).map(a -> new int[]{kind, t, a})))
-            .list().ofMaxSize(80);
+        return Arbitraries.integers()
+                .between(0, 3)
+                .flatMap(kind -> Arbitraries.integers()
+                        .between(0, TIMERS - 1)
+                        .flatMap(t -> Arbitraries.integers().between(-30, 2000).map(a -> new int[] {kind, t, a})))
+                .list()
+                .ofMaxSize(80);
     }
 
     @Property(tries = 400)

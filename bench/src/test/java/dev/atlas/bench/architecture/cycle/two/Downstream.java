@@ -4,8 +4,7 @@ import dev.atlas.bench.architecture.cycle.one.Upstream;
 
 /** The other half of a deliberate package cycle: the architecture rules must reject it. */
 public final class Downstream {
-    private Downstream() {
-    }
+    private Downstream() {}
 
     public static int depth() {
         return 0;
