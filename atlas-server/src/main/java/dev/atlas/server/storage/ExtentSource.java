@@ -151,6 +151,21 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                 }
                 return;
             }
+            if (!drives.hasRoom(drive)) {
+                counters.queueWaits++;
+                admission.await(connection, passNanos);
+                return;
+            }
+            if (!admission.admit(
+                    connection, connectionChunkCount[connection.id()], pool.bufferCount() - pool.buffersInUse())) {
+                // No buffer for the bytes it needs next: they must not wait behind its own read-ahead
+                // (a lost segment's bytes behind staged chunks further on, with every buffer taken,
+                // would wait forever). The chunk furthest ahead goes back to the pool, to the line.
+                evictFurthest(connection, position);
+                counters.bufferWaits++;
+                admission.await(connection, passNanos);
+                return;
+            }
             final long address = sourceOffset + (position - streamOffset);
             // Whole records (the chunk grid of the drive's address space), cut short only by the
             // extent's end or a chunk this connection already has further on.
@@ -159,17 +174,6 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                             extentEnd,
                             position + ChunkLayout.recordStart(address) + ChunkLayout.RECORD_BYTES - address),
                     nextChunkStart(connection, position));
-            if (!drives.hasRoom(drive)) {
-                counters.queueWaits++;
-                admission.await(connection, passNanos);
-                return;
-            }
-            if (!admission.admit(
-                    connection, connectionChunkCount[connection.id()], pool.bufferCount() - pool.buffersInUse())) {
-                counters.bufferWaits++;
-                admission.await(connection, passNanos);
-                return;
-            }
             final int buffer = pool.acquire();
             if (buffer == DmaBufferPool.NO_BUFFER) {
                 counters.bufferWaits++;
@@ -268,6 +272,14 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             counters.readErrors++;
             releaseChunk(connection, chunk);
             connection.abort();
+            return;
+        }
+        if (chunkEnd[chunk] <= connection.acknowledgedOffset()) {
+            // Read for a retransmission the original made moot while the read was in flight: no
+            // acknowledgement will come to release it, and it must not hold a buffer until the
+            // connection closes (with a small pool, everyone would wait for it).
+            counters.chunksAcknowledgedUnsent++;
+            releaseChunk(connection, chunk);
             return;
         }
         state[chunk] = READY;

@@ -170,10 +170,17 @@ final class TcpOutput {
                 return 0;
             }
             case NextFrame.FIRST_LOST -> {
-                final long end = next.from + next.length;
-                if (!ready(c, next.from, end)) {
-                    counters.dataWaits++;
-                    return WAITING_FOR_DATA; // regenerating it (a disk read); the source wakes us
+                long end = next.from + next.length;
+                final long ready = readyEnd(c, next.from, end);
+                if (ready < end) {
+                    if (ready == next.from || !c.stream.starved(ready)) {
+                        counters.dataWaits++;
+                        return WAITING_FOR_DATA; // regenerating it (a disk read); the source wakes us
+                    }
+                    // The segment spans two chunks and the connection cannot hold the second while
+                    // it keeps the first: resend the part in memory now, the rest as the next hole.
+                    counters.shortSegments++;
+                    end = ready;
                 }
                 c.retransmitFirst = false;
                 if (!sender.sendRange(c, c.sndUna, end, now)) {
