@@ -217,8 +217,27 @@ public final class AtlasServer implements AutoCloseable {
         }
         if (config.tls() != null) {
             TlsMeters.registerCertificates(metrics, config.tls().certificates());
+            reloadCertificatesOnHangup();
         }
         stats = new StatsFile(config.statsFile(), out, config.statsStdout(), lanes);
+    }
+
+    /** SIGHUP re-reads the certificate files, as POST /admin/reload does; the outcome is one line on stdout. */
+    private void reloadCertificatesOnHangup() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                String outcome;
+                try {
+                    outcome = TlsMeters.reload(config.tls().certificates());
+                } catch (RuntimeException e) {
+                    outcome = "failed, the certificates in use stay: " + e.getMessage();
+                }
+                out.println("atlas serve: SIGHUP: certificates " + outcome);
+                out.flush();
+            });
+        } catch (IllegalArgumentException e) {
+            out.println("atlas serve: SIGHUP is not available here (" + e.getMessage() + "); use POST /admin/reload");
+        }
     }
 
     private Catalogue openCatalogue() throws StartFailure {

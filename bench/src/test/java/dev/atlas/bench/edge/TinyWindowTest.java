@@ -68,8 +68,9 @@ class TinyWindowTest {
                     BYTES / kernel / 1e6,
                     kernel / atlas);
             System.out.println("tiny window: " + figures);
-            // Loose: the benchmark figure (the report) is ≥ 0.9×; a shared machine gets a wide margin here.
-            assertTrue(atlas < 3 * kernel + 1.0, figures);
+            // Loose: the benchmark (bench tcp --client-rmem) compares them properly. Here a shared
+            // machine gets a wide margin; a millisecond per window update (29 s against 1.6 s) fails.
+            assertTrue(atlas < 5 * kernel + 2.0, figures);
         }
     }
 
