@@ -187,7 +187,9 @@ class ContainerImageTest {
         final long served = Long.parseLong(reported[1]) + Long.parseLong(reported[2]);
 
         final String metrics = get("http://localhost:" + atlas.getMappedPort(MANAGEMENT_PORT) + "/metrics");
-        assertTrue(metrics.contains("atlas_http_requests_total{lane=\"0\",status=\"200\"} 1.0"), metrics);
+        assertTrue(
+                metrics.contains("atlas_http_requests_total{lane=\"0\",outcome=\"completed\",status=\"200\"} 1.0"),
+                metrics);
         final Matcher bytes = RESPONSE_BYTES.matcher(metrics);
         assertTrue(bytes.find(), metrics);
         assertEquals(
