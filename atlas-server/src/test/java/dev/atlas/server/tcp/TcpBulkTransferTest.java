@@ -108,6 +108,13 @@ class TcpBulkTransferTest {
      * still allocate a few bytes in an early measured run, so up to three runs are measured and
      * one of them must be allocation-free.
      */
+    /**
+     * Transfers measured, until one allocates nothing: in a JVM that has run the whole module's
+     * tests first (TLS sources and filters loaded, call sites megamorphic), C2 takes a few more
+     * transfers to settle; a steady state that allocates never reaches 0 however many are tried.
+     */
+    private static final int MEASURED_RUNS = 8;
+
     @Test
     void steadyStateAllocatesNothing() {
         long bytes = 16L << 20;
@@ -122,7 +129,7 @@ class TcpBulkTransferTest {
             StringBuilder runs = new StringBuilder();
             long best = Long.MAX_VALUE;
             long recoveriesBefore = loop.stack.counters().fastRetransmits;
-            for (int run = 0; run < 3 && best != 0; run++) {
+            for (int run = 0; run < MEASURED_RUNS && best != 0; run++) {
                 BulkReceiver receiver = new BulkReceiver(loop.wire.b(), 41_000 + run, 41_000 + run);
                 long before = threads.getCurrentThreadAllocatedBytes();
                 transfer(loop, receiver, bytes, true);
