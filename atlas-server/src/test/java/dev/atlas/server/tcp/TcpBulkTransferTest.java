@@ -103,18 +103,18 @@ class TcpBulkTransferTest {
     }
 
     /**
-     * After warm-up (JIT compilation and its deoptimisations settle), a whole 16 MiB transfer with
-     * 1% loss, handshake and FIN included, allocates nothing on the lane thread. JIT activity can
-     * still allocate a few bytes in an early measured run, so up to three runs are measured and
-     * one of them must be allocation-free.
-     */
-    /**
      * Transfers measured, until one allocates nothing: in a JVM that has run the whole module's
      * tests first (TLS sources and filters loaded, call sites megamorphic), C2 takes a few more
      * transfers to settle; a steady state that allocates never reaches 0 however many are tried.
      */
     private static final int MEASURED_RUNS = 8;
 
+    /**
+     * After warm-up (JIT compilation and its deoptimisations settle), a whole 16 MiB transfer with
+     * 1% loss, handshake and FIN included, allocates nothing on the lane thread. JIT activity can
+     * still allocate a few bytes in an early measured run, so up to {@link #MEASURED_RUNS} runs are
+     * measured and one of them must be allocation-free.
+     */
     @Test
     void steadyStateAllocatesNothing() {
         long bytes = 16L << 20;
