@@ -274,10 +274,12 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             connection.abort();
             return;
         }
-        if (chunkEnd[chunk] <= connection.acknowledgedOffset()) {
-            // Read for a retransmission the original made moot while the read was in flight: no
-            // acknowledgement will come to release it, and it must not hold a buffer until the
-            // connection closes (with a small pool, everyone would wait for it).
+        if (connection.unacknowledgedBytes() == 0) {
+            // Read for a retransmission that the original made moot while the read was in flight,
+            // and the peer now has every byte: no acknowledgement will come to release it, and it
+            // must not hold a buffer until the connection closes (with a small pool, everyone
+            // would wait for it). While bytes are still unacknowledged it stays: a TLS record's
+            // tag may need its whole plaintext even after the record's data is acknowledged.
             counters.chunksAcknowledgedUnsent++;
             releaseChunk(connection, chunk);
             return;
