@@ -2,7 +2,6 @@ package dev.atlas.server.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -87,7 +86,7 @@ class SealingAllocationTest {
 
     @Test
     void theRecordLayerAndOpenSslAllocateNothingSunJceOnlyItsInit() {
-        assumeTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");
+        assertTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");
         threads.setThreadAllocatedMemoryEnabled(true);
         assertEquals(
                 0.0, bytesPerRecord(new PassThroughSealer(), 400, 50), "bytes the record layer allocates per record");
