@@ -179,7 +179,7 @@ public final class AtlasServer implements AutoCloseable {
                         config.tcp(),
                         config.port(),
                         laneDrives,
-                        config.chunksPerConnection(),
+                        config.chunks(),
                         current,
                         readiness,
                         log,

@@ -10,6 +10,8 @@ import dev.atlas.server.mgmt.ManagementServer;
 import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.proto.Ipv4Address;
 import dev.atlas.server.proto.MacAddress;
+import dev.atlas.server.storage.ChunkBudget;
+import dev.atlas.server.storage.ChunkLayout;
 import dev.atlas.server.tcp.TcpConfig;
 import dev.atlas.server.tls.CertificateFailure;
 import dev.atlas.server.tls.TlsCertificates;
@@ -129,7 +131,8 @@ public final class ServeCommand implements Callable<Integer> {
             defaultValue = "auto",
             paramLabel = "N|auto",
             description =
-                    "Chunk buffers per lane (each holds one record read from a drive); auto gives each lane its slice of"
+                    "Chunk buffers per lane (each holds one drive read of up to " + ChunkLayout.MAX_RECORDS_PER_READ
+                            + " records); auto gives each lane its slice of"
                             + " the last-level cache (" + LaneSizing.MIN_BUFFERS + "…" + LaneSizing.MAX_BUFFERS + ", "
                             + LaneSizing.FALLBACK_BUFFERS
                             + " when the cache size is unknown); default ${DEFAULT-VALUE}.")
@@ -142,6 +145,14 @@ public final class ServeCommand implements Callable<Integer> {
             defaultValue = "16",
             description = "Chunks one connection may have staged or being read; default ${DEFAULT-VALUE}.")
     int chunksPerConnection;
+
+    @Option(
+            names = "--records-per-read",
+            defaultValue = "" + ChunkLayout.MAX_RECORDS_PER_READ,
+            paramLabel = "1.." + ChunkLayout.MAX_RECORDS_PER_READ,
+            description = "Most 16 KiB records one drive command reads for a connection whose window reaches that far"
+                    + " (larger reads get more from the drive); default ${DEFAULT-VALUE}.")
+    int recordsPerRead;
 
     @Option(
             names = "--management",
@@ -348,8 +359,11 @@ public final class ServeCommand implements Callable<Integer> {
                 err.println("atlas serve: warning: " + warning);
             }
             out.printf(
-                    "atlas serve: %d chunk buffers per lane (%s), %d per connection at most%n",
-                    buffers, "auto".equals(buffersOption) ? "from the machine" : "as set", chunksPerConnection);
+                    "atlas serve: %d chunk buffers per lane (%s), %d per connection at most, reads of up to %d KiB%n",
+                    buffers,
+                    "auto".equals(buffersOption) ? "from the machine" : "as set",
+                    chunksPerConnection,
+                    recordsPerRead * ChunkLayout.RECORD_BYTES / 1024);
         }
         final AtlasServer server;
         try {
@@ -467,6 +481,9 @@ public final class ServeCommand implements Callable<Integer> {
             check(buffers >= 1, "--buffers must be at least 1");
         }
         check(chunksPerConnection >= 1, "--chunks-per-connection must be at least 1");
+        check(
+                recordsPerRead >= 1 && recordsPerRead <= ChunkLayout.MAX_RECORDS_PER_READ,
+                "--records-per-read must be between 1 and " + ChunkLayout.MAX_RECORDS_PER_READ);
         check(drainTimeoutSeconds >= 1, "--drain-timeout-s must be at least 1");
         check(maxConnections >= 1, "--max-connections must be at least 1");
         check(idleTimeoutMs >= 1, "--idle-timeout-ms must be at least 1");
@@ -560,7 +577,7 @@ public final class ServeCommand implements Callable<Integer> {
                 transport,
                 driveOptions,
                 buffers,
-                chunksPerConnection,
+                new ChunkBudget(chunksPerConnection, recordsPerRead),
                 managementAddress,
                 accessLog,
                 limits,

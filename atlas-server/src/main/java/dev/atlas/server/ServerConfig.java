@@ -4,6 +4,7 @@ import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.server.http.HttpLimits;
 import dev.atlas.server.lane.LaneIdle;
 import dev.atlas.server.proto.InterfaceAddress;
+import dev.atlas.server.storage.ChunkBudget;
 import dev.atlas.server.tcp.TcpConfig;
 import dev.atlas.server.tls.TlsSettings;
 import java.net.InetSocketAddress;
@@ -27,7 +28,7 @@ import java.util.List;
  * @param transport          how lanes reach the drives: file, passthru, emulated
  * @param drives             queue depth and (emulated) fault plan of each lane's queue to each drive
  * @param buffersPerLane     chunk buffers in each lane's pool
- * @param chunksPerConnection chunks one connection may have staged or in flight
+ * @param chunks             chunks one connection may have staged or in flight, records per drive read
  * @param management         the management server's address, or null for none
  * @param accessLog          the access log file, or null when it is off
  * @param limits             HTTP request limits
@@ -50,7 +51,7 @@ public record ServerConfig(
         String transport,
         NvmeDevice.Options drives,
         int buffersPerLane,
-        int chunksPerConnection,
+        ChunkBudget chunks,
         InetSocketAddress management,
         Path accessLog,
         HttpLimits limits,
@@ -77,7 +78,7 @@ public record ServerConfig(
             String transport,
             NvmeDevice.Options drives,
             int buffersPerLane,
-            int chunksPerConnection,
+            ChunkBudget chunks,
             InetSocketAddress management,
             Path accessLog,
             HttpLimits limits,
@@ -98,7 +99,7 @@ public record ServerConfig(
                 transport,
                 drives,
                 buffersPerLane,
-                chunksPerConnection,
+                chunks,
                 management,
                 accessLog,
                 limits,

@@ -13,6 +13,7 @@ import dev.atlas.server.proto.FrameInput;
 import dev.atlas.server.proto.InterfaceAddress;
 import dev.atlas.server.ring.PacketRing;
 import dev.atlas.server.ring.RxSlot;
+import dev.atlas.server.storage.ChunkBudget;
 import dev.atlas.server.storage.CurrentCatalogue;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.GenerationPins;
@@ -85,24 +86,13 @@ public final class ServerLane implements LaneSteps {
             TcpConfig tcp,
             int port,
             LaneDrives drives,
-            int chunksPerConnection,
+            ChunkBudget chunks,
             CurrentCatalogue catalogue,
             Readiness readiness,
             AccessLogWriter accessLog,
             HttpLimits limits) {
         return catalogue(
-                index,
-                ring,
-                address,
-                tcp,
-                port,
-                drives,
-                chunksPerConnection,
-                catalogue,
-                readiness,
-                accessLog,
-                limits,
-                null);
+                index, ring, address, tcp, port, drives, chunks, catalogue, readiness, accessLog, limits, null);
     }
 
     /** A lane serving the catalogue from {@code drives}, over HTTPS too when {@code tls} is not null. */
@@ -113,13 +103,13 @@ public final class ServerLane implements LaneSteps {
             TcpConfig tcp,
             int port,
             LaneDrives drives,
-            int chunksPerConnection,
+            ChunkBudget chunks,
             CurrentCatalogue catalogue,
             Readiness readiness,
             AccessLogWriter accessLog,
             HttpLimits limits,
             TlsSettings tls) {
-        final ExtentSource extents = new ExtentSource(drives, tcp.maxConnections(), chunksPerConnection);
+        final ExtentSource extents = new ExtentSource(drives, tcp.maxConnections(), chunks);
         final GenerationPins pins = new GenerationPins();
         final CatalogueResponder responder = new CatalogueResponder(
                 tcp.maxConnections(),

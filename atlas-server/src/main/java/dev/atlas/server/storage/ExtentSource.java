@@ -9,9 +9,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Response bytes straight from the catalogue's drives, read just in time: the TCP engine asks
- * for the bytes its window lets it send, this source reads them a chunk (at most one record,
- * {@link ChunkLayout}) at a time into a DMA buffer, wakes the connection when the read
- * completes, and gives the buffer back the moment its bytes have been copied into a TX frame.
+ * for the bytes its window lets it send, this source reads them a chunk at a time into a DMA
+ * buffer (one drive command for as many whole records as the window reaches into, at most
+ * {@code recordsPerRead}, {@link ChunkLayout}), wakes the connection when the read completes,
+ * and gives the buffer back the moment its bytes have been copied into a TX frame.
  * Nothing is kept for retransmission: a lost byte is read again. There is no cache: two
  * connections sending the same bytes read them twice.
  *
@@ -35,6 +36,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     private final DmaBufferPool pool;
     private final StorageCounters counters = new StorageCounters();
     private final int chunksPerConnection;
+    private final int recordsPerRead;
 
     // One chunk per buffer: arrays indexed by buffer index.
     private final byte[] state;
@@ -54,17 +56,18 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     /** The current lane pass's clock (set as its plan step begins). */
     private long passNanos;
 
-    /**
-     * @param maxConnections       the TCP engine's connection table size (connection ids are below it)
-     * @param chunksPerConnection  chunks one connection may stage or have in flight
-     */
+    /** A source reading up to {@link ChunkLayout#MAX_RECORDS_PER_READ} records per drive command. */
     public ExtentSource(LaneDrives drives, int maxConnections, int chunksPerConnection) {
-        if (chunksPerConnection < 1) {
-            throw new IllegalArgumentException("chunksPerConnection must be positive, not " + chunksPerConnection);
-        }
+        this(drives, maxConnections, new ChunkBudget(chunksPerConnection, ChunkLayout.MAX_RECORDS_PER_READ));
+    }
+
+    /** @param maxConnections the TCP engine's connection table size (connection ids are below it) */
+    public ExtentSource(LaneDrives drives, int maxConnections, ChunkBudget budget) {
+        final int chunksPerConnection = budget.chunksPerConnection();
         this.drives = drives;
         this.pool = drives.buffers();
         this.chunksPerConnection = chunksPerConnection;
+        this.recordsPerRead = budget.recordsPerRead();
         final int chunks = pool.bufferCount();
         this.state = new byte[chunks];
         this.owner = new TcpConnection[chunks];
@@ -167,13 +170,16 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
                 return;
             }
             final long address = sourceOffset + (position - streamOffset);
-            // Whole records (the chunk grid of the drive's address space), cut short only by the
-            // extent's end or a chunk this connection already has further on.
+            // Whole records (the chunk grid of the drive's address space): every record the bytes
+            // wanted reach into, up to recordsPerRead in one command (larger reads get far more
+            // from the drive), cut short only by the extent's end or a chunk this connection
+            // already has further on. Rounding up to a record boundary keeps a read within a
+            // record of the window (DESIGN.md §3).
+            final long recordsEnd = Math.min(
+                    ChunkLayout.recordStart(address) + (long) recordsPerRead * ChunkLayout.RECORD_BYTES,
+                    ChunkLayout.recordCeiling(address + (wantedEnd - position)));
             final long end = Math.min(
-                    Math.min(
-                            extentEnd,
-                            position + ChunkLayout.recordStart(address) + ChunkLayout.RECORD_BYTES - address),
-                    nextChunkStart(connection, position));
+                    Math.min(extentEnd, position + (recordsEnd - address)), nextChunkStart(connection, position));
             final int buffer = pool.acquire();
             if (buffer == DmaBufferPool.NO_BUFFER) {
                 counters.bufferWaits++;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atlas.diskmap.NvmeDevice;
 import dev.atlas.diskmap.emulated.EmulatedFaults;
+import dev.atlas.server.storage.ChunkBudget;
+import dev.atlas.server.storage.ChunkLayout;
 import dev.atlas.server.storage.ExtentSource;
 import dev.atlas.server.storage.LaneDrives;
 import java.io.IOException;
@@ -25,8 +27,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * Progress is guaranteed whatever the ratio of connections to chunk buffers, per-connection
  * limits and drive queue slots (docs/storage.md): many connections download extents from the
  * emulated drive through one lane's {@link ExtentSource} over the lossy memory wire, with
- * random counts, windows, extent starts (so segments straddle records anywhere), losses and
- * drive latencies, and every transfer completes byte-exact with every buffer back in the pool.
+ * random counts, windows, read sizes (one to four records per drive command), extent starts (so
+ * segments straddle records anywhere), losses and drive latencies, and every transfer completes byte-exact with every buffer back in the pool.
  * A hold-and-wait between buffers (each connection holding a chunk while it waits for the next
  * one its segment spans) would leave transfers unfinished at the virtual deadline.
  */
@@ -72,6 +74,7 @@ class FairServiceProperties {
             @ForAll @IntRange(min = 2, max = 32) int connections,
             @ForAll @IntRange(min = 1, max = 24) int buffers,
             @ForAll @IntRange(min = 1, max = 16) int chunksPerConnection,
+            @ForAll @IntRange(min = 1, max = ChunkLayout.MAX_RECORDS_PER_READ) int recordsPerRead,
             @ForAll @IntRange(min = 2, max = 16) int queueDepth,
             @ForAll("windowFields") int windowField,
             @ForAll("losses") double loss,
@@ -95,7 +98,8 @@ class FairServiceProperties {
         // while the wire is still there to carry the resets.
         try (StackLoop loop = new StackLoop(TcpBulkTransferTest.wire(seed, loss), config, app, 1_000_000_000L);
                 LaneDrives drives = LaneDrives.open(List.of(image), "emulated", options, buffers)) {
-            app.source = new ExtentSource(drives, config.maxConnections(), chunksPerConnection);
+            app.source = new ExtentSource(
+                    drives, config.maxConnections(), new ChunkBudget(chunksPerConnection, recordsPerRead));
             loop.planning = app.source::planning;
             loop.submit = app.source::submit;
             loop.complete = () -> app.source.complete(loop.now);
@@ -123,7 +127,8 @@ class FairServiceProperties {
                 }
             }
             final String context = connections + " connections × " + bytes + " B, " + buffers + " buffers, "
-                    + chunksPerConnection + " chunks/connection, QD " + queueDepth + ", window " + (windowField << 7)
+                    + chunksPerConnection + " chunks/connection of up to " + recordsPerRead + " records, QD "
+                    + queueDepth + ", window " + (windowField << 7)
                     + ", loss " + loss + ", waits: buffer " + app.source.counters().bufferWaits + " share "
                     + app.source.counters().shareWaits + ", short segments " + loop.stack.counters().shortSegments
                     + "; unfinished at:" + figures;
@@ -143,7 +148,7 @@ class FairServiceProperties {
      */
     @Example
     void aMootRetransmissionReadDoesNotKeepTheOnlyBuffer() throws IOException {
-        everyTransferCompletesWhateverTheBuffers(23, 1, 11, 3, 512, 0.03, 3, 82, Long.MAX_VALUE);
+        everyTransferCompletesWhateverTheBuffers(23, 1, 11, 1, 3, 512, 0.03, 3, 82, Long.MAX_VALUE);
     }
 
     private static boolean allDone(BulkReceiver[] receivers, long bytes) {
