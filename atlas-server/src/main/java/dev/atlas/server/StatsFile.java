@@ -8,6 +8,7 @@ import dev.atlas.server.lane.CounterDump;
 import dev.atlas.server.lane.Lanes;
 import dev.atlas.server.ring.afpacket.AfPacketRing;
 import dev.atlas.server.storage.ExtentSource;
+import dev.atlas.server.tcp.TcpCounters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -47,8 +48,16 @@ final class StatsFile {
 
     Map<String, Long> snapshot() {
         final Map<String, Long> values = new TreeMap<>();
+        long fairness = 1_000_000;
+        long slowest = Long.MAX_VALUE;
         for (int i = 0; i < lanes.size(); i++) {
             final ServerLane lane = lanes.get(i);
+            // Gauges, not sums: the least fair lane and the slowest connection of any lane.
+            final TcpCounters tcp = lane.stack().counters();
+            fairness = Math.min(fairness, tcp.fairnessIndexMillionths);
+            if (tcp.fairnessConnections > 0) {
+                slowest = Math.min(slowest, tcp.slowestBusyBytesPerSecond);
+            }
             CounterDump.addTo(values, "lane", lane.lane().counters());
             if (running != null) {
                 values.merge("lane.allocatedBytes", Math.max(0, running.allocatedBytes(i)), Long::sum);
@@ -117,6 +126,8 @@ final class StatsFile {
                 values.merge("ring.kernelRxDrops", ring.kernelRxDrops(), Long::sum);
             }
         }
+        values.put("tcp.fairnessIndexMillionths", fairness);
+        values.put("tcp.slowestBusyBytesPerSecond", slowest == Long.MAX_VALUE ? 0 : slowest);
         return values;
     }
 

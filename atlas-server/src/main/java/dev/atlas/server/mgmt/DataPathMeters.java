@@ -77,6 +77,20 @@ public final class DataPathMeters {
                         "atlas_tcp_fetches_deferred_total",
                         "Times the window was open by less than the fetch watermark with ACKs still due: no read yet.",
                         () -> tcp.fetchesDeferred)
+                .gauge(
+                        "atlas_tcp_service_fairness",
+                        "Jain's index of the bytes delivered in the last second to the connections with bytes waiting"
+                                + " throughout it (1 = all served alike).",
+                        () -> tcp.fairnessIndexMillionths,
+                        1e-6)
+                .gauge(
+                        "atlas_tcp_service_fairness_connections",
+                        "Connections the last fairness second compared.",
+                        () -> tcp.fairnessConnections)
+                .gauge(
+                        "atlas_tcp_slowest_busy_connection_bytes_per_second",
+                        "Bytes per second delivered to the slowest connection with bytes waiting, over the last second.",
+                        () -> tcp.slowestBusyBytesPerSecond)
                 .counter(
                         "atlas_tcp_short_segments_total",
                         "Segments sent shorter than the MSS so their chunk buffer could go to the next connection in line.",
@@ -133,10 +147,9 @@ public final class DataPathMeters {
 
     /** Drive reads and chunk buffers of a lane. */
     public static CounterSource storage(StorageCounters disk, DmaBufferPool buffers, LongSupplier readsInFlight) {
-        final long bufferBytes = buffers.bufferSize();
         return meters -> meters.counter(
                         MetricNames.DISK_READS,
-                        "Drive reads submitted (one per chunk, at most a record).",
+                        "Drive reads submitted (one per chunk, up to four records).",
                         () -> disk.reads)
                 .counter(
                         MetricNames.DISK_READ_BYTES,
@@ -225,8 +238,8 @@ public final class DataPathMeters {
                         buffers::buffersInUse)
                 .gauge(
                         MetricNames.PIPELINE_WORKING_SET,
-                        "Chunk buffers in use times the buffer size: compare with atlas_llc_size_bytes.",
-                        () -> buffers.buffersInUse() * bufferBytes);
+                        "Bytes the drive read into the chunks held now: compare with atlas_llc_size_bytes.",
+                        () -> disk.bytesHeld);
     }
 
     /** How the lane shares its chunk buffers among connections (docs/storage.md): the line and its waits. */

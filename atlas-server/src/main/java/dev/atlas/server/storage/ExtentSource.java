@@ -44,6 +44,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     private final long[] chunkStart;
     private final long[] chunkEnd;
     private final int[] dataOffset;
+    private final int[] readLength;
     private final long[] issuedAt;
 
     // Each connection's chunks (by connection id): unordered, at most chunksPerConnection.
@@ -74,6 +75,7 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
         this.chunkStart = new long[chunks];
         this.chunkEnd = new long[chunks];
         this.dataOffset = new int[chunks];
+        this.readLength = new int[chunks];
         this.issuedAt = new long[chunks];
         this.connectionChunks = new int[maxConnections * chunksPerConnection];
         this.connectionChunkCount = new int[maxConnections];
@@ -200,6 +202,11 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             chunkStart[buffer] = position;
             chunkEnd[buffer] = end;
             dataOffset[buffer] = ChunkLayout.READ_OFFSET + (int) (address - readStart);
+            readLength[buffer] = readBytes;
+            counters.bytesHeld += readBytes;
+            if (counters.bytesHeld > counters.maxBytesHeld) {
+                counters.maxBytesHeld = counters.bytesHeld;
+            }
             issuedAt[buffer] = System.nanoTime();
             if (connectionChunkCount[connection.id()] == 0) {
                 admission.holders(1);
@@ -433,6 +440,8 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
     }
 
     private void free(int chunk) {
+        counters.bytesHeld -= readLength[chunk];
+        readLength[chunk] = 0;
         state[chunk] = FREE;
         owner[chunk] = null;
         pool.release(chunk);

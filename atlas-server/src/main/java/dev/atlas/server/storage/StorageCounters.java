@@ -29,7 +29,7 @@ public final class StorageCounters {
         }
     }
 
-    /** Disk reads submitted (one per chunk). */
+    /** Disk reads submitted (one per chunk, up to four records). */
     public long reads;
     /** Bytes those reads asked for (whole blocks). */
     public long readBytes;
@@ -73,6 +73,14 @@ public final class StorageCounters {
     public long readsOnWakeup;
     /** Reads of bytes sent before (retransmissions regenerate from the drive). */
     public long retransmitReads;
+    /**
+     * Bytes the chunks held now were read into (a gauge): the pipeline's working set between the
+     * drive and the wire, to compare with the last-level cache. A buffer holds up to four records
+     * but only what its read brought in is touched.
+     */
+    public long bytesHeld;
+    /** The most {@link #bytesHeld} has been. */
+    public long maxBytesHeld;
     /** Sum of read latencies (submission to completion), nanoseconds. */
     public long readLatencyNanos;
     /** Largest read latency seen, nanoseconds. */

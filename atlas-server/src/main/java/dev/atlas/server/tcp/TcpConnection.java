@@ -20,6 +20,9 @@ public final class TcpConnection {
     final CongestionControl cc;
 
     int state = TcpState.CLOSED;
+    /** How often this slot has been opened: tells a connection from a later one in the same slot. */
+    private int incarnation;
+
     long key;
     int remoteAddress;
     int remotePort;
@@ -293,6 +296,10 @@ public final class TcpConnection {
     }
 
     /** Slot index in the stack's connection table: stable while the connection lives. */
+    int incarnation() {
+        return incarnation;
+    }
+
     public int id() {
         return id;
     }
@@ -355,6 +362,7 @@ public final class TcpConnection {
      * caller sets the state and the sequence numbers of the handshake.
      */
     void open(long tupleKey, long mac, int address, int fromPort, int toPort, long now) {
+        incarnation++;
         key = tupleKey;
         remoteMac = mac;
         remoteAddress = address;

@@ -60,6 +60,16 @@ public final class TcpCounters {
     /** Times the window allowed new bytes but less than the fetch watermark, with ACKs still to come: no read yet. */
     public long fetchesDeferred;
 
+    /**
+     * Jain's index (× 10⁶) of the bytes delivered in the last second to the connections that had
+     * bytes waiting throughout it ({@link ServiceFairness}); a gauge.
+     */
+    public long fairnessIndexMillionths = 1_000_000;
+    /** How many connections the last fairness interval compared; a gauge. */
+    public long fairnessConnections;
+    /** Bytes per second delivered to the slowest of them in the last interval; a gauge. */
+    public long slowestBusyBytesPerSecond;
+
     /** Average payload per transmitted frame in MSS units: the TSO figure (≥ 8 in a bulk download). */
     public double payloadPerFrameInMss(int mss) {
         return framesOut == 0 ? 0 : (double) payloadBytesOut / framesOut / mss;

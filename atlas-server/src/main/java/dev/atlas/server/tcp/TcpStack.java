@@ -29,6 +29,7 @@ public final class TcpStack implements TcpSegmentHandler {
     private final TcpCounters counters = new TcpCounters();
     private final TcpConnections connections;
     private final TcpTimers timers;
+    private final ServiceFairness fairness;
     private final TcpOutput output;
     private final SegmentSender sender;
     private final TcpInput input;
@@ -67,6 +68,7 @@ public final class TcpStack implements TcpSegmentHandler {
         this.input = new TcpInput(
                 local, config, counters, connections, options, timers, handshake, output, sender, this, application);
         timers.output(output, sender);
+        this.fairness = new ServiceFairness(connections, counters);
         handshake.input(input);
     }
 
@@ -121,6 +123,7 @@ public final class TcpStack implements TcpSegmentHandler {
 
     /** Timer step: fires due retransmission, persist, delayed-ACK, idle and TIME_WAIT timers; returns how many. */
     public int timers(long nowNanos) {
+        fairness.sample(nowNanos);
         return timers.expire(nowNanos);
     }
 
