@@ -203,7 +203,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--idle",
             defaultValue = "backoff",
-            paramLabel = "spin|backoff",
+            paramLabel = "spin|backoff|park",
             description = "How an idle lane waits; default ${DEFAULT-VALUE}.")
     String idle;
 

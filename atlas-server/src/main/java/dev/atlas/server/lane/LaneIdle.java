@@ -8,32 +8,43 @@ import org.agrona.concurrent.IdleStrategy;
 
 /**
  * How an idle lane waits. {@code spin} burns its core for the lowest latency (dedicated cores);
- * {@code backoff} spins, yields, then parks up to {@link #MAX_PARK_NANOS} — the default, because
- * lanes often share cores with tests, builds and peers.
+ * {@code backoff} spins, yields, then parks up to {@link #MAX_PARK_NANOS}; {@code park} spins a
+ * little and then sleeps, from {@link #MIN_SLEEP_NANOS} up to {@link #MAX_PARK_NANOS}, without
+ * yielding: a yield returns at once when nothing else wants the core, so a lane waiting for its
+ * drive reads under {@code backoff} keeps a core busy, which a shared machine (and the CPU time
+ * per byte served) pays for.
  */
 public enum LaneIdle {
     SPIN,
-    BACKOFF;
+    BACKOFF,
+    PARK;
 
     static final long MAX_SPINS = 200;
     static final long MAX_YIELDS = 50;
     static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(1);
     /** Bounded so timers (delayed ACK, RTO) fire promptly even on an idle lane. */
     static final long MAX_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /** {@code park}: spins before the first sleep (a pass with work usually follows within them under load). */
+    static final long PARK_SPINS = 50;
+    /** {@code park}: the first sleep; the kernel's timer slack makes shorter ones this long anyway. */
+    static final long MIN_SLEEP_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
 
     public IdleStrategy newStrategy() {
         return switch (this) {
             case SPIN -> new BusySpinIdleStrategy();
             case BACKOFF -> new BackoffIdleStrategy(MAX_SPINS, MAX_YIELDS, MIN_PARK_NANOS, MAX_PARK_NANOS);
+            case PARK -> new BackoffIdleStrategy(PARK_SPINS, 0, MIN_SLEEP_NANOS, MAX_PARK_NANOS);
         };
     }
 
-    /** Parses {@code spin} or {@code backoff}, case-insensitively. */
+    /** Parses {@code spin}, {@code backoff} or {@code park}, case-insensitively. */
     public static LaneIdle parse(String text) {
         return switch (text.toLowerCase(Locale.ROOT)) {
             case "spin" -> SPIN;
             case "backoff" -> BACKOFF;
-            default -> throw new IllegalArgumentException("idle strategy must be spin or backoff, not '" + text + "'");
+            case "park" -> PARK;
+            default ->
+                throw new IllegalArgumentException("idle strategy must be spin, backoff or park, not '" + text + "'");
         };
     }
 }
