@@ -50,6 +50,31 @@ class SealingBenchTest {
         System.out.print(md);
     }
 
+    @Test
+    void eachCaseTakesTheWayItsNameSays() {
+        final SealingBenchmarks benchmarks = new SealingBenchmarks();
+        for (SealingCase c : SealingCase.values()) {
+            if (c == SealingCase.JCE_ON_BYTE_ARRAY) {
+                continue;
+            }
+            final SealingBenchmarks.Frames frames = new SealingBenchmarks.Frames();
+            frames.path = c.label;
+            frames.setUp();
+            try {
+                for (int i = 0; i < 10; i++) {
+                    benchmarks.recordLayer(frames);
+                }
+                final boolean intoFrame = c == SealingCase.OPENSSL_IN_FRAME || c == SealingCase.OPENSSL_FROM_CHUNK;
+                assertEquals(
+                        intoFrame ? 0 : SealingBenchmarks.PLAINTEXT + dev.atlas.server.tls.RecordFormat.OVERHEAD_13,
+                        frames.stagingCopiesPerRecord(),
+                        c.label + ": bytes copied through the staging area per record");
+            } finally {
+                frames.tearDown();
+            }
+        }
+    }
+
     private static int occurrences(String text, String part) {
         int n = 0;
         for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
