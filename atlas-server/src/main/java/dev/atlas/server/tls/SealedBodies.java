@@ -36,6 +36,7 @@ public final class SealedBodies implements PayloadSource {
     private final RecordSealer sealer;
     /** Whole records go straight into native frames (the engine {@link RecordSealer#sealsInto}). */
     private final boolean sealIntoFrames;
+
     private final MemorySegment staging;
     private final byte[] aad = new byte[RecordFormat.AAD_12_BYTES];
     private final byte[] header = new byte[RecordFormat.HEADER_BYTES + RecordFormat.EXPLICIT_NONCE_BYTES];

@@ -166,8 +166,7 @@ class SealerProperties {
             final MemorySegment frame = arena.allocate(at + encrypted + RecordFormat.TAG_BYTES);
             MemorySegment.copy(plain, 0, chunk, ValueLayout.JAVA_BYTE, 0, length);
             // Out of place: from the chunk into the frame; the chunk is left as it was.
-            sealer.sealInto(
-                    keys, seq, aad, aad.length, chunk.address(), frame.address() + at, length, innerType);
+            sealer.sealInto(keys, seq, aad, aad.length, chunk.address(), frame.address() + at, length, innerType);
             assertArrayEquals(staged, frame.asSlice(at).toArray(ValueLayout.JAVA_BYTE), "out of place");
             assertArrayEquals(plain, chunk.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE), "source untouched");
             // In place in the frame.

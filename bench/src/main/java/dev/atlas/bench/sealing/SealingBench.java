@@ -58,12 +58,14 @@ public final class SealingBench implements Callable<Integer> {
     @Option(
             names = "--interleaved-rounds",
             defaultValue = "200",
-            description = "Rounds of the interleaved CPU-time comparison after JMH (0 skips it); default ${DEFAULT-VALUE}.")
+            description =
+                    "Rounds of the interleaved CPU-time comparison after JMH (0 skips it); default ${DEFAULT-VALUE}.")
     int interleavedRounds;
 
     @Option(
             names = "--out",
-            description = "Results root; a <timestamp> directory is made in it. Default: bench/results of the checkout.")
+            description =
+                    "Results root; a <timestamp> directory is made in it. Default: bench/results of the checkout.")
     Path out;
 
     /** How long a run takes and how it is measured. */
@@ -87,10 +89,11 @@ public final class SealingBench implements Callable<Integer> {
                 out != null ? out : Path.of(System.getenv().getOrDefault("ATLAS_HOME", "."), "bench", "results");
         final String load = loadAverage();
         final List<SealingRow> rows = measure(settings);
-        final List<SealingRow> interleaved = interleavedRounds > 0 ? interleaved(30_000, interleavedRounds, 2000) : List.of();
+        final List<SealingRow> interleaved =
+                interleavedRounds > 0 ? interleaved(30_000, interleavedRounds, 2000) : List.of();
         final SealingTable table = new SealingTable(rows, interleaved, settings.describe(), load, loadAverage());
-        final Path file = table.write(root.resolve(ZonedDateTime.now(ZoneOffset.UTC)
-                .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        final Path file = table.write(
+                root.resolve(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         System.out.println();
         System.out.print(table.markdown());
         System.out.println();
@@ -139,7 +142,8 @@ public final class SealingBench implements Callable<Integer> {
                     Double.isNaN(score.getScoreError()) ? 0 : score.getScoreError() * SealingBenchmarks.PLAINTEXT / 1e9,
                     allocated.getScore()));
         }
-        rows.sort((a, b) -> Integer.compare(a.sealingCase().ordinal(), b.sealingCase().ordinal()));
+        rows.sort((a, b) ->
+                Integer.compare(a.sealingCase().ordinal(), b.sealingCase().ordinal()));
         return rows;
     }
 

@@ -34,7 +34,11 @@ final class SealingTable {
         final StringBuilder md = new StringBuilder();
         md.append("# `./atlas bench sealing`\n\n");
         md.append("One operation seals one 16 KiB TLS 1.3 AES-128-GCM record (plaintext GB/s, one thread).\n");
-        md.append("JMH: ").append(settings).append("; Java ").append(Runtime.version()).append(", ");
+        md.append("JMH: ")
+                .append(settings)
+                .append("; Java ")
+                .append(Runtime.version())
+                .append(", ");
         md.append(Runtime.getRuntime().availableProcessors()).append(" cores visible, load average ");
         md.append(loadBefore).append(" at the start, ").append(loadAfter).append(" at the end.\n\n");
         md.append("## JMH (wall-clock throughput, `-prof gc`)\n\n");
