@@ -2,6 +2,7 @@ package dev.atlas.bench;
 
 import dev.atlas.bench.catalogue.ImportBench;
 import dev.atlas.bench.diskmap.DiskmapBench;
+import dev.atlas.bench.sealing.SealingBench;
 import dev.atlas.bench.serve.ServeBench;
 import dev.atlas.bench.tcp.TcpBench;
 import picocli.CommandLine;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DiskmapBench.class,
             ImportBench.class,
+            SealingBench.class,
             ServeBench.class,
             TcpBench.class,
         })

@@ -9,8 +9,9 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * OpenSSL's libcrypto (EVP AES-GCM and AES-CTR) through FFM, sealing in place in an off-heap
- * staging area: no heap copies and no allocation per record. The key is set only when it
+ * OpenSSL's libcrypto (EVP AES-GCM and AES-CTR) through FFM, on off-heap memory: in place in
+ * its staging area, or straight from the plaintext into a TX frame ({@link #sealInto}, in place
+ * or out of place). No heap copies and no allocation per record. The key is set only when it
  * changes; each record sets just its nonce. Available where {@code libcrypto.so.3} is.
  */
 public final class OpenSslSealer implements RecordSealer {
@@ -77,6 +78,7 @@ public final class OpenSslSealer implements RecordSealer {
     private final MemorySegment outLength;
     private final MemorySegment skip;
     private final MemorySegment skipOut;
+    private final MemorySegment innerTypeByte;
     private final MemorySegment gcm;
     private final MemorySegment ctr;
     private final byte[] nonceBytes = new byte[BLOCK];
@@ -95,6 +97,7 @@ public final class OpenSslSealer implements RecordSealer {
         this.outLength = arena.allocate(ValueLayout.JAVA_INT);
         this.skip = arena.allocate(BLOCK);
         this.skipOut = arena.allocate(BLOCK);
+        this.innerTypeByte = arena.allocate(1);
         try {
             this.gcm = (MemorySegment) CTX_NEW.invokeExact();
             this.ctr = (MemorySegment) CTX_NEW.invokeExact();
@@ -150,9 +153,31 @@ public final class OpenSslSealer implements RecordSealer {
 
     @Override
     public void seal(TrafficKeys keys, long seq, byte[] aadBytes, int aadLength, int at, int length) {
+        final long data = staging.address() + at;
+        gcm(keys, seq, aadBytes, aadLength, data, data, length, NO_INNER_TYPE);
+    }
+
+    @Override
+    public boolean sealsInto() {
+        return true;
+    }
+
+    @Override
+    public void sealInto(
+            TrafficKeys keys, long seq, byte[] aadBytes, int aadLength, long from, long to, int length, int innerType) {
+        gcm(keys, seq, aadBytes, aadLength, from, to, length, innerType);
+    }
+
+    /**
+     * EVP encrypts from {@code from} to {@code to} (equal: in place, any other: out of place,
+     * which needs the ranges apart); TLS 1.3's content type is one more update from its own byte.
+     */
+    private void gcm(
+            TrafficKeys keys, long seq, byte[] aadBytes, int aadLength, long from, long to, int length, int innerType) {
         keys.nonce(seq, nonceBytes, 0);
         MemorySegment.copy(nonceBytes, 0, nonce, ValueLayout.JAVA_BYTE, 0, RecordFormat.NONCE_BYTES);
         MemorySegment.copy(aadBytes, 0, aad, ValueLayout.JAVA_BYTE, 0, aadLength);
+        int encrypted = length;
         try {
             if (keys.epoch() != gcmEpoch) {
                 final byte[] raw = keys.rawKey();
@@ -166,18 +191,24 @@ public final class OpenSslSealer implements RecordSealer {
                         "EVP_EncryptInit_ex");
             }
             check((int) UPDATE.invokeExact(gcm, 0L, outLength, aad.address(), aadLength), "EVP_EncryptUpdate (aad)");
-            final long data = staging.address() + at;
-            check((int) UPDATE.invokeExact(gcm, data, outLength, data, length), "EVP_EncryptUpdate");
-            check((int) FINAL.invokeExact(gcm, data + length, outLength), "EVP_EncryptFinal_ex");
+            check((int) UPDATE.invokeExact(gcm, to, outLength, from, length), "EVP_EncryptUpdate");
+            if (innerType != NO_INNER_TYPE) {
+                innerTypeByte.set(ValueLayout.JAVA_BYTE, 0, (byte) innerType);
+                check(
+                        (int) UPDATE.invokeExact(gcm, to + length, outLength, innerTypeByte.address(), 1),
+                        "EVP_EncryptUpdate (content type)");
+                encrypted++;
+            }
+            check((int) FINAL.invokeExact(gcm, to + encrypted, outLength), "EVP_EncryptFinal_ex");
             check(
-                    (int) CTRL.invokeExact(gcm, EVP_CTRL_GCM_GET_TAG, RecordFormat.TAG_BYTES, data + length),
+                    (int) CTRL.invokeExact(gcm, EVP_CTRL_GCM_GET_TAG, RecordFormat.TAG_BYTES, to + encrypted),
                     "EVP_CTRL_GCM_GET_TAG");
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
-        sealed += length;
+        sealed += encrypted;
     }
 
     @Override

@@ -3,7 +3,8 @@ package dev.atlas.server.tls;
 import java.lang.foreign.MemorySegment;
 
 /**
- * An AES-GCM engine that seals TLS records in place in its own staging area. The record layer
+ * An AES-GCM engine that seals TLS records in place in its own staging area (and, if it
+ * {@link #sealsInto}, straight into a frame). The record layer
  * puts a record's plaintext into {@link #staging()}, asks for {@link #seal} (ciphertext over the
  * plaintext, the tag right behind it) or, for a slice of a record whose tag is not needed,
  * {@link #encryptSlice} (AES-CTR from the counter of the slice's first byte: the same bytes as
@@ -33,6 +34,31 @@ public interface RecordSealer {
      * {@code dataOffset % 16} bytes of its keystream. No tag.
      */
     void encryptSlice(TrafficKeys keys, long seq, long dataOffset, int at, int length);
+
+    /** {@link #sealInto}'s {@code innerType} for a record without one (TLS 1.2). */
+    int NO_INNER_TYPE = -1;
+
+    /**
+     * Whether this engine runs at full speed anywhere in native memory, so that the record layer
+     * may seal a whole record straight into its TX frame with {@link #sealInto} instead of
+     * through {@link #staging()}.
+     */
+    default boolean sealsInto() {
+        return false;
+    }
+
+    /**
+     * Seals the {@code length} plaintext bytes at native address {@code from} into native address
+     * {@code to} with the nonce of record {@code seq}, authenticating {@code aad[0, aadLength)}:
+     * the ciphertext at {@code to}, then TLS 1.3's encrypted content type when {@code innerType}
+     * is not {@link #NO_INNER_TYPE}, then the 16-byte tag. {@code from == to} seals in place;
+     * otherwise the two ranges must not overlap. The caller vouches for the addresses: memory
+     * it owns, {@code length + 17} bytes at {@code to}. Only engines that {@link #sealsInto}.
+     */
+    default void sealInto(
+            TrafficKeys keys, long seq, byte[] aad, int aadLength, long from, long to, int length, int innerType) {
+        throw new UnsupportedOperationException(name() + " seals only in its staging area");
+    }
 
     /** Short name for metrics and configuration ({@code sunjce}, {@code openssl}). */
     String name();

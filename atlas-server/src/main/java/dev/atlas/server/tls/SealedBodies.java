@@ -4,6 +4,7 @@ import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * Response bodies as TLS records, regenerated on demand like the plaintext they wrap: a
@@ -13,8 +14,11 @@ import java.lang.foreign.ValueLayout;
  * offsets where its ciphertext goes, so its per-connection staging and its acknowledgement
  * handling work unchanged.
  *
- * <p>Filling a frame seals the records it covers in the sealer's staging area and copies them
- * into the frame. A frame that ends inside a record leaves the sealed record staged, and the
+ * <p>Filling a frame with an engine that {@link RecordSealer#sealsInto seals into} native
+ * memory, a record that lies whole in the frame is sealed straight into it: from the source's
+ * own memory when it is {@link PlaintextInMemory} (encryption is the copy), otherwise from its
+ * plaintext filled into the frame, in place. Other records are sealed in the sealer's staging
+ * area and copied into the frame. A frame that ends inside a record leaves the sealed record staged, and the
  * next frame (usually the same connection's, in the same visit) takes the rest from there; a
  * slice that does not reach the tag, with the record's plaintext not all at hand (a
  * retransmission inside a record), is encrypted alone with AES-CTR at its own counter. Either
@@ -30,6 +34,9 @@ public final class SealedBodies implements PayloadSource {
     private static final int NONE = -1;
 
     private final RecordSealer sealer;
+    /** Whole records go straight into native frames (the engine {@link RecordSealer#sealsInto}). */
+    private final boolean sealIntoFrames;
+
     private final MemorySegment staging;
     private final byte[] aad = new byte[RecordFormat.AAD_12_BYTES];
     private final byte[] header = new byte[RecordFormat.HEADER_BYTES + RecordFormat.EXPLICIT_NONCE_BYTES];
@@ -58,11 +65,24 @@ public final class SealedBodies implements PayloadSource {
     private long stagingCopyBytes;
 
     private long recordsSealed;
+    private long recordsSealedIntoFrames;
     private long slicesEncrypted;
     private long cacheHits;
 
     public SealedBodies(int maxConnections, RecordSealer sealer) {
+        this(maxConnections, sealer, sealer.sealsInto());
+    }
+
+    /**
+     * With {@code sealIntoFrames} false, every record goes through the staging area even when the
+     * engine could seal into the frame (the benchmark compares the two ways).
+     */
+    public SealedBodies(int maxConnections, RecordSealer sealer, boolean sealIntoFrames) {
+        if (sealIntoFrames && !sealer.sealsInto()) {
+            throw new IllegalArgumentException(sealer.name() + " cannot seal into frames");
+        }
         this.sealer = sealer;
+        this.sealIntoFrames = sealIntoFrames;
         this.staging = sealer.staging();
         final int n = maxConnections * BODIES_PER_CONNECTION;
         this.inner = new PayloadSource[n];
@@ -75,6 +95,20 @@ public final class SealedBodies implements PayloadSource {
         this.generation = new int[n];
         this.head = new int[maxConnections];
         this.count = new int[maxConnections];
+    }
+
+    /**
+     * A plaintext source that can say where a record's bytes lie in native memory (the drive's
+     * chunk buffer), so that a record is sealed from there straight into its frame: the
+     * encryption is the copy.
+     */
+    public interface PlaintextInMemory {
+        /**
+         * Native address of the {@code length} bytes of extent {@code token} from
+         * {@code sourceOffset}, ready and contiguous, valid until the lane's next step; 0 when
+         * they are not so (the record layer then fills them into the frame and seals them there).
+         */
+        long address(TcpConnection connection, long streamOffset, long token, long sourceOffset, int length);
     }
 
     public RecordSealer sealer() {
@@ -114,9 +148,10 @@ public final class SealedBodies implements PayloadSource {
     /**
      * Takes a body slot of connection {@code id} for a body whose framed bytes start at stream
      * offset {@code streamOffset}; returns the slot (the stream segment's token) or −1 when the
-     * connection has {@link #BODIES_PER_CONNECTION} bodies unacknowledged.
+     * connection has {@link #BODIES_PER_CONNECTION} bodies unacknowledged. Public for the sealing
+     * benchmark, which fills frames from it with no connection; {@link #queue} is the server's way.
      */
-    int add(
+    public int add(
             int id,
             long streamOffset,
             TrafficKeys writeKeys,
@@ -348,9 +383,13 @@ public final class SealedBodies implements PayloadSource {
                 if (pieceEnd > dataEnd
                         || at < dataStart
                                 && innerReady(connection, slot, k, plainStart, 0, plain, dataStart) == plain) {
-                    sealRecord(connection, slot, k, plainStart, plain, dataStart, tls13);
-                    MemorySegment.copy(staging, at - recordStart, dst, out, n);
-                    stagingCopyBytes += n;
+                    if (sealIntoFrames && at == recordStart && pieceEnd == recordEnd && dst.isNative()) {
+                        sealIntoFrame(connection, slot, k, plainStart, plain, dataStart, tls13, dst, out, n);
+                    } else {
+                        sealRecord(connection, slot, k, plainStart, plain, dataStart, tls13);
+                        MemorySegment.copy(staging, at - recordStart, dst, out, n);
+                        stagingCopyBytes += n;
+                    }
                 } else {
                     if (at < dataStart) {
                         writeHeader(writeKeys, baseSeq[slot] + k, plain, tls13);
@@ -409,6 +448,58 @@ public final class SealedBodies implements PayloadSource {
         cachedSlot = slot;
         cachedGeneration = generation[slot];
         cachedRecord = k;
+    }
+
+    /**
+     * Seals record {@code k} of the body in {@code slot}, framed, straight into the {@code n}
+     * bytes of {@code dst} from {@code out}: no staging copy. The staging area is left as it was.
+     */
+    private void sealIntoFrame(
+            TcpConnection connection,
+            int slot,
+            long k,
+            long plainStart,
+            int plain,
+            long dataStart,
+            boolean tls13,
+            MemorySegment dst,
+            long out,
+            int n) {
+        Objects.checkFromIndexSize(out, n, dst.byteSize()); // raw addresses below: checked once here
+        final TrafficKeys writeKeys = keys[slot];
+        final long seq = baseSeq[slot] + k;
+        final int prefix = RecordFormat.prefix(tls13);
+        writeHeader(writeKeys, seq, plain, tls13);
+        MemorySegment.copy(headerSegment, 0, dst, out, prefix);
+        final long data = dst.address() + out + prefix;
+        final long plainOffset = sourceStart[slot] + plainStart;
+        long from = 0;
+        if (inner[slot] instanceof PlaintextInMemory memory) {
+            from = memory.address(connection, streamStart[slot] + dataStart, innerToken[slot], plainOffset, plain);
+        }
+        if (from == 0) {
+            inner[slot].fill(
+                    connection, streamStart[slot] + dataStart, innerToken[slot], plainOffset, dst, out + prefix, plain);
+            from = data;
+        }
+        final int aadLength;
+        if (tls13) {
+            System.arraycopy(header, 0, aad, 0, RecordFormat.HEADER_BYTES);
+            aadLength = RecordFormat.HEADER_BYTES;
+        } else {
+            aadLength = additionalData12(aad, seq, RecordFormat.APPLICATION_DATA, plain);
+        }
+        sealer.sealInto(
+                writeKeys,
+                seq,
+                aad,
+                aadLength,
+                from,
+                data,
+                plain,
+                tls13 ? RecordFormat.APPLICATION_DATA : RecordSealer.NO_INNER_TYPE);
+        recordsSealed++;
+        recordsSealedIntoFrames++;
     }
 
     private boolean isCached(int slot, long k) {
@@ -470,6 +561,11 @@ public final class SealedBodies implements PayloadSource {
 
     public long recordsSealed() {
         return recordsSealed;
+    }
+
+    /** Of {@link #recordsSealed}, those sealed straight into their frame. */
+    public long recordsSealedIntoFrames() {
+        return recordsSealedIntoFrames;
     }
 
     public long slicesEncrypted() {

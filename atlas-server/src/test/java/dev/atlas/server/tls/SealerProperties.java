@@ -2,6 +2,11 @@ package dev.atlas.server.tls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.atlas.server.tcp.PayloadSource;
+import dev.atlas.server.tcp.TcpConnection;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -130,5 +135,119 @@ class SealerProperties {
         System.arraycopy(plain, from, sealer.stagingArray(), 100, to - from);
         sealer.encryptSlice(keys, seq, from, 100, to - from);
         assertArrayEquals(sealed, Arrays.copyOfRange(sealer.stagingArray(), 100, 100 + to - from));
+    }
+
+    @Property(tries = 150)
+    void openSslSealsIntoAFrameAsInItsStaging(
+            @ForAll boolean tls13,
+            @ForAll boolean aes256,
+            @ForAll long seed,
+            @ForAll long seq,
+            @ForAll @IntRange(min = 0, max = 16 * 1024) int length,
+            @ForAll @Size(max = 13) byte[] aad,
+            @ForAll @IntRange(min = 0, max = 100) int at) {
+        org.junit.jupiter.api.Assertions.assertTrue(
+                OpenSslSealer.isAvailable(),
+                "libcrypto.so.3 is not installed (./atlas test installs openssl, which brings it)");
+        final TrafficKeys keys = keys(tls13, aes256, seed);
+        final byte[] plain = new byte[length];
+        new Random(seed + seq).nextBytes(plain);
+        final int innerType = tls13 ? RecordFormat.APPLICATION_DATA : RecordSealer.NO_INNER_TYPE;
+        final int encrypted = length + (tls13 ? 1 : 0);
+        final OpenSslSealer sealer = new OpenSslSealer();
+        // In place in the staging area, the content type staged behind the plaintext as the record layer does.
+        MemorySegment.copy(plain, 0, sealer.staging(), ValueLayout.JAVA_BYTE, 0, length);
+        sealer.staging().set(ValueLayout.JAVA_BYTE, length, RecordFormat.APPLICATION_DATA);
+        sealer.seal(keys, seq, aad, aad.length, 0, encrypted);
+        final byte[] staged =
+                sealer.staging().asSlice(0, encrypted + RecordFormat.TAG_BYTES).toArray(ValueLayout.JAVA_BYTE);
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment chunk = arena.allocate(length + 1);
+            final MemorySegment frame = arena.allocate(at + encrypted + RecordFormat.TAG_BYTES);
+            MemorySegment.copy(plain, 0, chunk, ValueLayout.JAVA_BYTE, 0, length);
+            // Out of place: from the chunk into the frame; the chunk is left as it was.
+            sealer.sealInto(keys, seq, aad, aad.length, chunk.address(), frame.address() + at, length, innerType);
+            assertArrayEquals(staged, frame.asSlice(at).toArray(ValueLayout.JAVA_BYTE), "out of place");
+            assertArrayEquals(plain, chunk.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE), "source untouched");
+            // In place in the frame.
+            frame.fill((byte) 0);
+            MemorySegment.copy(plain, 0, frame, ValueLayout.JAVA_BYTE, at, length);
+            final long data = frame.address() + at;
+            sealer.sealInto(keys, seq, aad, aad.length, data, data, length, innerType);
+            assertArrayEquals(staged, frame.asSlice(at).toArray(ValueLayout.JAVA_BYTE), "in place in the frame");
+        }
+    }
+
+    /** Plaintext in native memory that says where it is, as a drive chunk buffer can. */
+    private static final class NativeSource implements PayloadSource, SealedBodies.PlaintextInMemory {
+        private final MemorySegment bytes;
+        long addressed;
+
+        NativeSource(MemorySegment bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void fill(
+                TcpConnection connection,
+                long streamOffset,
+                long token,
+                long sourceOffset,
+                MemorySegment dst,
+                long dstOffset,
+                int length) {
+            MemorySegment.copy(bytes, sourceOffset, dst, dstOffset, length);
+        }
+
+        @Override
+        public long address(TcpConnection connection, long streamOffset, long token, long sourceOffset, int length) {
+            addressed++;
+            return bytes.address() + sourceOffset;
+        }
+    }
+
+    @Property(tries = 40)
+    void wholeRecordsSealedIntoFramesAreTheStagedBytesWithNoStagingCopy(
+            @ForAll boolean tls13,
+            @ForAll boolean fromChunk,
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 70_000) int length,
+            @ForAll @IntRange(min = 0, max = 16 * 1024 - 1) int phase) {
+        org.junit.jupiter.api.Assertions.assertTrue(
+                OpenSslSealer.isAvailable(),
+                "libcrypto.so.3 is not installed (./atlas test installs openssl, which brings it)");
+        final TrafficKeys keys = keys(tls13, false, seed);
+        final byte[] source = new byte[phase + length];
+        new Random(seed).nextBytes(source);
+        final int overhead = RecordFormat.overhead(tls13);
+        final int framed = (int) RecordLayout.framedLength(phase, length, overhead);
+        final long records = RecordLayout.records(phase, length);
+
+        final SealedBodies staged = new SealedBodies(1, new OpenSslSealer(), false);
+        final int stagedSlot = staged.add(0, 0, keys, 7, new ArraySource(source, phase, length), 0, phase, length);
+        final SealedBodies into = new SealedBodies(1, new OpenSslSealer());
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment chunk = arena.allocate(source.length);
+            MemorySegment.copy(source, 0, chunk, ValueLayout.JAVA_BYTE, 0, source.length);
+            final NativeSource memory = new NativeSource(chunk);
+            final PayloadSource plain = fromChunk ? memory : new ArraySource(source, phase, length);
+            final int slot = into.add(0, 0, keys, 7, plain, 0, phase, length);
+            final MemorySegment frame = arena.allocate(RecordFormat.MAX_PLAINTEXT + overhead);
+            final byte[] stagedFrame = new byte[RecordFormat.MAX_PLAINTEXT + overhead];
+            for (long k = 0; k < records; k++) {
+                final int at = (int) RecordLayout.framedStart(phase, length, k, overhead);
+                final int n = RecordLayout.plaintextLength(phase, length, k) + overhead;
+                staged.fill(null, 0, stagedSlot, at, MemorySegment.ofArray(stagedFrame), 0, n);
+                into.fill(null, 0, slot, at, frame, 0, n);
+                assertArrayEquals(
+                        Arrays.copyOf(stagedFrame, n),
+                        frame.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
+                        "record " + k + " of " + records);
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(framed, staged.stagingCopyBytes());
+            org.junit.jupiter.api.Assertions.assertEquals(0, into.stagingCopyBytes(), "bytes copied through staging");
+            org.junit.jupiter.api.Assertions.assertEquals(records, into.recordsSealedIntoFrames());
+            org.junit.jupiter.api.Assertions.assertEquals(fromChunk ? records : 0, memory.addressed);
+        }
     }
 }

@@ -63,7 +63,8 @@ class SealingAllocationTest {
         final SealedBodies bodies = new SealedBodies(1, sealer);
         final int slot = bodies.add(0, 0, keys, 0, plain, 0, 5000, BODY);
         final long framed = RecordLayout.framedLength(5000, BODY, RecordFormat.OVERHEAD_13);
-        final MemorySegment frame = MemorySegment.ofArray(new byte[FRAME]);
+        // Native, as a TX slot is: with OpenSSL, the records whole in a frame are sealed straight into it.
+        final MemorySegment frame = java.lang.foreign.Arena.ofAuto().allocate(FRAME);
         final Runnable round = () -> {
             for (long at = 0; at < framed; at += FRAME) {
                 final int n = (int) Math.min(FRAME, framed - at);
