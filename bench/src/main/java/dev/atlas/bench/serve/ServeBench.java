@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -55,6 +54,20 @@ public final class ServeBench implements Callable<Integer> {
             paramLabel = "ID",
             description = "atlas-1lane, atlas-2lanes, atlas-https, nginx, nginx-https.")
     List<String> servers;
+
+    @Option(
+            names = "--https-blocks",
+            split = ",",
+            paramLabel = "RTT:CASE",
+            description =
+                    "Blocks in which the HTTPS servers run too (default: none:cold with --quick, else every block).")
+    List<String> httpsBlocks;
+
+    @Option(
+            names = "--sealer",
+            paramLabel = "auto|sunjce|openssl",
+            description = "Atlas's TLS record sealing engine (default auto: it measures both at start).")
+    String sealer;
 
     @Option(
             names = "--blocks",
@@ -117,6 +130,10 @@ public final class ServeBench implements Callable<Integer> {
     private final PrintStream log = System.out;
     private final List<String> notes = new ArrayList<>();
     private final Map<String, String> commandLines = new java.util.LinkedHashMap<>();
+    /** The run's CA and server certificate, made when the plan has an HTTPS server. */
+    private RunCertificate certificate;
+    /** What each Atlas HTTPS start said about its sealing engine. */
+    private final List<String> sealerChoices = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -125,6 +142,11 @@ public final class ServeBench implements Callable<Integer> {
             plan = plan();
         } catch (IllegalArgumentException e) {
             System.err.println("atlas bench serve: " + e.getMessage());
+            return 2;
+        }
+        if (sealer != null && !AtlasServer.SEALERS.contains(sealer)) {
+            System.err.println(
+                    "atlas bench serve: --sealer must be one of " + AtlasServer.SEALERS + ", not '" + sealer + "'");
             return 2;
         }
         final List<String> missing =
@@ -168,6 +190,11 @@ public final class ServeBench implements Callable<Integer> {
             log.printf(
                     Locale.ROOT, "bench serve: writing %s and importing them into one catalogue%n", describe(counts));
             final ContentSet content = ContentSet.create(work.resolve("content"), counts, plan.seed());
+            if (plan.servers().stream().anyMatch(ServerKind::isHttps)) {
+                // One certificate for both servers' addresses: Atlas's stack and nginx's kernel address.
+                certificate = RunCertificate.make(
+                        work.resolve("tls"), List.of(Topology.SERVER_ADDRESS, Topology.SERVER_KERNEL_ADDRESS));
+            }
             final MemoryCgroup cgroup =
                     MemoryCgroup.create(Long.toHexString(ProcessHandle.current().pid()), plan.cgroupBytes());
             cleanup.add(cgroup, cgroup::close);
@@ -179,6 +206,7 @@ public final class ServeBench implements Callable<Integer> {
                 }
             }
         } finally {
+            noteSealers();
             if (!results.isEmpty()) {
                 final double minutes = (System.nanoTime() - started) / 60e9;
                 new ResultsWriter(dir, plan, results, notes, commandLines, invocation(), minutes, loadAtStart)
@@ -226,21 +254,21 @@ public final class ServeBench implements Callable<Integer> {
                 continue;
             }
             for (int rep = 1; rep <= plan.repetitions(); rep++) {
-                for (ServerKind kind : plan.serverOrder(rep)) {
+                for (ServerKind kind : plan.serverOrder(block, rep)) {
                     if (System.nanoTime() > deadline) {
                         note("The run stopped early at its time limit (--max-minutes): rows after " + rtt.id() + "/"
                                 + block.contentCase().id() + " repetition " + rep + " are missing.");
                         break;
                     }
-                    final Optional<MeasuredServer> started = startServer(kind, net, content, cgroup, work, cleanup);
-                    if (started.isEmpty()) {
-                        continue;
-                    }
-                    final MeasuredServer server = started.get();
+                    final MeasuredServer server = startServer(kind, net, content, cgroup, work);
                     final Cleanup.Step stop = () -> stopServer(server, net);
                     cleanup.add(server, stop);
                     try {
-                        checkContent(net, server, content, block.contentCase());
+                        checkContent(net, server, content, block.contentCase(), certificate);
+                        if (server instanceof AtlasServer atlas && kind.isHttps()) {
+                            // Said at start, which is over once it served the check.
+                            sealerChoices.add(atlas.sealerReport());
+                        }
                         warmUp(plan, wrk, server, content, block.contentCase());
                         for (int connections : plan.connectionsFor(rep)) {
                             final RunResult r;
@@ -293,24 +321,14 @@ public final class ServeBench implements Callable<Integer> {
         cleanup.runNow(removeNet);
     }
 
-    private Optional<MeasuredServer> startServer(
-            ServerKind kind, Topology net, ContentSet content, MemoryCgroup cgroup, Path work, Cleanup cleanup)
-            throws Exception {
+    private MeasuredServer startServer(
+            ServerKind kind, Topology net, ContentSet content, MemoryCgroup cgroup, Path work) throws Exception {
         // Beside the content, not in it: configurations and logs stay with the results.
         final Path serverWork = work.resolve("servers");
         if (kind.isAtlas()) {
-            final List<String> extra = new ArrayList<>();
-            if (kind == ServerKind.ATLAS_HTTPS) {
-                final Optional<List<String>> https =
-                        AtlasServer.httpsArguments(work.resolve("atlas-cert.pem"), work.resolve("atlas-key.pem"));
-                if (https.isEmpty()) {
-                    note("Atlas HTTPS rows are missing: `./atlas serve` has no " + AtlasServer.TLS_CERTIFICATE_OPTION
-                            + "/" + AtlasServer.TLS_KEY_OPTION
-                            + " options in this build yet; they are measured as soon as it has.");
-                    return Optional.empty();
-                }
-                extra.addAll(https.get());
-            }
+            final List<String> extra = kind.isHttps()
+                    ? AtlasServer.httpsArguments(certificate, sealer == null ? "auto" : sealer)
+                    : List.of();
             final AtlasServer server = AtlasServer.start(
                     kind,
                     net.serverNamespace(),
@@ -320,7 +338,7 @@ public final class ServeBench implements Callable<Integer> {
                     extra,
                     serverWork);
             commandLines.putIfAbsent(kind.label(), server.commandLine());
-            return Optional.of(server);
+            return server;
         }
         net.addServerKernelAddress();
         final NginxServer server = NginxServer.start(
@@ -330,9 +348,10 @@ public final class ServeBench implements Callable<Integer> {
                 content.tree(),
                 Runtime.getRuntime().availableProcessors(),
                 cgroup,
+                certificate,
                 serverWork.resolve(kind.id()));
         commandLines.putIfAbsent(kind.label(), server.commandLine());
-        return Optional.of(server);
+        return server;
     }
 
     private static void stopServer(MeasuredServer server, Topology net) {
@@ -342,23 +361,33 @@ public final class ServeBench implements Callable<Integer> {
         }
     }
 
-    /** Fetches the first chunk of the case until it arrives (the server is up) and checks its SHA-256. */
-    private static void checkContent(Topology net, MeasuredServer server, ContentSet content, ContentCase contentCase)
+    /**
+     * Fetches the first chunk of the case until it arrives (the server is up) and checks its SHA-256; over HTTPS the
+     * client verifies the server's certificate against the run's CA and accepts only TLS 1.3 with AES-128-GCM, the
+     * suite wrk is held to.
+     */
+    private static void checkContent(
+            Topology net,
+            MeasuredServer server,
+            ContentSet content,
+            ContentCase contentCase,
+            RunCertificate certificate)
             throws IOException, InterruptedException {
         final String url = server.baseUrl() + ContentSet.urlPath(contentCase, 0);
+        final List<String> command = new ArrayList<>(
+                List.of("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS", "--fail", "--max-time", "10"));
+        if (server.kind().isHttps()) {
+            command.addAll(List.of(
+                    "--cacert",
+                    certificate.caCertificate().toString(),
+                    "--tlsv1.3",
+                    "--tls13-ciphers",
+                    "TLS_AES_128_GCM_SHA256"));
+        }
+        command.add(url);
         String last = "";
         for (int attempt = 0; attempt < CHECK_ATTEMPTS; attempt++) {
-            final Process curl = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            net.clientNamespace(),
-                            "curl",
-                            "-sSk",
-                            "--fail",
-                            "--max-time",
-                            "10",
-                            url)
+            final Process curl = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             final byte[] body = curl.getInputStream().readAllBytes();
@@ -423,7 +452,9 @@ public final class ServeBench implements Callable<Integer> {
                 connections,
                 plan.seconds(),
                 plan.seed() * 31 + rep);
-        commandLines.putIfAbsent("wrk (" + connections + " connections)", String.join(" ", wrk.command(spec)));
+        commandLines.putIfAbsent(
+                "wrk" + (server.kind().isHttps() ? " over HTTPS" : "") + " (" + connections + " connections)",
+                String.join(" ", wrk.command(spec)));
         final double shareFrom = Math.max(1.0, plan.seconds() * 0.25);
         final double shareTo = plan.seconds() - 0.6;
         final Map<String, Long> atStart = server.counters();
@@ -492,6 +523,18 @@ public final class ServeBench implements Callable<Integer> {
         final List<RunPlan.Block> chosen = blocks == null
                 ? base.blocks()
                 : blocks.stream().map(ServeBench::block).toList();
+        final List<RunPlan.Block> withHttps;
+        if (httpsBlocks != null) {
+            withHttps = httpsBlocks.stream().map(ServeBench::block).toList();
+            for (RunPlan.Block b : withHttps) {
+                if (!chosen.contains(b)) {
+                    throw new IllegalArgumentException("--https-blocks names "
+                            + b.rtt().id() + ":" + b.contentCase().id() + ", which is not among the blocks run");
+                }
+            }
+        } else {
+            withHttps = blocks == null ? base.httpsBlocks() : chosen;
+        }
         final List<Integer> counts = connections == null
                 ? base.connections()
                 : connections.stream()
@@ -514,9 +557,14 @@ public final class ServeBench implements Callable<Integer> {
             throw new IllegalArgumentException("--repetitions must be between 1 and 20");
         }
         return new RunPlan(
-                quick ? "quick" : (servers == null && blocks == null && connections == null ? "full" : "custom"),
+                quick
+                        ? "quick"
+                        : (servers == null && blocks == null && httpsBlocks == null && connections == null
+                                ? "full"
+                                : "custom"),
                 kinds,
                 chosen,
+                withHttps,
                 counts,
                 reps,
                 spread,
@@ -545,6 +593,7 @@ public final class ServeBench implements Callable<Integer> {
         }
         appendList(s, "--servers", servers);
         appendList(s, "--blocks", blocks);
+        appendList(s, "--https-blocks", httpsBlocks);
         appendList(s, "--connections", connections);
         appendValue(s, "--repetitions", repetitions);
         appendValue(s, "--spread-connections", spreadConnections);
@@ -555,6 +604,7 @@ public final class ServeBench implements Callable<Integer> {
         appendValue(s, "--cgroup-mib", cgroupMiB);
         appendList(s, "--delay-bands", delayBands);
         appendValue(s, "--max-minutes", maxMinutes);
+        appendValue(s, "--sealer", sealer);
         return s.toString();
     }
 
@@ -572,6 +622,19 @@ public final class ServeBench implements Callable<Integer> {
         if (value != null) {
             s.append(' ').append(name).append(' ').append(value);
         }
+    }
+
+    /** One note for all Atlas HTTPS starts: the engine each chose (with {@code auto}, a start-up measurement decides). */
+    private void noteSealers() {
+        if (sealerChoices.isEmpty()) {
+            return;
+        }
+        final Map<String, Long> engines = sealerChoices.stream()
+                .map(r -> r == null ? "(not reported)" : r.split(" ", 2)[0])
+                .collect(java.util.stream.Collectors.groupingBy(
+                        e -> e, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+        note("Atlas HTTPS sealing engine (--sealer " + (sealer == null ? "auto" : sealer) + "), by server start: "
+                + engines + "; the first start said: " + sealerChoices.getFirst() + ".");
     }
 
     private void note(String text) {
