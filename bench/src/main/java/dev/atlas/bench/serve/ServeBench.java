@@ -462,14 +462,16 @@ public final class ServeBench implements Callable<Integer> {
         final HostSample hostBefore = HostSample.now();
         final double cpuBefore = server.cpuSeconds();
         final Map<String, Map<String, Long>> snapshots = new HashMap<>();
+        // When each snapshot was taken (the middle of the ss call), for the window's throughput.
+        final Map<String, Long> snapshotNanos = new HashMap<>();
         final WrkReport report = wrk.run(
                 spec,
                 secondsIn -> {
                     server.sample();
                     if (secondsIn >= shareFrom && !snapshots.containsKey("from")) {
-                        snapshots.put("from", ConnectionShares.snapshot(net.clientNamespace()));
+                        takeSnapshot("from", net, snapshots, snapshotNanos);
                     } else if (secondsIn >= shareTo && snapshots.containsKey("from") && !snapshots.containsKey("to")) {
-                        snapshots.put("to", ConnectionShares.snapshot(net.clientNamespace()));
+                        takeSnapshot("to", net, snapshots, snapshotNanos);
                     }
                 },
                 SAMPLE_MILLIS);
@@ -499,6 +501,12 @@ public final class ServeBench implements Callable<Integer> {
         final List<Long> shares = snapshots.containsKey("to")
                 ? ConnectionShares.between(snapshots.get("from"), snapshots.get("to"))
                 : List.of();
+        final double windowGbit = shares.isEmpty()
+                ? Double.NaN
+                : shares.stream().mapToLong(Long::longValue).sum()
+                        * 8
+                        / 1e9
+                        / ((snapshotNanos.get("to") - snapshotNanos.get("from")) / 1e9);
         return new RunResult(
                 rtt,
                 contentCase,
@@ -510,9 +518,18 @@ public final class ServeBench implements Callable<Integer> {
                 hostAfter.busyCoresSince(hostBefore),
                 hostAfter.cachedChangeSince(hostBefore),
                 ConnectionShares.jainIndex(shares),
+                windowGbit,
                 shares.size(),
                 server.kind().isAtlas() ? 0 : cgroupBytes,
                 atlas);
+    }
+
+    private static void takeSnapshot(
+            String which, Topology net, Map<String, Map<String, Long>> snapshots, Map<String, Long> snapshotNanos)
+            throws IOException, InterruptedException {
+        final long before = System.nanoTime();
+        snapshots.put(which, ConnectionShares.snapshot(net.clientNamespace()));
+        snapshotNanos.put(which, before + (System.nanoTime() - before) / 2);
     }
 
     RunPlan plan() {

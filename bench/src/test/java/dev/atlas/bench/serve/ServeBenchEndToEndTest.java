@@ -79,6 +79,8 @@ class ServeBenchEndToEndTest {
             assertEquals(header.size(), f.length, row);
             assertTrue(Long.parseLong(f[header.indexOf("requests")]) > 0, row + ": no request completed");
             assertTrue(Double.parseDouble(f[header.indexOf("body_gbit_per_s")]) > 0, row);
+            final double window = Double.parseDouble(f[header.indexOf("window_gbit_per_s")]);
+            assertTrue(Double.isNaN(window) || window >= 0, row + ": window Gb/s " + window);
             assertTrue(Double.parseDouble(f[header.indexOf("server_cpu_s")]) > 0, row + ": no server CPU seen");
             assertTrue(Double.parseDouble(f[header.indexOf("client_cpu_s")]) > 0, row + ": no client CPU seen");
             assertTrue(Double.parseDouble(f[header.indexOf("latency_p99_ms")]) > 0, row);

@@ -60,7 +60,20 @@ class ServeBenchPartsTest {
     void bodyThroughputCountsWholeChunksOfSuccessfulResponses() {
         final WrkReport wrk = WrkReport.parse(WRK_OUTPUT);
         final RunResult r = new RunResult(
-                Rtt.NONE, ContentCase.COLD, ServerKind.NGINX, 100, 1, wrk, 2.0, 1.5, 0, 0.9, 100, 64L << 20, Map.of());
+                Rtt.NONE,
+                ContentCase.COLD,
+                ServerKind.NGINX,
+                100,
+                1,
+                wrk,
+                2.0,
+                1.5,
+                0,
+                0.9,
+                2.5,
+                100,
+                64L << 20,
+                Map.of());
         assertEquals(5320L * ContentSet.CHUNK_BYTES, r.bodyBytes());
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 4.003311, r.gbitPerSecond(), 1e-9);
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 2.0, r.gbitPerServerCore(), 1e-9);
@@ -68,6 +81,7 @@ class ServeBenchPartsTest {
                 RunResult.csvHeader().split(",").length, r.csvRow().split(",", -1).length, "one CSV field per column");
         final List<String> header = List.of(RunResult.csvHeader().split(","));
         assertEquals("64", r.csvRow().split(",", -1)[header.indexOf("nginx_cgroup_mib")]);
+        assertEquals("2.5000", r.csvRow().split(",", -1)[header.indexOf("window_gbit_per_s")]);
     }
 
     @Test
