@@ -567,6 +567,23 @@ final class ResultsWriter {
         return String.format(Locale.ROOT, "%.2f / %.2f / %.2f", min, median(rs, f), max);
     }
 
+    /** Completed (failed) handshakes of an HTTPS run, or a dash for HTTP. */
+    private static String handshakes(Map<String, Long> atlas) {
+        if (!atlas.containsKey("tls.handshakesCompleted")) {
+            return "–";
+        }
+        return atlas.get("tls.handshakesCompleted") + " (" + atlas.getOrDefault("tls.handshakesFailed", 0L) + ")";
+    }
+
+    /** Mean handshake time as the server measures it (from its session's start to the handshake's end), or a dash. */
+    private static String handshakeMillis(Map<String, Long> atlas) {
+        final long completed = atlas.getOrDefault("tls.handshakesCompleted", 0L);
+        if (completed == 0) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.1f", atlas.getOrDefault("tls.handshakeNanosTotal", 0L) / 1e6 / completed);
+    }
+
     private void atlasCounters(StringBuilder md) {
         final Map<String, List<RunResult>> rows = new LinkedHashMap<>();
         for (Rtt rtt : measuredRtts()) {
@@ -590,14 +607,15 @@ final class ResultsWriter {
         md.append("LLC: ").append(Machine.llcDescription()).append(".\n\n");
         md.append(
                 "| RTT | content | server | connections | retransmitted frames | RTO events | drive reads | KiB per read |"
-                        + " mean read latency µs | max read latency µs | peak pipeline working set KiB | TX copy GB | busy loops | idle loops |\n");
-        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                        + " mean read latency µs | max read latency µs | peak pipeline working set KiB | TX copy GB | busy loops | idle loops |"
+                        + " TLS handshakes completed (failed) | mean handshake ms |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         rows.forEach((key, rs) -> {
             final Map<String, Long> a = rs.getFirst().atlas();
             final long reads = a.getOrDefault("disk.reads", 0L);
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %.2f | %d | %d |%n",
+                    "| %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %.2f | %d | %d | %s | %s |%n",
                     key,
                     a.getOrDefault("tcp.retransmitFrames", 0L),
                     a.getOrDefault("tcp.rtoEvents", 0L),
@@ -608,7 +626,9 @@ final class ResultsWriter {
                     a.getOrDefault("pipelineWorkingSetBytes", 0L) / 1024,
                     a.getOrDefault("disk.txCopyBytes", 0L) / 1e9,
                     a.getOrDefault("lane.busyLoops", 0L),
-                    a.getOrDefault("lane.idleLoops", 0L)));
+                    a.getOrDefault("lane.idleLoops", 0L),
+                    handshakes(a),
+                    handshakeMillis(a)));
         });
         md.append('\n');
     }

@@ -68,7 +68,13 @@ record RunResult(
             "disk.queueWaits",
             "lane.busyLoops",
             "lane.idleLoops",
-            "pipelineWorkingSetBytes");
+            "pipelineWorkingSetBytes",
+            // HTTPS only: handshakes over the run (those of connections wrk opened), their summed latency, sealed
+            // bytes.
+            "tls.handshakesCompleted",
+            "tls.handshakesFailed",
+            "tls.handshakeNanosTotal",
+            "tls.sealedBytes");
 
     static String csvHeader() {
         final StringBuilder h =

@@ -96,6 +96,12 @@ class ServeBenchEndToEndTest {
             } else {
                 assertEquals("", reads, row + ": nginx has no Atlas counters");
             }
+            final String handshakes = f[header.indexOf("atlas_tls_handshakesCompleted")];
+            if (server.equals("atlas-https")) {
+                assertTrue(Long.parseLong(handshakes) > 0, row + ": HTTPS served without a handshake?");
+            } else {
+                assertEquals("", handshakes, row + ": only Atlas HTTPS counts handshakes");
+            }
             if (server.endsWith("-https")) {
                 for (String errors :
                         List.of("errors_connect", "errors_read", "errors_write", "errors_status", "timeouts")) {
