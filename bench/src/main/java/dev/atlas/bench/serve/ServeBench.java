@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * {@code ./atlas bench serve [--quick]}: Atlas against nginx on random 300 KiB chunks, cold (a set
  * far larger than nginx's memory cgroup, caches dropped before each run) and hot (a small set read
  * into the page cache), without and with the middlebox's delay bands, swept over connection
- * counts. Servers alternate within each block and repetition so drift hits them alike; every run
+ * counts, over HTTP and HTTPS (both HTTPS servers present one certificate the run makes and seal
+ * with TLS 1.3 AES-128-GCM). Servers alternate within each block and repetition so drift hits them alike; every run
  * is bounded, and namespaces, cgroup and processes are removed even when the run is interrupted.
  * Writes {@code runs.csv}, {@code latency-cdf.csv}, PNG plots and {@code summary.md} under
  * {@code bench/results/<timestamp>/}.
@@ -45,7 +46,8 @@ public final class ServeBench implements Callable<Integer> {
     @Option(
             names = "--quick",
             description =
-                    "The short run (under 10 minutes): 1 GiB cold set in a 64 MiB cgroup, 10/100/1000 connections, 4 s runs.")
+                    "The short run (under 10 minutes): 1 GiB cold set in a 64 MiB cgroup, 10/100/1000 connections, 4 s runs,"
+                            + " HTTPS on cold content without delay only.")
     boolean quick;
 
     @Option(
@@ -73,7 +75,7 @@ public final class ServeBench implements Callable<Integer> {
             names = "--blocks",
             split = ",",
             paramLabel = "RTT:CASE",
-            description = "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot).")
+            description = "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot; none-cold works too).")
     List<String> blocks;
 
     @Option(names = "--connections", split = ",", description = "Connection counts, e.g. 10,100,1000,4000.")
@@ -594,8 +596,9 @@ public final class ServeBench implements Callable<Integer> {
                 base.seed());
     }
 
+    /** {@code none:cold}, or {@code none-cold} as some shells and scripts prefer. */
     private static RunPlan.Block block(String text) {
-        final String[] parts = text.split(":");
+        final String[] parts = text.split("[:-]");
         if (parts.length != 2) {
             throw new IllegalArgumentException("a block is RTT:CASE, e.g. none:cold, not '" + text + "'");
         }

@@ -208,7 +208,7 @@ class ServeBenchPartsTest {
                 .parseArgs(
                         "--servers", "atlas-1lane,atlas-https,nginx-https",
                         "--blocks", "none:cold,bands:hot",
-                        "--https-blocks", "none:cold");
+                        "--https-blocks", "none-cold");
         final RunPlan plan = bench.plan();
         assertEquals(
                 List.of(ServerKind.NGINX_HTTPS, ServerKind.ATLAS_HTTPS, ServerKind.ATLAS_1_LANE),
