@@ -12,9 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 
 /**
  * The Atlas appliance ({@code ServeCommand} on the content's catalogue image) as a child JVM in the
@@ -24,10 +22,9 @@ import picocli.CommandLine;
  */
 final class AtlasServer implements MeasuredServer {
     static final int STATS_INTERVAL_MS = 200;
-    /** Names of the certificate and key options the server takes once it speaks TLS. */
-    static final String TLS_CERTIFICATE_OPTION = "--tls-certificate";
+    /** The sealing engines {@code --sealer} takes ({@code auto}: the server measures both at start and keeps the faster). */
+    static final List<String> SEALERS = List.of("auto", "sunjce", "openssl");
 
-    static final String TLS_KEY_OPTION = "--tls-key";
     private static final String BUFFERS_IN_USE = "disk.buffersInUse";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -49,27 +46,19 @@ final class AtlasServer implements MeasuredServer {
     }
 
     /**
-     * The arguments that make the server speak HTTPS with {@code certificate} and {@code key}, or
-     * empty while {@code ./atlas serve} has no TLS options (then the atlas-https row is left out).
+     * The arguments that make the server speak HTTPS on {@link ServerKind#port()} with the run's certificate, beside
+     * HTTP on its usual port, sealing records with {@code sealer}.
      */
-    static Optional<List<String>> httpsArguments(Path certificate, Path key) {
-        final List<String> options = new ArrayList<>();
-        for (java.lang.reflect.Field field : ServeCommand.class.getDeclaredFields()) {
-            final CommandLine.Option option = field.getAnnotation(CommandLine.Option.class);
-            if (option != null) {
-                options.addAll(List.of(option.names()));
-            }
-        }
-        if (!options.contains(TLS_CERTIFICATE_OPTION) || !options.contains(TLS_KEY_OPTION)) {
-            return Optional.empty();
-        }
-        return Optional.of(List.of(
-                TLS_CERTIFICATE_OPTION,
-                certificate.toString(),
-                TLS_KEY_OPTION,
-                key.toString(),
-                "--port",
-                Integer.toString(ServerKind.ATLAS_HTTPS.port())));
+    static List<String> httpsArguments(RunCertificate certificate, String sealer) {
+        return List.of(
+                "--tls-cert",
+                certificate.chain().toString(),
+                "--tls-key",
+                certificate.key().toString(),
+                "--tls-port",
+                Integer.toString(ServerKind.ATLAS_HTTPS.port()),
+                "--sealer",
+                sealer);
     }
 
     static AtlasServer start(
@@ -209,6 +198,26 @@ final class AtlasServer implements MeasuredServer {
     /** The counters are fresh: waits two stats intervals so a finished run's last bytes are in them. */
     void awaitFreshCounters() throws InterruptedException {
         Thread.sleep(2L * STATS_INTERVAL_MS + 50);
+    }
+
+    /**
+     * What the server said about its sealing engine at start ({@code auto}: which it chose and the speeds it measured),
+     * or null before it said anything.
+     */
+    String sealerReport() {
+        final String marker = "(sealer ";
+        try {
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                final int at = line.indexOf(marker);
+                final int lanes = line.indexOf("), ", at);
+                if (at >= 0 && lanes > at) {
+                    return line.substring(at + marker.length(), lanes);
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
     }
 
     String logTail() {

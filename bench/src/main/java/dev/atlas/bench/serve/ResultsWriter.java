@@ -282,6 +282,7 @@ final class ResultsWriter {
         conditions(md);
         results(md);
         ratios(md);
+        https(md);
         spread(md);
         atlasCounters(md);
         md.append("## Plots\n\n");
@@ -340,7 +341,8 @@ final class ResultsWriter {
                     "- Quick mode: the cold set (1 GiB) and nginx's base cgroup (64 MiB) are smaller than the full run's (6 GB"
                             + " in 256 MB) at about the same ratio; at 1,000 connections the chunks in flight need more, so there up to"
                             + " the share above of the smaller set can be resident (the full run's 6 GB set keeps it lower); runs are"
-                            + " 4 s; the delay bands are measured on cold content only.\n");
+                            + " 4 s; the delay bands are measured on cold content only; HTTPS (Atlas on 1 lane, nginx) only on cold"
+                            + " content without delay.\n");
         }
         md.append(String.format(
                 Locale.ROOT,
@@ -352,8 +354,21 @@ final class ResultsWriter {
                 WrkLoad.REQUEST_TIMEOUT_SECONDS,
                 plan.repetitions(),
                 plan.spreadConnections()));
-        md.append(
-                "- HTTPS: TLS 1.3 with AES-128-GCM (nginx is held to it; OpenSSL in userspace, as this kernel has no kTLS).\n");
+        if (plan.servers().stream().anyMatch(ServerKind::isHttps)) {
+            md.append(
+                            "- HTTPS: TLS 1.3 with AES-128-GCM for both servers (wrk offers only that suite, nginx prefers it), one"
+                                    + " ECDSA P-256 certificate from a CA made for the run, a full handshake per connection at the start of each"
+                                    + " run. Atlas: its own record layer on the same lane as HTTP. nginx: OpenSSL in userspace, as this kernel"
+                                    + " has no kTLS, so it reads each chunk into its buffers and seals it there instead of using sendfile."
+                                    + " Measured in: ")
+                    .append(String.join(
+                            ", ",
+                            plan.httpsBlocks().stream()
+                                    .map(b ->
+                                            b.rtt().id() + ":" + b.contentCase().id())
+                                    .toList()))
+                    .append(".\n");
+        }
         md.append("- Delay bands: the middlebox holds client→server frames ")
                 .append(plan.delayBandsMillis())
                 .append(" ms by flow hash (server→client frames cross the bridge undelayed).\n");
@@ -452,6 +467,64 @@ final class ResultsWriter {
         md.append(any ? "\n" : "| (no pair of Atlas and nginx runs at the same point) | | | | | | |\n\n");
     }
 
+    /**
+     * The HTTPS cost, point by point: Atlas HTTPS against Atlas HTTP on the same lane count, content and run (the TLS
+     * issue's target is at least 0.85), and against nginx HTTPS.
+     */
+    private void https(StringBuilder md) {
+        final StringBuilder rows = new StringBuilder();
+        for (Rtt rtt : measuredRtts()) {
+            for (ContentCase c : measuredCases(rtt)) {
+                for (int n : plan.connections()) {
+                    final List<RunResult> tls = point(rtt, c, ServerKind.ATLAS_HTTPS, n);
+                    if (tls.isEmpty()) {
+                        continue;
+                    }
+                    final List<RunResult> http = point(rtt, c, ServerKind.ATLAS_1_LANE, n);
+                    final List<RunResult> nginx = point(rtt, c, ServerKind.NGINX_HTTPS, n);
+                    rows.append(String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                            rtt.label(),
+                            c.label(),
+                            n,
+                            value(http, RunResult::gbitPerSecond, "%.2f"),
+                            value(tls, RunResult::gbitPerSecond, "%.2f"),
+                            ratio(tls, http, RunResult::gbitPerSecond),
+                            ratio(tls, http, RunResult::windowGbitPerSecond),
+                            value(http, RunResult::cpuSecondsPerGB, "%.3f"),
+                            value(tls, RunResult::cpuSecondsPerGB, "%.3f"),
+                            value(nginx, RunResult::gbitPerSecond, "%.2f"),
+                            value(nginx, RunResult::cpuSecondsPerGB, "%.3f"),
+                            ratio(tls, nginx, RunResult::gbitPerSecond),
+                            ratio(nginx, tls, RunResult::cpuSecondsPerGB)));
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("## HTTPS (medians; Atlas HTTPS is 1 lane, compared with Atlas HTTP on 1 lane in the same run)\n\n");
+        md.append(
+                "| RTT | content | connections | Atlas HTTP Gb/s | Atlas HTTPS Gb/s | Atlas HTTPS / HTTP (target ≥ 0.85) |"
+                        + " the same once connected |"
+                        + " Atlas HTTP CPU-s/GB | Atlas HTTPS CPU-s/GB | nginx HTTPS Gb/s | nginx HTTPS CPU-s/GB |"
+                        + " Atlas / nginx HTTPS Gb/s | nginx / Atlas HTTPS CPU-s/GB |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append(rows).append('\n');
+        md.append(
+                "Gb/s are body bytes over the whole run, every connection's handshake included; \"the same once connected\""
+                        + " compares what the client's sockets received from a quarter of the run to its end (window_gbit_per_s in"
+                        + " runs.csv), when the handshakes are over unless they take that long. Both ratios on the right are above 1"
+                        + " where Atlas is ahead (more Gb/s, fewer CPU-seconds per GB).\n\n");
+    }
+
+    /** The median formatted, or a dash where the point has no run. */
+    private static String value(List<RunResult> rs, ToDoubleFunction<RunResult> f, String format) {
+        final double m = median(rs, f);
+        return Double.isNaN(m) ? "–" : String.format(Locale.ROOT, format, m);
+    }
+
     /** Median over median, or a dash when nginx's side is zero or unknown (it served nothing). */
     private static String ratio(List<RunResult> atlas, List<RunResult> nginx, ToDoubleFunction<RunResult> f) {
         final double below = median(nginx, f);
@@ -494,6 +567,23 @@ final class ResultsWriter {
         return String.format(Locale.ROOT, "%.2f / %.2f / %.2f", min, median(rs, f), max);
     }
 
+    /** Completed (failed) handshakes of an HTTPS run, or a dash for HTTP. */
+    private static String handshakes(Map<String, Long> atlas) {
+        if (!atlas.containsKey("tls.handshakesCompleted")) {
+            return "–";
+        }
+        return atlas.get("tls.handshakesCompleted") + " (" + atlas.getOrDefault("tls.handshakesFailed", 0L) + ")";
+    }
+
+    /** Mean handshake time as the server measures it (from its session's start to the handshake's end), or a dash. */
+    private static String handshakeMillis(Map<String, Long> atlas) {
+        final long completed = atlas.getOrDefault("tls.handshakesCompleted", 0L);
+        if (completed == 0) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.1f", atlas.getOrDefault("tls.handshakeNanosTotal", 0L) / 1e6 / completed);
+    }
+
     private void atlasCounters(StringBuilder md) {
         final Map<String, List<RunResult>> rows = new LinkedHashMap<>();
         for (Rtt rtt : measuredRtts()) {
@@ -517,14 +607,15 @@ final class ResultsWriter {
         md.append("LLC: ").append(Machine.llcDescription()).append(".\n\n");
         md.append(
                 "| RTT | content | server | connections | retransmitted frames | RTO events | drive reads | KiB per read |"
-                        + " mean read latency µs | max read latency µs | peak pipeline working set KiB | TX copy GB | busy loops | idle loops |\n");
-        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                        + " mean read latency µs | max read latency µs | peak pipeline working set KiB | TX copy GB | busy loops | idle loops |"
+                        + " TLS handshakes completed (failed) | mean handshake ms |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         rows.forEach((key, rs) -> {
             final Map<String, Long> a = rs.getFirst().atlas();
             final long reads = a.getOrDefault("disk.reads", 0L);
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %.2f | %d | %d |%n",
+                    "| %s | %d | %d | %d | %.1f | %.0f | %.0f | %d | %.2f | %d | %d | %s | %s |%n",
                     key,
                     a.getOrDefault("tcp.retransmitFrames", 0L),
                     a.getOrDefault("tcp.rtoEvents", 0L),
@@ -535,7 +626,9 @@ final class ResultsWriter {
                     a.getOrDefault("pipelineWorkingSetBytes", 0L) / 1024,
                     a.getOrDefault("disk.txCopyBytes", 0L) / 1e9,
                     a.getOrDefault("lane.busyLoops", 0L),
-                    a.getOrDefault("lane.idleLoops", 0L)));
+                    a.getOrDefault("lane.idleLoops", 0L),
+                    handshakes(a),
+                    handshakeMillis(a)));
         });
         md.append('\n');
     }

@@ -8,7 +8,9 @@ import java.util.List;
  * which (RTT, content) blocks, the connection counts, how often the spread point is repeated, run
  * lengths and the content and memory sizes.
  *
+ * @param servers           every server measured, in the order a block runs them
  * @param blocks            (RTT, content case) pairs, run in this order
+ * @param httpsBlocks       the blocks in which the HTTPS servers of {@code servers} run too (the HTTP ones run in all)
  * @param spreadConnections the connection count measured {@code repetitions} times (the others once)
  * @param cgroupBytes       nginx's memory cgroup limit (page cache included)
  */
@@ -16,6 +18,7 @@ record RunPlan(
         String mode,
         List<ServerKind> servers,
         List<Block> blocks,
+        List<Block> httpsBlocks,
         List<Integer> connections,
         int repetitions,
         int spreadConnections,
@@ -30,15 +33,22 @@ record RunPlan(
     /** One (RTT, content case) pair: a topology and a content set measured for every server. */
     record Block(Rtt rtt, ContentCase contentCase) {}
 
-    /** What {@code --quick} runs: a smaller cold set in a smaller cgroup, three connection counts, 4 s runs. */
+    /**
+     * What {@code --quick} runs: a smaller cold set in a smaller cgroup, three connection counts, 4 s runs; HTTPS (Atlas
+     * on 1 lane and nginx) only on cold content without delay, the case the HTTPS target is about.
+     */
     static RunPlan quick() {
+        final Block coldNoDelay = new Block(Rtt.NONE, ContentCase.COLD);
         return new RunPlan(
                 "quick",
-                List.of(ServerKind.ATLAS_1_LANE, ServerKind.ATLAS_2_LANES, ServerKind.NGINX),
                 List.of(
-                        new Block(Rtt.NONE, ContentCase.COLD),
-                        new Block(Rtt.NONE, ContentCase.HOT),
-                        new Block(Rtt.BANDS, ContentCase.COLD)),
+                        ServerKind.ATLAS_1_LANE,
+                        ServerKind.ATLAS_2_LANES,
+                        ServerKind.ATLAS_HTTPS,
+                        ServerKind.NGINX,
+                        ServerKind.NGINX_HTTPS),
+                List.of(coldNoDelay, new Block(Rtt.NONE, ContentCase.HOT), new Block(Rtt.BANDS, ContentCase.COLD)),
+                List.of(coldNoDelay),
                 List.of(10, 100, 1000),
                 3,
                 100,
@@ -51,7 +61,7 @@ record RunPlan(
                 1);
     }
 
-    /** The full run: the thesis's 6 GB cold set against nginx in 256 MB, up to 4,000 connections, HTTPS where it exists. */
+    /** The full run: the thesis's 6 GB cold set against nginx in 256 MB, up to 4,000 connections, HTTPS in every block. */
     static RunPlan full() {
         final List<Block> blocks = new ArrayList<>();
         for (Rtt rtt : Rtt.values()) {
@@ -67,6 +77,7 @@ record RunPlan(
                         ServerKind.ATLAS_HTTPS,
                         ServerKind.NGINX,
                         ServerKind.NGINX_HTTPS),
+                List.copyOf(blocks),
                 List.copyOf(blocks),
                 List.of(10, 100, 1000, 4000),
                 3,
@@ -85,12 +96,22 @@ record RunPlan(
         return rep == 1 ? connections : List.of(spreadConnections);
     }
 
-    /** Servers in the order of repetition {@code rep}: forwards, then backwards, so drift hits every server alike. */
-    List<ServerKind> serverOrder(int rep) {
+    /** The servers measured in {@code block}: the HTTP ones always, the HTTPS ones in the HTTPS blocks. */
+    List<ServerKind> serversIn(Block block) {
+        final boolean https = httpsBlocks.contains(block);
+        return servers.stream().filter(s -> https || !s.isHttps()).toList();
+    }
+
+    /**
+     * The servers of {@code block} in the order of repetition {@code rep}: forwards, then backwards, so drift hits every
+     * server alike.
+     */
+    List<ServerKind> serverOrder(Block block, int rep) {
+        final List<ServerKind> inBlock = serversIn(block);
         if (rep % 2 == 1) {
-            return servers;
+            return inBlock;
         }
-        return servers.reversed();
+        return inBlock.reversed();
     }
 
     /**
@@ -113,14 +134,19 @@ record RunPlan(
 
     /** Measured runs in the plan. */
     int runCount() {
-        int perServer = connections.size() + (repetitions - 1);
-        return perServer * servers.size() * blocks.size();
+        final int perServer = connections.size() + (repetitions - 1);
+        return perServer * serverSlots();
     }
 
     /** A rough upper bound of the wall time, for the operator before it starts. */
     int estimatedSeconds() {
-        final int serverStarts = blocks.size() * repetitions * servers.size();
+        final int serverStarts = repetitions * serverSlots();
         return runCount() * (seconds + 2) + serverStarts * (warmupSeconds + 3);
+    }
+
+    /** Servers summed over blocks. */
+    private int serverSlots() {
+        return blocks.stream().mapToInt(b -> serversIn(b).size()).sum();
     }
 
     boolean needs(ContentCase contentCase) {

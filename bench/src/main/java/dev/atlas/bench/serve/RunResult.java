@@ -8,6 +8,10 @@ import java.util.Map;
  * The figures of one measured wrk run against one server. Throughput counts response bodies only
  * (every chunk is {@link ContentSet#CHUNK_BYTES}); CPU is the server's own processes; Atlas's
  * counters are the growth over the run ({@code atlas} is empty for nginx).
+ *
+ * @param windowGbitPerSecond what the client's sockets received per second in the fairness window (from a quarter of
+ *                            the run to its end), headers and TLS framing included: the rate once connections are set
+ *                            up, where the whole-run figure also carries the start (every HTTPS connection's handshake)
  */
 record RunResult(
         Rtt rtt,
@@ -20,6 +24,7 @@ record RunResult(
         double busyCores,
         long cachedChangeBytes,
         double jain,
+        double windowGbitPerSecond,
         int connectionsMeasured,
         long cgroupBytes,
         Map<String, Long> atlas) {
@@ -63,12 +68,18 @@ record RunResult(
             "disk.queueWaits",
             "lane.busyLoops",
             "lane.idleLoops",
-            "pipelineWorkingSetBytes");
+            "pipelineWorkingSetBytes",
+            // HTTPS only: handshakes over the run (those of connections wrk opened), their summed latency, sealed
+            // bytes.
+            "tls.handshakesCompleted",
+            "tls.handshakesFailed",
+            "tls.handshakeNanosTotal",
+            "tls.sealedBytes");
 
     static String csvHeader() {
         final StringBuilder h =
                 new StringBuilder("rtt,content,server,connections,repetition,seconds,requests,requests_per_s,"
-                        + "body_gbit_per_s,server_cpu_s,server_cpu_s_per_gb,gbit_per_server_core,client_cpu_s,busy_cores,cached_change_mib,"
+                        + "body_gbit_per_s,window_gbit_per_s,server_cpu_s,server_cpu_s_per_gb,gbit_per_server_core,client_cpu_s,busy_cores,cached_change_mib,"
                         + "errors_connect,errors_read,errors_write,errors_status,timeouts,latency_p50_ms,latency_p99_ms,latency_max_ms,"
                         + "jain_index,connections_measured,nginx_cgroup_mib");
         for (String c : ATLAS_COLUMNS) {
@@ -80,7 +91,7 @@ record RunResult(
     String csvRow() {
         final StringBuilder r = new StringBuilder(String.format(
                 Locale.ROOT,
-                "%s,%s,%s,%d,%d,%.3f,%d,%.1f,%.4f,%.3f,%.4f,%.4f,%.3f,%.3f,%.1f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.4f,%d,%s",
+                "%s,%s,%s,%d,%d,%.3f,%d,%.1f,%.4f,%.4f,%.3f,%.4f,%.4f,%.3f,%.3f,%.1f,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.4f,%d,%s",
                 rtt.id(),
                 contentCase.id(),
                 server.id(),
@@ -90,6 +101,7 @@ record RunResult(
                 wrk.requests(),
                 requestsPerSecond(),
                 gbitPerSecond(),
+                windowGbitPerSecond,
                 serverCpuSeconds,
                 cpuSecondsPerGB(),
                 gbitPerServerCore(),

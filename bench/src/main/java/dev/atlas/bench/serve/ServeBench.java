@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -26,7 +25,8 @@ import picocli.CommandLine.Option;
  * {@code ./atlas bench serve [--quick]}: Atlas against nginx on random 300 KiB chunks, cold (a set
  * far larger than nginx's memory cgroup, caches dropped before each run) and hot (a small set read
  * into the page cache), without and with the middlebox's delay bands, swept over connection
- * counts. Servers alternate within each block and repetition so drift hits them alike; every run
+ * counts, over HTTP and HTTPS (both HTTPS servers present one certificate the run makes and seal
+ * with TLS 1.3 AES-128-GCM). Servers alternate within each block and repetition so drift hits them alike; every run
  * is bounded, and namespaces, cgroup and processes are removed even when the run is interrupted.
  * Writes {@code runs.csv}, {@code latency-cdf.csv}, PNG plots and {@code summary.md} under
  * {@code bench/results/<timestamp>/}.
@@ -46,7 +46,8 @@ public final class ServeBench implements Callable<Integer> {
     @Option(
             names = "--quick",
             description =
-                    "The short run (under 10 minutes): 1 GiB cold set in a 64 MiB cgroup, 10/100/1000 connections, 4 s runs.")
+                    "The short run (under 10 minutes): 1 GiB cold set in a 64 MiB cgroup, 10/100/1000 connections, 4 s runs,"
+                            + " HTTPS on cold content without delay only.")
     boolean quick;
 
     @Option(
@@ -57,10 +58,24 @@ public final class ServeBench implements Callable<Integer> {
     List<String> servers;
 
     @Option(
+            names = "--https-blocks",
+            split = ",",
+            paramLabel = "RTT:CASE",
+            description =
+                    "Blocks in which the HTTPS servers run too (default: none:cold with --quick, else every block).")
+    List<String> httpsBlocks;
+
+    @Option(
+            names = "--sealer",
+            paramLabel = "auto|sunjce|openssl",
+            description = "Atlas's TLS record sealing engine (default auto: it measures both at start).")
+    String sealer;
+
+    @Option(
             names = "--blocks",
             split = ",",
             paramLabel = "RTT:CASE",
-            description = "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot).")
+            description = "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot; none-cold works too).")
     List<String> blocks;
 
     @Option(names = "--connections", split = ",", description = "Connection counts, e.g. 10,100,1000,4000.")
@@ -117,6 +132,10 @@ public final class ServeBench implements Callable<Integer> {
     private final PrintStream log = System.out;
     private final List<String> notes = new ArrayList<>();
     private final Map<String, String> commandLines = new java.util.LinkedHashMap<>();
+    /** The run's CA and server certificate, made when the plan has an HTTPS server. */
+    private RunCertificate certificate;
+    /** What each Atlas HTTPS start said about its sealing engine. */
+    private final List<String> sealerChoices = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -125,6 +144,11 @@ public final class ServeBench implements Callable<Integer> {
             plan = plan();
         } catch (IllegalArgumentException e) {
             System.err.println("atlas bench serve: " + e.getMessage());
+            return 2;
+        }
+        if (sealer != null && !AtlasServer.SEALERS.contains(sealer)) {
+            System.err.println(
+                    "atlas bench serve: --sealer must be one of " + AtlasServer.SEALERS + ", not '" + sealer + "'");
             return 2;
         }
         final List<String> missing =
@@ -168,6 +192,11 @@ public final class ServeBench implements Callable<Integer> {
             log.printf(
                     Locale.ROOT, "bench serve: writing %s and importing them into one catalogue%n", describe(counts));
             final ContentSet content = ContentSet.create(work.resolve("content"), counts, plan.seed());
+            if (plan.servers().stream().anyMatch(ServerKind::isHttps)) {
+                // One certificate for both servers' addresses: Atlas's stack and nginx's kernel address.
+                certificate = RunCertificate.make(
+                        work.resolve("tls"), List.of(Topology.SERVER_ADDRESS, Topology.SERVER_KERNEL_ADDRESS));
+            }
             final MemoryCgroup cgroup =
                     MemoryCgroup.create(Long.toHexString(ProcessHandle.current().pid()), plan.cgroupBytes());
             cleanup.add(cgroup, cgroup::close);
@@ -179,6 +208,7 @@ public final class ServeBench implements Callable<Integer> {
                 }
             }
         } finally {
+            noteSealers();
             if (!results.isEmpty()) {
                 final double minutes = (System.nanoTime() - started) / 60e9;
                 new ResultsWriter(dir, plan, results, notes, commandLines, invocation(), minutes, loadAtStart)
@@ -226,21 +256,21 @@ public final class ServeBench implements Callable<Integer> {
                 continue;
             }
             for (int rep = 1; rep <= plan.repetitions(); rep++) {
-                for (ServerKind kind : plan.serverOrder(rep)) {
+                for (ServerKind kind : plan.serverOrder(block, rep)) {
                     if (System.nanoTime() > deadline) {
                         note("The run stopped early at its time limit (--max-minutes): rows after " + rtt.id() + "/"
                                 + block.contentCase().id() + " repetition " + rep + " are missing.");
                         break;
                     }
-                    final Optional<MeasuredServer> started = startServer(kind, net, content, cgroup, work, cleanup);
-                    if (started.isEmpty()) {
-                        continue;
-                    }
-                    final MeasuredServer server = started.get();
+                    final MeasuredServer server = startServer(kind, net, content, cgroup, work);
                     final Cleanup.Step stop = () -> stopServer(server, net);
                     cleanup.add(server, stop);
                     try {
-                        checkContent(net, server, content, block.contentCase());
+                        checkContent(net, server, content, block.contentCase(), certificate);
+                        if (server instanceof AtlasServer atlas && kind.isHttps()) {
+                            // Said at start, which is over once it served the check.
+                            sealerChoices.add(atlas.sealerReport());
+                        }
                         warmUp(plan, wrk, server, content, block.contentCase());
                         for (int connections : plan.connectionsFor(rep)) {
                             final RunResult r;
@@ -293,24 +323,14 @@ public final class ServeBench implements Callable<Integer> {
         cleanup.runNow(removeNet);
     }
 
-    private Optional<MeasuredServer> startServer(
-            ServerKind kind, Topology net, ContentSet content, MemoryCgroup cgroup, Path work, Cleanup cleanup)
-            throws Exception {
+    private MeasuredServer startServer(
+            ServerKind kind, Topology net, ContentSet content, MemoryCgroup cgroup, Path work) throws Exception {
         // Beside the content, not in it: configurations and logs stay with the results.
         final Path serverWork = work.resolve("servers");
         if (kind.isAtlas()) {
-            final List<String> extra = new ArrayList<>();
-            if (kind == ServerKind.ATLAS_HTTPS) {
-                final Optional<List<String>> https =
-                        AtlasServer.httpsArguments(work.resolve("atlas-cert.pem"), work.resolve("atlas-key.pem"));
-                if (https.isEmpty()) {
-                    note("Atlas HTTPS rows are missing: `./atlas serve` has no " + AtlasServer.TLS_CERTIFICATE_OPTION
-                            + "/" + AtlasServer.TLS_KEY_OPTION
-                            + " options in this build yet; they are measured as soon as it has.");
-                    return Optional.empty();
-                }
-                extra.addAll(https.get());
-            }
+            final List<String> extra = kind.isHttps()
+                    ? AtlasServer.httpsArguments(certificate, sealer == null ? "auto" : sealer)
+                    : List.of();
             final AtlasServer server = AtlasServer.start(
                     kind,
                     net.serverNamespace(),
@@ -320,7 +340,7 @@ public final class ServeBench implements Callable<Integer> {
                     extra,
                     serverWork);
             commandLines.putIfAbsent(kind.label(), server.commandLine());
-            return Optional.of(server);
+            return server;
         }
         net.addServerKernelAddress();
         final NginxServer server = NginxServer.start(
@@ -330,9 +350,10 @@ public final class ServeBench implements Callable<Integer> {
                 content.tree(),
                 Runtime.getRuntime().availableProcessors(),
                 cgroup,
+                certificate,
                 serverWork.resolve(kind.id()));
         commandLines.putIfAbsent(kind.label(), server.commandLine());
-        return Optional.of(server);
+        return server;
     }
 
     private static void stopServer(MeasuredServer server, Topology net) {
@@ -342,23 +363,33 @@ public final class ServeBench implements Callable<Integer> {
         }
     }
 
-    /** Fetches the first chunk of the case until it arrives (the server is up) and checks its SHA-256. */
-    private static void checkContent(Topology net, MeasuredServer server, ContentSet content, ContentCase contentCase)
+    /**
+     * Fetches the first chunk of the case until it arrives (the server is up) and checks its SHA-256; over HTTPS the
+     * client verifies the server's certificate against the run's CA and accepts only TLS 1.3 with AES-128-GCM, the
+     * suite wrk is held to.
+     */
+    private static void checkContent(
+            Topology net,
+            MeasuredServer server,
+            ContentSet content,
+            ContentCase contentCase,
+            RunCertificate certificate)
             throws IOException, InterruptedException {
         final String url = server.baseUrl() + ContentSet.urlPath(contentCase, 0);
+        final List<String> command = new ArrayList<>(
+                List.of("ip", "netns", "exec", net.clientNamespace(), "curl", "-sS", "--fail", "--max-time", "10"));
+        if (server.kind().isHttps()) {
+            command.addAll(List.of(
+                    "--cacert",
+                    certificate.caCertificate().toString(),
+                    "--tlsv1.3",
+                    "--tls13-ciphers",
+                    "TLS_AES_128_GCM_SHA256"));
+        }
+        command.add(url);
         String last = "";
         for (int attempt = 0; attempt < CHECK_ATTEMPTS; attempt++) {
-            final Process curl = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            net.clientNamespace(),
-                            "curl",
-                            "-sSk",
-                            "--fail",
-                            "--max-time",
-                            "10",
-                            url)
+            final Process curl = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             final byte[] body = curl.getInputStream().readAllBytes();
@@ -423,7 +454,9 @@ public final class ServeBench implements Callable<Integer> {
                 connections,
                 plan.seconds(),
                 plan.seed() * 31 + rep);
-        commandLines.putIfAbsent("wrk (" + connections + " connections)", String.join(" ", wrk.command(spec)));
+        commandLines.putIfAbsent(
+                "wrk" + (server.kind().isHttps() ? " over HTTPS" : "") + " (" + connections + " connections)",
+                String.join(" ", wrk.command(spec)));
         final double shareFrom = Math.max(1.0, plan.seconds() * 0.25);
         final double shareTo = plan.seconds() - 0.6;
         final Map<String, Long> atStart = server.counters();
@@ -431,14 +464,16 @@ public final class ServeBench implements Callable<Integer> {
         final HostSample hostBefore = HostSample.now();
         final double cpuBefore = server.cpuSeconds();
         final Map<String, Map<String, Long>> snapshots = new HashMap<>();
+        // When each snapshot was taken (the middle of the ss call), for the window's throughput.
+        final Map<String, Long> snapshotNanos = new HashMap<>();
         final WrkReport report = wrk.run(
                 spec,
                 secondsIn -> {
                     server.sample();
                     if (secondsIn >= shareFrom && !snapshots.containsKey("from")) {
-                        snapshots.put("from", ConnectionShares.snapshot(net.clientNamespace()));
+                        takeSnapshot("from", net, snapshots, snapshotNanos);
                     } else if (secondsIn >= shareTo && snapshots.containsKey("from") && !snapshots.containsKey("to")) {
-                        snapshots.put("to", ConnectionShares.snapshot(net.clientNamespace()));
+                        takeSnapshot("to", net, snapshots, snapshotNanos);
                     }
                 },
                 SAMPLE_MILLIS);
@@ -468,6 +503,12 @@ public final class ServeBench implements Callable<Integer> {
         final List<Long> shares = snapshots.containsKey("to")
                 ? ConnectionShares.between(snapshots.get("from"), snapshots.get("to"))
                 : List.of();
+        final double windowGbit = shares.isEmpty()
+                ? Double.NaN
+                : shares.stream().mapToLong(Long::longValue).sum()
+                        * 8
+                        / 1e9
+                        / ((snapshotNanos.get("to") - snapshotNanos.get("from")) / 1e9);
         return new RunResult(
                 rtt,
                 contentCase,
@@ -479,9 +520,18 @@ public final class ServeBench implements Callable<Integer> {
                 hostAfter.busyCoresSince(hostBefore),
                 hostAfter.cachedChangeSince(hostBefore),
                 ConnectionShares.jainIndex(shares),
+                windowGbit,
                 shares.size(),
                 server.kind().isAtlas() ? 0 : cgroupBytes,
                 atlas);
+    }
+
+    private static void takeSnapshot(
+            String which, Topology net, Map<String, Map<String, Long>> snapshots, Map<String, Long> snapshotNanos)
+            throws IOException, InterruptedException {
+        final long before = System.nanoTime();
+        snapshots.put(which, ConnectionShares.snapshot(net.clientNamespace()));
+        snapshotNanos.put(which, before + (System.nanoTime() - before) / 2);
     }
 
     RunPlan plan() {
@@ -492,6 +542,18 @@ public final class ServeBench implements Callable<Integer> {
         final List<RunPlan.Block> chosen = blocks == null
                 ? base.blocks()
                 : blocks.stream().map(ServeBench::block).toList();
+        final List<RunPlan.Block> withHttps;
+        if (httpsBlocks != null) {
+            withHttps = httpsBlocks.stream().map(ServeBench::block).toList();
+            for (RunPlan.Block b : withHttps) {
+                if (!chosen.contains(b)) {
+                    throw new IllegalArgumentException("--https-blocks names "
+                            + b.rtt().id() + ":" + b.contentCase().id() + ", which is not among the blocks run");
+                }
+            }
+        } else {
+            withHttps = blocks == null ? base.httpsBlocks() : chosen;
+        }
         final List<Integer> counts = connections == null
                 ? base.connections()
                 : connections.stream()
@@ -514,9 +576,14 @@ public final class ServeBench implements Callable<Integer> {
             throw new IllegalArgumentException("--repetitions must be between 1 and 20");
         }
         return new RunPlan(
-                quick ? "quick" : (servers == null && blocks == null && connections == null ? "full" : "custom"),
+                quick
+                        ? "quick"
+                        : (servers == null && blocks == null && httpsBlocks == null && connections == null
+                                ? "full"
+                                : "custom"),
                 kinds,
                 chosen,
+                withHttps,
                 counts,
                 reps,
                 spread,
@@ -529,8 +596,9 @@ public final class ServeBench implements Callable<Integer> {
                 base.seed());
     }
 
+    /** {@code none:cold}, or {@code none-cold} as some shells and scripts prefer. */
     private static RunPlan.Block block(String text) {
-        final String[] parts = text.split(":");
+        final String[] parts = text.split("[:-]");
         if (parts.length != 2) {
             throw new IllegalArgumentException("a block is RTT:CASE, e.g. none:cold, not '" + text + "'");
         }
@@ -545,6 +613,7 @@ public final class ServeBench implements Callable<Integer> {
         }
         appendList(s, "--servers", servers);
         appendList(s, "--blocks", blocks);
+        appendList(s, "--https-blocks", httpsBlocks);
         appendList(s, "--connections", connections);
         appendValue(s, "--repetitions", repetitions);
         appendValue(s, "--spread-connections", spreadConnections);
@@ -555,6 +624,7 @@ public final class ServeBench implements Callable<Integer> {
         appendValue(s, "--cgroup-mib", cgroupMiB);
         appendList(s, "--delay-bands", delayBands);
         appendValue(s, "--max-minutes", maxMinutes);
+        appendValue(s, "--sealer", sealer);
         return s.toString();
     }
 
@@ -572,6 +642,19 @@ public final class ServeBench implements Callable<Integer> {
         if (value != null) {
             s.append(' ').append(name).append(' ').append(value);
         }
+    }
+
+    /** One note for all Atlas HTTPS starts: the engine each chose (with {@code auto}, a start-up measurement decides). */
+    private void noteSealers() {
+        if (sealerChoices.isEmpty()) {
+            return;
+        }
+        final Map<String, Long> engines = sealerChoices.stream()
+                .map(r -> r == null ? "(not reported)" : r.split(" ", 2)[0])
+                .collect(java.util.stream.Collectors.groupingBy(
+                        e -> e, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+        note("Atlas HTTPS sealing engine (--sealer " + (sealer == null ? "auto" : sealer) + "), by server start: "
+                + engines + "; the first start said: " + sealerChoices.getFirst() + ".");
     }
 
     private void note(String text) {

@@ -4,7 +4,7 @@ package dev.atlas.bench.serve;
 enum ServerKind {
     ATLAS_1_LANE("atlas-1lane", "Atlas HTTP, 1 lane", "http", true),
     ATLAS_2_LANES("atlas-2lanes", "Atlas HTTP, 2 lanes", "http", true),
-    /** Measured only when the server has TLS options (see {@link AtlasServer#httpsArguments}). */
+    /** HTTP on port 80 and HTTPS on 443 at once; measured on 443 (see {@link AtlasServer#httpsArguments}). */
     ATLAS_HTTPS("atlas-https", "Atlas HTTPS, 1 lane", "https", true),
     NGINX("nginx", "nginx HTTP (sendfile, aio threads)", "http", false),
     NGINX_HTTPS("nginx-https", "nginx HTTPS (OpenSSL)", "https", false);
@@ -34,7 +34,11 @@ enum ServerKind {
     }
 
     int port() {
-        return "https".equals(scheme) ? 443 : 80;
+        return isHttps() ? 443 : 80;
+    }
+
+    boolean isHttps() {
+        return "https".equals(scheme);
     }
 
     boolean isAtlas() {
@@ -48,7 +52,7 @@ enum ServerKind {
 
     /** The nginx row an Atlas row is compared with (same scheme). */
     ServerKind baseline() {
-        return "https".equals(scheme) ? NGINX_HTTPS : NGINX;
+        return isHttps() ? NGINX_HTTPS : NGINX;
     }
 
     static ServerKind byId(String id) {

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class WrkLoad {
     static final String SCRIPT = "random-chunks.lua";
+    /** wrk has no TLS options: OpenSSL's configuration file holds its HTTPS runs to TLS 1.3 with AES-128-GCM. */
+    static final String OPENSSL_CONFIG = "wrk-openssl.cnf";
     /** A request with no answer after this long is a timeout (wrk's own limit). */
     static final int REQUEST_TIMEOUT_SECONDS = 10;
 
@@ -28,18 +30,25 @@ final class WrkLoad {
 
     private final String namespace;
     private final Path script;
+    private final Path opensslConfig;
     private final Cleanup cleanup;
 
     /** {@code cleanup} kills a running wrk if the bench is stopped while it runs. */
     WrkLoad(String namespace, Path workDir, Cleanup cleanup) throws IOException {
         this.namespace = namespace;
         this.cleanup = cleanup;
-        this.script = workDir.resolve(SCRIPT);
-        try (InputStream in = WrkLoad.class.getResourceAsStream(SCRIPT)) {
+        this.script = copyResource(SCRIPT, workDir);
+        this.opensslConfig = copyResource(OPENSSL_CONFIG, workDir);
+    }
+
+    private static Path copyResource(String name, Path dir) throws IOException {
+        try (InputStream in = WrkLoad.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IOException("the wrk script " + SCRIPT + " is missing from the bench jar");
+                throw new IOException("the wrk file " + name + " is missing from the bench jar");
             }
-            Files.write(script, in.readAllBytes());
+            final Path file = dir.resolve(name);
+            Files.write(file, in.readAllBytes());
+            return file;
         }
     }
 
@@ -60,7 +69,8 @@ final class WrkLoad {
     List<String> command(Spec spec) {
         final String wrk = String.format(
                 Locale.ROOT,
-                "wrk -t %d -c %d -d %ds --timeout %ds -s '%s' '%s/' -- '%s' %d %d",
+                "%swrk -t %d -c %d -d %ds --timeout %ds -s '%s' '%s/' -- '%s' %d %d",
+                spec.baseUrl().startsWith("https:") ? "OPENSSL_CONF='" + opensslConfig + "' " : "",
                 spec.threads(),
                 spec.connections(),
                 spec.seconds(),

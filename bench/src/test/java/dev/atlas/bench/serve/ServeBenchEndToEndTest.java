@@ -27,7 +27,8 @@ import picocli.CommandLine;
 /**
  * {@code ./atlas bench serve} end to end on a tiny configuration: Atlas (1 lane) and nginx, cold
  * content without delay and hot content through the delay middlebox, 4 and 16 connections, two
- * runs at 16. Checks the CSV (every run served chunks and has its figures), the PNGs, the summary,
+ * runs at 16; Atlas HTTPS and nginx HTTPS on the cold content without delay. Checks the CSV (every
+ * run served chunks and has its figures, HTTPS runs without a single error), the PNGs, the summary,
  * and that namespaces, the cgroup, the content and every process are gone afterwards — also when
  * the run is stopped with SIGTERM halfway.
  */
@@ -37,9 +38,11 @@ class ServeBenchEndToEndTest {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final List<String> TINY = List.of(
             "--servers",
-            "atlas-1lane,nginx",
+            "atlas-1lane,atlas-https,nginx,nginx-https",
             "--blocks",
             "none:cold,bands:hot",
+            "--https-blocks",
+            "none:cold",
             "--connections",
             "4,16",
             "--repetitions",
@@ -68,14 +71,16 @@ class ServeBenchEndToEndTest {
         final Path dir = onlyChild(out);
         final List<String> csv = Files.readAllLines(dir.resolve("runs.csv"));
         final List<String> header = Arrays.asList(csv.getFirst().split(","));
-        // 2 servers × 2 blocks × (4 and 16 connections, then 16 once more).
-        assertEquals(1 + 12, csv.size(), String.join("\n", csv));
+        // (2 HTTP servers × 2 blocks + 2 HTTPS servers × 1 block) × (4 and 16 connections, then 16 once more).
+        assertEquals(1 + 18, csv.size(), String.join("\n", csv));
         for (String line : csv.subList(1, csv.size())) {
             final String[] f = line.split(",", -1);
             final String row = "run " + line;
             assertEquals(header.size(), f.length, row);
             assertTrue(Long.parseLong(f[header.indexOf("requests")]) > 0, row + ": no request completed");
             assertTrue(Double.parseDouble(f[header.indexOf("body_gbit_per_s")]) > 0, row);
+            final double window = Double.parseDouble(f[header.indexOf("window_gbit_per_s")]);
+            assertTrue(Double.isNaN(window) || window >= 0, row + ": window Gb/s " + window);
             assertTrue(Double.parseDouble(f[header.indexOf("server_cpu_s")]) > 0, row + ": no server CPU seen");
             assertTrue(Double.parseDouble(f[header.indexOf("client_cpu_s")]) > 0, row + ": no client CPU seen");
             assertTrue(Double.parseDouble(f[header.indexOf("latency_p99_ms")]) > 0, row);
@@ -85,12 +90,32 @@ class ServeBenchEndToEndTest {
                     Double.isNaN(jain) || (jain >= 1.0 / connections - 1e-9 && jain <= 1 + 1e-9),
                     row + ": Jain " + jain);
             final String reads = f[header.indexOf("atlas_disk_reads")];
-            if (f[header.indexOf("server")].equals("atlas-1lane")) {
+            final String server = f[header.indexOf("server")];
+            if (server.startsWith("atlas")) {
                 assertTrue(Long.parseLong(reads) > 0, row + ": Atlas served without drive reads?");
             } else {
                 assertEquals("", reads, row + ": nginx has no Atlas counters");
             }
+            final String handshakes = f[header.indexOf("atlas_tls_handshakesCompleted")];
+            if (server.equals("atlas-https")) {
+                assertTrue(Long.parseLong(handshakes) > 0, row + ": HTTPS served without a handshake?");
+            } else {
+                assertEquals("", handshakes, row + ": only Atlas HTTPS counts handshakes");
+            }
+            if (server.endsWith("-https")) {
+                for (String errors :
+                        List.of("errors_connect", "errors_read", "errors_write", "errors_status", "timeouts")) {
+                    assertEquals("0", f[header.indexOf(errors)], row + ": " + errors + " over HTTPS");
+                }
+            }
         }
+        final Set<String> httpsRows = csv.stream()
+                .skip(1)
+                .map(l -> l.split(","))
+                .filter(f -> f[2].endsWith("-https"))
+                .map(f -> f[0] + "/" + f[1] + "/" + f[2])
+                .collect(Collectors.toSet());
+        assertEquals(Set.of("none/cold/atlas-https", "none/cold/nginx-https"), httpsRows);
         assertEquals(
                 Set.of("none/cold", "bands/hot"),
                 csv.stream()
@@ -117,6 +142,13 @@ class ServeBenchEndToEndTest {
                 "## Atlas / nginx",
                 "| no added delay | 0% cache | 16 | Atlas HTTP, 1 lane |",
                 "| delay bands | 100% cache | 4 | Atlas HTTP, 1 lane |",
+                "| no added delay | 0% cache | 16 | Atlas HTTPS, 1 lane |",
+                "## HTTPS",
+                "| Atlas HTTPS / HTTP (target ≥ 0.85) |",
+                "Atlas HTTPS sealing engine (--sealer auto), by server start:",
+                "--tls-cert <results>/work/tls/server.crt --tls-key <results>/work/tls/server.key --tls-port 443",
+                "wrk over HTTPS (16 connections): `ip netns exec",
+                "OPENSSL_CONF=",
                 "## Spread at 16 connections",
                 "--blocks none:cold,bands:hot",
                 "wrk (16 connections): `ip netns exec",
@@ -126,6 +158,11 @@ class ServeBenchEndToEndTest {
         for (String png : pngs) {
             assertTrue(summary.contains("(" + png + ")"), "summary.md does not link " + png);
         }
+        // The HTTPS table's row: Atlas HTTP and HTTPS Gb/s and their ratio, all measured.
+        assertTrue(
+                summary.matches(
+                        "(?s).*\\| no added delay \\| 0% cache \\| 16 \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\|.*"),
+                "summary.md has no HTTPS/HTTP ratio at 16 connections:\n" + summary);
         assertFalse(Files.exists(dir.resolve("work/content")), "the content was not removed");
         assertNothingLeft(
                 namespacesBefore, ProcessHandle.current().descendants().toList());

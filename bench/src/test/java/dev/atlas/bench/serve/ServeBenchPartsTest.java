@@ -2,14 +2,30 @@ package dev.atlas.bench.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atlas.bench.netns.Topology;
+import dev.atlas.server.tls.TlsCertificates;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
-/** The parts of the serve bench that need no root: wrk and ss output, Jain's index, the nginx configuration, the plan. */
+/**
+ * The parts of the serve bench that need no root: wrk and ss output, Jain's index, the nginx configuration, the plan,
+ * the run's certificate.
+ */
 class ServeBenchPartsTest {
     private static final String WRK_OUTPUT = """
         Running 4s test @ http://198.18.0.2:80/
@@ -44,7 +60,20 @@ class ServeBenchPartsTest {
     void bodyThroughputCountsWholeChunksOfSuccessfulResponses() {
         final WrkReport wrk = WrkReport.parse(WRK_OUTPUT);
         final RunResult r = new RunResult(
-                Rtt.NONE, ContentCase.COLD, ServerKind.NGINX, 100, 1, wrk, 2.0, 1.5, 0, 0.9, 100, 64L << 20, Map.of());
+                Rtt.NONE,
+                ContentCase.COLD,
+                ServerKind.NGINX,
+                100,
+                1,
+                wrk,
+                2.0,
+                1.5,
+                0,
+                0.9,
+                2.5,
+                100,
+                64L << 20,
+                Map.of());
         assertEquals(5320L * ContentSet.CHUNK_BYTES, r.bodyBytes());
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 4.003311, r.gbitPerSecond(), 1e-9);
         assertEquals(5320.0 * ContentSet.CHUNK_BYTES * 8 / 1e9 / 2.0, r.gbitPerServerCore(), 1e-9);
@@ -52,6 +81,7 @@ class ServeBenchPartsTest {
                 RunResult.csvHeader().split(",").length, r.csvRow().split(",", -1).length, "one CSV field per column");
         final List<String> header = List.of(RunResult.csvHeader().split(","));
         assertEquals("64", r.csvRow().split(",", -1)[header.indexOf("nginx_cgroup_mib")]);
+        assertEquals("2.5000", r.csvRow().split(",", -1)[header.indexOf("window_gbit_per_s")]);
     }
 
     @Test
@@ -118,14 +148,148 @@ class ServeBenchPartsTest {
     void quickPlanFitsInTenMinutesAndAlternatesServers() {
         final RunPlan quick = RunPlan.quick();
         assertTrue(quick.estimatedSeconds() < 9 * 60, "quick plan estimated at " + quick.estimatedSeconds() + " s");
-        assertEquals(quick.servers(), quick.serverOrder(1));
-        assertEquals(quick.servers().reversed(), quick.serverOrder(2));
+        final RunPlan.Block coldNoDelay = new RunPlan.Block(Rtt.NONE, ContentCase.COLD);
+        assertEquals(quick.servers(), quick.serverOrder(coldNoDelay, 1));
+        assertEquals(quick.servers().reversed(), quick.serverOrder(coldNoDelay, 2));
+        assertTrue(quick.servers().containsAll(List.of(ServerKind.ATLAS_HTTPS, ServerKind.NGINX_HTTPS)));
+        for (RunPlan.Block other : quick.blocks().subList(1, quick.blocks().size())) {
+            assertEquals(
+                    List.of(ServerKind.ATLAS_1_LANE, ServerKind.ATLAS_2_LANES, ServerKind.NGINX),
+                    quick.serverOrder(other, 1),
+                    "HTTPS only on cold content without delay in the quick run, not in " + other);
+        }
         assertEquals(List.of(100), quick.connectionsFor(2));
         assertTrue(
                 quick.coldChunks() * (long) ContentSet.CHUNK_BYTES > 10 * quick.cgroupBytesFor(100),
                 "the cold set must be much larger than nginx's memory");
         final RunPlan full = RunPlan.full();
         assertEquals(List.of(10, 100, 1000, 4000), full.connections());
+        for (RunPlan.Block b : full.blocks()) {
+            assertEquals(List.of(ServerKind.values()), full.serversIn(b), "the full run measures every server in " + b);
+        }
         assertTrue(full.coldChunks() * (long) ContentSet.CHUNK_BYTES > 20 * full.cgroupBytes());
+    }
+
+    /** The partial full run the report recommends: four servers, three blocks, every connection count, 12 s runs. */
+    static final List<String> PARTIAL_FULL_RUN = List.of(
+            "--servers",
+            "atlas-1lane,atlas-https,nginx,nginx-https",
+            "--blocks",
+            "none:cold,none:hot,bands:cold",
+            "--connections",
+            "10,100,1000,4000",
+            "--repetitions",
+            "3",
+            "--seconds",
+            "12");
+
+    @Test
+    void aPartialFullRunChoosesServersBlocksAndCountsAndFitsInTwentyFiveMinutes() {
+        final ServeBench bench = new ServeBench();
+        new CommandLine(bench).parseArgs(PARTIAL_FULL_RUN.toArray(String[]::new));
+        final RunPlan plan = bench.plan();
+        assertEquals("custom", plan.mode());
+        assertEquals(
+                List.of(ServerKind.ATLAS_1_LANE, ServerKind.ATLAS_HTTPS, ServerKind.NGINX, ServerKind.NGINX_HTTPS),
+                plan.servers());
+        assertEquals(3, plan.blocks().size());
+        assertEquals(plan.blocks(), plan.httpsBlocks(), "HTTPS in every chosen block unless --https-blocks says less");
+        assertEquals(RunPlan.full().coldChunks(), plan.coldChunks(), "the full run's 6 GB cold set");
+        // 4 servers × 3 blocks × (4 counts + 2 more runs at 100).
+        assertEquals(72, plan.runCount());
+        // Writing and importing the 6 GB set comes on top, a few minutes.
+        assertTrue(plan.estimatedSeconds() <= 21 * 60, "estimated at " + plan.estimatedSeconds() + " s");
+    }
+
+    @Test
+    void httpsBlocksNarrowWhereTheHttpsServersRun() {
+        final ServeBench bench = new ServeBench();
+        new CommandLine(bench)
+                .parseArgs(
+                        "--servers", "atlas-1lane,atlas-https,nginx-https",
+                        "--blocks", "none:cold,bands:hot",
+                        "--https-blocks", "none-cold");
+        final RunPlan plan = bench.plan();
+        assertEquals(
+                List.of(ServerKind.NGINX_HTTPS, ServerKind.ATLAS_HTTPS, ServerKind.ATLAS_1_LANE),
+                plan.serverOrder(new RunPlan.Block(Rtt.NONE, ContentCase.COLD), 2));
+        assertEquals(List.of(ServerKind.ATLAS_1_LANE), plan.serversIn(new RunPlan.Block(Rtt.BANDS, ContentCase.HOT)));
+        // (3 servers in none:cold + 1 in bands:hot) × (4 counts + 2 more runs at 100).
+        assertEquals((3 + 1) * 6, plan.runCount());
+
+        final ServeBench wrong = new ServeBench();
+        new CommandLine(wrong).parseArgs("--blocks", "none:cold", "--https-blocks", "bands:cold");
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, wrong::plan);
+        assertTrue(e.getMessage().contains("bands:cold"), e.getMessage());
+    }
+
+    @Test
+    void nginxHttpsPresentsTheRunCertificateWithAes128Gcm(@TempDir Path dir) throws Exception {
+        final RunCertificate cert =
+                new RunCertificate(dir.resolve("ca.crt"), dir.resolve("s.crt"), dir.resolve("s.key"));
+        final String conf = NginxServer.config(
+                2, Path.of("/w"), "198.18.0.3", Path.of("/content/tree"), NginxServer.tlsLines("198.18.0.3", cert));
+        assertFalse(conf.matches("(?s).*@[A-Z]+@.*"), conf);
+        assertTrue(conf.contains("listen 198.18.0.3:443 ssl"), conf);
+        assertTrue(conf.contains("ssl_certificate " + cert.chain() + ";"), conf);
+        assertTrue(conf.contains("ssl_certificate_key " + cert.key() + ";"), conf);
+        assertTrue(conf.contains("Ciphersuites TLS_AES_128_GCM_SHA256;"), conf);
+        final List<String> atlas = AtlasServer.httpsArguments(cert, "openssl");
+        assertEquals(
+                List.of(
+                        "--tls-cert",
+                        cert.chain().toString(),
+                        "--tls-key",
+                        cert.key().toString(),
+                        "--tls-port",
+                        "443",
+                        "--sealer",
+                        "openssl"),
+                atlas);
+    }
+
+    @Test
+    void runCertificateIsP256SignedByTheRunsCaForBothServerAddresses(@TempDir Path dir) throws Exception {
+        final RunCertificate files =
+                RunCertificate.make(dir, List.of(Topology.SERVER_ADDRESS, Topology.SERVER_KERNEL_ADDRESS));
+        final CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        final X509Certificate ca;
+        try (InputStream in = Files.newInputStream(files.caCertificate())) {
+            ca = (X509Certificate) x509.generateCertificate(in);
+        }
+        final List<X509Certificate> chain = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(files.chain())) {
+            x509.generateCertificates(in).forEach(c -> chain.add((X509Certificate) c));
+        }
+        assertEquals(2, chain.size(), "the server's certificate, then the CA's");
+        assertEquals(ca, chain.get(1));
+        final X509Certificate server = chain.getFirst();
+        server.verify(ca.getPublicKey());
+        server.checkValidity();
+        assertEquals(
+                256,
+                ((ECPublicKey) server.getPublicKey())
+                        .getParams()
+                        .getCurve()
+                        .getField()
+                        .getFieldSize());
+        final List<String> ips = server.getSubjectAlternativeNames().stream()
+                .filter(n -> (Integer) n.get(0) == 7)
+                .map(n -> (String) n.get(1))
+                .toList();
+        assertEquals(
+                List.of(Topology.SERVER_ADDRESS, Topology.SERVER_KERNEL_ADDRESS),
+                ips.stream().map(ServeBenchPartsTest::canonical).toList());
+        // What `./atlas serve --tls-cert --tls-key` does with the files: load them, match key and certificate, check
+        // dates.
+        new TlsCertificates(List.of(new TlsCertificates.Files(files.chain(), files.key())), false, Clock.systemUTC());
+    }
+
+    private static String canonical(String ip) {
+        try {
+            return InetAddress.getByName(ip).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
