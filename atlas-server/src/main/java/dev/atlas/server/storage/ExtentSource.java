@@ -3,6 +3,7 @@ package dev.atlas.server.storage;
 import dev.atlas.diskmap.NvmeCallback;
 import dev.atlas.diskmap.NvmeQueuePair;
 import dev.atlas.diskmap.buffer.DmaBufferPool;
+import dev.atlas.server.tcp.PayloadInMemory;
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
 import java.lang.foreign.MemorySegment;
@@ -23,7 +24,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Lane thread only; no allocation, no blocking.
  */
-public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStorage {
+public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeCallback, LaneStorage {
     private static final byte FREE = 0;
     private static final byte READING = 1;
     private static final byte READY = 2;
@@ -238,13 +239,43 @@ public final class ExtentSource implements PayloadSource, NvmeCallback, LaneStor
             final int n = (int) Math.min(remaining, chunkEnd[chunk] - position);
             MemorySegment.copy(pool.buffer(chunk), dataOffset[chunk] + (position - chunkStart[chunk]), dst, out, n);
             counters.txCopyBytes += n;
+            sent(connection, chunk, position, n);
             position += n;
             out += n;
             remaining -= n;
-            if (position == chunkEnd[chunk]) {
-                // Every byte of it has now been handed to the ring at least once: a loss re-reads.
-                releaseChunk(connection, chunk);
-            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // PayloadInMemory: the TLS record layer seals straight from the chunk into the frame
+    // ---------------------------------------------------------------------------------------
+
+    @Override
+    public long address(TcpConnection connection, long streamOffset, long token, long sourceOffset, int length) {
+        final int chunk = chunkAt(connection, streamOffset);
+        if (chunk == NONE || state[chunk] != READY || streamOffset + length > chunkEnd[chunk]) {
+            return 0;
+        }
+        return pool.address(chunk) + dataOffset[chunk] + (streamOffset - chunkStart[chunk]);
+    }
+
+    /** Sealed from the chunk into the frame: the encryption was the copy, so no copy is counted. */
+    @Override
+    public void taken(TcpConnection connection, long streamOffset, int length) {
+        final int chunk = chunkAt(connection, streamOffset);
+        if (chunk != NONE) {
+            sent(connection, chunk, streamOffset, length);
+        }
+    }
+
+    /**
+     * {@code length} bytes of {@code chunk} from stream offset {@code position} went into a TX
+     * frame (copied, or sealed from the chunk into it).
+     */
+    private void sent(TcpConnection connection, int chunk, long position, int length) {
+        if (position + length == chunkEnd[chunk]) {
+            // Every byte of it has now been handed to the ring at least once: a loss re-reads.
+            releaseChunk(connection, chunk);
         }
     }
 

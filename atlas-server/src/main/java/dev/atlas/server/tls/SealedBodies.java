@@ -1,5 +1,6 @@
 package dev.atlas.server.tls;
 
+import dev.atlas.server.tcp.PayloadInMemory;
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
 import java.lang.foreign.MemorySegment;
@@ -16,7 +17,7 @@ import java.util.Objects;
  *
  * <p>Filling a frame with an engine that {@link RecordSealer#sealsInto seals into} native
  * memory, a record that lies whole in the frame is sealed straight into it: from the source's
- * own memory when it is {@link PlaintextInMemory} (encryption is the copy), otherwise from its
+ * own memory when it is {@link PayloadInMemory} (encryption is the copy), otherwise from its
  * plaintext filled into the frame, in place. Other records are sealed in the sealer's staging
  * area and copied into the frame. A frame that ends inside a record leaves the sealed record staged, and the
  * next frame (usually the same connection's, in the same visit) takes the rest from there; a
@@ -95,20 +96,6 @@ public final class SealedBodies implements PayloadSource {
         this.generation = new int[n];
         this.head = new int[maxConnections];
         this.count = new int[maxConnections];
-    }
-
-    /**
-     * A plaintext source that can say where a record's bytes lie in native memory (the drive's
-     * chunk buffer), so that a record is sealed from there straight into its frame: the
-     * encryption is the copy.
-     */
-    public interface PlaintextInMemory {
-        /**
-         * Native address of the {@code length} bytes of extent {@code token} from
-         * {@code sourceOffset}, ready and contiguous, valid until the lane's next step; 0 when
-         * they are not so (the record layer then fills them into the frame and seals them there).
-         */
-        long address(TcpConnection connection, long streamOffset, long token, long sourceOffset, int length);
     }
 
     public RecordSealer sealer() {
@@ -474,7 +461,7 @@ public final class SealedBodies implements PayloadSource {
         final long data = dst.address() + out + prefix;
         final long plainOffset = sourceStart[slot] + plainStart;
         long from = 0;
-        if (inner[slot] instanceof PlaintextInMemory memory) {
+        if (inner[slot] instanceof PayloadInMemory memory) {
             from = memory.address(connection, streamStart[slot] + dataStart, innerToken[slot], plainOffset, plain);
         }
         if (from == 0) {
@@ -498,6 +485,9 @@ public final class SealedBodies implements PayloadSource {
                 data,
                 plain,
                 tls13 ? RecordFormat.APPLICATION_DATA : RecordSealer.NO_INNER_TYPE);
+        if (from != data) {
+            ((PayloadInMemory) inner[slot]).taken(connection, streamStart[slot] + dataStart, plain);
+        }
         recordsSealed++;
         recordsSealedIntoFrames++;
     }

@@ -2,6 +2,7 @@ package dev.atlas.server.tls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.atlas.server.tcp.PayloadInMemory;
 import dev.atlas.server.tcp.PayloadSource;
 import dev.atlas.server.tcp.TcpConnection;
 import java.lang.foreign.Arena;
@@ -179,9 +180,10 @@ class SealerProperties {
     }
 
     /** Plaintext in native memory that says where it is, as a drive chunk buffer can. */
-    private static final class NativeSource implements PayloadSource, SealedBodies.PlaintextInMemory {
+    private static final class NativeSource implements PayloadSource, PayloadInMemory {
         private final MemorySegment bytes;
         long addressed;
+        long taken;
 
         NativeSource(MemorySegment bytes) {
             this.bytes = bytes;
@@ -203,6 +205,11 @@ class SealerProperties {
         public long address(TcpConnection connection, long streamOffset, long token, long sourceOffset, int length) {
             addressed++;
             return bytes.address() + sourceOffset;
+        }
+
+        @Override
+        public void taken(TcpConnection connection, long streamOffset, int length) {
+            taken += length;
         }
     }
 
@@ -248,6 +255,10 @@ class SealerProperties {
             org.junit.jupiter.api.Assertions.assertEquals(0, into.stagingCopyBytes(), "bytes copied through staging");
             org.junit.jupiter.api.Assertions.assertEquals(records, into.recordsSealedIntoFrames());
             org.junit.jupiter.api.Assertions.assertEquals(fromChunk ? records : 0, memory.addressed);
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    fromChunk ? length : 0,
+                    memory.taken,
+                    "every plaintext byte sealed from the chunk is reported taken");
         }
     }
 }

@@ -1,11 +1,11 @@
 package dev.atlas.bench.sealing;
 
+import dev.atlas.server.tcp.PayloadInMemory;
 import dev.atlas.server.tcp.TcpConnection;
-import dev.atlas.server.tls.SealedBodies;
 import java.lang.foreign.MemorySegment;
 
 /** A {@link ChunkSource} that also says where a record's plaintext lies, so it is sealed from there into the frame. */
-final class AddressedChunkSource extends ChunkSource implements SealedBodies.PlaintextInMemory {
+final class AddressedChunkSource extends ChunkSource implements PayloadInMemory {
     AddressedChunkSource(MemorySegment chunk) {
         super(chunk);
     }
@@ -15,4 +15,8 @@ final class AddressedChunkSource extends ChunkSource implements SealedBodies.Pla
         final long within = sourceOffset % chunk.byteSize();
         return within + length <= chunk.byteSize() ? chunk.address() + within : 0;
     }
+
+    /** The chunk stands for the drive's bytes for the whole benchmark: nothing to free. */
+    @Override
+    public void taken(TcpConnection connection, long streamOffset, int length) {}
 }

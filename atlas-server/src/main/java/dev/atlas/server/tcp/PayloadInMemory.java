@@ -1,0 +1,23 @@
+package dev.atlas.server.tcp;
+
+/**
+ * A {@link PayloadSource} that can say where its ready bytes lie in native memory (a drive
+ * read's chunk buffer), so that a layer that transforms them on the way to the wire — the TLS
+ * record layer sealing a record — reads them from there and writes the result straight into the
+ * frame: the transformation is the copy.
+ */
+public interface PayloadInMemory {
+    /**
+     * Native address of the {@code length} bytes of extent {@code token} from
+     * {@code sourceOffset} (stream offset {@code streamOffset}), ready and contiguous, valid until
+     * the lane's next step; 0 when they are not so (the caller then {@code fill}s them).
+     */
+    long address(TcpConnection connection, long streamOffset, long token, long sourceOffset, int length);
+
+    /**
+     * The {@code length} bytes at {@code streamOffset} that {@link #address} gave went into a
+     * frame: for the source's bookkeeping what a {@code fill} of them would have been (a chunk
+     * whose every byte went out can be freed).
+     */
+    void taken(TcpConnection connection, long streamOffset, int length);
+}
