@@ -82,8 +82,15 @@ import org.junit.jupiter.api.Timeout;
  * </ul>
  *
  * <p>Seeds and regression inputs live in
- * {@code src/test/resources/dev/atlas/server/tls/TlsRecordFuzzTestInputs/records}; how to fuzz by
- * hand is in {@code TcpStackFuzzTest}'s documentation.
+ * {@code src/test/resources/dev/atlas/server/tls/TlsRecordFuzzTestInputs/records}; a finding is
+ * written there as {@code crash-…} (fix the cause, give it a name, commit it). Every build replays
+ * them ({@link #committedInputsReplay}); to fuzz:
+ * <pre>
+ * JAZZER_FUZZ=1 mvn -pl atlas-server -am test -Dtest='TlsRecordFuzzTest#records' -Dsurefire.failIfNoSpecifiedTests=false \
+ *   -Djazzer.max_duration=10m -Djunit.jupiter.execution.timeout.mode=disabled \
+ *   -DargLine='--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xmx2g -XX:+EnableDynamicAgentLoading --sun-misc-unsafe-memory-access=allow' \
+ *   -Djazzer.instrumentation_excludes='dev.atlas.server.memory.**:dev.atlas.server.tls.WireClient:dev.atlas.server.http.PatternSource:dev.atlas.server.ring.InternetChecksum:org.bouncycastle.**'
+ * </pre>
  */
 class TlsRecordFuzzTest {
     private static final int TLS_PORT = 443;
@@ -440,15 +447,13 @@ class TlsRecordFuzzTest {
         private byte[] key;
         private byte[] iv;
         private long seq;
-        private final Cipher gcm;
 
         TlsPeer(WireClient tcp, ProtocolVersion version, int suite, boolean fuzzedAfterHandshake) {
             this.tcp = tcp;
             this.fuzzedAfterHandshake = fuzzedAfterHandshake;
             try {
-                gcm = Cipher.getInstance("AES/GCM/NoPadding");
                 protocol.connect(new Client(version, suite));
-            } catch (IOException | GeneralSecurityException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         }
@@ -521,6 +526,9 @@ class TlsRecordFuzzTest {
                 for (int i = 0; i < 8; i++) {
                     nonce[nonce.length - 1 - i] ^= (byte) (seq >>> (8 * i));
                 }
+                // A fresh cipher each time: a tampered record leaves the sequence number where it was, so
+                // the next record may use the same nonce, which one SunJCE instance would refuse twice.
+                final Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
                 gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
                 gcm.updateAAD(record, 0, RecordFormat.HEADER_BYTES);
                 gcm.doFinal(record, RecordFormat.HEADER_BYTES, innerLength, record, RecordFormat.HEADER_BYTES);
@@ -589,9 +597,7 @@ class TlsRecordFuzzTest {
             private final int suite;
 
             Client(ProtocolVersion version, int suite) {
-                super(new JcaTlsCryptoProvider()
-                        .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
-                        .create(new SecureRandom()));
+                super(new JcaTlsCryptoProvider().create(new SecureRandom()));
                 this.version = version;
                 this.suite = suite;
             }
