@@ -9,6 +9,7 @@ import dev.atlas.server.proto.TcpOptions;
 import dev.atlas.server.ring.TxSlot;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -33,7 +34,6 @@ final class WireClient {
     private final int serverPort;
     private final int isn;
     private final TxSlot tx = new TxSlot();
-    private final TcpOptions options = new TcpOptions();
     private int segmentSize = MAX_SEGMENT;
 
     private byte[] sendBuffer = new byte[4096];
@@ -87,11 +87,6 @@ final class WireClient {
         write(bytes, 0, bytes.length);
     }
 
-    /** Bytes queued and not yet acknowledged by the stack. */
-    long unacknowledged() {
-        return sendEnd - sendUnacknowledged;
-    }
-
     /** The bytes that arrived in order since the last call. */
     byte[] takeReceived() {
         final byte[] bytes = incoming.toByteArray();
@@ -128,7 +123,6 @@ final class WireClient {
         }
         if ((flags & TcpHeader.FLAG_SYN) != 0) {
             if ((flags & TcpHeader.FLAG_ACK) != 0 && !established) {
-                options.parse(f, tcp);
                 irs = seq;
                 established = true;
                 lastProgressNanos = now;
@@ -152,7 +146,7 @@ final class WireClient {
         boolean inOrder = offset == received;
         if (length > 0 && inOrder) {
             final byte[] bytes = new byte[length];
-            MemorySegment.copy(f, java.lang.foreign.ValueLayout.JAVA_BYTE, payload, bytes, 0, length);
+            MemorySegment.copy(f, ValueLayout.JAVA_BYTE, payload, bytes, 0, length);
             incoming.write(bytes, 0, length);
             received += length;
         }
