@@ -67,7 +67,7 @@ import org.junit.jupiter.api.Timeout;
  *     be queued); every alert the client read is counted by the server.</li>
  * </ul>
  *
- * <p>The input: byte 0 sets up the run (bits 0-1: the download over TLS 1.3, TLS 1.2, plain HTTP;
+ * <p>The input: byte 0 sets up the run (bits 0-1: the download over TLS 1.3, TLS 1.2, plain HTTP, TLS 1.3;
  * bits 2-7: the fuzzed connection's segment size, 1 + 23 × value bytes); then pieces, each
  * {@code op length body} with {@code length} one byte (plus 256 when {@code op} bit 7 is set):
  * <ul>
