@@ -13,8 +13,12 @@ public final class RecordFormat {
     public static final int LENGTH_OFFSET = 3;
     /** Largest plaintext of one record (2^14). */
     public static final int MAX_PLAINTEXT = 16 * 1024;
-    /** Largest ciphertext a peer may send us (TLS 1.3: 2^14 + 256; TLS 1.2 allows 2^14 + 2048). */
+    /** Largest ciphertext a TLS 1.2 peer may send us (2^14 + 2048); also the handshake's plausibility bound. */
     public static final int MAX_CIPHERTEXT = MAX_PLAINTEXT + 2048;
+    /** Largest ciphertext a TLS 1.3 peer may send us (2^14 + 256, RFC 8446 §5.2). */
+    public static final int MAX_CIPHERTEXT_13 = MAX_PLAINTEXT + 256;
+    /** Largest TLS 1.3 inner plaintext (content, content type, padding): 2^14 + 1 (RFC 8446 §5.4). */
+    public static final int MAX_INNER_PLAINTEXT_13 = MAX_PLAINTEXT + 1;
 
     public static final int TAG_BYTES = 16;
     /** TLS 1.2 GCM: the explicit part of the nonce, sent in front of the ciphertext. */
@@ -42,6 +46,16 @@ public final class RecordFormat {
     /** Bytes from the record's start to its first encrypted byte. */
     public static int prefix(boolean tls13) {
         return tls13 ? HEADER_BYTES : HEADER_BYTES + EXPLICIT_NONCE_BYTES;
+    }
+
+    /** Largest record body (after the header) a peer may send once the handshake is done. */
+    public static int maxCiphertext(boolean tls13) {
+        return tls13 ? MAX_CIPHERTEXT_13 : MAX_CIPHERTEXT;
+    }
+
+    /** Largest decrypted record a peer may send: TLS 1.3's inner plaintext, TLS 1.2's plaintext. */
+    public static int maxOpened(boolean tls13) {
+        return tls13 ? MAX_INNER_PLAINTEXT_13 : MAX_PLAINTEXT;
     }
 
     /** Whole-record overhead for the version. */

@@ -177,13 +177,12 @@ public final class TlsResponder implements Responder, SendFilter {
                     completed(connection, session);
                 }
             } else {
-                if (!plausible || bodyLength > RecordFormat.MAX_CIPHERTEXT) {
+                final boolean tooLong = bodyLength > RecordFormat.maxCiphertext(session.tls13);
+                if (!plausible || tooLong) {
                     fatal(
                             connection,
                             session,
-                            bodyLength > RecordFormat.MAX_CIPHERTEXT
-                                    ? AlertDescription.record_overflow
-                                    : AlertDescription.unexpected_message);
+                            tooLong ? AlertDescription.record_overflow : AlertDescription.unexpected_message);
                     return;
                 }
                 final int recordLength = RecordFormat.HEADER_BYTES + bodyLength;
@@ -274,6 +273,11 @@ public final class TlsResponder implements Responder, SendFilter {
         }
         session.readSeq++;
         counters.recordsOpened++;
+        if (opened > RecordFormat.maxOpened(session.tls13)) {
+            // Authentic, but longer than the protocol allows once decrypted (padding can do that in TLS 1.3).
+            fatal(connection, session, AlertDescription.record_overflow);
+            return false;
+        }
         final int prefix = RecordFormat.prefix(session.tls13);
         int contentLength = opened;
         byte type = outerType;

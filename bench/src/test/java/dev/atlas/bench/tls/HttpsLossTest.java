@@ -27,10 +27,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * HTTPS downloads from the catalogue through the delay middlebox (20 ms RTT, 2% loss each way):
- * TLS 1.3 and TLS 1.2 complete byte for byte, with retransmissions regenerated from the drive
+ * 32 MiB over TLS 1.3 and 32 MiB over TLS 1.2 complete byte for byte, with retransmissions regenerated from the drive
  * and re-encrypted — some of them lost segments inside a record, resent by AES-CTR at the
  * counter their offset gives while the record's tag went in another frame. Any nonce or counter
- * mistake would fail the client's tag check and the transfer.
+ * mistake would fail the client's tag check and the transfer. The sizes are the issue's; at 2%
+ * loss each 32 MiB transfer took 13–33 s on the shared 2-vCPU machine (retransmission timeouts
+ * dominate), about a minute for the test.
  */
 @Tag("root")
 class HttpsLossTest {
@@ -46,7 +48,7 @@ class HttpsLossTest {
         try {
             final Path content = Files.createDirectories(work.resolve("content"));
             final Map<String, Integer> files =
-                    Map.of("vod/a.mp4", 32 * 1024 * 1024 + 1001, "vod/b.mp4", 8 * 1024 * 1024 + 77);
+                    Map.of("vod/a.mp4", 32 * 1024 * 1024 + 1001, "vod/b.mp4", 32 * 1024 * 1024 + 77);
             final SplittableRandom random = new SplittableRandom(0x7157_1055L);
             for (Map.Entry<String, Integer> e : files.entrySet()) {
                 final byte[] bytes = new byte[e.getValue()];
@@ -57,7 +59,7 @@ class HttpsLossTest {
                 Files.write(content.resolve(e.getKey()), bytes);
             }
             final Path image = work.resolve("catalogue.img");
-            assertEquals(0, CatalogueCli.run("format", "-d", image.toString(), "--size", "96M"));
+            assertEquals(0, CatalogueCli.run("format", "-d", image.toString(), "--size", "160M"));
             assertEquals(0, CatalogueCli.run("import", "-d", image.toString(), content.toString()));
             final TestCa ca = new TestCa(work.resolve("pki"));
             final TestCa.Issued cert = ca.issue("edge", TestCa.ec(), NAME);
@@ -85,23 +87,32 @@ class HttpsLossTest {
                             .awaitReady(Duration.ofSeconds(60))) {
                 final Map<String, Long> before = server.freshStats();
                 download(net, ca, work, content, "vod/a.mp4", "--tlsv1.3");
+                final Map<String, Long> between = server.freshStats();
                 download(net, ca, work, content, "vod/b.mp4", "--tlsv1.2", "--tls-max", "1.2");
                 final Map<String, Long> after = server.freshStats();
+                final long slices13 = between.get("tls.slicesEncrypted") - before.get("tls.slicesEncrypted");
+                final long slices12 = after.get("tls.slicesEncrypted") - between.get("tls.slicesEncrypted");
                 final long fast = after.get("tcp.fastRetransmits") - before.get("tcp.fastRetransmits");
                 final long rto = after.get("tcp.rtoRetransmits") - before.get("tcp.rtoRetransmits");
                 final long slices = after.get("tls.slicesEncrypted") - before.get("tls.slicesEncrypted");
                 System.out.printf(
                         "https-loss: %.0f%% loss each way, %d ms RTT: retransmits fast/SACK %d, RTO %d, "
-                                + "segments resent inside a record by AES-CTR %d, records sealed %d, retransmission reads %d%n",
+                                + "segments resent inside a record by AES-CTR %d (TLS 1.3 %d, TLS 1.2 %d), records sealed %d, "
+                                + "retransmission reads %d%n",
                         LOSS * 100,
                         RTT_MILLIS,
                         fast,
                         rto,
                         slices,
+                        slices13,
+                        slices12,
                         after.get("tls.recordsSealed"),
                         after.get("disk.retransmitReads"));
                 assertTrue(fast + rto > 0, "no retransmission was seen");
-                assertTrue(slices > 0, "no retransmission started and ended inside a record");
+                // Each version's derived-counter path ran: a lost segment inside a record, resent alone by
+                // AES-CTR from the counter its offset gives, and accepted by the client's tag check.
+                assertTrue(slices13 > 0, "TLS 1.3: no retransmission started and ended inside a record");
+                assertTrue(slices12 > 0, "TLS 1.2: no retransmission started and ended inside a record");
                 assertEquals(0L, after.get("tls.badRecords"));
             }
         } finally {

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Misbehaving and crowding TLS clients against one lane while a download runs on it: a record
  * with a corrupted tag gets alert {@code bad_record_mac}, a record longer than the protocol
- * allows {@code record_overflow}, a truncated ClientHello and a client offering only a suite we
- * do not speak fail their handshakes, and 1,000 simultaneous handshakes (each with a request)
+ * allows {@code record_overflow}, a truncated ClientHello fails its handshake, a client offering
+ * only TLS 1.0 and 1.1 gets {@code protocol_version}, a client offering only a suite we do not
+ * speak gets {@code handshake_failure}, and 1,000 simultaneous handshakes (each with a request)
  * all complete — each counted — while the concurrent 24 MiB download finishes byte for byte.
  */
 @Tag("root")
@@ -99,6 +100,7 @@ class TlsRobustnessTest {
                 assertPeer(net, script, "badmac", host, ca);
                 assertPeer(net, script, "overflow", host, ca);
                 assertPeer(net, script, "truncated", host, ca);
+                assertPeer(net, script, "oldversion", host, ca);
                 final Process chacha = new ProcessBuilder(
                                 "ip",
                                 "netns",
@@ -154,11 +156,12 @@ class TlsRobustnessTest {
                         after.getOrDefault("ring.kernelRxDrops", 0L),
                         after.getOrDefault("tcp.synCookiesSent", 0L));
                 assertTrue(completed >= CROWD + 3, "handshakes completed: " + completed);
-                assertEquals(2, failed, "the truncated ClientHello and the unsupported suite");
+                assertEquals(3, failed, "the truncated ClientHello, the unsupported version and the unsupported suite");
                 assertEquals(1L, after.getOrDefault("tls.badRecords", 0L) - before.getOrDefault("tls.badRecords", 0L));
                 assertTrue(after.getOrDefault("tls.alertsSent.bad_record_mac", 0L) >= 1);
                 assertTrue(after.getOrDefault("tls.alertsSent.record_overflow", 0L) >= 1);
                 assertTrue(after.getOrDefault("tls.alertsSent.handshake_failure", 0L) >= 1);
+                assertTrue(after.getOrDefault("tls.alertsSent.protocol_version", 0L) >= 1);
             }
         } finally {
             try (Stream<Path> walk = Files.walk(work)) {

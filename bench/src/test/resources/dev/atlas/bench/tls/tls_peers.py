@@ -7,6 +7,8 @@ Usage: tls_peers.py MODE HOST CAFILE [N]
   overflow   handshake, then a record header announcing more than the protocol allows; expects
              alert record_overflow
   truncated  half a ClientHello, then close
+  oldversion a ClientHello offering only TLS 1.0 and 1.1 (the client's own security level lowered
+             so it will send one); expects alert protocol_version
   many       N concurrent TLS handshakes, each then GET /tiny.bin (1 byte) and close; the TCP
              connections are opened at most CONNECTING at a time
 Prints "ok ..." and exits 0 when the server did what it should, else prints "FAIL ...".
@@ -15,6 +17,7 @@ import asyncio
 import socket
 import ssl
 import sys
+import warnings
 
 NAME = "edge.test"
 CONNECTING = 128
@@ -95,6 +98,33 @@ def truncated(host, cafile):
     return "ok sent %d of %d ClientHello bytes" % (len(hello) // 2, len(hello))
 
 
+def oldversion(host, cafile):
+    ctx = context(cafile)
+    # OpenSSL's default security level refuses TLS 1.0/1.1 before sending anything: level 0 lets
+    # the client offer them, so the server is the one that has to say no.
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    sock = socket.create_connection((host, 443), timeout=20)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname=NAME)
+    while True:
+        try:
+            tls.do_handshake()
+            return "FAIL the handshake completed with %s" % tls.version()
+        except ssl.SSLWantReadError:
+            sock.sendall(outgoing.read())
+            data = sock.recv(65536)
+            if not data:
+                return "FAIL connection closed without an alert"
+            incoming.write(data)
+        except ssl.SSLError as e:
+            text = str(e).upper()
+            return ("ok alert " if "PROTOCOL_VERSION" in text else "FAIL unexpected alert ") + str(e)
+
+
 async def one(host, ctx, index, connecting):
     # TCP connections are opened at most CONNECTING at a time (the server's SYN queue holds 256;
     # beyond it SYN cookies take over, which is the TCP engine's business, not this test's);
@@ -128,7 +158,7 @@ def main():
     if mode == "many":
         result = asyncio.run(many(host, cafile, int(sys.argv[4])))
     else:
-        result = {"badmac": badmac, "overflow": overflow, "truncated": truncated}[mode](host, cafile)
+        result = {"badmac": badmac, "overflow": overflow, "truncated": truncated, "oldversion": oldversion}[mode](host, cafile)
     print(result, flush=True)
     return 0 if result.startswith("ok") else 1
 
