@@ -106,6 +106,7 @@ class TlsRecordFuzzTest {
     private static final long TIME_LIMIT = 30_000_000_000L;
     /** After the download, the fuzzed connection has this long to settle (answer, alert, close). */
     private static final long SETTLE = 2_000_000_000L;
+
     private static final long PAUSE_UNIT = 500_000L;
     private static final int MAX_PIECES = 64;
     private static final int MAX_FUZZ_BYTES = 64 * 1024;
@@ -208,6 +209,7 @@ class TlsRecordFuzzTest {
         final boolean plainDownload;
         /** The fuzzed connection's segment size once its handshake is done. */
         final int fuzzedSegment;
+
         final ByteArrayOutputStream plainResponse = new ByteArrayOutputStream();
         long now = 1_000_000_000L;
 
@@ -267,10 +269,12 @@ class TlsRecordFuzzTest {
             fuzzedTcp.segmentSize(fuzzedSegment);
             int at = 1;
             int fuzzBytes = 0;
-            for (int pieces = 0; pieces < MAX_PIECES && at + 2 <= bytes.length && fuzzBytes < MAX_FUZZ_BYTES; pieces++) {
+            for (int pieces = 0;
+                    pieces < MAX_PIECES && at + 2 <= bytes.length && fuzzBytes < MAX_FUZZ_BYTES;
+                    pieces++) {
                 final int op = bytes[at] & 0xFF;
-                final int length = Math.min(
-                        (bytes[at + 1] & 0xFF) + ((op & OP_LONG) != 0 ? 256 : 0), bytes.length - at - 2);
+                final int length =
+                        Math.min((bytes[at + 1] & 0xFF) + ((op & OP_LONG) != 0 ? 256 : 0), bytes.length - at - 2);
                 final int from = at + 2;
                 at = from + length;
                 switch (op & 7) {
@@ -346,14 +350,13 @@ class TlsRecordFuzzTest {
                 expected[i] = PatternSource.patternByte(i);
             }
             assertArrayEquals(expected, Response.body(response), "every downloaded byte is right");
-            assertTrue(plainDownload || download.failure == null, "the download's client read every record: " + download);
+            assertTrue(
+                    plainDownload || download.failure == null, "the download's client read every record: " + download);
         }
 
         private void assertFuzzedEnding() {
             assertEquals(
-                    null,
-                    fuzzed.failure,
-                    "every record the server wrote on the fuzzed connection opens at its client");
+                    null, fuzzed.failure, "every record the server wrote on the fuzzed connection opens at its client");
             if (fuzzedTcp.finReceived) {
                 assertTrue(
                         fuzzed.alertsRead.size() > 0,
@@ -540,9 +543,10 @@ class TlsRecordFuzzTest {
                 record[flip % record.length] ^= 0x01;
             } else {
                 seq++;
-                if (type == RecordFormat.ALERT && contentLength == 2 && innerLength <= RecordFormat.MAX_PLAINTEXT + 1
-                        && (body[from + 1] == AlertLevel.fatal
-                                || body[from + 2] != AlertDescription.user_canceled)) {
+                if (type == RecordFormat.ALERT
+                        && contentLength == 2
+                        && innerLength <= RecordFormat.MAX_PLAINTEXT + 1
+                        && (body[from + 1] == AlertLevel.fatal || body[from + 2] != AlertDescription.user_canceled)) {
                     run.validAlertSent = true;
                 }
                 if (type == RecordFormat.HANDSHAKE) {

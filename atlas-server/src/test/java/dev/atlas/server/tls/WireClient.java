@@ -39,10 +39,12 @@ final class WireClient {
     private byte[] sendBuffer = new byte[4096];
     /** Stream offset of {@code sendBuffer[0]}. */
     private long sendBase;
+
     private long sendEnd;
     private long sendNext;
     /** The furthest byte sent so far (a go-back-N restart moves {@link #sendNext} back, not this). */
     private long sendMax;
+
     private long sendUnacknowledged;
     private long lastProgressNanos;
     private long synSentAt = Long.MIN_VALUE;
@@ -104,8 +106,7 @@ final class WireClient {
             return false;
         }
         final int ip = EthernetHeader.LENGTH;
-        if (Ipv4Header.protocol(f, ip) != Ipv4Header.PROTOCOL_TCP
-                || Ipv4Header.destination(f, ip) != CLIENT_ADDRESS) {
+        if (Ipv4Header.protocol(f, ip) != Ipv4Header.PROTOCOL_TCP || Ipv4Header.destination(f, ip) != CLIENT_ADDRESS) {
             return false;
         }
         final int tcp = ip + Ipv4Header.headerLength(f, ip);
@@ -134,7 +135,8 @@ final class WireClient {
             return true;
         }
         if ((flags & TcpHeader.FLAG_ACK) != 0) {
-            final long acked = sendUnacknowledged + (TcpHeader.acknowledgment(f, tcp) - (isn + 1 + (int) sendUnacknowledged));
+            final long acked =
+                    sendUnacknowledged + (TcpHeader.acknowledgment(f, tcp) - (isn + 1 + (int) sendUnacknowledged));
             if (acked > sendUnacknowledged && acked <= sendMax) {
                 sendUnacknowledged = acked;
                 sendNext = Math.max(sendNext, acked);

@@ -530,19 +530,22 @@ class HttpsInteropTest {
             p.getOutputStream().close();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("openssl s_client -reconnect " + version + " did not finish; stderr: "
-                        + err.join());
+                throw new AssertionError(
+                        "openssl s_client -reconnect " + version + " did not finish; stderr: " + err.join());
             }
             final byte[] answer = out.join();
             final String text = new String(answer, StandardCharsets.ISO_8859_1);
-            final long fresh = text.lines().filter(l -> l.startsWith("New, TLSv1.")).count();
-            final long resumed = text.lines().filter(l -> l.startsWith("Reused, TLSv1.")).count();
+            final long fresh =
+                    text.lines().filter(l -> l.startsWith("New, TLSv1.")).count();
+            final long resumed =
+                    text.lines().filter(l -> l.startsWith("Reused, TLSv1.")).count();
             final long completed = server.freshStats().get("tls.handshakesCompleted") - completedBefore;
             System.out.printf(
                     "https-interop: s_client -reconnect %s: %d full handshakes, %d resumed; server counted %d%n",
                     version, fresh, resumed, completed);
             assertEquals(0, p.exitValue(), version + ": " + err.join());
-            assertEquals(6, fresh + resumed, version + ": six connections, each with a handshake; stderr: " + err.join());
+            assertEquals(
+                    6, fresh + resumed, version + ": six connections, each with a handshake; stderr: " + err.join());
             assertEquals(0, resumed, version + ": Atlas offers no resumption, so no handshake may be a resumed one");
             assertEquals(6, completed, version + ": the server completed every handshake");
             final byte[] expected = Files.readAllBytes(content.resolve("record-plus.bin"));
@@ -550,8 +553,7 @@ class HttpsInteropTest {
             assertTrue(head >= 0, version + ": no response on the last connection; stderr: " + err.join());
             final int bodyStart = indexOf(answer, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), head) + 4;
             assertTrue(answer.length >= bodyStart + expected.length, version + ": body cut short");
-            assertArrayEquals(
-                    expected, Arrays.copyOfRange(answer, bodyStart, bodyStart + expected.length), version);
+            assertArrayEquals(expected, Arrays.copyOfRange(answer, bodyStart, bodyStart + expected.length), version);
         }
     }
 
