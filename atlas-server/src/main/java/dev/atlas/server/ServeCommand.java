@@ -202,7 +202,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--idle",
-            defaultValue = "backoff",
+            defaultValue = "park",
             paramLabel = "spin|backoff|park",
             description = "How an idle lane waits; default ${DEFAULT-VALUE}.")
     String idle;

@@ -7,12 +7,12 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * How an idle lane waits. {@code spin} burns its core for the lowest latency (dedicated cores);
- * {@code backoff} spins, yields, then parks up to {@link #MAX_PARK_NANOS}; {@code park} spins a
- * little and then sleeps, from {@link #MIN_SLEEP_NANOS} up to {@link #MAX_PARK_NANOS}, without
- * yielding: a yield returns at once when nothing else wants the core, so a lane waiting for its
- * drive reads under {@code backoff} keeps a core busy, which a shared machine (and the CPU time
- * per byte served) pays for.
+ * How an idle lane waits. {@code park}, the default, spins a little and then sleeps, from
+ * {@link #MIN_SLEEP_NANOS} up to {@link #MAX_PARK_NANOS}, without yielding: a yield returns at
+ * once when nothing else wants the core, so a lane waiting for its drive reads under
+ * {@code backoff} (spin, yield, then park up to {@link #MAX_PARK_NANOS}) keeps a core busy,
+ * which a shared machine and the CPU time per byte served pay for. {@code spin} burns its core
+ * for the lowest latency (dedicated cores).
  */
 public enum LaneIdle {
     SPIN,
