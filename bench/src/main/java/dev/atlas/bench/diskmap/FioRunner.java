@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs fio's io_uring engine with O_DIRECT random reads on the image: the baseline. */
-final class FioRunner {
+public final class FioRunner {
     private final String fio;
 
-    FioRunner(String fio) {
+    public FioRunner(String fio) {
         this.fio = fio;
     }
 
     /** The exact command, also printed so the baseline can be reproduced by hand. */
-    List<String> command(Path image, long blockBytes, int queueDepth, int seconds) {
+    public List<String> command(Path image, long blockBytes, int queueDepth, int seconds) {
         return List.of(
                 fio,
                 "--name=atlas-baseline",
@@ -30,7 +30,8 @@ final class FioRunner {
                 "--output-format=json");
     }
 
-    Measurement run(Path image, long blockBytes, int queueDepth, int seconds) throws IOException, InterruptedException {
+    public Measurement run(Path image, long blockBytes, int queueDepth, int seconds)
+            throws IOException, InterruptedException {
         Process process;
         try {
             process = new ProcessBuilder(command(image, blockBytes, queueDepth, seconds)).start();

@@ -1,7 +1,6 @@
 package dev.atlas.bench.serve;
 
 import dev.atlas.server.ServeCommand;
-import dev.atlas.server.storage.ChunkLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +24,9 @@ final class AtlasServer implements MeasuredServer {
     /** The sealing engines {@code --sealer} takes ({@code auto}: the server measures both at start and keeps the faster). */
     static final List<String> SEALERS = List.of("auto", "sunjce", "openssl");
 
-    private static final String BUFFERS_IN_USE = "disk.buffersInUse";
+    /** Bytes the drive read into the chunks held now (a buffer has room for four records; only what was read is touched). */
+    private static final String BYTES_HELD = "disk.bytesHeld";
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private final ServerKind kind;
@@ -34,7 +35,7 @@ final class AtlasServer implements MeasuredServer {
     private final Path stats;
     private final Path log;
     private final String commandLine;
-    private long peakBuffersInUse;
+    private long peakBytesHeld;
 
     private AtlasServer(ServerKind kind, String host, Process process, Path stats, Path log, String commandLine) {
         this.kind = kind;
@@ -179,14 +180,14 @@ final class AtlasServer implements MeasuredServer {
 
     @Override
     public void sample() {
-        peakBuffersInUse = Math.max(peakBuffersInUse, counters().getOrDefault(BUFFERS_IN_USE, 0L));
+        peakBytesHeld = Math.max(peakBytesHeld, counters().getOrDefault(BYTES_HELD, 0L));
     }
 
     /** {@code pipelineWorkingSetBytes}: the most chunk buffers in use at once since the last call, times their size. */
     @Override
     public Map<String, Long> takePeaks() {
-        final Map<String, Long> peaks = Map.of("pipelineWorkingSetBytes", peakBuffersInUse * ChunkLayout.BUFFER_BYTES);
-        peakBuffersInUse = 0;
+        final Map<String, Long> peaks = Map.of("pipelineWorkingSetBytes", peakBytesHeld);
+        peakBytesHeld = 0;
         return peaks;
     }
 

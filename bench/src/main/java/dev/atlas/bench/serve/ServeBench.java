@@ -1,8 +1,11 @@
 package dev.atlas.bench.serve;
 
+import dev.atlas.bench.diskmap.FioRunner;
+import dev.atlas.bench.diskmap.Measurement;
 import dev.atlas.bench.netns.HostPrerequisites;
 import dev.atlas.bench.netns.MiddleboxProcess;
 import dev.atlas.bench.netns.Topology;
+import dev.atlas.diskmap.NvmeDevice;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -309,6 +312,9 @@ public final class ServeBench implements Callable<Integer> {
                 }
             }
         }
+        if (rtt == Rtt.NONE && plan.needs(ContentCase.COLD)) {
+            driveCeiling(content, NvmeDevice.Options.DEFAULT_QUEUE_DEPTH);
+        }
         if (middlebox != null) {
             cleanup.runNow(stopMiddlebox);
             middlebox
@@ -322,6 +328,42 @@ public final class ServeBench implements Callable<Integer> {
         }
         cleanup.runNow(removeNet);
     }
+
+    /**
+     * What the drive itself gives to the reads Atlas issues, in the same run: fio's io_uring
+     * engine, O_DIRECT random reads of the catalogue image at Atlas's read sizes (64 KiB when a
+     * connection's window reaches four records, 16 KiB for one) and its queue depth per lane. A
+     * server that reads every byte from the drive cannot beat this; with no cache, it is Atlas's
+     * ceiling on cold and hot content alike.
+     */
+    private void driveCeiling(ContentSet content, int queueDepth) {
+        final FioRunner fio = new FioRunner("fio");
+        final StringBuilder s =
+                new StringBuilder("The drive's own ceiling, measured after the no-delay block's runs (");
+        s.append(String.join(" ", fio.command(content.image(), 64 * 1024, queueDepth, DRIVE_CEILING_SECONDS)))
+                .append(", and the same with --bs=16k):");
+        try {
+            for (int kib : new int[] {64, 16}) {
+                final Measurement m = fio.run(content.image(), kib * 1024L, queueDepth, DRIVE_CEILING_SECONDS);
+                s.append(String.format(
+                        Locale.ROOT,
+                        " %d KiB random reads at queue depth %d: %.0f MB/s = %.2f Gb/s (%.0f IOPS, p99 %.1f ms);",
+                        kib,
+                        queueDepth,
+                        m.bytesPerSecond() / 1e6,
+                        m.bytesPerSecond() * 8 / 1e9,
+                        m.iops(),
+                        m.p99Micros() / 1000));
+            }
+            note(s.substring(0, s.length() - 1) + ".");
+        } catch (IOException e) {
+            note("The drive's ceiling could not be measured: " + e.getMessage().strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final int DRIVE_CEILING_SECONDS = 5;
 
     private MeasuredServer startServer(
             ServerKind kind, Topology net, ContentSet content, MemoryCgroup cgroup, Path work) throws Exception {
