@@ -61,6 +61,15 @@ final class HandshakeServer extends AbstractTlsServer {
         return ProtocolVersion.TLSv13.downTo(ProtocolVersion.TLSv12);
     }
 
+    /**
+     * Our order decides, not the client's: AES-128-GCM first (a third fewer AES rounds than
+     * AES-256, and OpenSSL clients such as curl and wrk list AES-256 first).
+     */
+    @Override
+    protected boolean preferLocalCipherSuites() {
+        return true;
+    }
+
     @Override
     protected int[] getSupportedCipherSuites() {
         return SUITES_13;

@@ -31,8 +31,11 @@ public final class TlsCounters {
     public final long[] alertsReceived = new long[ALERT_CODES];
     public long recordsOpened;
     public long badRecords;
-    /** Decrypted request bytes the HTTP side could not hold (pipelined past its budget): the session ended with internal_error. */
-    public long plaintextRefused;
+    /**
+     * Records whose decrypted requests the HTTP side could not all take at once (a client
+     * pipelining past its budget): the rest waited in the session until a response completed.
+     */
+    public long plaintextHeld;
 
     public long keyUpdatesReceived;
     public long keyUpdatesSent;

@@ -104,6 +104,11 @@ public final class TlsMeters implements CounterSource {
                         "tls_staging",
                         () -> tls.bodies().stagingCopyBytes())
                 .counter(RECORDS_OPENED, "TLS records from clients decrypted and authenticated.", () -> c.recordsOpened)
+                .counter(
+                        "atlas_tls_requests_held_total",
+                        "Records whose decrypted requests waited in the session for the HTTP side to have room"
+                                + " (a client pipelining past its budget).",
+                        () -> c.plaintextHeld)
                 .counter(BAD_RECORDS, "TLS records from clients that failed authentication.", () -> c.badRecords)
                 .counter(
                         KEY_UPDATES,

@@ -143,6 +143,9 @@ public final class TlsResponder implements Responder, SendFilter {
     /** Handles every whole record in the session's input; leaves a partial one (or a deferred handshake) there. */
     private void process(TcpConnection connection, TlsSession session) {
         final byte[] in = session.input;
+        if (session.heldRecord > 0 && !deliverHeld(connection, session)) {
+            return; // the HTTP side is still full: the records behind wait, and the input fills up
+        }
         while (session.inputLength >= RecordFormat.HEADER_BYTES
                 && sessions[connection.id()] == session
                 && session.state != TlsSession.CLOSED) {
@@ -295,16 +298,24 @@ public final class TlsResponder implements Responder, SendFilter {
         }
         return switch (type) {
             case RecordFormat.APPLICATION_DATA -> {
-                if (contentLength > 0
-                        && http.onData(connection, session.inputSegment, prefix, contentLength) < contentLength) {
-                    // The HTTP side holds pipelined requests only within its budget and the record
-                    // is already acknowledged, so the rest cannot be asked for again: end the
-                    // session rather than lose requests in the middle of the stream.
-                    counters.plaintextRefused++;
-                    fatal(connection, session, AlertDescription.internal_error);
+                final int taken =
+                        contentLength == 0 ? 0 : http.onData(connection, session.inputSegment, prefix, contentLength);
+                if (sessions[connection.id()] != session || session.state != TlsSession.ESTABLISHED) {
                     yield false;
                 }
-                yield sessions[connection.id()] == session && session.state == TlsSession.ESTABLISHED;
+                if (taken < contentLength) {
+                    // The HTTP side holds pipelined requests only within its budget, and this record's
+                    // bytes are already acknowledged to the client: keep the rest of its plaintext
+                    // here and hand it over when a response completes (onSendComplete). Until then
+                    // no further record is opened and the input fills, so TCP stops taking bytes
+                    // and the client's window closes: the same back-pressure as plain HTTP.
+                    session.heldRecord = recordLength;
+                    session.heldFrom = prefix + taken;
+                    session.heldTo = prefix + contentLength;
+                    counters.plaintextHeld++;
+                    yield false;
+                }
+                yield true;
             }
             case RecordFormat.ALERT -> alert(connection, session, prefix, contentLength);
             case RecordFormat.HANDSHAKE -> handshakeMessages(connection, session, prefix, contentLength);
@@ -313,6 +324,22 @@ public final class TlsResponder implements Responder, SendFilter {
                 yield false;
             }
         };
+    }
+
+    /** Hands the held plaintext to the HTTP side; true when all of it went (the record is consumed). */
+    private boolean deliverHeld(TcpConnection connection, TlsSession session) {
+        final int taken =
+                http.onData(connection, session.inputSegment, session.heldFrom, session.heldTo - session.heldFrom);
+        if (sessions[connection.id()] != session || session.state != TlsSession.ESTABLISHED) {
+            return false;
+        }
+        session.heldFrom += taken;
+        if (session.heldFrom < session.heldTo) {
+            return false;
+        }
+        consume(session, session.heldRecord);
+        session.heldRecord = 0;
+        return true;
     }
 
     private boolean alert(TcpConnection connection, TlsSession session, int at, int length) {
@@ -438,6 +465,11 @@ public final class TlsResponder implements Responder, SendFilter {
         }
         if (httpAttached[connection.id()]) {
             http.onSendComplete(connection);
+            if (session.heldRecord > 0 && sessions[connection.id()] == session) {
+                // The responses went out, so the HTTP side has room again: the held requests, then
+                // the records that waited behind them.
+                process(connection, session);
+            }
         }
     }
 

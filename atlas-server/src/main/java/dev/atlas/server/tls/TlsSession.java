@@ -32,6 +32,15 @@ final class TlsSession {
 
     final MemorySegment inputSegment = MemorySegment.ofArray(input);
     int inputLength;
+    /**
+     * A record at the front of {@link #input}, decrypted in place, whose plaintext the HTTP side
+     * has not all taken yet (a client pipelining far ahead): its length, 0 when none, and the
+     * plaintext still to hand over ({@link #heldFrom} to {@link #heldTo}).
+     */
+    int heldRecord;
+
+    int heldFrom;
+    int heldTo;
 
     int state = IDLE;
     TlsServerProtocol protocol;
@@ -161,6 +170,7 @@ final class TlsSession {
         clientSecret = null;
         serverSecret = null;
         inputLength = 0;
+        heldRecord = 0;
         queued = false;
         justCompleted = false;
     }
