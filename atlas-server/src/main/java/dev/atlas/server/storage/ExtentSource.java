@@ -259,7 +259,38 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
         return pool.address(chunk) + dataOffset[chunk] + (streamOffset - chunkStart[chunk]);
     }
 
-    /** Sealed from the chunk into the frame: the encryption was the copy, so no copy is counted. */
+    @Override
+    public void copy(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int length) {
+        long position = streamOffset;
+        long out = dstOffset;
+        int remaining = length;
+        while (remaining > 0) {
+            final int chunk = chunkAt(connection, position);
+            if (chunk == NONE || state[chunk] != READY) {
+                throw new IllegalStateException("stream bytes at " + position + " of " + connection
+                        + " were copied before their chunk was read");
+            }
+            final int n = (int) Math.min(remaining, chunkEnd[chunk] - position);
+            MemorySegment.copy(pool.buffer(chunk), dataOffset[chunk] + (position - chunkStart[chunk]), dst, out, n);
+            counters.txCopyBytes += n;
+            position += n;
+            out += n;
+            remaining -= n;
+        }
+    }
+
+    /**
+     * Its bytes went into frames (sealed from the chunk into the frame, or sealed from a
+     * {@link #copy} and sent): a chunk whose last byte this was is freed. The copy, if any, was
+     * counted when it was made; sealing straight into the frame is the copy itself.
+     */
     @Override
     public void taken(TcpConnection connection, long streamOffset, int length) {
         final int chunk = chunkAt(connection, streamOffset);

@@ -311,8 +311,15 @@ public final class SealedBodies implements PayloadSource {
             final long pieceEnd = Math.min(end, recordStart + plain + overhead);
             if (pieceEnd > dataStart && !isCached(slot, k)) {
                 final long plainStart = RecordLayout.plaintextStart(start, body, k);
-                final long from = pieceEnd > dataEnd ? dataStart : Math.max(at, dataStart);
-                final long to = Math.min(pieceEnd, dataEnd);
+                // New bytes: the whole record, read once into one chunk (its tag needs all of it, and
+                // a record read in pieces would free the first piece before the tag could be made,
+                // then wait for a buffer to read it again while holding the rest). A lost piece
+                // inside a record: only its bytes (sent again by CTR).
+                final boolean whole = pieceEnd > dataEnd
+                        || connection == null
+                        || streamStart[slot] + Math.max(at, dataStart) >= connection.sendOffset();
+                final long from = whole ? dataStart : Math.max(at, dataStart);
+                final long to = whole ? dataEnd : Math.min(pieceEnd, dataEnd);
                 // Never past the record: its plaintext sits at stream offsets of its own.
                 inner[slot].fetch(
                         connection,
@@ -321,6 +328,11 @@ public final class SealedBodies implements PayloadSource {
                         start + plainStart + (from - dataStart),
                         to - from,
                         dataEnd - from);
+                if (connection != null && inner[slot].starved(connection, streamStart[slot] + from)) {
+                    // This record could not be had now (no buffer, or the connection's share is
+                    // full): the records after it must not take the buffers it needs first.
+                    return;
+                }
             }
             at = pieceEnd;
             k++;
@@ -359,6 +371,7 @@ public final class SealedBodies implements PayloadSource {
                 cacheHits++;
                 MemorySegment.copy(staging, at - recordStart, dst, out, n);
                 stagingCopyBytes += n;
+                recordSent(connection, slot, dataStart, plain, pieceEnd == recordEnd);
             } else if (pieceEnd <= dataStart) {
                 writeHeader(writeKeys, baseSeq[slot] + k, plain, tls13);
                 MemorySegment.copy(headerSegment, at - recordStart, dst, out, n);
@@ -376,6 +389,7 @@ public final class SealedBodies implements PayloadSource {
                         sealRecord(connection, slot, k, plainStart, plain, dataStart, tls13);
                         MemorySegment.copy(staging, at - recordStart, dst, out, n);
                         stagingCopyBytes += n;
+                        recordSent(connection, slot, dataStart, plain, pieceEnd == recordEnd);
                     }
                 } else {
                     if (at < dataStart) {
@@ -405,6 +419,13 @@ public final class SealedBodies implements PayloadSource {
         }
     }
 
+    /** A staged record's bytes went into a frame: once its last byte has, its plaintext may go. */
+    private void recordSent(TcpConnection connection, int slot, long dataStart, int plain, boolean recordEnded) {
+        if (recordEnded && inner[slot] instanceof PayloadInMemory memory) {
+            memory.taken(connection, streamStart[slot] + dataStart, plain);
+        }
+    }
+
     /** Seals record {@code k} of the body in {@code slot} whole into the staging area (framed as on the wire). */
     private void sealRecord(
             TcpConnection connection, int slot, long k, long plainStart, int plain, long dataStart, boolean tls13) {
@@ -413,14 +434,28 @@ public final class SealedBodies implements PayloadSource {
         final int prefix = RecordFormat.prefix(tls13);
         writeHeader(writeKeys, seq, plain, tls13);
         MemorySegment.copy(headerSegment, 0, staging, 0, prefix);
-        inner[slot].fill(
-                connection,
-                streamStart[slot] + dataStart,
-                innerToken[slot],
-                sourceStart[slot] + plainStart,
-                staging,
-                prefix,
-                plain);
+        if (inner[slot] instanceof PayloadInMemory memory) {
+            // Kept by the source until the record's last byte goes out (recordSent): a frame that
+            // ends inside the record leaves it to a later one, which may find another record
+            // staged by then and seal this one again, from memory rather than from the drive.
+            memory.copy(
+                    connection,
+                    streamStart[slot] + dataStart,
+                    innerToken[slot],
+                    sourceStart[slot] + plainStart,
+                    staging,
+                    prefix,
+                    plain);
+        } else {
+            inner[slot].fill(
+                    connection,
+                    streamStart[slot] + dataStart,
+                    innerToken[slot],
+                    sourceStart[slot] + plainStart,
+                    staging,
+                    prefix,
+                    plain);
+        }
         int encrypted = plain;
         int aadLength = RecordFormat.HEADER_BYTES;
         if (tls13) {
@@ -516,6 +551,32 @@ public final class SealedBodies implements PayloadSource {
         aad[11] = (byte) (plain >>> 8);
         aad[12] = (byte) plain;
         return RecordFormat.AAD_12_BYTES;
+    }
+
+    /**
+     * The plaintext source decides, for the record the byte at {@code streamOffset} belongs to:
+     * when the connection waits for a buffer or holds its share and that record's plaintext is
+     * not on its way, the engine sends what is ready now (the progress rule of the storage side,
+     * which a TLS connection needs as much as a plain one).
+     */
+    @Override
+    public boolean starved(TcpConnection connection, long streamOffset) {
+        final int id = connection.id();
+        for (int i = 0; i < count[id]; i++) {
+            final int slot = slot(id, i);
+            final boolean tls13 = keys[slot].tls13();
+            final int overhead = RecordFormat.overhead(tls13);
+            final long start = sourceStart[slot];
+            final long body = length[slot];
+            final long at = streamOffset - streamStart[slot];
+            if (at < 0 || at >= RecordLayout.framedLength(start, body, overhead)) {
+                continue;
+            }
+            final long k = RecordLayout.recordAt(start, body, at, overhead);
+            final long dataStart = RecordLayout.framedStart(start, body, k, overhead) + RecordFormat.prefix(tls13);
+            return inner[slot].starved(connection, streamStart[slot] + Math.max(at, dataStart));
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------------------------------

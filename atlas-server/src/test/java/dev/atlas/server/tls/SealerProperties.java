@@ -208,6 +208,18 @@ class SealerProperties {
         }
 
         @Override
+        public void copy(
+                TcpConnection connection,
+                long streamOffset,
+                long token,
+                long sourceOffset,
+                MemorySegment dst,
+                long dstOffset,
+                int length) {
+            fill(connection, streamOffset, token, sourceOffset, dst, dstOffset, length);
+        }
+
+        @Override
         public void taken(TcpConnection connection, long streamOffset, int length) {
             taken += length;
         }

@@ -16,6 +16,18 @@ final class AddressedChunkSource extends ChunkSource implements PayloadInMemory 
         return within + length <= chunk.byteSize() ? chunk.address() + within : 0;
     }
 
+    @Override
+    public void copy(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            MemorySegment dst,
+            long dstOffset,
+            int length) {
+        fill(connection, streamOffset, token, sourceOffset, dst, dstOffset, length);
+    }
+
     /** The chunk stands for the drive's bytes for the whole benchmark: nothing to free. */
     @Override
     public void taken(TcpConnection connection, long streamOffset, int length) {}
