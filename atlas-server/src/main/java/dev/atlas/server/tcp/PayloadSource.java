@@ -60,6 +60,17 @@ public interface PayloadSource {
     }
 
     /**
+     * Where the unit the byte at {@code streamOffset} belongs to begins (a TLS record: it is
+     * sealed whole, so a frame that ends inside one leaves the rest to be sealed or staged
+     * again): the engine ends a long frame there rather than inside the unit, and sends a unit's
+     * last bytes even as a short segment rather than hold them back. A source without units says
+     * -1.
+     */
+    default long unitStart(TcpConnection connection, long streamOffset, long token, long sourceOffset) {
+        return -1;
+    }
+
+    /**
      * The peer acknowledged the connection's stream up to {@code streamOffset}, which lies inside
      * or at the end of a stream segment of this source: anything staged below it can go.
      */

@@ -207,6 +207,37 @@ public final class SendStream {
         return Math.max(from, Math.min(position, to));
     }
 
+    /**
+     * {@code to}, or an earlier end in {@code (from, to)} where the source's unit holding byte
+     * {@code to} begins ({@link PayloadSource#unitStart}), so a frame ends on a TLS record's
+     * boundary instead of inside it.
+     */
+    public long unitAlignedEnd(long from, long to) {
+        final int n = firstSegmentAt(to);
+        if (n >= count) {
+            return to;
+        }
+        final int i = index(n);
+        if (kind[i] != KIND_SOURCE || segmentStart[i] >= to) {
+            return to;
+        }
+        final long start = source[i].unitStart(owner, to, token[i], sourceOffset[i] + (to - segmentStart[i]));
+        return start > from && start < to ? start : to;
+    }
+
+    /** Whether a source unit (a TLS record) begins at {@code position}: the bytes before it complete one. */
+    public boolean atUnitStart(long position) {
+        final int n = firstSegmentAt(position);
+        if (n >= count) {
+            return false;
+        }
+        final int i = index(n);
+        return kind[i] == KIND_SOURCE
+                && segmentStart[i] < position
+                && source[i].unitStart(owner, position, token[i], sourceOffset[i] + (position - segmentStart[i]))
+                        == position;
+    }
+
     /** Whether the source of the byte at {@code position} is {@link PayloadSource#starved starved} for this connection. */
     public boolean starved(long position) {
         final int n = firstSegmentAt(position);

@@ -220,9 +220,21 @@ final class TcpOutput {
                     } else if (ready - c.sndNxt < Math.min(length, c.mss)) {
                         counters.dataWaits++;
                         return next.fetchNow ? WAITING_FOR_DATA : 0; // a deferred read waits for the next ACK
+                    } else if (c.stream.atUnitStart(ready)) {
+                        // The ready bytes end a TLS record: all of it goes now, a short segment at
+                        // the end if need be, so the record is sealed once and its buffer freed.
+                        length = ready - c.sndNxt;
                     } else {
                         // Whole segments only: the rest follows with the next read, without a runt in between.
                         length = Math.max(Math.min(length, c.mss), (ready - c.sndNxt) / c.mss * c.mss);
+                    }
+                }
+                if (length > c.mss) {
+                    // End a long frame where a TLS record begins, not inside one: each record then
+                    // goes out whole, sealed once (straight into the frame where the engine can).
+                    final long aligned = c.stream.unitAlignedEnd(c.sndNxt, c.sndNxt + length);
+                    if (aligned - c.sndNxt >= c.mss) {
+                        length = aligned - c.sndNxt;
                     }
                 }
                 final long end = c.sndNxt + length + (c.finQueued && c.sndNxt + length == streamEnd ? 1 : 0);

@@ -258,6 +258,9 @@ public final class SealedBodies implements PayloadSource {
                 if (pieceEnd > dataEnd) {
                     // The piece reaches the tag: the whole record's plaintext must be at hand.
                     final long ready = innerReady(connection, slot, k, plainStart, 0, plain, dataStart);
+                    if (ready == 0 && at <= recordStart) {
+                        return Math.max(at, recordStart) - framedOffset; // not a header alone: the record goes whole
+                    }
                     if (ready < plain) {
                         return Math.max(at, dataStart + ready) - framedOffset; // the data before it can go by CTR
                     }
@@ -551,6 +554,15 @@ public final class SealedBodies implements PayloadSource {
         aad[11] = (byte) (plain >>> 8);
         aad[12] = (byte) plain;
         return RecordFormat.AAD_12_BYTES;
+    }
+
+    /** The start of the record holding the byte at {@code streamOffset} (its header's first byte). */
+    @Override
+    public long unitStart(TcpConnection connection, long streamOffset, long token, long framedOffset) {
+        final int slot = (int) token;
+        final int overhead = RecordFormat.overhead(keys[slot].tls13());
+        final long k = RecordLayout.recordAt(sourceStart[slot], length[slot], framedOffset, overhead);
+        return streamOffset - (framedOffset - RecordLayout.framedStart(sourceStart[slot], length[slot], k, overhead));
     }
 
     /**
