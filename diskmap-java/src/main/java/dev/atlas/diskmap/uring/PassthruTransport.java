@@ -151,16 +151,37 @@ public final class PassthruTransport extends UringQueueTransport {
         return new DeviceGeometry(blockSize, blocks, transfer, nsid);
     }
 
-    /** The kernel's per-request limit for the namespace, from its block device's sysfs queue. */
+    /**
+     * The kernel's per-request limit for the namespace, from its block device's sysfs queue: the
+     * largest request in bytes, and the most memory segments one may use. Passthrough maps the
+     * caller's pages as they are, one segment per page unless neighbours happen to be physically
+     * contiguous, and a buffer that starts inside a page touches one page more than its length:
+     * so at most {@code max_segments - 1} pages, or a 512 KiB read into a buffer at an offset
+     * fails with EINVAL whenever its pages are scattered (seen in the guest: "invalid field").
+     */
     private static int maxTransferBytes(String controller, String namespace) {
-        Path limit = Path.of("/sys/block/nvme" + controller + "n" + namespace + "/queue/max_hw_sectors_kb");
+        Path queue = Path.of("/sys/block/nvme" + controller + "n" + namespace + "/queue");
+        long bytes;
         try {
-            long kib = Long.parseLong(Files.readString(limit).trim());
-            return (int) Math.min(Integer.MAX_VALUE / 2, kib * KIB);
+            bytes = Long.parseLong(
+                            Files.readString(queue.resolve("max_hw_sectors_kb")).trim())
+                    * KIB;
         } catch (IOException | NumberFormatException e) {
             return DEFAULT_MAX_TRANSFER_BYTES;
         }
+        try {
+            long segments = Long.parseLong(
+                    Files.readString(queue.resolve("max_segments")).trim());
+            if (segments > 1) {
+                bytes = Math.min(bytes, (segments - 1) * PAGE_BYTES);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // No segment limit said: the byte limit alone.
+        }
+        return (int) Math.min(Integer.MAX_VALUE / 2, bytes);
     }
+
+    private static final long PAGE_BYTES = 4096;
 
     @Override
     protected void translate() {
