@@ -224,6 +224,12 @@ public final class AtlasServer implements AutoCloseable {
 
     /** SIGHUP re-reads the certificate files, as POST /admin/reload does; the outcome is one line on stdout. */
     private void reloadCertificatesOnHangup() {
+        if (hangupIgnored()) {
+            // The JVM leaves a signal that was ignored when it started (nohup does that) ignored.
+            out.println("atlas serve: SIGHUP is ignored in this process (started under nohup?), so it cannot reload"
+                    + " the certificates; use POST /admin/reload");
+            return;
+        }
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
                 String outcome;
@@ -238,6 +244,23 @@ public final class AtlasServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             out.println("atlas serve: SIGHUP is not available here (" + e.getMessage() + "); use POST /admin/reload");
         }
+    }
+
+    /** Whether SIGHUP (signal 1) is in this process's ignored set, as /proc says. */
+    private static boolean hangupIgnored() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) {
+                    return (Long.parseUnsignedLong(
+                                            line.substring("SigIgn:".length()).trim(), 16)
+                                    & 1)
+                            != 0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // Not Linux's /proc: assume the signal can be handled.
+        }
+        return false;
     }
 
     private Catalogue openCatalogue() throws StartFailure {

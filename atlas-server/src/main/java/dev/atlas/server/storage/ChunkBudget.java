@@ -6,9 +6,6 @@ package dev.atlas.server.storage;
  * most {@code recordsPerRead} records.
  */
 public record ChunkBudget(int chunksPerConnection, int recordsPerRead) {
-    /** The operator's defaults: 16 chunks a connection, reads as large as a chunk buffer holds. */
-    public static final ChunkBudget DEFAULT = new ChunkBudget(16, ChunkLayout.MAX_RECORDS_PER_READ);
-
     public ChunkBudget {
         if (chunksPerConnection < 1) {
             throw new IllegalArgumentException("chunks per connection must be at least 1, not " + chunksPerConnection);
@@ -17,10 +14,5 @@ public record ChunkBudget(int chunksPerConnection, int recordsPerRead) {
             throw new IllegalArgumentException("records per read must be between 1 and "
                     + ChunkLayout.MAX_RECORDS_PER_READ + ", not " + recordsPerRead);
         }
-    }
-
-    /** The most bytes one connection may hold in chunk buffers. */
-    public long bytesPerConnection() {
-        return (long) chunksPerConnection * recordsPerRead * ChunkLayout.RECORD_BYTES;
     }
 }
