@@ -227,19 +227,30 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
             MemorySegment dst,
             long dstOffset,
             int length) {
+        copyOut(connection, streamOffset, dst, dstOffset, length, true);
+    }
+
+    /**
+     * Copies the connection's ready bytes from {@code streamOffset} into {@code dst}; with
+     * {@code sent} they went into a frame, so a chunk whose last byte this was is freed.
+     */
+    private void copyOut(
+            TcpConnection connection, long streamOffset, MemorySegment dst, long dstOffset, int length, boolean sent) {
         long position = streamOffset;
         long out = dstOffset;
         int remaining = length;
         while (remaining > 0) {
             final int chunk = chunkAt(connection, position);
             if (chunk == NONE || state[chunk] != READY) {
-                throw new IllegalStateException(
-                        "stream bytes at " + position + " of " + connection + " were sent before their chunk was read");
+                throw new IllegalStateException("stream bytes at " + position + " of " + connection
+                        + " were taken before their chunk was read");
             }
             final int n = (int) Math.min(remaining, chunkEnd[chunk] - position);
             MemorySegment.copy(pool.buffer(chunk), dataOffset[chunk] + (position - chunkStart[chunk]), dst, out, n);
             counters.txCopyBytes += n;
-            sent(connection, chunk, position, n);
+            if (sent) {
+                sent(connection, chunk, position, n);
+            }
             position += n;
             out += n;
             remaining -= n;
@@ -268,22 +279,7 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
             MemorySegment dst,
             long dstOffset,
             int length) {
-        long position = streamOffset;
-        long out = dstOffset;
-        int remaining = length;
-        while (remaining > 0) {
-            final int chunk = chunkAt(connection, position);
-            if (chunk == NONE || state[chunk] != READY) {
-                throw new IllegalStateException("stream bytes at " + position + " of " + connection
-                        + " were copied before their chunk was read");
-            }
-            final int n = (int) Math.min(remaining, chunkEnd[chunk] - position);
-            MemorySegment.copy(pool.buffer(chunk), dataOffset[chunk] + (position - chunkStart[chunk]), dst, out, n);
-            counters.txCopyBytes += n;
-            position += n;
-            out += n;
-            remaining -= n;
-        }
+        copyOut(connection, streamOffset, dst, dstOffset, length, false);
     }
 
     /**
