@@ -53,11 +53,13 @@ public interface RecordSealer {
      * the ciphertext at {@code to}, then TLS 1.3's encrypted content type when {@code innerType}
      * is not {@link #NO_INNER_TYPE}, then the 16-byte tag. {@code from == to} seals in place;
      * otherwise the two ranges must not overlap. The caller vouches for the addresses: memory
-     * it owns, {@code length + 17} bytes at {@code to}. Only engines that {@link #sealsInto}.
+     * it owns, {@code length + 17} bytes at {@code to}. Called only on engines that
+     * {@link #sealsInto}; the others (SunJCE, fast only on its heap array) refuse it as a
+     * caller's mistake.
      */
     default void sealInto(
             TrafficKeys keys, long seq, byte[] aad, int aadLength, long from, long to, int length, int innerType) {
-        throw new UnsupportedOperationException(name() + " seals only in its staging area");
+        throw new IllegalStateException(name() + " seals only in its staging area: check sealsInto() first");
     }
 
     /** Short name for metrics and configuration ({@code sunjce}, {@code openssl}). */
