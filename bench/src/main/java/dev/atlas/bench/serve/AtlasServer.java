@@ -1,13 +1,12 @@
 package dev.atlas.bench.serve;
 
-import dev.atlas.server.ServeCommand;
+import dev.atlas.bench.tcp.AtlasServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,20 +74,8 @@ final class AtlasServer implements MeasuredServer {
         final Path stats = workDir.resolve("atlas-stats.txt");
         final Path log = workDir.resolve("atlas-" + kind.id() + ".log");
         Files.deleteIfExists(stats);
-        final List<String> command = new ArrayList<>(List.of(
-                "ip",
-                "netns",
-                "exec",
-                namespace,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "--add-exports",
-                "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseParallelGC",
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                ServeCommand.class.getName(),
+        final List<String> command = AtlasServerProcess.serveCommand(namespace);
+        command.addAll(List.of(
                 "--interface",
                 iface,
                 "--address",

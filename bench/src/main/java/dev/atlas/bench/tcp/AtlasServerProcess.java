@@ -86,20 +86,8 @@ public final class AtlasServerProcess implements AutoCloseable {
         final Path stats = workDir.resolve("server-stats.txt");
         final Path log = workDir.resolve("server.log");
         Files.deleteIfExists(stats);
-        final List<String> command = new ArrayList<>(List.of(
-                "ip",
-                "netns",
-                "exec",
-                namespace,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "--add-exports",
-                "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseParallelGC",
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                MAIN,
+        final List<String> command = serveCommand(namespace);
+        command.addAll(List.of(
                 "--interface",
                 iface,
                 "--address",
@@ -114,6 +102,28 @@ public final class AtlasServerProcess implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .start();
         return new AtlasServerProcess(process, stats, log);
+    }
+
+    /**
+     * {@code atlas serve} in {@code namespace} on this JVM's Java and class path, with the flags
+     * the server needs (native access, the exported misc package) and a modest heap: the command
+     * to which the caller appends the server's options.
+     */
+    public static List<String> serveCommand(String namespace) {
+        return new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-exports",
+                "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-XX:+UseParallelGC",
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                MAIN));
     }
 
     /** The management server's address inside the server's namespace (catalogue servers). */
