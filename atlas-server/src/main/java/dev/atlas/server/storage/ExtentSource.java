@@ -18,7 +18,9 @@ import java.lang.foreign.MemorySegment;
  * connections sending the same bytes read them twice.
  *
  * <p>A stream segment of this source names drive {@code token} and the drive's byte address
- * {@code sourceOffset}. Each connection stages at most {@code chunksPerConnection} chunks; the
+ * {@code sourceOffset}. A chunk holds the bytes of one read; they are one run of stream offsets,
+ * or (a TLS body, whose records' plaintext is spaced by tags and headers in the stream) one
+ * piece per record, up to {@link ChunkLayout#MAX_RECORDS_PER_READ}. Each connection stages at most {@code chunksPerConnection} chunks; the
  * lane's buffer pool and drive queues bound the rest. A connection that finds no buffer or
  * queue slot waits in a FIFO and is woken by {@link #complete} when one frees up.
  *
@@ -32,6 +34,8 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
     private static final byte ORPHANED = 3;
 
     private static final int NONE = -1;
+    /** Most pieces of stream one chunk holds: one per record it read. */
+    private static final int PIECES = ChunkLayout.MAX_RECORDS_PER_READ;
 
     private final LaneDrives drives;
     private final DmaBufferPool pool;
@@ -42,9 +46,15 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
     // One chunk per buffer: arrays indexed by buffer index.
     private final byte[] state;
     private final TcpConnection[] owner;
+    /** Stream offsets of a chunk's first byte and one past its last. */
     private final long[] chunkStart;
+
     private final long[] chunkEnd;
-    private final int[] dataOffset;
+    // Its pieces (by piece id: chunk * PIECES + i): stream range and where the bytes are in the buffer.
+    private final int[] pieceCount;
+    private final long[] pieceStart;
+    private final long[] pieceEnd;
+    private final int[] pieceData;
     private final int[] readLength;
     private final long[] issuedAt;
 
@@ -75,7 +85,10 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
         this.owner = new TcpConnection[chunks];
         this.chunkStart = new long[chunks];
         this.chunkEnd = new long[chunks];
-        this.dataOffset = new int[chunks];
+        this.pieceCount = new int[chunks];
+        this.pieceStart = new long[chunks * PIECES];
+        this.pieceEnd = new long[chunks * PIECES];
+        this.pieceData = new int[chunks * PIECES];
         this.readLength = new int[chunks];
         this.issuedAt = new long[chunks];
         this.connectionChunks = new int[maxConnections * chunksPerConnection];
@@ -120,11 +133,11 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
         final long end = streamOffset + length;
         long position = streamOffset;
         while (position < end) {
-            final int chunk = chunkAt(connection, position);
-            if (chunk == NONE || state[chunk] != READY) {
+            final int piece = pieceAt(connection, position);
+            if (piece == NONE || state[piece / PIECES] != READY) {
                 break;
             }
-            position = chunkEnd[chunk];
+            position = pieceEnd[piece];
         }
         return Math.min(position, end) - streamOffset;
     }
@@ -137,14 +150,31 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
             long sourceOffset,
             long length,
             long extentRemaining) {
+        fetchSpaced(
+                connection, streamOffset, token, sourceOffset, length, extentRemaining, ChunkLayout.RECORD_BYTES, 0);
+    }
+
+    @Override
+    public void fetchSpaced(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            long length,
+            long extentRemaining,
+            int cell,
+            int gap) {
         final int drive = (int) token;
-        final long wantedEnd = streamOffset + length;
-        final long extentEnd = streamOffset + extentRemaining;
-        long position = streamOffset;
-        while (position < wantedEnd) {
-            final int existing = chunkAt(connection, position);
+        final long wantedEnd = sourceOffset + length;
+        final long extentEnd = sourceOffset + extentRemaining;
+        long address = sourceOffset;
+        while (address < wantedEnd) {
+            final long position = streamOffset
+                    + (address - sourceOffset)
+                    + (long) gap * (Math.floorDiv(address, cell) - Math.floorDiv(sourceOffset, cell));
+            final int existing = pieceAt(connection, position);
             if (existing != NONE) {
-                position = chunkEnd[existing];
+                address += pieceEnd[existing] - position;
                 continue;
             }
             final int held = connectionChunkCount[connection.id()];
@@ -172,25 +202,25 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
                 admission.await(connection, passNanos);
                 return;
             }
-            final long address = sourceOffset + (position - streamOffset);
-            // Whole records (the chunk grid of the drive's address space): every record the bytes
-            // wanted reach into, up to recordsPerRead in one command (larger reads get far more
-            // from the drive), cut short only by the extent's end or a chunk this connection
-            // already has further on. Rounding up to a record boundary keeps a read within a
-            // record of the window (DESIGN.md §3).
-            final long recordsEnd = Math.min(
-                    ChunkLayout.recordStart(address) + (long) recordsPerRead * ChunkLayout.RECORD_BYTES,
-                    ChunkLayout.recordCeiling(address + (wantedEnd - position)));
-            final long end = Math.min(
-                    Math.min(extentEnd, position + (recordsEnd - address)), nextChunkStart(connection, position));
             final int buffer = pool.acquire();
             if (buffer == DmaBufferPool.NO_BUFFER) {
                 counters.bufferWaits++;
                 admission.await(connection, passNanos);
                 return;
             }
+            // Whole records (the chunk grid of the drive's address space): every record the bytes
+            // wanted reach into, up to recordsPerRead in one command (larger reads get far more
+            // from the drive), cut short only by the extent's end or a chunk this connection
+            // already has further on. Rounding up to a record boundary keeps a read within a
+            // record of the window (DESIGN.md §3).
+            final long readEnd = Math.min(
+                    extentEnd,
+                    Math.min(
+                            ChunkLayout.recordStart(address) + (long) recordsPerRead * ChunkLayout.RECORD_BYTES,
+                            ChunkLayout.recordCeiling(wantedEnd)));
+            final long end = cutPieces(connection, buffer, address, readEnd, position, cell, gap);
             final long readStart = ChunkLayout.blockStart(address);
-            final int readBytes = (int) (ChunkLayout.blockEnd(address + (end - position)) - readStart);
+            final int readBytes = (int) (ChunkLayout.blockEnd(end) - readStart);
             if (drives.read(drive, readStart, readBytes, pool.address(buffer) + ChunkLayout.READ_OFFSET, this, buffer)
                     == NvmeQueuePair.QUEUE_FULL) {
                 pool.release(buffer);
@@ -198,11 +228,12 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
                 admission.await(connection, passNanos);
                 return;
             }
+            final int shift = ChunkLayout.READ_OFFSET + (int) (address - readStart);
+            for (int i = buffer * PIECES; i < buffer * PIECES + pieceCount[buffer]; i++) {
+                pieceData[i] += shift;
+            }
             state[buffer] = READING;
             owner[buffer] = connection;
-            chunkStart[buffer] = position;
-            chunkEnd[buffer] = end;
-            dataOffset[buffer] = ChunkLayout.READ_OFFSET + (int) (address - readStart);
             readLength[buffer] = readBytes;
             counters.bytesHeld += readBytes;
             if (counters.bytesHeld > counters.maxBytesHeld) {
@@ -213,9 +244,38 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
                 admission.holders(1);
             }
             connectionChunks[connection.id() * chunksPerConnection + connectionChunkCount[connection.id()]++] = buffer;
-            countRead(connection, position, end, readBytes);
-            position = end;
+            countRead(connection, position, chunkEnd[buffer], readBytes);
+            address = end;
         }
+    }
+
+    /**
+     * Lays out chunk {@code buffer}'s pieces for source bytes {@code address} (at stream offset
+     * {@code position}) up to {@code readEnd}, one piece per {@code cell} when the stream spaces
+     * cells by {@code gap} bytes, and stops where a chunk the connection already has begins.
+     * Piece data offsets are relative to {@code address}. Returns the source byte it stopped at.
+     */
+    private long cutPieces(
+            TcpConnection connection, int buffer, long address, long readEnd, long position, int cell, int gap) {
+        final long next = nextChunkStart(connection, position);
+        final int first = buffer * PIECES;
+        int pieces = 0;
+        long at = address;
+        long streamAt = position;
+        while (at < readEnd && pieces < PIECES && streamAt < next) {
+            final long cellEnd = gap == 0 ? readEnd : Math.min(readEnd, at - Math.floorMod(at, cell) + cell);
+            final long to = Math.min(streamAt + (cellEnd - at), next);
+            pieceStart[first + pieces] = streamAt;
+            pieceEnd[first + pieces] = to;
+            pieceData[first + pieces] = (int) (at - address);
+            pieces++;
+            at += to - streamAt;
+            streamAt = to + gap;
+        }
+        pieceCount[buffer] = pieces;
+        chunkStart[buffer] = position;
+        chunkEnd[buffer] = pieceEnd[first + pieces - 1];
+        return at;
     }
 
     @Override
@@ -240,13 +300,14 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
         long out = dstOffset;
         int remaining = length;
         while (remaining > 0) {
-            final int chunk = chunkAt(connection, position);
-            if (chunk == NONE || state[chunk] != READY) {
+            final int piece = pieceAt(connection, position);
+            if (piece == NONE || state[piece / PIECES] != READY) {
                 throw new IllegalStateException("stream bytes at " + position + " of " + connection
                         + " were taken before their chunk was read");
             }
-            final int n = (int) Math.min(remaining, chunkEnd[chunk] - position);
-            MemorySegment.copy(pool.buffer(chunk), dataOffset[chunk] + (position - chunkStart[chunk]), dst, out, n);
+            final int chunk = piece / PIECES;
+            final int n = (int) Math.min(remaining, pieceEnd[piece] - position);
+            MemorySegment.copy(pool.buffer(chunk), pieceData[piece] + (position - pieceStart[piece]), dst, out, n);
             counters.txCopyBytes += n;
             if (sent) {
                 sent(connection, chunk, position, n);
@@ -263,11 +324,11 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
 
     @Override
     public long address(TcpConnection connection, long streamOffset, long token, long sourceOffset, int length) {
-        final int chunk = chunkAt(connection, streamOffset);
-        if (chunk == NONE || state[chunk] != READY || streamOffset + length > chunkEnd[chunk]) {
+        final int piece = pieceAt(connection, streamOffset);
+        if (piece == NONE || state[piece / PIECES] != READY || streamOffset + length > pieceEnd[piece]) {
             return 0;
         }
-        return pool.address(chunk) + dataOffset[chunk] + (streamOffset - chunkStart[chunk]);
+        return pool.address(piece / PIECES) + pieceData[piece] + (streamOffset - pieceStart[piece]);
     }
 
     @Override
@@ -289,9 +350,9 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
      */
     @Override
     public void taken(TcpConnection connection, long streamOffset, int length) {
-        final int chunk = chunkAt(connection, streamOffset);
-        if (chunk != NONE) {
-            sent(connection, chunk, streamOffset, length);
+        final int piece = pieceAt(connection, streamOffset);
+        if (piece != NONE) {
+            sent(connection, piece / PIECES, streamOffset, length);
         }
     }
 
@@ -313,7 +374,7 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
      */
     @Override
     public boolean starved(TcpConnection connection, long streamOffset) {
-        return chunkAt(connection, streamOffset) == NONE
+        return pieceAt(connection, streamOffset) == NONE
                 && admission.starved(connection, connectionChunkCount[connection.id()]);
     }
 
@@ -413,14 +474,22 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
     // Helpers
     // ---------------------------------------------------------------------------------------
 
-    /** The connection's chunk holding stream offset {@code position}, or {@link #NONE}. */
-    private int chunkAt(TcpConnection connection, long position) {
+    /**
+     * The piece of the connection's chunks holding stream offset {@code position} (its id:
+     * chunk × {@link #PIECES} + index), or {@link #NONE}.
+     */
+    private int pieceAt(TcpConnection connection, long position) {
         final int id = connection.id();
         final int base = id * chunksPerConnection;
         for (int i = 0; i < connectionChunkCount[id]; i++) {
             final int chunk = connectionChunks[base + i];
             if (chunkStart[chunk] <= position && position < chunkEnd[chunk]) {
-                return chunk;
+                for (int piece = chunk * PIECES; piece < chunk * PIECES + pieceCount[chunk]; piece++) {
+                    if (pieceStart[piece] <= position && position < pieceEnd[piece]) {
+                        return piece;
+                    }
+                }
+                return NONE; // between two of its pieces: bytes that are not the source's
             }
         }
         return NONE;

@@ -49,6 +49,37 @@ public interface PayloadSource {
             long extentRemaining) {}
 
     /**
+     * {@link #fetch} for a stream segment that carries the extent's bytes with {@code gap} bytes
+     * of its own inserted at every multiple of {@code cell} in the source's address space (TLS
+     * records: one record's tag and the next one's header between two records' plaintext).
+     * {@code length} and {@code extentRemaining} count source bytes; the piece starts at a
+     * source byte, at {@code streamOffset}. A source that reads several cells per command reads
+     * them into one buffer whatever the gaps; by default each cell is asked for on its own.
+     */
+    default void fetchSpaced(
+            TcpConnection connection,
+            long streamOffset,
+            long token,
+            long sourceOffset,
+            long length,
+            long extentRemaining,
+            int cell,
+            int gap) {
+        long address = sourceOffset;
+        long position = streamOffset;
+        final long end = sourceOffset + length;
+        while (address < end) {
+            // Never past the cell: the next one's bytes sit at stream offsets of their own.
+            final long cellLimit =
+                    Math.min(sourceOffset + extentRemaining, address - Math.floorMod(address, cell) + cell);
+            final long cellEnd = Math.min(end, cellLimit);
+            fetch(connection, position, token, address, cellEnd - address, cellLimit - address);
+            position += cellEnd - address + gap;
+            address = cellEnd;
+        }
+    }
+
+    /**
      * Whether the connection's byte at {@code streamOffset} (the first one not in memory) can
      * come in only after it sends some of those it has (it waits for a buffer, or holds its
      * share, and the byte is not on its way): the engine then sends

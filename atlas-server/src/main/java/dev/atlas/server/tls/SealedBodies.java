@@ -306,6 +306,11 @@ public final class SealedBodies implements PayloadSource {
         final long end = framedOffset + pieceLength;
         long at = framedOffset;
         long k = RecordLayout.recordAt(start, body, at, overhead);
+        // Records whose new bytes are wanted whole, in a run asked for at once: the source reads
+        // as many of them per drive command as it can, wherever the tags and headers between them
+        // put their plaintext in the stream.
+        long runFirst = NONE;
+        long runLast = NONE;
         while (at < end) {
             final long recordStart = RecordLayout.framedStart(start, body, k, overhead);
             final int plain = RecordLayout.plaintextLength(start, body, k);
@@ -313,7 +318,6 @@ public final class SealedBodies implements PayloadSource {
             final long dataEnd = dataStart + plain;
             final long pieceEnd = Math.min(end, recordStart + plain + overhead);
             if (pieceEnd > dataStart && !isCached(slot, k)) {
-                final long plainStart = RecordLayout.plaintextStart(start, body, k);
                 // New bytes: the whole record, read once into one chunk (its tag needs all of it, and
                 // a record read in pieces would free the first piece before the tag could be made,
                 // then wait for a buffer to read it again while holding the rest). A lost piece
@@ -321,25 +325,67 @@ public final class SealedBodies implements PayloadSource {
                 final boolean whole = pieceEnd > dataEnd
                         || connection == null
                         || streamStart[slot] + Math.max(at, dataStart) >= connection.sendOffset();
-                final long from = whole ? dataStart : Math.max(at, dataStart);
-                final long to = whole ? dataEnd : Math.min(pieceEnd, dataEnd);
-                // Never past the record: its plaintext sits at stream offsets of its own.
-                inner[slot].fetch(
-                        connection,
-                        streamStart[slot] + from,
-                        innerToken[slot],
-                        start + plainStart + (from - dataStart),
-                        to - from,
-                        dataEnd - from);
-                if (connection != null && inner[slot].starved(connection, streamStart[slot] + from)) {
-                    // This record could not be had now (no buffer, or the connection's share is
-                    // full): the records after it must not take the buffers it needs first.
+                if (whole) {
+                    if (runFirst == NONE) {
+                        runFirst = k;
+                    }
+                    runLast = k;
+                } else {
+                    if (runFirst != NONE && !fetchRun(connection, slot, runFirst, runLast, overhead, prefix)) {
+                        return;
+                    }
+                    runFirst = NONE;
+                    final long plainStart = RecordLayout.plaintextStart(start, body, k);
+                    final long from = Math.max(at, dataStart);
+                    final long to = Math.min(pieceEnd, dataEnd);
+                    // Never past the record: its plaintext sits at stream offsets of its own.
+                    inner[slot].fetch(
+                            connection,
+                            streamStart[slot] + from,
+                            innerToken[slot],
+                            start + plainStart + (from - dataStart),
+                            to - from,
+                            dataEnd - from);
+                    if (connection != null && inner[slot].starved(connection, streamStart[slot] + from)) {
+                        return;
+                    }
+                }
+            } else if (runFirst != NONE) {
+                if (!fetchRun(connection, slot, runFirst, runLast, overhead, prefix)) {
                     return;
                 }
+                runFirst = NONE;
             }
             at = pieceEnd;
             k++;
         }
+        if (runFirst != NONE) {
+            fetchRun(connection, slot, runFirst, runLast, overhead, prefix);
+        }
+    }
+
+    /**
+     * Asks the plaintext source for records {@code first} to {@code last} of the body in
+     * {@code slot}, whole. False when the first of them could not be had now (no buffer, or the
+     * connection's share is full): the records after must not take the buffers it needs first.
+     */
+    private boolean fetchRun(TcpConnection connection, int slot, long first, long last, int overhead, int prefix) {
+        final long start = sourceStart[slot];
+        final long body = length[slot];
+        final long plainFrom = RecordLayout.plaintextStart(start, body, first);
+        final long plainTo =
+                RecordLayout.plaintextStart(start, body, last) + RecordLayout.plaintextLength(start, body, last);
+        final long dataStart = RecordLayout.framedStart(start, body, first, overhead) + prefix;
+        inner[slot].fetchSpaced(
+                connection,
+                streamStart[slot] + dataStart,
+                innerToken[slot],
+                start + plainFrom,
+                plainTo - plainFrom,
+                body - plainFrom,
+                RecordFormat.MAX_PLAINTEXT,
+                overhead);
+        return connection == null || !inner[slot].starved(connection, streamStart[slot] + dataStart);
     }
 
     @Override

@@ -45,6 +45,11 @@ final class BulkReceiver {
     long segments;
     long resets;
     boolean finReceived;
+    /**
+     * Where the bytes received go, by stream offset, instead of being checked against the pattern
+     * (a stream of TLS records, checked once decrypted); null to check as it arrives.
+     */
+    byte[] collected;
     /** Sees every frame on the endpoint that is not this receiver's (the stack's answers to other peers). */
     FrameObserver others = frame -> {};
 
@@ -162,7 +167,11 @@ final class BulkReceiver {
         if (length > 0 && !paused) {
             for (int i = 0; i < length; i++) {
                 final long at = offset + i;
-                if (at >= 0 && Wire.u8(f, payload + i) != (PatternSource.byteAt(token, at) & 0xFF)) {
+                if (collected != null) {
+                    if (at >= 0 && at < collected.length) {
+                        collected[(int) at] = (byte) Wire.u8(f, payload + i);
+                    }
+                } else if (at >= 0 && Wire.u8(f, payload + i) != (PatternSource.byteAt(token, at) & 0xFF)) {
                     corruptBytes++;
                 }
             }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,12 +86,26 @@ class SealingAllocationTest {
         return (double) allocated / (bodies.recordsSealed() + bodies.slicesEncrypted() - records);
     }
 
+    /**
+     * The least of three measurements: a path that allocates per record does so every time, while
+     * a one-off (a class loaded or code recompiled under the measurement) does not come back.
+     */
+    private static double leastOf3(DoubleSupplier measurement) {
+        double least = Double.MAX_VALUE;
+        for (int i = 0; i < 3 && least > 0; i++) {
+            least = Math.min(least, measurement.getAsDouble());
+        }
+        return least;
+    }
+
     @Test
     void theRecordLayerAndOpenSslAllocateNothingSunJceOnlyItsInit() {
         assertTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");
         threads.setThreadAllocatedMemoryEnabled(true);
         assertEquals(
-                0.0, bytesPerRecord(new PassThroughSealer(), 400, 50), "bytes the record layer allocates per record");
+                0.0,
+                leastOf3(() -> bytesPerRecord(new PassThroughSealer(), 400, 50)),
+                "bytes the record layer allocates per record");
         final double sunJce = bytesPerRecord(new SunJceSealer(), 20, 5);
         System.out.printf(
                 "sealing: SunJCE allocates %.0f bytes per 16 KiB record (Cipher.init and its parameter objects)%n",
@@ -98,7 +113,9 @@ class SealingAllocationTest {
         assertTrue(sunJce < 2048, "SunJCE allocates " + sunJce + " bytes per record");
         if (OpenSslSealer.isAvailable()) {
             assertEquals(
-                    0.0, bytesPerRecord(new OpenSslSealer(), 600, 20), "bytes per record with OpenSSL through FFM");
+                    0.0,
+                    leastOf3(() -> bytesPerRecord(new OpenSslSealer(), 600, 20)),
+                    "bytes per record with OpenSSL through FFM");
         }
     }
 }
