@@ -13,19 +13,20 @@ import java.util.StringJoiner;
  * A short HLS ladder made by ffmpeg from its test sources (a test card and a sine tone): one
  * variant playlist per rendition, fixed-length segments cut on key frames, and a master
  * playlist naming the variants. File names are relative to {@link #root()}, as the catalogue
- * names them after an import of that directory.
+ * names them after an import of that directory. The demo plays one; {@code bench serve} serves
+ * the segments of a larger one as its ladder content.
  */
-record HlsLadder(Path root, List<Rendition> renditions, int seconds, int segmentSeconds) {
+public record HlsLadder(Path root, List<Rendition> renditions, int seconds, int segmentSeconds) {
     /** One rung of the ladder. */
-    record Rendition(int width, int height, int videoKilobitsPerSecond) {
-        String resolution() {
+    public record Rendition(int width, int height, int videoKilobitsPerSecond) {
+        public String resolution() {
             return width + "x" + height;
         }
     }
 
     static final String MASTER = "master.m3u8";
     static final int FRAME_RATE = 25;
-    static final int SEGMENT_SECONDS = 2;
+    public static final int SEGMENT_SECONDS = 2;
     static final List<Rendition> RENDITIONS = List.of(new Rendition(640, 360, 800), new Rendition(320, 180, 250));
     private static final int AUDIO_KILOBITS_PER_SECOND = 64;
     private static final int TONE_HERTZ = 440;
@@ -33,7 +34,13 @@ record HlsLadder(Path root, List<Rendition> renditions, int seconds, int segment
 
     /** Runs ffmpeg into {@code root} (created) and checks every expected file is there. */
     static HlsLadder make(Path root, int seconds) throws IOException, InterruptedException {
-        final HlsLadder ladder = new HlsLadder(root, RENDITIONS, seconds, SEGMENT_SECONDS);
+        return make(root, seconds, RENDITIONS);
+    }
+
+    /** A ladder of {@code renditions} (the first the largest) in {@code root}, made by ffmpeg and checked. */
+    public static HlsLadder make(Path root, int seconds, List<Rendition> renditions)
+            throws IOException, InterruptedException {
+        final HlsLadder ladder = new HlsLadder(root, renditions, seconds, SEGMENT_SECONDS);
         Files.createDirectories(root);
         final ToolRun ffmpeg = ToolRun.run(FFMPEG_TIMEOUT, ladder.ffmpegCommand(), root);
         if (!ffmpeg.ok()) {
@@ -136,6 +143,17 @@ record HlsLadder(Path root, List<Rendition> renditions, int seconds, int segment
 
     static String segment(int rendition, int index) {
         return String.format(Locale.ROOT, "v%d/seg-%03d.ts", rendition, index);
+    }
+
+    /** Every segment of the ladder, rendition by rendition. */
+    public List<String> segments() {
+        final List<String> names = new ArrayList<>();
+        for (int r = 0; r < renditions.size(); r++) {
+            for (int s = 0; s < segmentsPerRendition(); s++) {
+                names.add(segment(r, s));
+            }
+        }
+        return names;
     }
 
     /** Every file of the ladder: the master playlist, then each rendition's playlist and segments. */

@@ -129,7 +129,11 @@ record RunPlan(
     static final long IN_FLIGHT_HEADROOM_BYTES = 32L << 20;
 
     int chunks(ContentCase contentCase) {
-        return contentCase == ContentCase.COLD ? coldChunks : hotChunks;
+        return switch (contentCase) {
+            case COLD -> coldChunks;
+            case HOT -> hotChunks;
+            case LADDER -> ContentSet.LADDER_SEGMENTS;
+        };
     }
 
     /** Measured runs in the plan. */

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * The figures of one measured wrk run against one server. Throughput counts response bodies only
- * (every chunk is {@link ContentSet#CHUNK_BYTES}); CPU is the server's own processes; Atlas's
+ * ({@code bytesPerResponse} each: every chunk is {@link ContentSet#CHUNK_BYTES}; the ladder's
+ * segments differ in size and are asked for uniformly at random, so there the mean); CPU is the server's own processes; Atlas's
  * counters are the growth over the run ({@code atlas} is empty for nginx).
  *
  * @param windowGbitPerSecond what the client's sockets received per second in the fairness window (from a quarter of
@@ -20,6 +21,7 @@ record RunResult(
         int connections,
         int repetition,
         WrkReport wrk,
+        double bytesPerResponse,
         double serverCpuSeconds,
         double busyCores,
         long cachedChangeBytes,
@@ -35,7 +37,7 @@ record RunResult(
     }
 
     long bodyBytes() {
-        return (wrk.requests() - wrk.statusErrors()) * (long) ContentSet.CHUNK_BYTES;
+        return Math.round((wrk.requests() - wrk.statusErrors()) * bytesPerResponse);
     }
 
     double requestsPerSecond() {

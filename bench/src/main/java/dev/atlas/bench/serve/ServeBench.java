@@ -78,7 +78,8 @@ public final class ServeBench implements Callable<Integer> {
             names = "--blocks",
             split = ",",
             paramLabel = "RTT:CASE",
-            description = "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot; none-cold works too).")
+            description =
+                    "e.g. none:cold,none:hot,bands:cold (RTT none|bands, case cold|hot|ladder; none-cold works too).")
     List<String> blocks;
 
     @Option(names = "--connections", split = ",", description = "Connection counts, e.g. 10,100,1000,4000.")
@@ -195,6 +196,20 @@ public final class ServeBench implements Callable<Integer> {
             log.printf(
                     Locale.ROOT, "bench serve: writing %s and importing them into one catalogue%n", describe(counts));
             final ContentSet content = ContentSet.create(work.resolve("content"), counts, plan.seed());
+            if (content.count(ContentCase.LADDER) > 0) {
+                note(String.format(
+                        Locale.ROOT,
+                        "The HLS ladder content: %d segments (%.0f MiB, %.0f KiB on average) of %d s of ffmpeg's test card"
+                                + " and tone at %s, 2 s segments, x264; read into the page cache before every run, like"
+                                + " the hot set.",
+                        content.count(ContentCase.LADDER),
+                        content.bytes(ContentCase.LADDER) / (double) (1 << 20),
+                        content.bytes(ContentCase.LADDER) / 1024.0 / content.count(ContentCase.LADDER),
+                        ContentSet.LADDER_SECONDS,
+                        ContentSet.LADDER_RENDITIONS.stream()
+                                .map(r -> r.resolution() + " at " + r.videoKilobitsPerSecond() + " kb/s")
+                                .collect(java.util.stream.Collectors.joining(", "))));
+            }
             if (plan.servers().stream().anyMatch(ServerKind::isHttps)) {
                 // One certificate for both servers' addresses: Atlas's stack and nginx's kernel address.
                 certificate = RunCertificate.make(
@@ -558,6 +573,7 @@ public final class ServeBench implements Callable<Integer> {
                 connections,
                 rep,
                 report,
+                content.bytes(contentCase) / (double) content.count(contentCase),
                 cpu,
                 hostAfter.busyCoresSince(hostBefore),
                 hostAfter.cachedChangeSince(hostBefore),
@@ -708,8 +724,15 @@ public final class ServeBench implements Callable<Integer> {
 
     private static String describe(Map<ContentCase, Integer> counts) {
         final List<String> parts = new ArrayList<>();
-        counts.forEach((c, n) -> parts.add(String.format(
-                Locale.ROOT, "%d %s chunks (%.2f GiB)", n, c.id(), (double) n * ContentSet.CHUNK_BYTES / (1L << 30))));
+        counts.forEach((c, n) -> parts.add(
+                c == ContentCase.LADDER
+                        ? n + " segments of an HLS ladder made by ffmpeg"
+                        : String.format(
+                                Locale.ROOT,
+                                "%d %s chunks (%.2f GiB)",
+                                n,
+                                c.id(),
+                                (double) n * ContentSet.CHUNK_BYTES / (1L << 30))));
         return String.join(" and ", parts);
     }
 

@@ -66,6 +66,7 @@ class ServeBenchPartsTest {
                 100,
                 1,
                 wrk,
+                ContentSet.CHUNK_BYTES,
                 2.0,
                 1.5,
                 0,
@@ -199,6 +200,20 @@ class ServeBenchPartsTest {
         assertEquals(72, plan.runCount());
         // Writing and importing the 6 GB set comes on top, a few minutes.
         assertTrue(plan.estimatedSeconds() <= 21 * 60, "estimated at " + plan.estimatedSeconds() + " s");
+    }
+
+    @Test
+    void theLadderCaseIsABlockOfItsOwnInTheFullRunAndOnRequest() {
+        final ServeBench bench = new ServeBench();
+        new CommandLine(bench).parseArgs("--servers", "atlas-1lane,nginx", "--blocks", "none:ladder");
+        final RunPlan plan = bench.plan();
+        assertEquals(List.of(new RunPlan.Block(Rtt.NONE, ContentCase.LADDER)), plan.blocks());
+        // Three renditions of two minutes in 2 s segments.
+        assertEquals(180, plan.chunks(ContentCase.LADDER));
+        assertTrue(RunPlan.full().blocks().contains(new RunPlan.Block(Rtt.BANDS, ContentCase.LADDER)));
+        final IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ContentCase.byId("ladders"));
+        assertTrue(e.getMessage().contains("cold, hot or ladder"), e.getMessage());
     }
 
     @Test
