@@ -20,8 +20,8 @@ import java.lang.foreign.MemorySegment;
  * <p>A stream segment of this source names drive {@code token} and the drive's byte address
  * {@code sourceOffset}. A chunk holds the bytes of one read; they are one run of stream offsets,
  * or (a TLS body, whose records' plaintext is spaced by tags and headers in the stream) one
- * piece per record, up to {@link ChunkLayout#MAX_RECORDS_PER_READ}. Each connection stages at most {@code chunksPerConnection} chunks; the
- * lane's buffer pool and drive queues bound the rest. A connection that finds no buffer or
+ * piece per record, up to {@link ChunkLayout#MAX_RECORDS_PER_READ}. Each connection stages at
+ * most {@code chunksPerConnection} chunks; the lane's buffer pool and drive queues bound the rest. A connection that finds no buffer or
  * queue slot waits in a FIFO and is woken by {@link #complete} when one frees up.
  *
  * <p>Lane thread only; no allocation, no blocking.
@@ -46,9 +46,8 @@ public final class ExtentSource implements PayloadSource, PayloadInMemory, NvmeC
     // One chunk per buffer: arrays indexed by buffer index.
     private final byte[] state;
     private final TcpConnection[] owner;
-    /** Stream offsets of a chunk's first byte and one past its last. */
+    // Stream offsets of a chunk's first byte and one past its last.
     private final long[] chunkStart;
-
     private final long[] chunkEnd;
     // Its pieces (by piece id: chunk * PIECES + i): stream range and where the bytes are in the buffer.
     private final int[] pieceCount;

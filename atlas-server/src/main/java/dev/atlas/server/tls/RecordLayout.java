@@ -5,8 +5,8 @@ package dev.atlas.server.tls;
  * {@code length} plaintext bytes that starts at source byte {@code sourceStart} is cut at the
  * multiples of {@link RecordFormat#MAX_PLAINTEXT} of the source's own address space — the same
  * grid the drive reads use ({@code ChunkLayout}), so a record never spans two reads and is
- * sealed whole from its chunk (one read may bring in several). Only the first record can be shorter (the body starts inside a grid cell) and
- * the last (it ends inside one). Record {@code k} takes sequence number {@code baseSeq + k}, so
+ * sealed whole from its chunk (one read may bring in several). Only the first record can be
+ * shorter (the body starts inside a grid cell) and the last (it ends inside one). Record {@code k} takes sequence number {@code baseSeq + k}, so
  * from any byte of the framed body the record, its nonce and the byte's place in it follow.
  *
  * <p>Pure arithmetic on {@code long}s: no state, no allocation.

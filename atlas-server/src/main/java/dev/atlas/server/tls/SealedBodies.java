@@ -347,6 +347,8 @@ public final class SealedBodies implements PayloadSource {
                             to - from,
                             dataEnd - from);
                     if (connection != null && inner[slot].starved(connection, streamStart[slot] + from)) {
+                        // Could not be had now (no buffer, or the connection's share is full): the
+                        // records after it must not take the buffers it needs first.
                         return;
                     }
                 }
