@@ -2,9 +2,7 @@ package dev.atlas.server.tls;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
@@ -19,19 +17,17 @@ public final class OpenSslSealer implements RecordSealer {
     private static final int BLOCK = 16;
     private static final int FIRST_DATA_COUNTER = 2;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup CRYPTO = lookup();
     private static final MethodHandle CTX_NEW =
-            handle("EVP_CIPHER_CTX_new", FunctionDescriptor.of(ValueLayout.ADDRESS));
+            LibCrypto.handle("EVP_CIPHER_CTX_new", FunctionDescriptor.of(ValueLayout.ADDRESS));
     private static final MethodHandle AES_128_GCM =
-            handle("EVP_aes_128_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
+            LibCrypto.handle("EVP_aes_128_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
     private static final MethodHandle AES_256_GCM =
-            handle("EVP_aes_256_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
+            LibCrypto.handle("EVP_aes_256_gcm", FunctionDescriptor.of(ValueLayout.ADDRESS));
     private static final MethodHandle AES_128_CTR =
-            handle("EVP_aes_128_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
+            LibCrypto.handle("EVP_aes_128_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
     private static final MethodHandle AES_256_CTR =
-            handle("EVP_aes_256_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
-    private static final MethodHandle INIT = handle(
+            LibCrypto.handle("EVP_aes_256_ctr", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    private static final MethodHandle INIT = LibCrypto.handle(
             "EVP_EncryptInit_ex",
             FunctionDescriptor.of(
                     ValueLayout.JAVA_INT,
@@ -41,7 +37,7 @@ public final class OpenSslSealer implements RecordSealer {
                     ValueLayout.ADDRESS,
                     ValueLayout.ADDRESS));
     // Data pointers go as plain addresses (longs): a slice object per call would be an allocation per record.
-    private static final MethodHandle UPDATE = handle(
+    private static final MethodHandle UPDATE = LibCrypto.handle(
             "EVP_EncryptUpdate",
             FunctionDescriptor.of(
                     ValueLayout.JAVA_INT,
@@ -50,11 +46,11 @@ public final class OpenSslSealer implements RecordSealer {
                     ValueLayout.ADDRESS,
                     ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT));
-    private static final MethodHandle FINAL = handle(
+    private static final MethodHandle FINAL = LibCrypto.handle(
             "EVP_EncryptFinal_ex",
             FunctionDescriptor.of(
                     ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-    private static final MethodHandle CTRL = handle(
+    private static final MethodHandle CTRL = LibCrypto.handle(
             "EVP_CIPHER_CTX_ctrl",
             FunctionDescriptor.of(
                     ValueLayout.JAVA_INT,
@@ -86,7 +82,7 @@ public final class OpenSslSealer implements RecordSealer {
     private long sealed;
 
     public OpenSslSealer() {
-        if (CRYPTO == null) {
+        if (!LibCrypto.isAvailable()) {
             throw new IllegalStateException("libcrypto.so.3 (OpenSSL 3) is not installed; use --sealer sunjce");
         }
         final Arena arena = Arena.ofAuto();
@@ -111,11 +107,11 @@ public final class OpenSslSealer implements RecordSealer {
 
     /** Whether OpenSSL's libcrypto can be loaded here. */
     public static boolean isAvailable() {
-        return CRYPTO != null;
+        return LibCrypto.isAvailable();
     }
 
     private static MemorySegment[] ciphers() {
-        if (CRYPTO == null) {
+        if (!LibCrypto.isAvailable()) {
             return null;
         }
         try {
@@ -128,22 +124,6 @@ public final class OpenSslSealer implements RecordSealer {
         } catch (Throwable t) {
             throw new IllegalStateException("libcrypto offers no AES-GCM/CTR ciphers", t);
         }
-    }
-
-    private static SymbolLookup lookup() {
-        try {
-            return SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global());
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
-        if (CRYPTO == null) {
-            return null;
-        }
-        return LINKER.downcallHandle(
-                CRYPTO.find(name).orElseThrow(() -> new IllegalStateException("libcrypto has no " + name)), descriptor);
     }
 
     @Override
