@@ -170,8 +170,7 @@ class HttpsInteropTest {
             command.addAll(List.of("-o", body.toString(), "https://" + host + "/" + names[i]));
         }
         final Process p = new ProcessBuilder(command).start();
-        final CompletableFuture<String> err =
-                CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
+        final CompletableFuture<String> err = drainText(p.getErrorStream());
         final String out = read(p.getInputStream());
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -186,6 +185,51 @@ class HttpsInteropTest {
             }
         }
         return new CurlRun(p.exitValue(), statuses, connections, bodies, err.join());
+    }
+
+    /**
+     * {@code openssl s_client} from the client namespace to the HTTPS port, verifying the ECDSA
+     * certificate and its name against the run's CA, with {@code options} after.
+     */
+    private Process sClient(String... options) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                net.clientNamespace(),
+                "openssl",
+                "s_client",
+                "-connect",
+                net.serverAddress() + ":443",
+                "-servername",
+                ECDSA_NAME,
+                "-CAfile",
+                ca.caFile().toString(),
+                "-verify_return_error",
+                "-verify_hostname",
+                ECDSA_NAME));
+        command.addAll(List.of(options));
+        return new ProcessBuilder(command).start();
+    }
+
+    /**
+     * All of {@code in}, read on a thread of its own: a process's pipes must drain at once, and
+     * the common pool may have a single worker here.
+     */
+    private static CompletableFuture<byte[]> drain(java.io.InputStream in) {
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return in.readAllBytes();
+                    } catch (IOException e) {
+                        return new byte[0];
+                    }
+                },
+                Thread.ofVirtual()::start);
+    }
+
+    private static CompletableFuture<String> drainText(java.io.InputStream in) {
+        return CompletableFuture.supplyAsync(() -> read(in), Thread.ofVirtual()::start);
     }
 
     private static String read(java.io.InputStream in) {
@@ -255,38 +299,9 @@ class HttpsInteropTest {
         for (String version : List.of("-tls1_3", "-tls1_2")) {
             final String request = "GET /" + "record-plus.bin" + " HTTP/1.1\r\nHost: edge.test\r\n\r\n"
                     + "GET /hls/720p/segment_00001.ts HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n";
-            final Process p = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            net.clientNamespace(),
-                            "openssl",
-                            "s_client",
-                            "-connect",
-                            net.serverAddress() + ":443",
-                            "-servername",
-                            ECDSA_NAME,
-                            "-CAfile",
-                            ca.caFile().toString(),
-                            "-verify_return_error",
-                            "-verify_hostname",
-                            ECDSA_NAME,
-                            "-quiet",
-                            "-ign_eof",
-                            version)
-                    .start();
-            // Own threads: the common pool may have a single worker here, and both pipes must drain at once.
-            final CompletableFuture<String> err =
-                    CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
-            final CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
-                    () -> {
-                        try {
-                            return p.getInputStream().readAllBytes();
-                        } catch (IOException e) {
-                            return new byte[0];
-                        }
-                    },
-                    Thread.ofVirtual()::start);
+            final Process p = sClient("-quiet", "-ign_eof", version);
+            final CompletableFuture<String> err = drainText(p.getErrorStream());
+            final CompletableFuture<byte[]> out = drain(p.getInputStream());
             p.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             p.getOutputStream().close(); // -ign_eof: s_client still reads until the server closes
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -325,24 +340,8 @@ class HttpsInteropTest {
         final long before = server.freshStats().getOrDefault("tls.keyUpdatesReceived", 0L);
         // Interactive s_client (no -quiet, no -ign_eof: only then does a "K" line send a KeyUpdate
         // asking for ours); stdin stays open until the server closes after the second response.
-        final Process p = new ProcessBuilder(
-                        "ip",
-                        "netns",
-                        "exec",
-                        net.clientNamespace(),
-                        "openssl",
-                        "s_client",
-                        "-connect",
-                        net.serverAddress() + ":443",
-                        "-servername",
-                        ECDSA_NAME,
-                        "-CAfile",
-                        ca.caFile().toString(),
-                        "-verify_return_error",
-                        "-tls1_3")
-                .start();
-        final CompletableFuture<String> err =
-                CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
+        final Process p = sClient("-tls1_3");
+        final CompletableFuture<String> err = drainText(p.getErrorStream());
         final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
         final Thread reader = Thread.ofVirtual().start(() -> {
             final byte[] buffer = new byte[64 * 1024];
@@ -493,37 +492,9 @@ class HttpsInteropTest {
     void repeatedHandshakesFromOneClient() throws Exception {
         for (String version : List.of("-tls1_3", "-tls1_2")) {
             final long completedBefore = server.freshStats().get("tls.handshakesCompleted");
-            final Process p = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            net.clientNamespace(),
-                            "openssl",
-                            "s_client",
-                            "-connect",
-                            net.serverAddress() + ":443",
-                            "-servername",
-                            ECDSA_NAME,
-                            "-CAfile",
-                            ca.caFile().toString(),
-                            "-verify_return_error",
-                            "-verify_hostname",
-                            ECDSA_NAME,
-                            "-reconnect",
-                            "-ign_eof",
-                            version)
-                    .start();
-            final CompletableFuture<String> err =
-                    CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Thread.ofVirtual()::start);
-            final CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(
-                    () -> {
-                        try {
-                            return p.getInputStream().readAllBytes();
-                        } catch (IOException e) {
-                            return new byte[0];
-                        }
-                    },
-                    Thread.ofVirtual()::start);
+            final Process p = sClient("-reconnect", "-ign_eof", version);
+            final CompletableFuture<String> err = drainText(p.getErrorStream());
+            final CompletableFuture<byte[]> out = drain(p.getInputStream());
             p.getOutputStream()
                     .write("GET /record-plus.bin HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n"
                             .getBytes(StandardCharsets.US_ASCII));
