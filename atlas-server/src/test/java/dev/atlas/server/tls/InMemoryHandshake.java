@@ -1,17 +1,9 @@
 package dev.atlas.server.tls;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.Vector;
-import org.bouncycastle.tls.DefaultTlsClient;
-import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
-import org.bouncycastle.tls.ServerName;
-import org.bouncycastle.tls.ServerOnlyTlsAuthentication;
-import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsClientProtocol;
-import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
@@ -31,49 +23,14 @@ final class InMemoryHandshake {
             throws IOException {
         final SecureRandom random = new SecureRandom();
         session.start(store, random, counters, System.nanoTime());
-        client.connect(
-                new DefaultTlsClient(new JcaTlsCryptoProvider()
+        final PinnedTlsClient pinned = new PinnedTlsClient(
+                new JcaTlsCryptoProvider()
                         .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
-                        .create(random)) {
-                    @Override
-                    protected ProtocolVersion[] getSupportedVersions() {
-                        return new ProtocolVersion[] {version};
-                    }
-
-                    @Override
-                    protected int[] getSupportedCipherSuites() {
-                        return new int[] {suite};
-                    }
-
-                    @Override
-                    protected Vector getProtocolNames() {
-                        final Vector<ProtocolName> names = new Vector<>();
-                        names.add(ProtocolName.HTTP_1_1);
-                        return names;
-                    }
-
-                    @Override
-                    protected Vector getSNIServerNames() {
-                        if (serverName == null) {
-                            return null;
-                        }
-                        final Vector<ServerName> names = new Vector<>();
-                        names.add(new ServerName(
-                                org.bouncycastle.tls.NameType.host_name,
-                                serverName.getBytes(StandardCharsets.US_ASCII)));
-                        return names;
-                    }
-
-                    @Override
-                    public TlsAuthentication getAuthentication() {
-                        return new ServerOnlyTlsAuthentication() {
-                            @Override
-                            public void notifyServerCertificate(TlsServerCertificate certificate) {
-                                serverLeaf = certificate.getCertificate().getCertificateAt(0);
-                            }
-                        };
-                    }
-                });
+                        .create(random),
+                version,
+                suite,
+                serverName);
+        client.connect(pinned);
         for (int round = 0;
                 round < 20 && (client.isHandshaking() || session.state == TlsSession.HANDSHAKING);
                 round++) {
@@ -83,6 +40,7 @@ final class InMemoryHandshake {
         if (session.state != TlsSession.ESTABLISHED || client.isHandshaking()) {
             throw new IOException("the in-memory handshake did not complete");
         }
+        serverLeaf = pinned.serverLeaf;
     }
 
     private void pump(int available, boolean fromClient) throws IOException {

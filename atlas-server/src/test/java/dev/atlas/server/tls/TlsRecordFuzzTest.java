@@ -26,7 +26,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Vector;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -34,14 +33,9 @@ import org.agrona.concurrent.SystemEpochClock;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.AlertLevel;
 import org.bouncycastle.tls.CipherSuite;
-import org.bouncycastle.tls.DefaultTlsClient;
-import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SecurityParameters;
-import org.bouncycastle.tls.ServerOnlyTlsAuthentication;
-import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsClientProtocol;
-import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCryptoUtils;
 import org.bouncycastle.tls.crypto.TlsSecret;
@@ -599,41 +593,9 @@ class TlsRecordFuzzTest {
                     + alertsRead.stream().map(AlertDescription::getText).toList() + ", client failure " + failure;
         }
 
-        private final class Client extends DefaultTlsClient {
-            private final ProtocolVersion version;
-            private final int suite;
-
+        private final class Client extends PinnedTlsClient {
             Client(ProtocolVersion version, int suite) {
-                super(new JcaTlsCryptoProvider().create(new SecureRandom()));
-                this.version = version;
-                this.suite = suite;
-            }
-
-            @Override
-            protected ProtocolVersion[] getSupportedVersions() {
-                return new ProtocolVersion[] {version};
-            }
-
-            @Override
-            protected int[] getSupportedCipherSuites() {
-                return new int[] {suite};
-            }
-
-            @Override
-            protected Vector getProtocolNames() {
-                final Vector<ProtocolName> names = new Vector<>();
-                names.add(ProtocolName.HTTP_1_1);
-                return names;
-            }
-
-            @Override
-            public TlsAuthentication getAuthentication() {
-                return new ServerOnlyTlsAuthentication() {
-                    @Override
-                    public void notifyServerCertificate(TlsServerCertificate certificate) {
-                        // The certificate is the test's own; the handshake's signature is what counts here.
-                    }
-                };
+                super(new JcaTlsCryptoProvider().create(new SecureRandom()), version, suite, null);
             }
 
             @Override
