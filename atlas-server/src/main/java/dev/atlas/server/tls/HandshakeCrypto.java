@@ -56,7 +56,7 @@ final class HandshakeCrypto extends JcaTlsCrypto {
      */
     @Override
     public TlsECDomain createECDomain(TlsECConfig ecConfig) {
-        if (ecConfig.getNamedGroup() == NamedGroup.x25519 && OpenSslX25519.isAvailable()) {
+        if (ecConfig.getNamedGroup() == NamedGroup.x25519 && LibCrypto.isAvailable()) {
             return new OpenSslX25519(this);
         }
         return super.createECDomain(ecConfig);

@@ -24,22 +24,12 @@ final class OpenSslX25519 implements TlsECDomain {
     private static final int EVP_PKEY_X25519 = 1034;
     private static final int KEY_BYTES = 32;
 
-    private static final MethodHandle NEW_PRIVATE = LibCrypto.handle(
-            "EVP_PKEY_new_raw_private_key",
-            FunctionDescriptor.of(
-                    ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS,
-                    ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_LONG));
-    private static final MethodHandle NEW_PUBLIC = LibCrypto.handle(
-            "EVP_PKEY_new_raw_public_key",
-            FunctionDescriptor.of(
-                    ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS,
-                    ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_LONG));
+    /** {@code EVP_PKEY *EVP_PKEY_new_raw_{private,public}_key(int type, ENGINE *e, const unsigned char *key, size_t len)}. */
+    private static final FunctionDescriptor NEW_RAW_KEY = FunctionDescriptor.of(
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+
+    private static final MethodHandle NEW_PRIVATE = LibCrypto.handle("EVP_PKEY_new_raw_private_key", NEW_RAW_KEY);
+    private static final MethodHandle NEW_PUBLIC = LibCrypto.handle("EVP_PKEY_new_raw_public_key", NEW_RAW_KEY);
     private static final MethodHandle GET_PUBLIC = LibCrypto.handle(
             "EVP_PKEY_get_raw_public_key",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
@@ -62,10 +52,6 @@ final class OpenSslX25519 implements TlsECDomain {
 
     OpenSslX25519(JcaTlsCrypto crypto) {
         this.crypto = crypto;
-    }
-
-    static boolean isAvailable() {
-        return LibCrypto.isAvailable();
     }
 
     @Override

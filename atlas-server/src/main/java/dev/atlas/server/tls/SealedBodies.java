@@ -485,27 +485,15 @@ public final class SealedBodies implements PayloadSource {
         final int prefix = RecordFormat.prefix(tls13);
         writeHeader(writeKeys, seq, plain, tls13);
         MemorySegment.copy(headerSegment, 0, staging, 0, prefix);
+        final long stream = streamStart[slot] + dataStart;
+        final long from = sourceStart[slot] + plainStart;
         if (inner[slot] instanceof PayloadInMemory memory) {
             // Kept by the source until the record's last byte goes out (recordSent): a frame that
             // ends inside the record leaves it to a later one, which may find another record
             // staged by then and seal this one again, from memory rather than from the drive.
-            memory.copy(
-                    connection,
-                    streamStart[slot] + dataStart,
-                    innerToken[slot],
-                    sourceStart[slot] + plainStart,
-                    staging,
-                    prefix,
-                    plain);
+            memory.copy(connection, stream, innerToken[slot], from, staging, prefix, plain);
         } else {
-            inner[slot].fill(
-                    connection,
-                    streamStart[slot] + dataStart,
-                    innerToken[slot],
-                    sourceStart[slot] + plainStart,
-                    staging,
-                    prefix,
-                    plain);
+            inner[slot].fill(connection, stream, innerToken[slot], from, staging, prefix, plain);
         }
         int encrypted = plain;
         int aadLength = RecordFormat.HEADER_BYTES;
